@@ -1,0 +1,1 @@
+"""The `peuplement` console command."""

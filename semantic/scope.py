@@ -1,0 +1,43 @@
+"""Who is asking: the role and territories every query is filtered by.
+
+Deny by default: a scope that names no territory and is not explicitly national sees nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("admin", "manager", "charge_clientele", "partenaire")
+INTERNAL_ROLES = ("admin", "manager", "charge_clientele")
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    epci: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    national: bool = False  # every territory of the data root (internal roles only)
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"rôle inconnu: {self.role!r} (rôles valides: {', '.join(ROLES)})")
+        if self.national and self.role not in INTERNAL_ROLES:
+            raise ValueError("un partenaire ne peut pas avoir une portée nationale")
+        object.__setattr__(self, "epci", tuple(sorted(set(self.epci))))
+        object.__setattr__(self, "communes", tuple(sorted(set(self.communes))))
+
+    @classmethod
+    def internal(cls, role: str = "manager") -> Scope:
+        return cls(role=role, national=True)
+
+    @property
+    def masks_small_cells(self) -> bool:
+        """Partners never see cells under the secrecy threshold; internal roles see effectifs."""
+        return self.role == "partenaire"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.national and not self.epci and not self.communes
+
+    def cache_key(self) -> str:
+        return f"{self.role}|{int(self.national)}|{','.join(self.epci)}|{','.join(self.communes)}"
