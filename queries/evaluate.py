@@ -1,0 +1,106 @@
+"""Evaluate an indicator for a user: check the request against the catalogue, run the one SQL
+statement the builder writes, then apply the user's secrecy rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from queries.engine import Engine
+from queries.errors import InvalidValueError
+from queries.secrecy import mask_small_cells
+from queries.sql_builder import PERIODS, Request, build
+from semantic.catalogue import Catalogue, load_catalogue
+from semantic.errors import closest
+from semantic.scope import Scope
+
+_TRUE = {"true", "1", "oui", "vrai", "yes"}
+_FALSE = {"false", "0", "non", "faux", "no"}
+
+
+def make_request(
+    catalogue: Catalogue,
+    engine: Engine,
+    indicator_id: str,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    by: Iterable[str] = (),
+    where: Mapping[str, Iterable] | None = None,
+    period: str = "rolling12",
+) -> Request:
+    catalogue.indicator(indicator_id)
+    by = tuple(by)
+    for dim in by:
+        catalogue.check_dimension(indicator_id, dim)
+    if len(set(by)) != len(by):
+        raise InvalidValueError(f"dimension répétée dans le découpage : {', '.join(by)}")
+    if period not in PERIODS:
+        guess = closest(period, PERIODS)
+        raise InvalidValueError(
+            f"période inconnue : « {period} ».{f' Vouliez-vous dire « {guess} » ?' if guess else ''} "
+            f"Valeurs valides : {', '.join(PERIODS)}."
+        )
+    typed_where = []
+    for dim_id, values in (where or {}).items():
+        dim = catalogue.check_dimension(indicator_id, dim_id)
+        values = [values] if isinstance(values, str | bool | int) else list(values)
+        if not values:
+            raise InvalidValueError(f"filtre « {dim_id} » sans valeur")
+        typed_where.append((dim_id, tuple(_typed(dim_id, dim.type, v) for v in values)))
+    return Request(
+        indicator=indicator_id,
+        snapshot=engine.resolve_snapshot(snapshot),
+        scope=scope,
+        by=by,
+        where=tuple(typed_where),
+        period=period,
+    )
+
+
+def _typed(dim_id: str, type_: str, value):
+    if type_ == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise InvalidValueError(f"filtre « {dim_id} » : « {value} » n'est pas un booléen (true ou false)")
+    if type_ == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"filtre « {dim_id} » : « {value} » n'est pas un entier") from None
+    return str(value)
+
+
+def evaluate(
+    engine: Engine,
+    indicator_id: str,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    by: Iterable[str] = (),
+    where: Mapping[str, Iterable] | None = None,
+    period: str = "rolling12",
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """One row per group: <by dims> [<dim>_libelle], valeur, numerateur, denominateur, effectif, masque."""
+    catalogue = catalogue or load_catalogue()
+    request = make_request(
+        catalogue, engine, indicator_id, scope, snapshot=snapshot, by=by, where=where, period=period
+    )
+    return run(engine, catalogue, request)
+
+
+def run(engine: Engine, catalogue: Catalogue, request: Request) -> pd.DataFrame:
+    statement = build(catalogue, request)
+    df = engine.fetch(statement.sql, statement.params)
+    if request.scope.masks_small_cells:
+        return mask_small_cells(df, request.by, catalogue.secrecy_threshold)
+    df["masque"] = False
+    return df

@@ -1,0 +1,163 @@
+-- Derived values of the data contract, computed once per engine for every snapshot.
+-- This is the ONE place where they are computed; bases.yaml documents the resulting columns and
+-- a test checks that both agree. Parameters: $<table> = list of that table's Parquet files
+-- (snapshot tables read hive-style, the folder date=YYYY-MM-DD giving snapshot_date).
+
+-- Reference tables ---------------------------------------------------------------------------
+CREATE TABLE territoires AS
+SELECT code_commune, nom_commune, code_epci, nom_epci, code_departement, zone_plafonds, lat, lon
+FROM read_parquet($territoires);
+
+CREATE TABLE qpv AS
+SELECT code_qpv, nom_qpv, code_commune FROM read_parquet($qpv);
+
+-- One row per year, zone and household category with the three ceilings side by side.
+CREATE TABLE plafonds AS
+SELECT annee, zone_plafonds, categorie,
+       max(plafond) FILTER (WHERE financement = 'PLAI') AS plafond_plai,
+       max(plafond_personne_sup) FILTER (WHERE financement = 'PLAI') AS sup_plai,
+       max(plafond) FILTER (WHERE financement = 'PLUS') AS plafond_plus,
+       max(plafond_personne_sup) FILTER (WHERE financement = 'PLUS') AS sup_plus,
+       max(plafond) FILTER (WHERE financement = 'PLS') AS plafond_pls,
+       max(plafond_personne_sup) FILTER (WHERE financement = 'PLS') AS sup_pls
+FROM read_parquet($plafonds)
+GROUP BY annee, zone_plafonds, categorie;
+
+CREATE TABLE seuils_q1 AS
+SELECT CAST(annee AS INTEGER) AS annee, code_epci, seuil_q1_uc FROM read_parquet($seuils_q1);
+
+-- Dwellings ----------------------------------------------------------------------------------
+CREATE TABLE logements AS
+WITH l AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($logements, hive_partitioning = true)),
+     r AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($residences, hive_partitioning = true)),
+     b AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($batiments, hive_partitioning = true))
+SELECT l.snapshot_date, l.id_logement,
+       t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.zone_plafonds,
+       r.code_qpv, q.nom_qpv, r.code_qpv IS NOT NULL AS en_qpv,
+       l.id_residence, r.nom_residence, r.enjeu_mixite, r.annee_construction,
+       l.id_batiment, b.nom_batiment, CAST(l.etage AS INTEGER) AS etage,
+       CAST(l.nb_pieces AS INTEGER) AS nb_pieces, l.surface_habitable, l.financement,
+       l.loyer_mensuel, l.mode_occupation, l.date_debut_vacance, l.date_mise_en_location,
+       l.reservataire,
+       l.mode_occupation IN ('loue', 'vacant') AS propose_location,
+       (l.mode_occupation = 'vacant'
+        AND l.date_debut_vacance <= CAST(l.snapshot_date - INTERVAL 3 MONTH AS DATE)) AS vacant_plus_3_mois,
+       l.date_mise_en_location <= CAST(l.snapshot_date - INTERVAL 1 YEAR AS DATE) AS en_location_depuis_1_an
+FROM l
+LEFT JOIN r ON r.snapshot_date = l.snapshot_date AND r.id_residence = l.id_residence
+LEFT JOIN b ON b.snapshot_date = l.snapshot_date AND b.id_batiment = l.id_batiment
+LEFT JOIN territoires t ON t.code_commune = r.code_commune
+LEFT JOIN qpv q ON q.code_qpv = r.code_qpv
+ORDER BY l.snapshot_date, t.code_epci, l.id_residence, l.id_logement;
+
+-- Households in place ------------------------------------------------------------------------
+-- Ceiling category: n = persons (+1 for a single-parent family); category = min(n, 6); beyond 6
+-- persons each extra person adds plafond_personne_sup. Ceilings of the snapshot's year, or of the
+-- latest earlier year available.
+CREATE TABLE menages AS
+WITH m AS (
+    SELECT m.*, CAST(m.date AS DATE) AS snapshot_date,
+           m.nb_personnes + CASE WHEN m.composition = 'monoparentale' THEN 1 ELSE 0 END AS n_plafond,
+           1 + 0.5 * (m.nb_personnes - 1 - m.nb_moins_14) + 0.3 * m.nb_moins_14 AS uc
+    FROM read_parquet($menages, hive_partitioning = true) m
+), x AS (
+    SELECT m.*, least(m.n_plafond, 6) AS categorie, year(m.snapshot_date) AS annee_plafonds,
+           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.zone_plafonds, l.code_qpv,
+           l.nom_qpv, l.en_qpv, l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment,
+           l.nom_batiment, l.etage, l.nb_pieces, l.surface_habitable,
+           l.financement, l.reservataire
+    FROM m JOIN logements l ON l.snapshot_date = m.snapshot_date AND l.id_logement = m.id_logement
+), c AS (
+    SELECT x.*,
+           p.plafond_plai + greatest(x.n_plafond - 6, 0) * p.sup_plai AS plafond_plai,
+           p.plafond_plus + greatest(x.n_plafond - 6, 0) * p.sup_plus AS plafond_plus,
+           p.plafond_pls + greatest(x.n_plafond - 6, 0) * p.sup_pls AS plafond_pls
+    FROM x ASOF LEFT JOIN plafonds p
+      ON p.zone_plafonds = x.zone_plafonds AND p.categorie = x.categorie AND x.annee_plafonds >= p.annee
+)
+SELECT snapshot_date, id_menage, id_logement, code_epci, nom_epci, code_commune, nom_commune,
+       code_qpv, nom_qpv, en_qpv, id_residence, nom_residence, enjeu_mixite, id_batiment,
+       nom_batiment, etage, nb_pieces, financement, reservataire,
+       nb_personnes, nb_enfants, nb_moins_14, composition, age_titulaire,
+       CASE WHEN age_titulaire < 30 THEN 'moins_30' WHEN age_titulaire < 50 THEN '30_49'
+            WHEN age_titulaire < 65 THEN '50_64' WHEN age_titulaire < 75 THEN '65_74'
+            ELSE '75_plus' END AS tranche_age_titulaire,
+       situation_titulaire, beneficiaire_apl, date_entree, revenu_fiscal_reference,
+       revenu_fiscal_reference IS NOT NULL AS rfr_connu,
+       uc, revenu_fiscal_reference / uc AS revenu_par_uc,
+       plafond_plai, plafond_plus, plafond_pls,
+       revenu_fiscal_reference / plafond_plus AS ratio_plafond_plus,
+       CASE WHEN revenu_fiscal_reference IS NULL OR plafond_plus IS NULL THEN 'inconnu'
+            WHEN revenu_fiscal_reference <= plafond_plai THEN 'PLAI'
+            WHEN revenu_fiscal_reference <= plafond_plus THEN 'PLUS'
+            WHEN revenu_fiscal_reference <= plafond_pls THEN 'PLS'
+            ELSE 'au_dela' END AS categorie_ressources,
+       financement IN ('PLAI', 'PLUS', 'PLS') AS financement_plafonne,
+       revenu_fiscal_reference <= CASE financement WHEN 'PLAI' THEN plafond_plai
+            WHEN 'PLUS' THEN plafond_plus WHEN 'PLS' THEN plafond_pls END AS sous_plafond_financement,
+       date_diff('day', date_entree, snapshot_date) / 365.25 AS anciennete,
+       nb_pieces > nb_personnes + 1 AS sous_occupation,
+       surface_habitable < CASE WHEN nb_personnes <= 1 THEN 9 WHEN nb_personnes = 2 THEN 16
+            ELSE least(16 + 9 * (nb_personnes - 2), 70) END AS sur_occupation
+FROM c
+ORDER BY snapshot_date, code_epci, id_residence, id_menage;
+
+-- Allocations (leases signed) ----------------------------------------------------------------
+-- First quartile: annual resources per UC at most the EPCI's threshold for the year of the
+-- allocation (latest earlier year when missing; unknown when there is none).
+CREATE TABLE attributions AS
+WITH a AS (
+    SELECT a.*, CAST(a.date AS DATE) AS snapshot_date,
+           1 + 0.5 * (a.nb_personnes - 1 - a.nb_moins_14) + 0.3 * a.nb_moins_14 AS uc
+    FROM read_parquet($attributions, hive_partitioning = true) a
+), x AS (
+    SELECT a.*, year(a.date_attribution) AS annee_attribution,
+           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+           l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment,
+           l.etage, l.nb_pieces, l.financement, l.reservataire AS reservataire_logement,
+           l.en_location_depuis_1_an
+    FROM a JOIN logements l ON l.snapshot_date = a.snapshot_date AND l.id_logement = a.id_logement
+)
+SELECT x.snapshot_date, x.id_attribution, x.id_logement, x.date_attribution, x.date_depot_demande,
+       x.code_epci, x.nom_epci, x.code_commune, x.nom_commune, x.code_qpv, x.nom_qpv, x.en_qpv,
+       x.id_residence, x.nom_residence, x.enjeu_mixite, x.id_batiment, x.nom_batiment, x.etage,
+       x.nb_pieces, x.financement, x.reservataire, x.reservataire_logement,
+       x.nb_personnes, x.nb_moins_14, x.composition, x.revenu_mensuel, x.uc,
+       x.revenu_mensuel * 12 / x.uc AS revenu_annuel_uc, s.seuil_q1_uc,
+       CASE WHEN s.seuil_q1_uc IS NULL THEN NULL
+            ELSE x.revenu_mensuel * 12 / x.uc <= s.seuil_q1_uc END AS premier_quartile,
+       x.dalo, x.prioritaire, x.grande_precarite, x.mutation, x.relogement_anru,
+       date_diff('day', x.date_depot_demande, x.date_attribution) AS delai_attente_jours,
+       x.en_location_depuis_1_an
+FROM x ASOF LEFT JOIN seuils_q1 s ON s.code_epci = x.code_epci AND x.annee_attribution >= s.annee
+ORDER BY x.snapshot_date, x.code_epci, x.date_attribution, x.id_attribution;
+
+-- Departures -------------------------------------------------------------------------------
+CREATE TABLE departs AS
+SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date_entree,
+       d.date_depart, d.motif,
+       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+       l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment, l.etage,
+       l.nb_pieces, l.financement
+FROM read_parquet($departs, hive_partitioning = true) d
+JOIN logements l ON l.snapshot_date = CAST(d.date AS DATE) AND l.id_logement = d.id_logement
+ORDER BY 1, l.code_epci, d.date_depart, d.id_menage;
+
+-- Active demands (territory of the first wished commune; threshold of the snapshot's year) ---
+CREATE TABLE demandes AS
+WITH d AS (
+    SELECT d.*, CAST(d.date AS DATE) AS snapshot_date, year(CAST(d.date AS DATE)) AS annee_ref,
+           1 + 0.5 * (d.nb_personnes - 1 - d.nb_moins_14) + 0.3 * d.nb_moins_14 AS uc,
+           t.code_epci, t.nom_epci, t.nom_commune
+    FROM read_parquet($demandes, hive_partitioning = true) d
+    LEFT JOIN territoires t ON t.code_commune = d.code_commune_souhaitee
+)
+SELECT d.snapshot_date, d.id_demande, d.date_depot, d.code_epci, d.nom_epci,
+       d.code_commune_souhaitee AS code_commune, d.nom_commune,
+       CAST(d.nb_pieces_souhaite AS INTEGER) AS nb_pieces, d.nb_personnes, d.nb_moins_14,
+       d.composition, d.revenu_mensuel, d.dalo, d.prioritaire, d.mutation, d.uc,
+       d.revenu_mensuel * 12 / d.uc AS revenu_annuel_uc, s.seuil_q1_uc,
+       CASE WHEN s.seuil_q1_uc IS NULL THEN NULL
+            ELSE d.revenu_mensuel * 12 / d.uc <= s.seuil_q1_uc END AS premier_quartile
+FROM d ASOF LEFT JOIN seuils_q1 s ON s.code_epci = d.code_epci AND d.annee_ref >= s.annee
+ORDER BY d.snapshot_date, d.code_epci, d.id_demande;

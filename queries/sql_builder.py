@@ -1,0 +1,205 @@
+"""The one place that writes SQL.
+
+Identifiers come only from the validated definitions (semantic/); every value — filter values,
+dates, scope codes, constants of the definitions — is a bound parameter. The SQL is plain enough
+for a transpiler (sqlglot) to carry it to another engine: CASE sums, COALESCE, NULLIF, FULL JOIN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from semantic.catalogue import Catalogue
+from semantic.models import AtLeast, Condition, IndicatorDef
+from semantic.scope import Scope
+
+PERIODS = ("rolling12", "ytd")
+
+
+@dataclass(frozen=True)
+class Request:
+    indicator: str
+    snapshot: dt.date
+    scope: Scope
+    by: tuple[str, ...] = ()
+    where: tuple[tuple[str, tuple], ...] = ()  # (dimension, typed values), already checked
+    period: str = "rolling12"
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: dict = field(default_factory=dict)
+
+
+def period_bounds(snapshot: dt.date, period: str) -> tuple[dt.date, dt.date]:
+    """(exclusive start, inclusive end) of the events counted for a snapshot."""
+    if period == "ytd":
+        return dt.date(snapshot.year - 1, 12, 31), snapshot
+    try:
+        start = snapshot.replace(year=snapshot.year - 1)
+    except ValueError:  # 29 February
+        start = snapshot.replace(year=snapshot.year - 1, day=28)
+    return start, snapshot
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def bind(self, value: object) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def build(catalogue: Catalogue, request: Request) -> Statement:
+    ind = catalogue.indicator(request.indicator)
+    params = _Params()
+    start, end = period_bounds(request.snapshot, request.period)
+    params.values.update(snapshot=request.snapshot, periode_debut=start, periode_fin=end)
+    dims = [(d, catalogue.dimension(d)) for d in request.by]
+    header = f"-- indicator: {ind.id}\n-- {ind.label} ({ind.aggregation}, unit: {ind.unit})\n"
+    if ind.is_ratio and ind.numerator.base != ind.denominator.base:
+        body = _cross_base_ratio(catalogue, ind, request, dims, params)
+    else:
+        body = _single_base(catalogue, ind, request, dims, params)
+    sql = header + body
+    used = {k: v for k, v in params.values.items() if re.search(rf"\${k}\b", sql)}
+    return Statement(sql, used)
+
+
+def _where(catalogue: Catalogue, base: str, request: Request, params: _Params) -> str:
+    base_def = catalogue.bases[base]
+    parts = ["snapshot_date = $snapshot"]
+    if base_def.periode:
+        parts.append(f"{base_def.periode} > $periode_debut AND {base_def.periode} <= $periode_fin")
+    parts.append(_scope(request.scope, params))
+    for dim_id, values in request.where:
+        column = catalogue.dimensions[dim_id].column
+        parts.append(f"{column} IN ({', '.join(params.bind(v) for v in values)})")
+    return "\n    AND ".join(parts)
+
+
+def _scope(scope: Scope, params: _Params) -> str:
+    if scope.national:
+        return "TRUE  -- scope: every territory"
+    alternatives = []
+    if scope.epci:
+        alternatives.append(f"code_epci IN ({', '.join(params.bind(c) for c in scope.epci)})")
+    if scope.communes:
+        alternatives.append(f"code_commune IN ({', '.join(params.bind(c) for c in scope.communes)})")
+    if not alternatives:
+        return "FALSE  -- scope: none (deny by default)"
+    return "(" + " OR ".join(alternatives) + ")  -- scope"
+
+
+def _condition(cond: Condition, params: _Params) -> str:
+    col = cond.column
+    if cond.op == "is_null":
+        return f"{col} IS NULL"
+    if cond.op == "not_null":
+        return f"{col} IS NOT NULL"
+    if cond.op in ("in", "not_in"):
+        listed = ", ".join(params.bind(v) for v in cond.value)
+        return f"{col} {'NOT IN' if cond.op == 'not_in' else 'IN'} ({listed})"
+    op = "<>" if cond.op == "!=" else cond.op
+    return f"{col} {op} {params.bind(cond.value)}"
+
+
+def _filter(flt, params: _Params) -> str | None:
+    """SQL predicate of a filter; None when it keeps every row. An unknown value never matches."""
+    parts = []
+    for item in flt:
+        if isinstance(item, AtLeast):
+            hits = " + ".join(f"CASE WHEN {_condition(c, params)} THEN 1 ELSE 0 END" for c in item.of)
+            parts.append(f"({hits}) >= {params.bind(item.at_least)}")
+        else:
+            parts.append(_condition(item, params))
+    return " AND ".join(parts) if parts else None
+
+
+def _count(flt, params: _Params) -> str:
+    pred = _filter(flt, params)
+    return "COUNT(*)" if pred is None else f"CAST(COALESCE(SUM(CASE WHEN {pred} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+
+
+def _dim_columns(dims) -> list[str]:
+    cols = []
+    for dim_id, d in dims:
+        cols.append(f"{d.column} AS {dim_id}")
+        if d.label_column:
+            cols.append(f"MIN({d.label_column}) AS {dim_id}_libelle")
+    return cols
+
+
+def _dim_aliases(dims) -> list[str]:
+    out = []
+    for dim_id, d in dims:
+        out += [dim_id] + ([f"{dim_id}_libelle"] if d.label_column else [])
+    return out
+
+
+def _group_by(dims) -> str:
+    return ("\n  GROUP BY " + ", ".join(d.column for _, d in dims)) if dims else ""
+
+
+def _order_by(dims) -> str:
+    return ("\nORDER BY " + ", ".join(f"{dim_id} NULLS LAST" for dim_id, _ in dims)) if dims else ""
+
+
+def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
+    base = ind.numerator.base if ind.is_ratio else ind.base
+    nulls = "CAST(NULL AS BIGINT) AS numerateur, CAST(NULL AS BIGINT) AS denominateur"
+    if ind.is_ratio:
+        measures = [
+            f"{_count(ind.numerator.filter, params)} AS numerateur",
+            f"{_count(ind.denominator.filter, params)} AS denominateur",
+        ]
+        value = [
+            "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur",
+            "numerateur, denominateur, denominateur AS effectif",
+        ]
+    elif ind.aggregation == "count":
+        measures = [f"{_count(ind.filter, params)} AS effectif"]
+        value = ["CAST(effectif AS DOUBLE) AS valeur", nulls, "effectif"]
+    else:
+        pred = _filter(ind.filter, params)
+        expr = ind.column if pred is None else f"CASE WHEN {pred} THEN {ind.column} END"
+        func = "AVG" if ind.aggregation == "mean" else "MEDIAN"
+        scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
+        measures = [f"{scaled} AS valeur_agregee", f"COUNT({expr}) AS effectif"]
+        value = ["CAST(valeur_agregee AS DOUBLE) AS valeur", nulls, "effectif"]
+    select = ",\n    ".join(_dim_columns(dims) + measures)
+    return (
+        f"WITH agg AS (\n  SELECT\n    {select}\n  FROM {base}\n"
+        f"  WHERE {_where(catalogue, base, request, params)}{_group_by(dims)}\n)\n"
+        f"SELECT {', '.join(_dim_aliases(dims) + value)}\nFROM agg{_order_by(dims)}"
+    )
+
+
+def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> str:
+    ctes = []
+    for name, role, measure in (("num", "numerator", ind.numerator), ("den", "denominator", ind.denominator)):
+        select = ",\n    ".join(_dim_columns(dims) + [_count(measure.filter, params) + " AS n"])
+        ctes.append(
+            f"{name} AS (\n  -- {role}: base {measure.base}\n  SELECT\n    {select}\n"
+            f"  FROM {measure.base}\n  WHERE {_where(catalogue, measure.base, request, params)}{_group_by(dims)}\n)"
+        )
+    cols = []
+    for alias in _dim_aliases(dims):
+        cols.append(f"COALESCE(den.{alias}, num.{alias}) AS {alias}")
+    cols += [
+        "CAST(COALESCE(num.n, 0) AS DOUBLE) / NULLIF(COALESCE(den.n, 0), 0) AS valeur",
+        "COALESCE(num.n, 0) AS numerateur",
+        "COALESCE(den.n, 0) AS denominateur",
+        "COALESCE(den.n, 0) AS effectif",
+    ]
+    if dims:
+        on = " AND ".join(f"den.{i} IS NOT DISTINCT FROM num.{i}" for i, _ in dims)
+        join = f"FULL OUTER JOIN num ON {on}"
+    else:
+        join = "CROSS JOIN num"
+    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(cols)}\nFROM den {join}{_order_by(dims)}"
