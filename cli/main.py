@@ -10,10 +10,15 @@ import argparse
 import importlib
 import sys
 
+from semantic.errors import PeuplementError
+
 # sub-command name -> module of this package defining `register(subparsers)` and `run(args)`
 COMMANDS = {
     "validate": "cli.validate_cmd",
     "demo": "cli.demo_cmd",
+    "evaluate": "cli.evaluate_cmd",
+    "objectifs": "cli.objectifs_cmd",
+    "catalogue": "cli.catalogue_cmd",
 }
 
 
@@ -40,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except CliArgumentError as exc:
+    except (CliArgumentError, PeuplementError) as exc:
         print(f"peuplement: erreur: {exc}", file=sys.stderr)
         return 2
 

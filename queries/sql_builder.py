@@ -16,6 +16,9 @@ from semantic.models import AtLeast, Condition, IndicatorDef
 from semantic.scope import Scope
 
 PERIODS = ("rolling12", "ytd")
+# Internal period: the rest of the previous calendar year after the snapshot's day and month, used
+# to estimate the allocations still to come this year ("same volume as the same months last year").
+REST_OF_LAST_YEAR = "reste_annee_n_1"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ def period_bounds(snapshot: dt.date, period: str) -> tuple[dt.date, dt.date]:
         start = snapshot.replace(year=snapshot.year - 1)
     except ValueError:  # 29 February
         start = snapshot.replace(year=snapshot.year - 1, day=28)
+    if period == REST_OF_LAST_YEAR:
+        return start, dt.date(snapshot.year - 1, 12, 31)
     return start, snapshot
 
 
@@ -203,3 +208,25 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
     else:
         join = "CROSS JOIN num"
     return f"WITH {', '.join(ctes)}\nSELECT {', '.join(cols)}\nFROM den {join}{_order_by(dims)}"
+
+
+def build_members(catalogue: Catalogue, dimension: str, scope: Scope, snapshot: dt.date, base: str = "logements",
+                  where: tuple[tuple[str, tuple], ...] = ()) -> Statement:
+    """The values of a dimension present in a base for a user's scope (filter option lists)."""
+    dim = catalogue.dimension(dimension)
+    if dimension not in catalogue.bases[base].dimensions:
+        from semantic.errors import UnsupportedDimensionError
+
+        raise UnsupportedDimensionError(base, dimension, catalogue.bases[base].dimensions)
+    params = _Params()
+    params.values.update(snapshot=snapshot)
+    request = Request(indicator="", snapshot=snapshot, scope=scope, where=where)
+    label = f"MIN({dim.label_column})" if dim.label_column else f"CAST({dim.column} AS VARCHAR)"
+    sql = (
+        f"-- members of dimension: {dimension} (base {base})\n"
+        f"SELECT {dim.column} AS code, {label} AS libelle, COUNT(*) AS effectif\nFROM {base}\n"
+        f"WHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}"
+        + "".join(f"\n    AND {catalogue.dimensions[d].column} IN ({', '.join(params.bind(v) for v in vals)})" for d, vals in where)
+        + f"\nGROUP BY {dim.column}\nORDER BY 2, 1"
+    )
+    return Statement(sql, params.values)

@@ -28,7 +28,8 @@ class UnknownNameError(PeuplementError):
 
     def __init__(self, kind: str, value: str, valid: Iterable[str]):
         self.kind, self.value, self.valid = kind, value, sorted(valid)
-        super().__init__(f"{kind} inconnu(e) : « {value} ».{_hint(value, self.valid)}")
+        agreement = "e" if kind in ("dimension", "période", "base") else ""
+        super().__init__(f"{kind.capitalize()} inconnu{agreement} : « {value} ».{_hint(value, self.valid)}")
 
 
 class UnsupportedDimensionError(PeuplementError):
