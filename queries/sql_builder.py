@@ -53,9 +53,11 @@ def period_bounds(snapshot: dt.date, period: str) -> tuple[dt.date, dt.date]:
 class _Params:
     def __init__(self) -> None:
         self.values: dict[str, object] = {}
+        self.count = 0
 
     def bind(self, value: object) -> str:
-        name = f"p{len(self.values)}"
+        name = f"p{self.count}"
+        self.count += 1
         self.values[name] = value
         return f"${name}"
 
@@ -207,7 +209,8 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
         join = f"FULL OUTER JOIN num ON {on}"
     else:
         join = "CROSS JOIN num"
-    return f"WITH {', '.join(ctes)}\nSELECT {', '.join(cols)}\nFROM den {join}{_order_by(dims)}"
+    select = ",\n  ".join(cols)
+    return f"WITH {', '.join(ctes)}\nSELECT\n  {select}\nFROM den {join}{_order_by(dims)}"
 
 
 def build_members(catalogue: Catalogue, dimension: str, scope: Scope, snapshot: dt.date, base: str = "logements",

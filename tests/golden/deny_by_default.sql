@@ -1,0 +1,16 @@
+-- indicator: nb_logements
+-- Nombre de logements (count, unit: logements)
+WITH agg AS (
+  SELECT
+    COUNT(*) AS effectif
+  FROM logements
+  WHERE snapshot_date = $snapshot
+    AND FALSE  -- scope: none (deny by default)
+)
+SELECT CAST(effectif AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS numerateur, CAST(NULL AS BIGINT) AS denominateur, effectif
+FROM agg
+;
+-- params:
+-- {
+--  "snapshot": "2025-12-31"
+-- }

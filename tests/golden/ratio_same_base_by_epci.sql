@@ -1,0 +1,23 @@
+-- indicator: taux_vacance
+-- Taux de vacance (ratio, unit: ratio)
+WITH agg AS (
+  SELECT
+    code_epci AS epci,
+    MIN(nom_epci) AS epci_libelle,
+    CAST(COALESCE(SUM(CASE WHEN mode_occupation = $p0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS numerateur,
+    CAST(COALESCE(SUM(CASE WHEN propose_location = $p1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS denominateur
+  FROM logements
+  WHERE snapshot_date = $snapshot
+    AND TRUE  -- scope: every territory
+  GROUP BY code_epci
+)
+SELECT epci, epci_libelle, CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur, numerateur, denominateur, denominateur AS effectif
+FROM agg
+ORDER BY epci NULLS LAST
+;
+-- params:
+-- {
+--  "snapshot": "2025-12-31",
+--  "p0": "vacant",
+--  "p1": "True"
+-- }
