@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("indicator", help="identifiant de l'indicateur (voir « peuplement catalogue »)")
     p.add_argument("--by", action="append", default=[], metavar="DIM", help="dimension de découpage (répétable)")
     p.add_argument("--where", action="append", default=[], metavar="DIM=V[,V…]", help="filtre (répétable)")
-    p.add_argument("--period", choices=PERIODS, default="rolling12", help="12 mois glissants ou année civile en cours")
+    p.add_argument("--period", default="rolling12", help=f"période des flux : {' ou '.join(PERIODS)} (12 mois glissants ou année civile en cours)")
     add_common(p)
     p.set_defaults(run=run)
 

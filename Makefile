@@ -1,0 +1,45 @@
+# One task runner, the same commands for a new user, a developer and CI (see README).
+# Only python3 (3.11+) and make are needed: uv is installed into .tools/ and installs the rest
+# at the versions locked in uv.lock.
+
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+DEMO := data/demo
+PORT ?= 8501
+
+.PHONY: install run test lint format demo bench clean
+
+$(UV):
+	python3 -m venv $(TOOLS) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(TOOLS); }
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)  ## install the locked dependencies into .venv
+	$(UV) sync --frozen --python 3.11
+
+# The demo data root is generated deterministically (seed 42) on first use.
+$(DEMO)/objectifs.yaml: | install
+	$(RUN) peuplement demo --out $(DEMO)
+
+demo: $(DEMO)/objectifs.yaml  ## write the demo data root under data/demo
+
+run: install demo  ## start the portal on the demo data (demo accounts, see README)
+	PEUPLEMENT_DEMO=1 $(RUN) streamlit run Home.py --server.headless true --server.port $(PORT)
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+test: install demo lint  ## lint, then the whole test suite (browser tests need Debian's chromium)
+	$(RUN) pytest
+
+bench: install demo  ## benchmark: semantic layer vs hand-written DuckDB SQL and pandas
+	$(RUN) python -m queries.bench --national-logements 5000000
+
+clean:
+	rm -rf .venv $(TOOLS) $(DEMO) .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""The engine: tables built once match what bases.yaml documents; guardrails hold."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from queries.engine import ROW_CAP, get_engine, list_snapshots, open_engine
+from queries.errors import DataRootError
+from semantic.catalogue import load_catalogue
+from tests.tiny_data import SNAPSHOTS
+
+
+def test_every_documented_column_exists_with_its_type(tiny_engine):
+    cat = load_catalogue()
+    types = {"string": "VARCHAR", "int": ("INTEGER", "BIGINT"), "double": "DOUBLE", "bool": "BOOLEAN"}
+    for base_name, base in cat.bases.items():
+        described = dict(tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall() and
+                         [(r[0], r[1]) for r in tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall()])
+        for column, spec in base.columns.items():
+            assert column in described, f"{base_name}.{column} documented but not built"
+            expected = types[spec.type]
+            assert described[column] in (expected if isinstance(expected, tuple) else (expected,)), (
+                f"{base_name}.{column}: built as {described[column]}, documented as {spec.type}"
+            )
+        for dim in base.dimensions:
+            label = cat.dimensions[dim].label_column
+            assert label is None or label in described, f"{base_name} lacks label column {label}"
+
+
+def test_snapshots_discovered_from_folders(tiny_root, tmp_path):
+    assert list_snapshots(tiny_root) == list(SNAPSHOTS)
+    (tiny_root / "snapshots" / "date=2025-13-45").mkdir()
+    (tiny_root / "snapshots" / "notes").mkdir()
+    try:
+        assert list_snapshots(tiny_root) == list(SNAPSHOTS)
+    finally:
+        (tiny_root / "snapshots" / "date=2025-13-45").rmdir()
+        (tiny_root / "snapshots" / "notes").rmdir()
+
+
+def test_engine_cannot_read_or_write_files_after_loading(tiny_engine, tiny_root):
+    with pytest.raises(duckdb.Error):
+        tiny_engine.cursor().execute("SELECT * FROM read_parquet(?)", [str(tiny_root / "reference" / "qpv.parquet")])
+    with pytest.raises(duckdb.Error):
+        tiny_engine.cursor().execute("SET enable_external_access = true")
+
+
+def test_missing_root_is_a_clear_error(tmp_path):
+    with pytest.raises(DataRootError, match="introuvable"):
+        open_engine(tmp_path / "absent")
+    (tmp_path / "vide").mkdir()
+    with pytest.raises(DataRootError, match="aucune photographie"):
+        open_engine(tmp_path / "vide")
+
+
+def test_engine_rebuilt_when_a_snapshot_is_published(tiny_root):
+    first = get_engine(tiny_root)
+    assert get_engine(tiny_root) is first
+    new = tiny_root / "snapshots" / "date=2026-03-31"
+    new.mkdir()
+    for f in (tiny_root / "snapshots" / "date=2025-12-31").iterdir():
+        (new / f.name).write_bytes(f.read_bytes())
+    try:
+        second = get_engine(tiny_root)
+        assert second is not first and second.latest.isoformat() == "2026-03-31"
+    finally:
+        for f in new.iterdir():
+            f.unlink()
+        new.rmdir()
+
+
+def test_row_cap_is_a_named_guardrail():
+    assert ROW_CAP == 200_000
