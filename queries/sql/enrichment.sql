@@ -4,12 +4,13 @@
 -- (snapshot tables read hive-style, the folder date=YYYY-MM-DD giving snapshot_date).
 
 -- Reference tables ---------------------------------------------------------------------------
-CREATE TABLE territoires AS
-SELECT code_commune, nom_commune, code_epci, nom_epci, code_departement, zone_plafonds, lat, lon
-FROM read_parquet($territoires);
+CREATE TABLE territoires AS SELECT * FROM read_parquet($territoires);
+
+-- geometry is optional in the contract: an empty column when the file has none
+ALTER TABLE territoires ADD COLUMN IF NOT EXISTS geometry VARCHAR;
 
 CREATE TABLE qpv AS
-SELECT code_qpv, nom_qpv, code_commune FROM read_parquet($qpv);
+SELECT code_qpv, nom_qpv, code_commune, geometry FROM read_parquet($qpv);
 
 -- One row per year, zone and household category with the three ceilings side by side.
 CREATE TABLE plafonds AS
@@ -35,6 +36,7 @@ SELECT l.snapshot_date, l.id_logement,
        t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.zone_plafonds,
        r.code_qpv, q.nom_qpv, r.code_qpv IS NOT NULL AS en_qpv,
        l.id_residence, r.nom_residence, r.enjeu_mixite, r.annee_construction,
+       r.lat AS residence_lat, r.lon AS residence_lon,
        l.id_batiment, b.nom_batiment, CAST(l.etage AS INTEGER) AS etage,
        CAST(l.nb_pieces AS INTEGER) AS nb_pieces, l.surface_habitable, l.financement,
        l.loyer_mensuel, l.mode_occupation, l.date_debut_vacance, l.date_mise_en_location,
