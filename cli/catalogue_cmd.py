@@ -17,8 +17,16 @@ def register(sub) -> None:
 def catalogue_frame() -> pd.DataFrame:
     cat = load_catalogue()
     rows = [
-        {"id": i.id, "libelle": i.label, "theme": i.theme, "unite": i.unit, "formule": i.formula,
-         "dimensions": ", ".join(cat.supported_dimensions(i.id)), "source": i.source, "description": i.description}
+        {
+            "id": i.id,
+            "libelle": i.label,
+            "theme": i.theme,
+            "unite": i.unit,
+            "formule": i.formula,
+            "dimensions": ", ".join(cat.supported_dimensions(i.id)),
+            "source": i.source,
+            "description": i.description,
+        }
         for i in cat.indicators.values()
     ]
     return pd.DataFrame(rows)
@@ -29,12 +37,20 @@ def run(args) -> int:
     if args.format == "markdown":
         print(to_markdown(df))
     else:
-        write(df if args.format != "table" else df.drop(columns=["description", "formule"]), args.format)
+        write(
+            df if args.format != "table" else df.drop(columns=["description", "formule"]),
+            args.format,
+        )
     return 0
 
 
 def to_markdown(df: pd.DataFrame) -> str:
-    lines = ["| id | libellé | unité | formule | dimensions | source |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| id | libellé | unité | formule | dimensions | source |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in df.itertuples():
-        lines.append(f"| `{r.id}` | {r.libelle} | {r.unite} | {r.formule} | {r.dimensions} | {r.source} |")
+        lines.append(
+            f"| `{r.id}` | {r.libelle} | {r.unite} | {r.formule} | {r.dimensions} | {r.source} |"
+        )
     return "\n".join(lines)

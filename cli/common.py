@@ -11,11 +11,24 @@ from semantic.scope import INTERNAL_ROLES, ROLES, Scope
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="racine des données (défaut : $PEUPLEMENT_DATA_DIR ou data/demo)")
-    parser.add_argument("--snapshot", help="date de photographie AAAA-MM-JJ (défaut : la plus récente)")
-    parser.add_argument("--role", choices=ROLES, help="rôle de l'utilisateur simulé (défaut : interne, tout le territoire)")
-    parser.add_argument("--territoires", help="codes EPCI (9 chiffres) ou communes (5 caractères), séparés par des virgules")
-    parser.add_argument("--format", choices=FORMATS, default="table", help="format de sortie (défaut : table)")
+    parser.add_argument(
+        "--data-dir", help="racine des données (défaut : $PEUPLEMENT_DATA_DIR ou data/demo)"
+    )
+    parser.add_argument(
+        "--snapshot", help="date de photographie AAAA-MM-JJ (défaut : la plus récente)"
+    )
+    parser.add_argument(
+        "--role",
+        choices=ROLES,
+        help="rôle de l'utilisateur simulé (défaut : interne, tout le territoire)",
+    )
+    parser.add_argument(
+        "--territoires",
+        help="codes EPCI (9 chiffres) ou communes (5 caractères), séparés par des virgules",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="table", help="format de sortie (défaut : table)"
+    )
 
 
 def scope_from_args(args) -> Scope:

@@ -7,15 +7,27 @@ from cli.main import CliArgumentError
 from cli.output import write
 from queries.engine import get_engine
 from queries.evaluate import evaluate
-from queries.sql_builder import PERIODS
+from queries.sql.builder import PERIODS
 
 
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="calculer un indicateur", description=__doc__)
     p.add_argument("indicator", help="identifiant de l'indicateur (voir « peuplement catalogue »)")
-    p.add_argument("--by", action="append", default=[], metavar="DIM", help="dimension de découpage (répétable)")
-    p.add_argument("--where", action="append", default=[], metavar="DIM=V[,V…]", help="filtre (répétable)")
-    p.add_argument("--period", default="rolling12", help=f"période des flux : {' ou '.join(PERIODS)} (12 mois glissants ou année civile en cours)")
+    p.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="DIM",
+        help="dimension de découpage (répétable)",
+    )
+    p.add_argument(
+        "--where", action="append", default=[], metavar="DIM=V[,V…]", help="filtre (répétable)"
+    )
+    p.add_argument(
+        "--period",
+        default="rolling12",
+        help=f"période des flux : {' ou '.join(PERIODS)} (12 mois glissants ou année civile en cours)",
+    )
     add_common(p)
     p.set_defaults(run=run)
 
@@ -27,7 +39,9 @@ def parse_where(items: list[str]) -> dict[str, list[str]]:
         dim = dim.strip()
         listed = [v.strip() for v in values.split(",") if v.strip()]
         if not sep or not dim or not listed:
-            raise CliArgumentError(f"--where « {item} » : forme attendue DIM=VALEUR[,VALEUR…] (ex. epci=200040715)")
+            raise CliArgumentError(
+                f"--where « {item} » : forme attendue DIM=VALEUR[,VALEUR…] (ex. epci=200040715)"
+            )
         where.setdefault(dim, []).extend(listed)
     return where
 
@@ -36,6 +50,14 @@ def run(args) -> int:
     where = parse_where(args.where)
     scope = scope_from_args(args)
     engine = get_engine(args.data_dir)
-    df = evaluate(engine, args.indicator, scope, snapshot=args.snapshot, by=args.by, where=where, period=args.period)
+    df = evaluate(
+        engine,
+        args.indicator,
+        scope,
+        snapshot=args.snapshot,
+        by=args.by,
+        where=where,
+        period=args.period,
+    )
     write(df, args.format)
     return 0

@@ -32,9 +32,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="peuplement", description="Portail peuplement: outils en ligne de commande")
+    parser = _Parser(
+        prog="peuplement", description="Portail peuplement: outils en ligne de commande"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, module_name in COMMANDS.items():
+    for module_name in COMMANDS.values():
         module = importlib.import_module(module_name)
         module.register(sub)
     return parser

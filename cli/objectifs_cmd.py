@@ -7,12 +7,28 @@ from cli.output import write
 from queries.engine import get_engine
 from queries.targets import evaluate_targets
 
-TABLE_COLUMNS = ["objectif_id", "territoire", "filtres", "periode", "valeur", "cible", "sens", "ecart", "statut",
-                 "manquants", "part_necessaire", "source"]
+TABLE_COLUMNS = [
+    "objectif_id",
+    "territoire",
+    "filtres",
+    "periode",
+    "valeur",
+    "cible",
+    "sens",
+    "ecart",
+    "statut",
+    "manquants",
+    "part_necessaire",
+    "source",
+]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("objectifs", help="évaluer les objectifs (T1, T2, T3 et objectifs locaux)", description=__doc__)
+    p = sub.add_parser(
+        "objectifs",
+        help="évaluer les objectifs (T1, T2, T3 et objectifs locaux)",
+        description=__doc__,
+    )
     add_common(p)
     p.set_defaults(run=run)
 

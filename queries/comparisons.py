@@ -30,9 +30,17 @@ def year_earlier_snapshot(engine: Engine, snapshot: dt.date) -> dt.date | None:
     return target if target in engine.snapshots else None
 
 
-def compare(engine: Engine, indicator_id: str, scope: Scope, *, snapshot: dt.date | str | None = None,
-            by: Iterable[str] = (), where: Mapping[str, Iterable] | None = None, period: str = "rolling12",
-            catalogue: Catalogue | None = None) -> pd.DataFrame:
+def compare(
+    engine: Engine,
+    indicator_id: str,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    by: Iterable[str] = (),
+    where: Mapping[str, Iterable] | None = None,
+    period: str = "rolling12",
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
     """evaluate() plus valeur_precedente / evolution and valeur_un_an / evolution_un_an
     (differences in the indicator's unit; masked when either side is masked)."""
     catalogue = catalogue or load_catalogue()
@@ -40,7 +48,10 @@ def compare(engine: Engine, indicator_id: str, scope: Scope, *, snapshot: dt.dat
     by = list(by)
     kwargs = dict(by=by, where=where, period=period, catalogue=catalogue)
     current = evaluate(engine, indicator_id, scope, snapshot=snap, **kwargs)
-    for suffix, other in (("precedente", previous_snapshot(engine, snap)), ("un_an", year_earlier_snapshot(engine, snap))):
+    for suffix, other in (
+        ("precedente", previous_snapshot(engine, snap)),
+        ("un_an", year_earlier_snapshot(engine, snap)),
+    ):
         value_col = "valeur_precedente" if suffix == "precedente" else "valeur_un_an"
         evo_col = "evolution" if suffix == "precedente" else "evolution_un_an"
         current[f"date_{suffix}"] = other
@@ -48,7 +59,9 @@ def compare(engine: Engine, indicator_id: str, scope: Scope, *, snapshot: dt.dat
             current[value_col] = pd.Series([pd.NA] * len(current), dtype="Float64")
         else:
             past = evaluate(engine, indicator_id, scope, snapshot=other, **kwargs)
-            past = past[[*by, "valeur", "masque"]].rename(columns={"valeur": value_col, "masque": f"_masque_{suffix}"})
+            past = past[[*by, "valeur", "masque"]].rename(
+                columns={"valeur": value_col, "masque": f"_masque_{suffix}"}
+            )
             if by:
                 current = current.merge(past, on=by, how="left")
             else:

@@ -66,7 +66,9 @@ class Engine:
         df = self.cursor().execute(sql, params or {}).df()
         if len(df) > ROW_CAP:
             raise RowCapError(
-                f"Le résultat dépasse {ROW_CAP:,} lignes : choisissez moins de dimensions ou filtrez.".replace(",", " ")
+                f"Le résultat dépasse {ROW_CAP:,} lignes : choisissez moins de dimensions ou filtrez.".replace(
+                    ",", " "
+                )
             )
         return df
 
@@ -79,10 +81,14 @@ class Engine:
             try:
                 snapshot = dt.date.fromisoformat(snapshot)
             except ValueError:
-                raise InvalidValueError(f"date de photographie invalide : « {snapshot} » (format AAAA-MM-JJ)") from None
+                raise InvalidValueError(
+                    f"date de photographie invalide : « {snapshot} » (format AAAA-MM-JJ)"
+                ) from None
         if snapshot not in self.snapshots:
             listed = ", ".join(d.isoformat() for d in self.snapshots)
-            raise InvalidValueError(f"aucune photographie au {snapshot.isoformat()}. Photographies disponibles : {listed}.")
+            raise InvalidValueError(
+                f"aucune photographie au {snapshot.isoformat()}. Photographies disponibles : {listed}."
+            )
         return snapshot
 
 
@@ -92,15 +98,24 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(f"dossier de données introuvable : {root}")
     snapshots = list_snapshots(root)
     if not snapshots:
-        raise DataRootError(f"aucune photographie (dossier {SNAPSHOTS_DIR}/date=AAAA-MM-JJ) dans {root}")
+        raise DataRootError(
+            f"aucune photographie (dossier {SNAPSHOTS_DIR}/date=AAAA-MM-JJ) dans {root}"
+        )
     params: dict[str, object] = {}
     for table in REFERENCE_TABLES:
         params[table.name] = str(table_path(root, table))
     for table in SNAPSHOT_TABLES:
         params[table.name] = [str(table_path(root, table, d.isoformat())) for d in snapshots]
-    missing = [p for v in params.values() for p in ([v] if isinstance(v, str) else v) if not Path(p).is_file()]
+    missing = [
+        p
+        for v in params.values()
+        for p in ([v] if isinstance(v, str) else v)
+        if not Path(p).is_file()
+    ]
     if missing:
-        raise DataRootError(f"fichier(s) manquant(s) dans {root} : {', '.join(missing[:5])} — lancez « peuplement validate {root} »")
+        raise DataRootError(
+            f"fichier(s) manquant(s) dans {root} : {', '.join(missing[:5])} — lancez « peuplement validate {root} »"
+        )
     con = duckdb.connect(":memory:", config={"threads": THREADS, "memory_limit": MEMORY_LIMIT})
     try:
         for statement in _statements(ENRICHMENT_SQL.read_text(encoding="utf-8")):

@@ -11,7 +11,7 @@ import pandas as pd
 from queries.engine import Engine
 from queries.errors import InvalidValueError
 from queries.secrecy import mask_small_cells
-from queries.sql_builder import PERIODS, Request, build
+from queries.sql.builder import PERIODS, Request, build
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.errors import closest
 from semantic.scope import Scope
@@ -69,12 +69,16 @@ def _typed(dim_id: str, type_: str, value):
             return True
         if text in _FALSE:
             return False
-        raise InvalidValueError(f"filtre « {dim_id} » : « {value} » n'est pas un booléen (true ou false)")
+        raise InvalidValueError(
+            f"filtre « {dim_id} » : « {value} » n'est pas un booléen (true ou false)"
+        )
     if type_ == "int":
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise InvalidValueError(f"filtre « {dim_id} » : « {value} » n'est pas un entier") from None
+            raise InvalidValueError(
+                f"filtre « {dim_id} » : « {value} » n'est pas un entier"
+            ) from None
     return str(value)
 
 

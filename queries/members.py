@@ -8,14 +8,21 @@ from collections.abc import Mapping
 import pandas as pd
 
 from queries.engine import Engine
-from queries.sql_builder import build_members
+from queries.sql.builder import build_members
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
 
-def members(engine: Engine, dimension: str, scope: Scope, *, snapshot: dt.date | None = None,
-            base: str = "logements", where: Mapping[str, list] | None = None,
-            catalogue: Catalogue | None = None) -> pd.DataFrame:
+def members(
+    engine: Engine,
+    dimension: str,
+    scope: Scope,
+    *,
+    snapshot: dt.date | None = None,
+    base: str = "logements",
+    where: Mapping[str, list] | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
     """code, libelle, effectif of each value present (never outside the scope)."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)

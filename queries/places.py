@@ -9,13 +9,19 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.evaluate import make_request
-from queries.sql_builder import build_geometries, build_residences
+from queries.sql.places import build_geometries, build_residences
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
 
-def residences(engine: Engine, scope: Scope, *, snapshot: dt.date | str | None = None,
-               where: Mapping[str, list] | None = None, catalogue: Catalogue | None = None) -> pd.DataFrame:
+def residences(
+    engine: Engine,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    where: Mapping[str, list] | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
     """residence, residence_libelle, commune…, qpv…, enjeu_mixite, lat, lon, nb_logements, nb_loues,
     nb_vacants, nb_batiments — for every residence in scope (filters checked like an indicator's)."""
     catalogue = catalogue or load_catalogue()

@@ -34,7 +34,11 @@ def _complementary(df: pd.DataFrame, by: list[str], masked) -> object:
         changed = False
         for dim in by:
             others = [d for d in by if d != dim]
-            groups = [range(len(df))] if not others else df.groupby(others, dropna=False, sort=False).indices.values()
+            groups = (
+                [range(len(df))]
+                if not others
+                else df.groupby(others, dropna=False, sort=False).indices.values()
+            )
             for rows in groups:
                 rows = list(rows)
                 hidden = [r for r in rows if masked[r]]

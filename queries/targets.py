@@ -14,7 +14,7 @@ from ingest.contract import OBJECTIFS_FILE
 from queries.engine import Engine
 from queries.evaluate import make_request, run
 from queries.members import members
-from queries.sql_builder import REST_OF_LAST_YEAR
+from queries.sql.builder import REST_OF_LAST_YEAR
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.objectifs import load_targets
 from semantic.scope import Scope
@@ -41,9 +41,15 @@ class Target:
     commentaire: str = ""
 
 
-def applicable_targets(engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue) -> list[Target]:
+def applicable_targets(
+    engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue
+) -> list[Target]:
     epcis = members(engine, "epci", scope, snapshot=snapshot, catalogue=catalogue)
-    local = [t for t in load_targets(engine.data_root / OBJECTIFS_FILE, catalogue) if t.annee == snapshot.year and (t.clos_le is None or t.clos_le > snapshot)]
+    local = [
+        t
+        for t in load_targets(engine.data_root / OBJECTIFS_FILE, catalogue)
+        if t.annee == snapshot.year and (t.clos_le is None or t.clos_le > snapshot)
+    ]
     targets: list[Target] = []
     names = {}
     for scale in ("epci", "commune", "residence"):
@@ -54,22 +60,71 @@ def applicable_targets(engine: Engine, scope: Scope, snapshot: dt.date, catalogu
         label = names.get(t.territoire.echelle, {}).get(t.territoire.code)
         if label is None:  # outside the user's scope, or absent from this snapshot
             continue
-        targets.append(Target(t.id, t.indicateur, t.territoire.echelle, t.territoire.code, label, t.sens, t.cible,
-                              t.tolerance, t.annee, t.source, "local", {k: list(v) for k, v in t.filtres.items()}, t.commentaire))
-    replaced = {(t.indicateur, t.echelle, t.code, tuple(sorted((k, tuple(v)) for k, v in t.filtres.items()))) for t in targets}
+        targets.append(
+            Target(
+                t.id,
+                t.indicateur,
+                t.territoire.echelle,
+                t.territoire.code,
+                label,
+                t.sens,
+                t.cible,
+                t.tolerance,
+                t.annee,
+                t.source,
+                "local",
+                {k: list(v) for k, v in t.filtres.items()},
+                t.commentaire,
+            )
+        )
+    replaced = {
+        (
+            t.indicateur,
+            t.echelle,
+            t.code,
+            tuple(sorted((k, tuple(v)) for k, v in t.filtres.items())),
+        )
+        for t in targets
+    }
     for legal in catalogue.parameters.objectifs_legaux:
         for code, label in zip(epcis["code"], epcis["libelle"], strict=True):
             splits = [{}]
             if legal.par:
-                values = members(engine, legal.par, scope, snapshot=snapshot, where={"epci": [code]}, catalogue=catalogue)["code"]
+                values = members(
+                    engine,
+                    legal.par,
+                    scope,
+                    snapshot=snapshot,
+                    where={"epci": [code]},
+                    catalogue=catalogue,
+                )["code"]
                 splits = [{legal.par: [v]} for v in values]
             for filtres in splits:
-                key = (legal.indicateur, "epci", code, tuple(sorted((k, tuple(v)) for k, v in filtres.items())))
+                key = (
+                    legal.indicateur,
+                    "epci",
+                    code,
+                    tuple(sorted((k, tuple(v)) for k, v in filtres.items())),
+                )
                 if key in replaced:
                     continue
                 suffix = "-" + "-".join(str(v[0]) for v in filtres.values()) if filtres else ""
-                targets.append(Target(f"{legal.id}-{code}{suffix}", legal.indicateur, "epci", code, label, legal.sens,
-                                      legal.cible, legal.tolerance, snapshot.year, legal.source, "légal", filtres))
+                targets.append(
+                    Target(
+                        f"{legal.id}-{code}{suffix}",
+                        legal.indicateur,
+                        "epci",
+                        code,
+                        label,
+                        legal.sens,
+                        legal.cible,
+                        legal.tolerance,
+                        snapshot.year,
+                        legal.source,
+                        "légal",
+                        filtres,
+                    )
+                )
     return targets
 
 
@@ -99,8 +154,12 @@ def needed_share(num, den, remaining, target: float):
     return max(0.0, (target * (den + remaining) - num) / remaining)
 
 
-def evaluate_targets(engine: Engine, scope: Scope, snapshot: dt.date | str | None = None,
-                     catalogue: Catalogue | None = None) -> pd.DataFrame:
+def evaluate_targets(
+    engine: Engine,
+    scope: Scope,
+    snapshot: dt.date | str | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     rows = []
@@ -108,25 +167,52 @@ def evaluate_targets(engine: Engine, scope: Scope, snapshot: dt.date | str | Non
         ind = catalogue.indicator(target.indicateur)
         is_flow = any(catalogue.bases[b].periode for b in ind.bases)
         where = {target.echelle: [target.code], **target.filtres}
-        for period in (("ytd", "rolling12") if is_flow else (None,)):
-            request = make_request(catalogue, engine, ind.id, scope, snapshot=snap, where=where, period=period or "rolling12")
+        for period in ("ytd", "rolling12") if is_flow else (None,):
+            request = make_request(
+                catalogue,
+                engine,
+                ind.id,
+                scope,
+                snapshot=snap,
+                where=where,
+                period=period or "rolling12",
+            )
             res = run(engine, catalogue, request).iloc[0]
             masked = bool(res["masque"])
             value = None if masked or pd.isna(res["valeur"]) else float(res["valeur"])
             num = None if masked or pd.isna(res["numerateur"]) else int(res["numerateur"])
             den = None if masked or pd.isna(res["denominateur"]) else int(res["denominateur"])
             row = {
-                "objectif_id": target.id, "nature": target.nature, "indicateur": ind.id, "libelle": ind.label,
-                "echelle": target.echelle, "code": target.code, "territoire": target.territoire,
-                "filtres": ", ".join(f"{k} = {'/'.join(map(str, v))}" for k, v in target.filtres.items()),
-                "annee": target.annee, "periode": PERIOD_LABELS[period], "valeur": value, "cible": target.cible,
-                "sens": target.sens, "tolerance": target.tolerance,
+                "objectif_id": target.id,
+                "nature": target.nature,
+                "indicateur": ind.id,
+                "libelle": ind.label,
+                "echelle": target.echelle,
+                "code": target.code,
+                "territoire": target.territoire,
+                "filtres": ", ".join(
+                    f"{k} = {'/'.join(map(str, v))}" for k, v in target.filtres.items()
+                ),
+                "annee": target.annee,
+                "periode": PERIOD_LABELS[period],
+                "valeur": value,
+                "cible": target.cible,
+                "sens": target.sens,
+                "tolerance": target.tolerance,
                 "ecart": None if value is None else value - target.cible,
-                "statut": "secret" if masked else status(value, target.cible, target.sens, target.tolerance),
-                "manquants": missing_cases(num, den, target.cible, target.sens) if ind.is_ratio else None,
-                "numerateur": num, "denominateur": den,
-                "part_necessaire": None, "attributions_attendues": None, "hypothese": "",
-                "source": target.source, "commentaire": target.commentaire,
+                "statut": "secret"
+                if masked
+                else status(value, target.cible, target.sens, target.tolerance),
+                "manquants": missing_cases(num, den, target.cible, target.sens)
+                if ind.is_ratio
+                else None,
+                "numerateur": num,
+                "denominateur": den,
+                "part_necessaire": None,
+                "attributions_attendues": None,
+                "hypothese": "",
+                "source": target.source,
+                "commentaire": target.commentaire,
             }
             if period == "ytd" and ind.is_ratio and not masked:
                 _add_year_end_projection(row, engine, catalogue, scope, snap, ind.id, where, target)
@@ -137,32 +223,66 @@ def evaluate_targets(engine: Engine, scope: Scope, snapshot: dt.date | str | Non
     if df.empty:
         return df
     df["_ordre"] = df["statut"].map(STATUS_ORDER)
-    return df.sort_values(["_ordre", "ecart", "objectif_id", "periode"], na_position="last").drop(columns="_ordre").reset_index(drop=True)
+    return (
+        df.sort_values(["_ordre", "ecart", "objectif_id", "periode"], na_position="last")
+        .drop(columns="_ordre")
+        .reset_index(drop=True)
+    )
 
 
 def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, where, target) -> None:
     request = make_request(catalogue, engine, indicator, scope, snapshot=snap, where=where)
     request = type(request)(**{**request.__dict__, "period": REST_OF_LAST_YEAR})
     remaining = int(run(engine, catalogue, request).iloc[0]["denominateur"] or 0)
-    start, end = dt.date(snap.year - 1, snap.month, snap.day) if not (snap.month == 2 and snap.day == 29) else dt.date(snap.year - 1, 2, 28), dt.date(snap.year - 1, 12, 31)
+    start, end = (
+        dt.date(snap.year - 1, snap.month, snap.day)
+        if not (snap.month == 2 and snap.day == 29)
+        else dt.date(snap.year - 1, 2, 28),
+        dt.date(snap.year - 1, 12, 31),
+    )
     row["attributions_attendues"] = remaining
     if (snap.month, snap.day) == (12, 31):
         row["hypothese"] = f"Année {snap.year} complète : plus aucune attribution attendue."
         return
     if remaining == 0:
-        row["hypothese"] = (f"Aucune attribution attendue d'ici la fin de {snap.year} : même volume qu'entre le "
-                            f"{start:%d/%m/%Y} et le {end:%d/%m/%Y} (0).")
+        row["hypothese"] = (
+            f"Aucune attribution attendue d'ici la fin de {snap.year} : même volume qu'entre le "
+            f"{start:%d/%m/%Y} et le {end:%d/%m/%Y} (0)."
+        )
         return
     share = needed_share(row["numerateur"], row["denominateur"], remaining, target.cible)
     row["part_necessaire"] = share
-    row["hypothese"] = (f"Hypothèse : {remaining} attribution(s) d'ici le 31/12/{snap.year}, autant qu'entre le "
-                        f"{start:%d/%m/%Y} (exclu) et le {end:%d/%m/%Y}.")
+    row["hypothese"] = (
+        f"Hypothèse : {remaining} attribution(s) d'ici le 31/12/{snap.year}, autant qu'entre le "
+        f"{start:%d/%m/%Y} (exclu) et le {end:%d/%m/%Y}."
+    )
     if share is not None and share > 1:
         row["hypothese"] += " L'objectif n'est plus atteignable sur l'année à ce volume."
 
 
 _COLUMNS = [
-    "objectif_id", "nature", "indicateur", "libelle", "echelle", "code", "territoire", "filtres", "annee",
-    "periode", "valeur", "cible", "sens", "tolerance", "ecart", "statut", "manquants", "numerateur",
-    "denominateur", "part_necessaire", "attributions_attendues", "hypothese", "source", "commentaire",
+    "objectif_id",
+    "nature",
+    "indicateur",
+    "libelle",
+    "echelle",
+    "code",
+    "territoire",
+    "filtres",
+    "annee",
+    "periode",
+    "valeur",
+    "cible",
+    "sens",
+    "tolerance",
+    "ecart",
+    "statut",
+    "manquants",
+    "numerateur",
+    "denominateur",
+    "part_necessaire",
+    "attributions_attendues",
+    "hypothese",
+    "source",
+    "commentaire",
 ]

@@ -18,7 +18,13 @@ from semantic.models import AtLeast, BaseDef, Condition, DimensionDef, Indicator
 from semantic.yaml_lines import line_of, load_with_lines
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
-_PY_TYPES = {"string": (str,), "int": (int,), "double": (int, float), "bool": (bool,), "date": (str,)}
+_PY_TYPES = {
+    "string": (str,),
+    "int": (int,),
+    "double": (int, float),
+    "bool": (bool,),
+    "date": (str,),
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,9 @@ def load_catalogue(definitions_dir: Path = DEFINITIONS_DIR) -> Catalogue:
                 continue
             indicators[ind.id], where[ind.id] = ind, at
     params_data, params_lines = load_with_lines(root / "parametres.yaml")
-    params = _build(ParametersDef, params_data, root / "parametres.yaml", params_lines, (), problems)
+    params = _build(
+        ParametersDef, params_data, root / "parametres.yaml", params_lines, (), problems
+    )
     if not problems:
         _check_references(bases, dimensions, indicators, where, params, problems)
     if problems:
@@ -122,7 +130,9 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
     for name, base in bases.items():
         for dim in base.dimensions:
             if dim not in dimensions:
-                problems.append(f"bases.yaml: base {name}: dimension inconnue « {dim} »{_guess(dim, dimensions)}")
+                problems.append(
+                    f"bases.yaml: base {name}: dimension inconnue « {dim} »{_guess(dim, dimensions)}"
+                )
             elif dimensions[dim].column not in base.columns:
                 problems.append(
                     f"bases.yaml: base {name}: la dimension « {dim} » lit la colonne "
@@ -130,26 +140,43 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
                 )
     for ind_id, ind in indicators.items():
         at = where[ind_id]
-        measures = [(ind.numerator.base, ind.numerator.filter), (ind.denominator.base, ind.denominator.filter)] if ind.is_ratio else [(ind.base, ind.filter)]
+        measures = (
+            [
+                (ind.numerator.base, ind.numerator.filter),
+                (ind.denominator.base, ind.denominator.filter),
+            ]
+            if ind.is_ratio
+            else [(ind.base, ind.filter)]
+        )
         for base_name, flt in measures:
             if base_name not in bases:
-                problems.append(f"{at}: {ind_id}: base inconnue « {base_name} »{_guess(base_name, bases)}")
+                problems.append(
+                    f"{at}: {ind_id}: base inconnue « {base_name} »{_guess(base_name, bases)}"
+                )
                 continue
             for cond in _conditions(flt):
                 _check_condition(at, ind_id, cond, bases[base_name], base_name, problems)
         if ind.column and ind.base in bases:
             if ind.column not in bases[ind.base].columns:
-                problems.append(f"{at}: {ind_id}: colonne inconnue « {ind.column} » dans la base {ind.base}{_guess(ind.column, bases[ind.base].columns)}")
+                problems.append(
+                    f"{at}: {ind_id}: colonne inconnue « {ind.column} » dans la base {ind.base}{_guess(ind.column, bases[ind.base].columns)}"
+                )
             elif bases[ind.base].columns[ind.column].type not in ("int", "double"):
                 problems.append(f"{at}: {ind_id}: la colonne « {ind.column} » n'est pas numérique")
         for dim in ind.dimensions or ():
             if dim not in dimensions:
-                problems.append(f"{at}: {ind_id}: dimension inconnue « {dim} »{_guess(dim, dimensions)}")
+                problems.append(
+                    f"{at}: {ind_id}: dimension inconnue « {dim} »{_guess(dim, dimensions)}"
+                )
     for target in params.objectifs_legaux if params else ():
         if target.indicateur not in indicators:
-            problems.append(f"parametres.yaml: objectif {target.id}: indicateur inconnu « {target.indicateur} »{_guess(target.indicateur, indicators)}")
+            problems.append(
+                f"parametres.yaml: objectif {target.id}: indicateur inconnu « {target.indicateur} »{_guess(target.indicateur, indicators)}"
+            )
         elif target.par and target.par not in dimensions:
-            problems.append(f"parametres.yaml: objectif {target.id}: dimension inconnue « {target.par} »")
+            problems.append(
+                f"parametres.yaml: objectif {target.id}: dimension inconnue « {target.par} »"
+            )
 
 
 def _conditions(flt):
@@ -162,14 +189,26 @@ def _conditions(flt):
 
 def _check_condition(at, ind_id, cond: Condition, base: BaseDef, base_name: str, problems) -> None:
     if cond.column not in base.columns:
-        problems.append(f"{at}: {ind_id}: colonne inconnue « {cond.column} » dans la base {base_name}{_guess(cond.column, base.columns)}")
+        problems.append(
+            f"{at}: {ind_id}: colonne inconnue « {cond.column} » dans la base {base_name}{_guess(cond.column, base.columns)}"
+        )
         return
     col_type = base.columns[cond.column].type
-    values = cond.value if isinstance(cond.value, list | tuple) else [] if cond.value is None else [cond.value]
+    values = (
+        cond.value
+        if isinstance(cond.value, list | tuple)
+        else []
+        if cond.value is None
+        else [cond.value]
+    )
     for value in values:
-        ok = isinstance(value, _PY_TYPES[col_type]) and not (col_type != "bool" and isinstance(value, bool))
+        ok = isinstance(value, _PY_TYPES[col_type]) and not (
+            col_type != "bool" and isinstance(value, bool)
+        )
         if not ok:
-            problems.append(f"{at}: {ind_id}: valeur {value!r} incompatible avec la colonne {cond.column} ({col_type})")
+            problems.append(
+                f"{at}: {ind_id}: valeur {value!r} incompatible avec la colonne {cond.column} ({col_type})"
+            )
 
 
 def _guess(value: str, valid) -> str:

@@ -29,7 +29,9 @@ class UnknownNameError(PeuplementError):
     def __init__(self, kind: str, value: str, valid: Iterable[str]):
         self.kind, self.value, self.valid = kind, value, sorted(valid)
         agreement = "e" if kind in ("dimension", "période", "base") else ""
-        super().__init__(f"{kind.capitalize()} inconnu{agreement} : « {value} ».{_hint(value, self.valid)}")
+        super().__init__(
+            f"{kind.capitalize()} inconnu{agreement} : « {value} ».{_hint(value, self.valid)}"
+        )
 
 
 class UnsupportedDimensionError(PeuplementError):
@@ -50,5 +52,6 @@ class DefinitionError(PeuplementError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(
-            f"{len(problems)} problème(s) dans les définitions :\n" + "\n".join(f"- {p}" for p in problems)
+            f"{len(problems)} problème(s) dans les définitions :\n"
+            + "\n".join(f"- {p}" for p in problems)
         )

@@ -23,7 +23,9 @@ Unit = Literal[
     "ans",
     "mois",
 ]
-Theme = Literal["occupation", "ressources", "composition", "age", "anciennete", "attributions", "demande"]
+Theme = Literal[
+    "occupation", "ressources", "composition", "age", "anciennete", "attributions", "demande"
+]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -76,7 +78,9 @@ class AtLeast(Frozen):
     @model_validator(mode="after")
     def _reachable(self) -> AtLeast:
         if self.at_least > len(self.of):
-            raise ValueError(f"at_least={self.at_least} dépasse le nombre de critères ({len(self.of)})")
+            raise ValueError(
+                f"at_least={self.at_least} dépasse le nombre de critères ({len(self.of)})"
+            )
         return self
 
 
@@ -114,12 +118,16 @@ class IndicatorDef(Frozen):
             if self.numerator is None or self.denominator is None:
                 raise ValueError("un ratio demande numerator et denominator")
             if self.base or self.column or self.filter:
-                raise ValueError("un ratio se définit par numerator/denominator, pas base/column/filter")
+                raise ValueError(
+                    "un ratio se définit par numerator/denominator, pas base/column/filter"
+                )
         else:
             if not self.base:
                 raise ValueError(f"l'agrégation {self.aggregation} demande une base")
             if self.numerator or self.denominator:
-                raise ValueError(f"l'agrégation {self.aggregation} ne prend pas numerator/denominator")
+                raise ValueError(
+                    f"l'agrégation {self.aggregation} ne prend pas numerator/denominator"
+                )
             if self.aggregation in ("mean", "median") and not self.column:
                 raise ValueError(f"l'agrégation {self.aggregation} demande une colonne (column)")
             if self.aggregation == "count" and self.column:

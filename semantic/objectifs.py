@@ -39,7 +39,9 @@ class LocalTargetDef(Frozen):
     clos_le: dt.date | None = None  # a closed target is kept for the record but no longer applies
 
 
-def parse_targets(data, catalogue: Catalogue, where: str = "objectifs.yaml", lines=None) -> list[LocalTargetDef]:
+def parse_targets(
+    data, catalogue: Catalogue, where: str = "objectifs.yaml", lines=None
+) -> list[LocalTargetDef]:
     """Check a loaded objectifs document; raise DefinitionError listing every problem."""
     lines = lines or {}
     problems: list[str] = []
@@ -64,7 +66,9 @@ def parse_targets(data, catalogue: Catalogue, where: str = "objectifs.yaml", lin
                 problems.append(f"{where}:{line}: objectifs[{i}].{loc}: {msg}")
             continue
         if target.id in seen:
-            problems.append(f"{at}: identifiant « {target.id} » déjà utilisé (ligne {seen[target.id]})")
+            problems.append(
+                f"{at}: identifiant « {target.id} » déjà utilisé (ligne {seen[target.id]})"
+            )
         seen[target.id] = line_of(lines, ("objectifs", i))
         problems += [f"{at}: objectif {target.id}: {p}" for p in _check(target, catalogue)]
         targets.append(target)
@@ -76,15 +80,24 @@ def parse_targets(data, catalogue: Catalogue, where: str = "objectifs.yaml", lin
 def _check(target: LocalTargetDef, catalogue: Catalogue) -> list[str]:
     if target.indicateur not in catalogue.indicators:
         guess = closest(target.indicateur, catalogue.indicators)
-        return [f"indicateur inconnu « {target.indicateur} »" + (f" (vouliez-vous dire « {guess} » ?)" if guess else "")]
+        return [
+            f"indicateur inconnu « {target.indicateur} »"
+            + (f" (vouliez-vous dire « {guess} » ?)" if guess else "")
+        ]
     problems = []
     supported = catalogue.supported_dimensions(target.indicateur)
     if target.territoire.echelle not in supported:
-        problems.append(f"l'indicateur {target.indicateur} ne se calcule pas à l'échelle « {target.territoire.echelle} » (échelles possibles : {', '.join(s for s in SCALES if s in supported)})")
+        problems.append(
+            f"l'indicateur {target.indicateur} ne se calcule pas à l'échelle « {target.territoire.echelle} » (échelles possibles : {', '.join(s for s in SCALES if s in supported)})"
+        )
     for dim in target.filtres:
         if dim not in supported:
             guess = closest(dim, supported)
-            problems.append(f"filtre « {dim} » non disponible pour {target.indicateur}" + (f" (vouliez-vous dire « {guess} » ?)" if guess else "") + f" ; dimensions possibles : {', '.join(supported)}")
+            problems.append(
+                f"filtre « {dim} » non disponible pour {target.indicateur}"
+                + (f" (vouliez-vous dire « {guess} » ?)" if guess else "")
+                + f" ; dimensions possibles : {', '.join(supported)}"
+            )
     if catalogue.indicator(target.indicateur).unit == "ratio" and target.cible > 1:
         problems.append(f"cible {target.cible} supérieure à 1 pour un taux (écrire 0.30 pour 30 %)")
     return problems

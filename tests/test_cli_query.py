@@ -21,26 +21,85 @@ def _run(capsys, *argv):
 
 
 def test_evaluate_csv(capsys, tiny_root):
-    code, out, err = _run(capsys, "evaluate", "part_attributions_q1_hors_qpv", "--by", "epci", "--data-dir", str(tiny_root), "--format", "csv")
+    code, out, err = _run(
+        capsys,
+        "evaluate",
+        "part_attributions_q1_hors_qpv",
+        "--by",
+        "epci",
+        "--data-dir",
+        str(tiny_root),
+        "--format",
+        "csv",
+    )
     assert (code, err) == (0, "")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["epci", "epci_libelle", "valeur", "numerateur", "denominateur", "effectif", "masque"]
-    assert [(r["epci"], r["valeur"], r["numerateur"], r["denominateur"], r["masque"]) for r in rows] == [
+    assert list(rows[0]) == [
+        "epci",
+        "epci_libelle",
+        "valeur",
+        "numerateur",
+        "denominateur",
+        "effectif",
+        "masque",
+    ]
+    assert [
+        (r["epci"], r["valeur"], r["numerateur"], r["denominateur"], r["masque"]) for r in rows
+    ] == [
         (E1, "0.5", "1", "2", "false"),
         (E2, "0.5", "1", "2", "false"),
     ]
 
 
 def test_evaluate_json_with_where_period_and_partner_scope(capsys, tiny_root):
-    code, out, _ = _run(capsys, "evaluate", "nb_attributions", "--data-dir", str(tiny_root), "--snapshot", "2025-09-30",
-                        "--period", "ytd", "--where", "en_qpv=false", "--by", "epci", "--format", "json")
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "nb_attributions",
+        "--data-dir",
+        str(tiny_root),
+        "--snapshot",
+        "2025-09-30",
+        "--period",
+        "ytd",
+        "--where",
+        "en_qpv=false",
+        "--by",
+        "epci",
+        "--format",
+        "json",
+    )
     assert code == 0
     assert [(r["epci"], r["valeur"], r["numerateur"], r["masque"]) for r in json.loads(out)] == [
-        (E1, 1.0, None, False), (E2, 2.0, None, False)]  # A5; A2, A3
-    code, out, _ = _run(capsys, "evaluate", "nb_attributions", "--data-dir", str(tiny_root), "--by", "epci",
-                        "--role", "partenaire", "--territoires", E2, "--format", "json")
-    assert json.loads(out) == [{"epci": E2, "epci_libelle": "CA du Pays Voironnais", "valeur": None,
-                                "numerateur": None, "denominateur": None, "effectif": None, "masque": True}]
+        (E1, 1.0, None, False),
+        (E2, 2.0, None, False),
+    ]  # A5; A2, A3
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        "nb_attributions",
+        "--data-dir",
+        str(tiny_root),
+        "--by",
+        "epci",
+        "--role",
+        "partenaire",
+        "--territoires",
+        E2,
+        "--format",
+        "json",
+    )
+    assert json.loads(out) == [
+        {
+            "epci": E2,
+            "epci_libelle": "CA du Pays Voironnais",
+            "valeur": None,
+            "numerateur": None,
+            "denominateur": None,
+            "effectif": None,
+            "masque": True,
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -48,13 +107,28 @@ def test_evaluate_json_with_where_period_and_partner_scope(capsys, tiny_root):
     [
         (["evaluate", "taux_vacanse"], "Vouliez-vous dire « taux_vacance » ?"),
         (["evaluate", "taux_vacance", "--by", "epcy"], "Vouliez-vous dire « epci » ?"),
-        (["evaluate", "pression_demande", "--by", "residence"], "ne se décline pas par « residence ». Valeurs valides : commune, epci."),
-        (["evaluate", "taux_vacance", "--snapshot", "31/12/2025"], "date de photographie invalide : « 31/12/2025 »"),
-        (["evaluate", "taux_vacance", "--snapshot", "2023-01-01"], "aucune photographie au 2023-01-01"),
+        (
+            ["evaluate", "pression_demande", "--by", "residence"],
+            "ne se décline pas par « residence ». Valeurs valides : commune, epci.",
+        ),
+        (
+            ["evaluate", "taux_vacance", "--snapshot", "31/12/2025"],
+            "date de photographie invalide : « 31/12/2025 »",
+        ),
+        (
+            ["evaluate", "taux_vacance", "--snapshot", "2023-01-01"],
+            "aucune photographie au 2023-01-01",
+        ),
         (["evaluate", "taux_vacance", "--where", "epci"], "forme attendue DIM=VALEUR"),
         (["evaluate", "taux_vacance", "--where", "etage=haut"], "« haut » n'est pas un entier"),
-        (["evaluate", "taux_vacance", "--role", "partenaire", "--territoires", "Grenoble"], "ni un code EPCI"),
-        (["evaluate", "taux_vacance", "--period", "ytdd"], "période inconnue : « ytdd ». Vouliez-vous dire « ytd » ?"),
+        (
+            ["evaluate", "taux_vacance", "--role", "partenaire", "--territoires", "Grenoble"],
+            "ni un code EPCI",
+        ),
+        (
+            ["evaluate", "taux_vacance", "--period", "ytdd"],
+            "période inconnue : « ytdd ». Vouliez-vous dire « ytd » ?",
+        ),
     ],
 )
 def test_user_errors_exit_2_with_one_line(capsys, tiny_root, argv, expected):
@@ -80,7 +154,12 @@ def test_objectifs_lists_t1_t2_t3_per_epci(capsys, tiny_root):
     assert code == 0
     ids = {r["objectif_id"] for r in rows}
     assert {f"T1-{E1}", f"T1-{E2}", f"T2-{E1}", f"T2-{E2}", f"T3-{E1}-etat"} <= ids
-    assert {r["statut"] for r in rows} <= {"atteint", "a_surveiller", "non_atteint", "non_mesurable"}
+    assert {r["statut"] for r in rows} <= {
+        "atteint",
+        "a_surveiller",
+        "non_atteint",
+        "non_mesurable",
+    }
 
 
 def test_catalogue_markdown(capsys):
@@ -90,7 +169,21 @@ def test_catalogue_markdown(capsys):
 
 
 def test_console_script_runs_as_a_real_process(tiny_root):
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "evaluate", "nb_logements", "--data-dir", str(tiny_root), "--format", "csv"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "evaluate",
+            "nb_logements",
+            "--data-dir",
+            str(tiny_root),
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1] == "12.0,,,12,false"

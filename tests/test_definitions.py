@@ -32,34 +32,60 @@ def test_broken_definitions_report_every_problem(tmp_path):
     defs = _copy(tmp_path)
     path = defs / "indicators" / "stock_logements.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("      filter: [{column: mode_occupation, op: \"=\", value: vacant}]",
-                        "      filter: [{column: mode_occupaton, op: \"=\", value: vacant}]", 1)
-    text = text.replace("    unit: ratio\n", "    unit: ratio\n    unite: ratio\n", 1)  # in taux_occupation
+    text = text.replace(
+        '      filter: [{column: mode_occupation, op: "=", value: vacant}]',
+        '      filter: [{column: mode_occupaton, op: "=", value: vacant}]',
+        1,
+    )
+    text = text.replace(
+        "    unit: ratio\n", "    unit: ratio\n    unite: ratio\n", 1
+    )  # in taux_occupation
     path.write_text(text, encoding="utf-8")
     typo_line = text.splitlines().index("    unite: ratio") + 1
     dup = defs / "indicators" / "zz_dup.yaml"
-    dup.write_text("indicators:\n  - id: nb_logements\n    label: x\n    theme: occupation\n    unit: logements\n"
-                   "    description: x\n    formula: x\n    source: x\n    aggregation: count\n    base: logements\n"
-                   "  - id: sans_label\n    theme: occupation\n    unit: logements\n    description: x\n"
-                   "    formula: x\n    source: x\n    aggregation: count\n    base: logemens\n", encoding="utf-8")
+    dup.write_text(
+        "indicators:\n  - id: nb_logements\n    label: x\n    theme: occupation\n    unit: logements\n"
+        "    description: x\n    formula: x\n    source: x\n    aggregation: count\n    base: logements\n"
+        "  - id: sans_label\n    theme: occupation\n    unit: logements\n    description: x\n"
+        "    formula: x\n    source: x\n    aggregation: count\n    base: logemens\n",
+        encoding="utf-8",
+    )
     load_catalogue.cache_clear()
     with pytest.raises(DefinitionError) as err:
         load_catalogue(defs)
     problems = err.value.problems
     joined = "\n".join(problems)
-    assert f"stock_logements.yaml:{typo_line}: indicators.1.unite: clé inconnue (vouliez-vous dire « unit » ?)" in joined
-    assert "zz_dup.yaml:2: identifiant « nb_logements » déjà défini (stock_logements.yaml:3)" in joined
-    assert any(p.startswith("zz_dup.yaml:11:") and "label" in p and "manquant" in p for p in problems)
+    assert (
+        f"stock_logements.yaml:{typo_line}: indicators.1.unite: clé inconnue (vouliez-vous dire « unit » ?)"
+        in joined
+    )
+    assert (
+        "zz_dup.yaml:2: identifiant « nb_logements » déjà défini (stock_logements.yaml:3)" in joined
+    )
+    assert any(
+        p.startswith("zz_dup.yaml:11:") and "label" in p and "manquant" in p for p in problems
+    )
     load_catalogue.cache_clear()
 
 
 def test_unknown_column_reported_with_suggestion(tmp_path):
     defs = _copy(tmp_path)
     path = defs / "indicators" / "stock_logements.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("column: mode_occupation, op: \"=\", value: vacant", "column: mode_occupaton, op: \"=\", value: vacant"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'column: mode_occupation, op: "=", value: vacant',
+            'column: mode_occupaton, op: "=", value: vacant',
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(DefinitionError) as err:
         load_catalogue(defs)
-    assert any("colonne inconnue « mode_occupaton »" in p and "mode_occupation" in p and p.startswith("stock_logements.yaml:") for p in err.value.problems)
+    assert any(
+        "colonne inconnue « mode_occupaton »" in p
+        and "mode_occupation" in p
+        and p.startswith("stock_logements.yaml:")
+        for p in err.value.problems
+    )
 
 
 def test_lookup_errors_name_value_valid_choices_and_closest():
@@ -68,5 +94,7 @@ def test_lookup_errors_name_value_valid_choices_and_closest():
         cat.indicator("taux_vacanse")
     with pytest.raises(UnsupportedDimensionError) as err:
         cat.check_dimension("pression_demande", "residence")
-    assert str(err.value) == ("L'indicateur « pression_demande » ne se décline pas par « residence ». "
-                              "Valeurs valides : commune, epci.")
+    assert str(err.value) == (
+        "L'indicateur « pression_demande » ne se décline pas par « residence ». "
+        "Valeurs valides : commune, epci."
+    )

@@ -15,11 +15,20 @@ ALL = Scope.internal()
 
 
 def _root_without(tmp_path, plafonds_year=None, seuil=None):
-    plafonds = PLAFONDS.filter(pc.not_equal(PLAFONDS["annee"], pa.scalar(plafonds_year))) if plafonds_year else None
+    plafonds = (
+        PLAFONDS.filter(pc.not_equal(PLAFONDS["annee"], pa.scalar(plafonds_year)))
+        if plafonds_year
+        else None
+    )
     seuils = SEUILS_Q1
     if seuil:
         year, epci = seuil
-        keep = [not (a == year and e == epci) for a, e in zip(seuils["annee"].to_pylist(), seuils["code_epci"].to_pylist(), strict=True)]
+        keep = [
+            not (a == year and e == epci)
+            for a, e in zip(
+                seuils["annee"].to_pylist(), seuils["code_epci"].to_pylist(), strict=True
+            )
+        ]
         seuils = seuils.filter(pa.array(keep))
     return open_engine(write_tiny_root(tmp_path, plafonds=plafonds, seuils=seuils))
 

@@ -13,16 +13,26 @@ from tests.tiny_data import SNAPSHOTS
 
 def test_every_documented_column_exists_with_its_type(tiny_engine):
     cat = load_catalogue()
-    types = {"string": "VARCHAR", "int": ("INTEGER", "BIGINT"), "double": "DOUBLE", "bool": "BOOLEAN"}
+    types = {
+        "string": "VARCHAR",
+        "int": ("INTEGER", "BIGINT"),
+        "double": "DOUBLE",
+        "bool": "BOOLEAN",
+    }
     for base_name, base in cat.bases.items():
-        described = dict(tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall() and
-                         [(r[0], r[1]) for r in tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall()])
+        described = dict(
+            tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall()
+            and [
+                (r[0], r[1])
+                for r in tiny_engine.cursor().execute(f"DESCRIBE {base_name}").fetchall()
+            ]
+        )
         for column, spec in base.columns.items():
             assert column in described, f"{base_name}.{column} documented but not built"
             expected = types[spec.type]
-            assert described[column] in (expected if isinstance(expected, tuple) else (expected,)), (
-                f"{base_name}.{column}: built as {described[column]}, documented as {spec.type}"
-            )
+            assert described[column] in (
+                expected if isinstance(expected, tuple) else (expected,)
+            ), f"{base_name}.{column}: built as {described[column]}, documented as {spec.type}"
         for dim in base.dimensions:
             label = cat.dimensions[dim].label_column
             assert label is None or label in described, f"{base_name} lacks label column {label}"
@@ -41,7 +51,9 @@ def test_snapshots_discovered_from_folders(tiny_root, tmp_path):
 
 def test_engine_cannot_read_or_write_files_after_loading(tiny_engine, tiny_root):
     with pytest.raises(duckdb.Error):
-        tiny_engine.cursor().execute("SELECT * FROM read_parquet(?)", [str(tiny_root / "reference" / "qpv.parquet")])
+        tiny_engine.cursor().execute(
+            "SELECT * FROM read_parquet(?)", [str(tiny_root / "reference" / "qpv.parquet")]
+        )
     with pytest.raises(duckdb.Error):
         tiny_engine.cursor().execute("SET enable_external_access = true")
 

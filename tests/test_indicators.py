@@ -22,7 +22,19 @@ def _years(entry: dt.date, snapshot: dt.date = S3) -> float:
 
 
 # Seniority of the 8 households at S3 (entry dates of tiny_data._MENAGES)
-ANC = sorted(_years(d) for d in (D(2000, 6, 15), D(2023, 3, 1), D(2015, 1, 1), D(2025, 1, 1), D(1995, 1, 1), D(2020, 1, 1), D(2025, 7, 1), D(2025, 7, 1)))
+ANC = sorted(
+    _years(d)
+    for d in (
+        D(2000, 6, 15),
+        D(2023, 3, 1),
+        D(2015, 1, 1),
+        D(2025, 1, 1),
+        D(1995, 1, 1),
+        D(2020, 1, 1),
+        D(2025, 7, 1),
+        D(2025, 7, 1),
+    )
+)
 # Waiting days of the six allocations in S3's period: A1 550, A2 533, A3 181, A5 365, A6 184, A7 1096
 DELAI_MEDIAN_MOIS = (365 + 533) / 2 / 30.4375
 
@@ -40,7 +52,10 @@ TOTALS = [
     ("part_menages_sous_20pc", (0.0, 0, 7, 7)),
     ("part_menages_sous_40pc", (3 / 7, 3, 7, 7)),  # M01 .388, M02 .311, M07 .322
     ("part_menages_sous_60pc", (4 / 7, 4, 7, 7)),  # + M06 .537
-    ("part_menages_sous_plafond_financement", (5 / 6, 5, 6, 6)),  # M08 over PLUS; M06 in PLI, M04 unknown
+    (
+        "part_menages_sous_plafond_financement",
+        (5 / 6, 5, 6, 6),
+    ),  # M08 over PLUS; M06 in PLI, M04 unknown
     ("revenu_median_uc", (20000 / 1.8, None, None, 7)),  # M06: 20000 / 1.8 UC is the 4th of 7
     ("taille_moyenne_menage", (18 / 8, None, None, 8)),
     ("part_personnes_seules", (3 / 8, 3, 8, 8)),
@@ -60,7 +75,10 @@ TOTALS = [
     ("taux_sous_occupation", (1 / 8, 1, 8, 8)),  # M07: 4 rooms for 2 persons
     ("taux_sur_occupation", (1 / 8, 1, 8, 8)),  # M06: 3 persons in 20 m² < 25 m²
     ("part_menages_fragiles", (4 / 8, 4, 8, 8)),  # M01 (2), M02 (4), M06 (2), M07 (3)
-    ("nb_attributions", (6, None, None, 6)),  # A1 A2 A3 A5 A6 A7 (A1 on the first day, A6 on the last)
+    (
+        "nb_attributions",
+        (6, None, None, 6),
+    ),  # A1 A2 A3 A5 A6 A7 (A1 on the first day, A6 on the last)
     ("part_attributions_dalo", (2 / 6, 2, 6, 6)),
     ("part_attributions_prioritaires", (4 / 6, 4, 6, 6)),
     ("part_attributions_grande_precarite", (1 / 6, 1, 6, 6)),
@@ -87,7 +105,11 @@ def test_indicator_total(tiny_engine, indicator, expected):
     row = df.iloc[0]
     valeur, num, den, eff = expected
     assert row["valeur"] == pytest.approx(valeur, rel=1e-12)
-    assert (_opt(row["numerateur"]), _opt(row["denominateur"]), _opt(row["effectif"])) == (num, den, eff)
+    assert (_opt(row["numerateur"]), _opt(row["denominateur"]), _opt(row["effectif"])) == (
+        num,
+        den,
+        eff,
+    )
     assert not row["masque"]
 
 
@@ -122,17 +144,25 @@ def test_boolean_and_null_dimensions(tiny_engine):
 def test_household_dimensions(tiny_engine):
     df = evaluate(tiny_engine, "nb_menages", ALL, by=["tranche_age_titulaire"])
     assert sorted(zip(df["tranche_age_titulaire"], df["valeur"], strict=True)) == [
-        ("30_49", 4), ("65_74", 2), ("75_plus", 1), ("moins_30", 1),
+        ("30_49", 4),
+        ("65_74", 2),
+        ("75_plus", 1),
+        ("moins_30", 1),
     ]
     df = evaluate(tiny_engine, "nb_menages", ALL, by=["categorie_ressources"])
     assert sorted(zip(df["categorie_ressources"], df["valeur"], strict=True)) == [
-        ("PLAI", 4), ("PLS", 2), ("PLUS", 1), ("inconnu", 1),
+        ("PLAI", 4),
+        ("PLS", 2),
+        ("PLUS", 1),
+        ("inconnu", 1),
     ]
 
 
 def test_group_with_zero_denominator_has_null_value(tiny_engine):
     df = evaluate(tiny_engine, "part_menages_plai", ALL, by=["batiment"])
-    rows = {r["batiment"]: (r["numerateur"], r["denominateur"], r["valeur"]) for _, r in df.iterrows()}
+    rows = {
+        r["batiment"]: (r["numerateur"], r["denominateur"], r["valeur"]) for _, r in df.iterrows()
+    }
     assert rows["B2"][:2] == (0, 0)  # B2's only household M04 has no known income
     assert pd.isna(rows["B2"][2])  # 0 / 0 is null, never inf or NaN
     assert rows["B1"] == (2, 3, 2 / 3)  # M01, M02 PLAI; M03 PLUS
@@ -144,7 +174,13 @@ def test_cross_base_ratio_keeps_groups_without_events(tiny_engine):
 
 
 def test_where_filter_and_several_dimensions(tiny_engine):
-    df = evaluate(tiny_engine, "nb_attributions", ALL, by=["epci", "en_qpv"], where={"reservataire": ["etat", "bailleur"]})
+    df = evaluate(
+        tiny_engine,
+        "nb_attributions",
+        ALL,
+        by=["epci", "en_qpv"],
+        where={"reservataire": ["etat", "bailleur"]},
+    )
     got = {(r["epci"], r["en_qpv"]): r["valeur"] for _, r in df.iterrows()}
     assert got == {(E1, False): 1, (E1, True): 1, (E2, False): 2}  # A6 / A7 / A2, A3
 
@@ -162,7 +198,11 @@ def test_rolling_and_calendar_periods(tiny_engine):
 
 def test_earlier_snapshot_uses_its_own_rows(tiny_engine):
     df = evaluate(tiny_engine, "taux_vacance", ALL, snapshot="2024-12-31")
-    assert (df["valeur"].iloc[0], df["numerateur"].iloc[0], df["denominateur"].iloc[0]) == (3 / 8, 3, 8)
+    assert (df["valeur"].iloc[0], df["numerateur"].iloc[0], df["denominateur"].iloc[0]) == (
+        3 / 8,
+        3,
+        8,
+    )
     # T2 at S2 in E1: A1 (not Q1), A7 (Q1), A8 (Q1 under the 2024 threshold 8800)
     df = evaluate(tiny_engine, "part_attributions_non_q1_en_qpv", ALL, snapshot=S2, by=["epci"])
     assert _rows(df, "epci")[E1] == (1 / 3, 1, 3)

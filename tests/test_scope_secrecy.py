@@ -47,9 +47,13 @@ def test_restricted_scope_never_sees_another_territory(tiny_engine, kwargs):
 
 
 def test_commune_scope(tiny_engine):
-    df = evaluate(tiny_engine, "nb_logements", Scope(role="partenaire", communes=(C1,)), by=["commune"])
+    df = evaluate(
+        tiny_engine, "nb_logements", Scope(role="partenaire", communes=(C1,)), by=["commune"]
+    )
     assert list(df["commune"]) == [C1]
-    assert members(tiny_engine, "commune", Scope(role="manager", communes=(C1,)))["code"].tolist() == [C1]
+    assert members(tiny_engine, "commune", Scope(role="manager", communes=(C1,)))[
+        "code"
+    ].tolist() == [C1]
 
 
 def test_members_follow_scope(tiny_engine):
@@ -68,11 +72,15 @@ def test_partner_targets_hide_small_cells(tiny_engine):
     df = evaluate_targets(tiny_engine, PARTNER_E2)
     assert set(df["code"]) == {E2}
     assert set(df["statut"]) == {"secret"}
-    assert df["valeur"].isna().all() and df["numerateur"].isna().all() and df["manquants"].isna().all()
+    assert (
+        df["valeur"].isna().all() and df["numerateur"].isna().all() and df["manquants"].isna().all()
+    )
 
 
 def _cells(effectifs, groups=None):
-    df = pd.DataFrame({"d": [f"g{i}" for i in range(len(effectifs))], "valeur": [float(e) for e in effectifs]})
+    df = pd.DataFrame(
+        {"d": [f"g{i}" for i in range(len(effectifs))], "valeur": [float(e) for e in effectifs]}
+    )
     df["numerateur"] = effectifs
     df["denominateur"] = effectifs
     df["effectif"] = effectifs
@@ -95,18 +103,22 @@ def test_two_small_cells_need_no_complement():
 
 def test_no_masked_value_recoverable_in_two_way_breakdown():
     # rows = (d, h): within each h and within each d, never exactly one masked cell
-    df = pd.DataFrame({
-        "d": ["a", "a", "b", "b", "c", "c"],
-        "h": ["x", "y", "x", "y", "x", "y"],
-        "effectif": [50, 4, 30, 60, 20, 25],
-    })
+    df = pd.DataFrame(
+        {
+            "d": ["a", "a", "b", "b", "c", "c"],
+            "h": ["x", "y", "x", "y", "x", "y"],
+            "effectif": [50, 4, 30, 60, 20, 25],
+        }
+    )
     df["valeur"] = df["effectif"].astype(float)
     df["numerateur"] = df["effectif"]
     df["denominateur"] = df["effectif"]
     out = mask_small_cells(df, ["d", "h"], 11)
-    for dim, other in (("d", "h"), ("h", "d")):
+    for other in ("h", "d"):
         for _, group in out.groupby(other):
-            assert group["masque"].sum() != 1, f"one lone masked cell in {other}={group[other].iloc[0]}"
+            assert group["masque"].sum() != 1, (
+                f"one lone masked cell in {other}={group[other].iloc[0]}"
+            )
     assert out.loc[(out.d == "a") & (out.h == "y"), "masque"].item()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from queries.sql_builder import Request, build
+from queries.sql.builder import Request, build
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 
@@ -20,12 +20,23 @@ SNAP = dt.date(2025, 12, 31)
 CASES = {
     "ratio_same_base_by_epci": Request("taux_vacance", SNAP, Scope.internal(), by=("epci",)),
     "ratio_at_least_partner": Request(
-        "part_menages_fragiles", SNAP, Scope(role="partenaire", epci=("243800935",)), by=("residence", "etage")
+        "part_menages_fragiles",
+        SNAP,
+        Scope(role="partenaire", epci=("243800935",)),
+        by=("residence", "etage"),
     ),
-    "ratio_cross_base": Request("taux_rotation", SNAP, Scope.internal(), by=("commune",), period="ytd"),
-    "ratio_cross_base_total": Request("pression_demande", SNAP, Scope(role="manager", communes=("38185",))),
+    "ratio_cross_base": Request(
+        "taux_rotation", SNAP, Scope.internal(), by=("commune",), period="ytd"
+    ),
+    "ratio_cross_base_total": Request(
+        "pression_demande", SNAP, Scope(role="manager", communes=("38185",))
+    ),
     "count_with_filters": Request(
-        "nb_attributions", SNAP, Scope.internal(), by=("en_qpv",), where=(("reservataire", ("etat", "bailleur")),)
+        "nb_attributions",
+        SNAP,
+        Scope.internal(),
+        by=("en_qpv",),
+        where=(("reservataire", ("etat", "bailleur")),),
     ),
     "median_scaled": Request("delai_attente_median_mois", SNAP, Scope.internal(), by=("mutation",)),
     "mean": Request("age_moyen_titulaire", SNAP, Scope.internal(), by=("tranche_age_titulaire",)),
@@ -35,8 +46,14 @@ CASES = {
 
 def _render(request: Request) -> str:
     statement = build(load_catalogue(), request)
-    params = json.dumps({k: str(v) for k, v in statement.params.items()}, ensure_ascii=False, indent=1)
-    return f"{statement.sql}\n;\n-- params:\n" + "\n".join(f"-- {line}" for line in params.splitlines()) + "\n"
+    params = json.dumps(
+        {k: str(v) for k, v in statement.params.items()}, ensure_ascii=False, indent=1
+    )
+    return (
+        f"{statement.sql}\n;\n-- params:\n"
+        + "\n".join(f"-- {line}" for line in params.splitlines())
+        + "\n"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -53,7 +70,9 @@ def test_generated_sql_matches_golden_file(name):
 def test_every_indicator_sql_transpiles_to_spark(indicator):
     cat = load_catalogue()
     by = tuple(cat.supported_dimensions(indicator)[:2])
-    statement = build(cat, Request(indicator, SNAP, Scope(role="partenaire", epci=("200040715",)), by=by))
+    statement = build(
+        cat, Request(indicator, SNAP, Scope(role="partenaire", epci=("200040715",)), by=by)
+    )
     assert statement.sql.startswith(f"-- indicator: {indicator}\n")
     spark = sqlglot.transpile(statement.sql, read="duckdb", write="spark")[0]
     assert "NULLIF" in spark.upper() or cat.indicators[indicator].aggregation != "ratio"

@@ -56,7 +56,12 @@ def test_legal_targets_on_every_epci(tiny_engine):
     t1 = df[df["objectif_id"].str.startswith("T1-")]
     assert sorted(set(t1["code"])) == [E1, E2]
     row = _row(df, f"T1-{E1}", "glissant_12_mois")
-    assert (row["valeur"], row["numerateur"], row["denominateur"], row["statut"]) == (0.5, 1, 2, "atteint")
+    assert (row["valeur"], row["numerateur"], row["denominateur"], row["statut"]) == (
+        0.5,
+        1,
+        2,
+        "atteint",
+    )
     # T3 per réservataire: E1's collectivité contingent got A1 only, not priority
     row = _row(df, f"T3-{E1}-collectivite", "annee_en_cours")
     assert (row["valeur"], row["statut"], row["manquants"]) == (0.0, "non_atteint", 1)
@@ -71,7 +76,11 @@ def test_year_end_projection_at_an_intermediate_snapshot(tiny_engine):
     assert row["part_necessaire"] == pytest.approx((0.5 * 3 - 1) / 1)
     assert "30/09/2024" in row["hypothese"] and "31/12/2024" in row["hypothese"]
     rolling = _row(df, f"T2-{E1}", "glissant_12_mois")
-    assert (rolling["numerateur"], rolling["denominateur"], rolling["statut"]) == (1, 3, "non_atteint")
+    assert (rolling["numerateur"], rolling["denominateur"], rolling["statut"]) == (
+        1,
+        3,
+        "non_atteint",
+    )
     assert rolling["manquants"] == math.ceil(0.5 * 3 - 1)
 
 
@@ -82,7 +91,9 @@ def _with_objectifs(tmp_path, text):
 
 
 def test_local_target_replaces_the_legal_one(tmp_path):
-    engine = _with_objectifs(tmp_path, f"""
+    engine = _with_objectifs(
+        tmp_path,
+        f"""
         objectifs:
           - id: cia-t1
             indicateur: part_attributions_q1_hors_qpv
@@ -99,11 +110,17 @@ def test_local_target_replaces_the_legal_one(tmp_path):
             sens: "<="
             cible: 0.35
             source: PSA test
-    """)
+    """,
+    )
     df = evaluate_targets(engine, ALL)
     assert f"T1-{E1}" not in set(df["objectif_id"]) and f"T1-{E2}" in set(df["objectif_id"])
     row = _row(df, "cia-t1", "glissant_12_mois")  # 0.5 is 0.10 short: within the tolerance
-    assert (row["valeur"], row["cible"], row["statut"], row["manquants"]) == (0.5, 0.6, "a_surveiller", 1)
+    assert (row["valeur"], row["cible"], row["statut"], row["manquants"]) == (
+        0.5,
+        0.6,
+        "a_surveiller",
+        1,
+    )
     # R1: M01 and M02 fragile among its 4 households -> 0.5 > 0.35; a stock target has one period
     row = _row(df, "psa-fragilite", "photographie")
     assert (row["valeur"], row["statut"], row["manquants"]) == (0.5, "non_atteint", 1)
@@ -111,7 +128,9 @@ def test_local_target_replaces_the_legal_one(tmp_path):
 
 
 def test_invalid_objectifs_report_every_problem_with_line(tmp_path):
-    engine = _with_objectifs(tmp_path, """
+    engine = _with_objectifs(
+        tmp_path,
+        """
         objectifs:
           - id: a
             indicateur: part_attributions_q1_hors_qvp
@@ -128,12 +147,18 @@ def test_invalid_objectifs_report_every_problem_with_line(tmp_path):
             cible: 2
             source: x
             comentaire: typo
-    """)
+    """,
+    )
     with pytest.raises(DefinitionError) as err:
         evaluate_targets(engine, ALL)
     problems = err.value.problems
-    assert any(p.startswith("objectifs.yaml:3:") and "part_attributions_q1_hors_qpv" in p for p in problems)
-    assert any(p.startswith("objectifs.yaml:17:") and "clé inconnue" in p and "commentaire" in p for p in problems)
+    assert any(
+        p.startswith("objectifs.yaml:3:") and "part_attributions_q1_hors_qpv" in p for p in problems
+    )
+    assert any(
+        p.startswith("objectifs.yaml:17:") and "clé inconnue" in p and "commentaire" in p
+        for p in problems
+    )
     assert len(problems) == 2
 
 

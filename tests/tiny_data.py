@@ -34,33 +34,64 @@ TERRITOIRES = _table(
     "code_commune:s nom_commune:s code_epci:s nom_epci:s code_departement:s zone_plafonds:s lat:f lon:f",
     [
         (C1, "Grenoble", E1, "Grenoble-Alpes-Métropole", "38", "autres", 45.1885, 5.7245),
-        (C2, "Saint-Martin-d'Hères", E1, "Grenoble-Alpes-Métropole", "38", "autres", 45.1672, 5.7653),
+        (
+            C2,
+            "Saint-Martin-d'Hères",
+            E1,
+            "Grenoble-Alpes-Métropole",
+            "38",
+            "autres",
+            45.1672,
+            5.7653,
+        ),
         (C3, "Voiron", E2, "CA du Pays Voironnais", "38", "autres", 45.3640, 5.5890),
     ],
 )
 QPV = _table(
     "code_qpv:s nom_qpv:s code_commune:s geometry:s",
-    [(Q1, "QPV fictif Mistral", C1, '{"type":"Polygon","coordinates":[[[5.70,45.17],[5.71,45.17],[5.71,45.18],[5.70,45.17]]]}')],
+    [
+        (
+            Q1,
+            "QPV fictif Mistral",
+            C1,
+            '{"type":"Polygon","coordinates":[[[5.70,45.17],[5.71,45.17],[5.71,45.18],[5.70,45.17]]]}',
+        )
+    ],
 )
 
 # Ceilings, zone "autres": PLUS 2024 and 2025 as published, PLAI derived, PLS = PLUS x 1.3.
-_PLUS = {2024: (22642, 30238, 36362, 43899, 51641, 58200, 6492), 2025: (23201, 30984, 37259, 44982, 52915, 59636, 6652)}
-_PLAI = {2024: (11626, 16939, 20370, 22665, 26519, 29886, 3333), 2025: (12760, 18591, 22356, 24875, 29105, 32800, 3658)}
+_PLUS = {
+    2024: (22642, 30238, 36362, 43899, 51641, 58200, 6492),
+    2025: (23201, 30984, 37259, 44982, 52915, 59636, 6652),
+}
+_PLAI = {
+    2024: (11626, 16939, 20370, 22665, 26519, 29886, 3333),
+    2025: (12760, 18591, 22356, 24875, 29105, 32800, 3658),
+}
 
 
 def _plafond_rows(years=(2024, 2025)):
     rows = []
     for year in years:
-        for fin, values in (("PLAI", _PLAI[year]), ("PLUS", _PLUS[year]), ("PLS", tuple(round(v * 1.3) for v in _PLUS[year]))):
+        for fin, values in (
+            ("PLAI", _PLAI[year]),
+            ("PLUS", _PLUS[year]),
+            ("PLS", tuple(round(v * 1.3) for v in _PLUS[year])),
+        ):
             for cat in range(1, 7):
                 rows.append((year, "autres", fin, cat, float(values[cat - 1]), float(values[6])))
     return rows
 
 
-PLAFONDS_COLUMNS = "annee:i zone_plafonds:s financement:s categorie:i plafond:f plafond_personne_sup:f"
+PLAFONDS_COLUMNS = (
+    "annee:i zone_plafonds:s financement:s categorie:i plafond:f plafond_personne_sup:f"
+)
 PLAFONDS = _table(PLAFONDS_COLUMNS, _plafond_rows())
 # E1 has thresholds for 2024 and 2025; E2 only for 2026, so its 2025 allocations are "unknown".
-SEUILS_Q1 = _table("annee:i code_epci:s seuil_q1_uc:f", [(2024, E1, 8800.0), (2025, E1, 9000.0), (2026, E2, 9500.0)])
+SEUILS_Q1 = _table(
+    "annee:i code_epci:s seuil_q1_uc:f",
+    [(2024, E1, 8800.0), (2025, E1, 9000.0), (2026, E2, 9500.0)],
+)
 
 RESIDENCES = _table(
     "id_residence:s nom_residence:s code_commune:s code_qpv:s lat:f lon:f annee_construction:i enjeu_mixite:b",
@@ -72,7 +103,12 @@ RESIDENCES = _table(
 )
 BATIMENTS = _table(
     "id_batiment:s id_residence:s nom_batiment:s nb_etages:i",
-    [("B1", "R1", "Bât. A", 4), ("B2", "R1", "Bât. B", 2), ("B3", "R2", "Bât. A", 3), ("B4", "R3", "Bât. A", 1)],
+    [
+        ("B1", "R1", "Bât. A", 4),
+        ("B2", "R1", "Bât. B", 2),
+        ("B3", "R2", "Bât. A", 3),
+        ("B4", "R3", "Bât. A", 1),
+    ],
 )
 
 _LOG_COLS = (
@@ -106,8 +142,22 @@ def _logements(modes: dict[str, tuple[str, dt.date | None]]) -> pa.Table:
 
 # Latest snapshot S3 and S2: L04 vacant since 2025-09-30 (exactly 3 months before S3), L08 since
 # 2025-10-01 in S3 (less than 3 months), L06 emptied for works, L12 other use.
-LOGEMENTS_S3 = _logements({"L04": ("vacant", D(2025, 9, 30)), "L06": ("vide", None), "L08": ("vacant", D(2025, 10, 1)), "L12": ("autre", None)})
-LOGEMENTS_S2 = _logements({"L04": ("vacant", D(2025, 9, 30)), "L06": ("vide", None), "L08": ("vacant", D(2025, 9, 30)), "L12": ("autre", None)})
+LOGEMENTS_S3 = _logements(
+    {
+        "L04": ("vacant", D(2025, 9, 30)),
+        "L06": ("vide", None),
+        "L08": ("vacant", D(2025, 10, 1)),
+        "L12": ("autre", None),
+    }
+)
+LOGEMENTS_S2 = _logements(
+    {
+        "L04": ("vacant", D(2025, 9, 30)),
+        "L06": ("vide", None),
+        "L08": ("vacant", D(2025, 9, 30)),
+        "L12": ("autre", None),
+    }
+)
 LOGEMENTS_S1 = _logements(
     {
         "L04": ("vacant", D(2024, 11, 1)),
@@ -152,20 +202,140 @@ _ATT_COLS = (
 )
 _ATTRIBUTIONS = [
     # L05 in QPV, E1: 1500 x 12 / 1.5 UC = 12000 > 9000 -> not first quartile
-    ("A1", "L05", D(2025, 1, 1), D(2023, 7, 1), 2, 0, "couple_sans_enfant", 1500.0, False, False, False, True, False, "collectivite"),
+    (
+        "A1",
+        "L05",
+        D(2025, 1, 1),
+        D(2023, 7, 1),
+        2,
+        0,
+        "couple_sans_enfant",
+        1500.0,
+        False,
+        False,
+        False,
+        True,
+        False,
+        "collectivite",
+    ),
     # L10 outside QPV, E2: no threshold for 2025 -> quartile unknown
-    ("A2", "L10", D(2025, 7, 1), D(2024, 1, 15), 2, 1, "monoparentale", 700.0, True, False, True, False, False, "etat"),
+    (
+        "A2",
+        "L10",
+        D(2025, 7, 1),
+        D(2024, 1, 15),
+        2,
+        1,
+        "monoparentale",
+        700.0,
+        True,
+        False,
+        True,
+        False,
+        False,
+        "etat",
+    ),
     # L11 outside QPV, E2: unknown quartile but rehoused by urban renewal
-    ("A3", "L11", D(2025, 7, 1), D(2025, 1, 1), 1, 0, "personne_seule", 2000.0, False, True, False, False, True, "bailleur"),
-    ("A4", "L02", D(2023, 2, 20), D(2022, 3, 1), 3, 1, "monoparentale", 1100.0, False, False, False, False, False, "action_logement"),
+    (
+        "A3",
+        "L11",
+        D(2025, 7, 1),
+        D(2025, 1, 1),
+        1,
+        0,
+        "personne_seule",
+        2000.0,
+        False,
+        True,
+        False,
+        False,
+        True,
+        "bailleur",
+    ),
+    (
+        "A4",
+        "L02",
+        D(2023, 2, 20),
+        D(2022, 3, 1),
+        3,
+        1,
+        "monoparentale",
+        1100.0,
+        False,
+        False,
+        False,
+        False,
+        False,
+        "action_logement",
+    ),
     # L08 outside QPV, E1: 600 x 12 = 7200 <= 9000 -> first quartile
-    ("A5", "L08", D(2025, 3, 1), D(2024, 3, 1), 1, 0, "personne_seule", 600.0, False, True, False, False, False, "action_logement"),
+    (
+        "A5",
+        "L08",
+        D(2025, 3, 1),
+        D(2024, 3, 1),
+        1,
+        0,
+        "personne_seule",
+        600.0,
+        False,
+        True,
+        False,
+        False,
+        False,
+        "action_logement",
+    ),
     # L07 outside QPV, E1: 2500 x 12 / 2.1 UC = 14285.7 -> not first quartile
-    ("A6", "L07", D(2025, 12, 31), D(2025, 6, 30), 4, 2, "couple_avec_enfants", 2500.0, False, False, False, True, False, "bailleur"),
+    (
+        "A6",
+        "L07",
+        D(2025, 12, 31),
+        D(2025, 6, 30),
+        4,
+        2,
+        "couple_avec_enfants",
+        2500.0,
+        False,
+        False,
+        False,
+        True,
+        False,
+        "bailleur",
+    ),
     # L01 in QPV, E1: 750 x 12 = 9000 = threshold -> first quartile (<=)
-    ("A7", "L01", D(2025, 6, 15), D(2022, 6, 15), 1, 0, "personne_seule", 750.0, True, True, False, False, False, "etat"),
+    (
+        "A7",
+        "L01",
+        D(2025, 6, 15),
+        D(2022, 6, 15),
+        1,
+        0,
+        "personne_seule",
+        750.0,
+        True,
+        True,
+        False,
+        False,
+        False,
+        "etat",
+    ),
     # L03 in QPV, E1, during 2024: 600 x 12 = 7200 <= 8800 (2024 threshold) -> first quartile
-    ("A8", "L03", D(2024, 10, 10), D(2024, 1, 1), 1, 0, "personne_seule", 600.0, False, False, False, False, False, "bailleur"),
+    (
+        "A8",
+        "L03",
+        D(2024, 10, 10),
+        D(2024, 1, 1),
+        1,
+        0,
+        "personne_seule",
+        600.0,
+        False,
+        False,
+        False,
+        False,
+        False,
+        "bailleur",
+    ),
 ]
 
 _DEM_COLS = (
@@ -198,12 +368,18 @@ def snapshot_tables(snapshot: dt.date) -> dict[str, pa.Table]:
     }
 
 
-def write_tiny_root(root: Path, *, plafonds: pa.Table | None = None, seuils: pa.Table | None = None) -> Path:
+def write_tiny_root(
+    root: Path, *, plafonds: pa.Table | None = None, seuils: pa.Table | None = None
+) -> Path:
     (root / "reference").mkdir(parents=True, exist_ok=True)
     pq.write_table(TERRITOIRES, root / "reference" / "territoires.parquet")
     pq.write_table(QPV, root / "reference" / "qpv.parquet")
-    pq.write_table(plafonds if plafonds is not None else PLAFONDS, root / "reference" / "plafonds.parquet")
-    pq.write_table(seuils if seuils is not None else SEUILS_Q1, root / "reference" / "seuils_q1.parquet")
+    pq.write_table(
+        plafonds if plafonds is not None else PLAFONDS, root / "reference" / "plafonds.parquet"
+    )
+    pq.write_table(
+        seuils if seuils is not None else SEUILS_Q1, root / "reference" / "seuils_q1.parquet"
+    )
     for snapshot in SNAPSHOTS:
         folder = root / "snapshots" / f"date={snapshot.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)

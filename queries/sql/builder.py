@@ -97,7 +97,9 @@ def _scope(scope: Scope, params: _Params) -> str:
     if scope.epci:
         alternatives.append(f"code_epci IN ({', '.join(params.bind(c) for c in scope.epci)})")
     if scope.communes:
-        alternatives.append(f"code_commune IN ({', '.join(params.bind(c) for c in scope.communes)})")
+        alternatives.append(
+            f"code_commune IN ({', '.join(params.bind(c) for c in scope.communes)})"
+        )
     if not alternatives:
         return "FALSE  -- scope: none (deny by default)"
     return "(" + " OR ".join(alternatives) + ")  -- scope"
@@ -121,7 +123,9 @@ def _filter(flt, params: _Params) -> str | None:
     parts = []
     for item in flt:
         if isinstance(item, AtLeast):
-            hits = " + ".join(f"CASE WHEN {_condition(c, params)} THEN 1 ELSE 0 END" for c in item.of)
+            hits = " + ".join(
+                f"CASE WHEN {_condition(c, params)} THEN 1 ELSE 0 END" for c in item.of
+            )
             parts.append(f"({hits}) >= {params.bind(item.at_least)}")
         else:
             parts.append(_condition(item, params))
@@ -130,7 +134,11 @@ def _filter(flt, params: _Params) -> str | None:
 
 def _count(flt, params: _Params) -> str:
     pred = _filter(flt, params)
-    return "COUNT(*)" if pred is None else f"CAST(COALESCE(SUM(CASE WHEN {pred} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+    return (
+        "COUNT(*)"
+        if pred is None
+        else f"CAST(COALESCE(SUM(CASE WHEN {pred} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+    )
 
 
 def _dim_columns(dims) -> list[str]:
@@ -189,7 +197,10 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
 
 def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> str:
     ctes = []
-    for name, role, measure in (("num", "numerator", ind.numerator), ("den", "denominator", ind.denominator)):
+    for name, role, measure in (
+        ("num", "numerator", ind.numerator),
+        ("den", "denominator", ind.denominator),
+    ):
         select = ",\n    ".join(_dim_columns(dims) + [_count(measure.filter, params) + " AS n"])
         ctes.append(
             f"{name} AS (\n  -- {role}: base {measure.base}\n  SELECT\n    {select}\n"
@@ -213,8 +224,14 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
     return f"WITH {', '.join(ctes)}\nSELECT\n  {select}\nFROM den {join}{_order_by(dims)}"
 
 
-def build_members(catalogue: Catalogue, dimension: str, scope: Scope, snapshot: dt.date, base: str = "logements",
-                  where: tuple[tuple[str, tuple], ...] = ()) -> Statement:
+def build_members(
+    catalogue: Catalogue,
+    dimension: str,
+    scope: Scope,
+    snapshot: dt.date,
+    base: str = "logements",
+    where: tuple[tuple[str, tuple], ...] = (),
+) -> Statement:
     """The values of a dimension present in a base for a user's scope (filter option lists)."""
     dim = catalogue.dimension(dimension)
     if dimension not in catalogue.bases[base].dimensions:
@@ -223,67 +240,15 @@ def build_members(catalogue: Catalogue, dimension: str, scope: Scope, snapshot: 
         raise UnsupportedDimensionError(base, dimension, catalogue.bases[base].dimensions)
     params = _Params()
     params.values.update(snapshot=snapshot)
-    request = Request(indicator="", snapshot=snapshot, scope=scope, where=where)
     label = f"MIN({dim.label_column})" if dim.label_column else f"CAST({dim.column} AS VARCHAR)"
     sql = (
         f"-- members of dimension: {dimension} (base {base})\n"
         f"SELECT {dim.column} AS code, {label} AS libelle, COUNT(*) AS effectif\nFROM {base}\n"
         f"WHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}"
-        + "".join(f"\n    AND {catalogue.dimensions[d].column} IN ({', '.join(params.bind(v) for v in vals)})" for d, vals in where)
+        + "".join(
+            f"\n    AND {catalogue.dimensions[d].column} IN ({', '.join(params.bind(v) for v in vals)})"
+            for d, vals in where
+        )
         + f"\nGROUP BY {dim.column}\nORDER BY 2, 1"
     )
-    return Statement(sql, params.values)
-
-
-def build_residences(scope: Scope, snapshot: dt.date, where: tuple[tuple[str, tuple], ...] = (),
-                     catalogue: Catalogue | None = None) -> Statement:
-    """One row per residence in scope: identity, place, and its dwellings by occupation."""
-    params = _Params()
-    params.values.update(snapshot=snapshot)
-    filters = ""
-    if where:
-        from semantic.catalogue import load_catalogue
-
-        cat = catalogue or load_catalogue()
-        filters = "".join(
-            f"\n    AND {cat.dimensions[d].column} IN ({', '.join(params.bind(v) for v in vals)})" for d, vals in where
-        )
-    sql = (
-        "-- residences in scope, with their dwellings by occupation\n"
-        "SELECT id_residence AS residence, MIN(nom_residence) AS residence_libelle,\n"
-        "  MIN(code_commune) AS commune, MIN(nom_commune) AS commune_libelle,\n"
-        "  MIN(code_epci) AS epci, MIN(nom_epci) AS epci_libelle,\n"
-        "  MIN(code_qpv) AS qpv, MIN(nom_qpv) AS qpv_libelle, BOOL_OR(enjeu_mixite) AS enjeu_mixite,\n"
-        "  MIN(annee_construction) AS annee_construction,\n"
-        "  MIN(residence_lat) AS lat, MIN(residence_lon) AS lon,\n"
-        "  COUNT(*) AS nb_logements,\n"
-        "  CAST(SUM(CASE WHEN mode_occupation = 'loue' THEN 1 ELSE 0 END) AS BIGINT) AS nb_loues,\n"
-        "  CAST(SUM(CASE WHEN mode_occupation = 'vacant' THEN 1 ELSE 0 END) AS BIGINT) AS nb_vacants,\n"
-        "  COUNT(DISTINCT id_batiment) AS nb_batiments\n"
-        f"FROM logements\nWHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}{filters}\n"
-        "GROUP BY id_residence\nORDER BY 2, 1"
-    )
-    return Statement(sql, params.values)
-
-
-def build_geometries(kind: str, scope: Scope) -> Statement:
-    """Boundaries in scope for the map: communes (with their EPCI) or QPV."""
-    params = _Params()
-    if kind == "communes":
-        sql = (
-            "-- commune boundaries in scope\n"
-            "SELECT code_commune AS commune, nom_commune AS commune_libelle, code_epci AS epci,\n"
-            "  nom_epci AS epci_libelle, lat, lon, geometry\nFROM territoires\n"
-            f"WHERE {_scope(scope, params)}\nORDER BY code_commune"
-        )
-    elif kind == "qpv":
-        sql = (
-            "-- QPV polygons in scope (by their main commune)\n"
-            "SELECT q.code_qpv AS qpv, q.nom_qpv AS qpv_libelle, q.code_commune AS commune, q.geometry\n"
-            "FROM qpv q JOIN territoires t ON t.code_commune = q.code_commune\n"
-            f"WHERE {_scope(scope, params).replace('code_epci', 't.code_epci').replace('code_commune', 't.code_commune')}\n"
-            "ORDER BY q.code_qpv"
-        )
-    else:
-        raise ValueError(kind)
     return Statement(sql, params.values)

@@ -1,0 +1,6 @@
+"""The one package that writes SQL.
+
+`builder` turns an indicator request into one statement; `places` lists residences and map
+boundaries; `enrichment.sql` computes the derived values once per snapshot. Identifiers come only
+from validated definitions or from this package's own text; every value is a bound parameter.
+"""

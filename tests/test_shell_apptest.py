@@ -1,0 +1,397 @@
+"""The portal shell driven with AppTest: login, lockout, logout, the role-filtered navigation, the
+page guards, and attempts to widen a partner's scope.
+
+Demo mode (the demo accounts of data/demo_users.yaml) over the hand-written tiny data root, with
+the audit trail in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import bcrypt
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from semantic.scope import ROLES, Scope
+from ui import audit
+from ui.access import PAGE_IDS, can_open
+from ui.auth import LOGIN_TIME_KEY
+from ui.lockout import LoginThrottle, format_wait
+from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
+from ui.navigation import PAGES, page_path
+from ui.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = str(ROOT / "Home.py")
+DEMO_ACCOUNTS = {
+    "admin": "admin.demo",
+    "manager": "direction.demo",
+    "charge_clientele": "clientele.demo",
+    "partenaire": "partenaire.voironnais",
+}
+PARTNER, PARTNER_PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
+PARTNER_SCOPE = Scope(role="partenaire", epci=("243800984",))
+TITLES = {entry.page_id: entry.title for entry in PAGES}
+
+
+@pytest.fixture(autouse=True)
+def steady_state_navigation(monkeypatch):
+    """Run AppTest as a live server runs after its first script run.
+
+    With a `pages/` folder next to the entrypoint, Streamlit starts each process in the legacy
+    "pages directory" mode until the first `st.navigation` call switches it off for good. AppTest
+    resets that flag before every run, which would run a switched-to page without Home.py (no
+    navigation, no sidebar). Pinning the flag off gives the behaviour users get.
+    """
+
+    class SteadyPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+
+
+@pytest.fixture(autouse=True)
+def portal_env(monkeypatch, tmp_path, tiny_root):
+    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(tiny_root))
+    audit_file = tmp_path / "audit" / "audit.jsonl"
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(audit_file))
+    return audit_file
+
+
+@pytest.fixture
+def audit_file(portal_env):
+    return portal_env
+
+
+def app(username: str | None = None, script: str = HOME) -> AppTest:
+    """An AppTest whose session is logged in as `username`, as streamlit-authenticator stores it."""
+    at = AppTest.from_file(script, default_timeout=60)
+    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
+    if username:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
+        at.session_state["name"] = username
+        at.session_state["email"] = None
+        at.session_state["roles"] = None
+        at.session_state["logout"] = None
+    return at
+
+
+def submit_login(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key=USERNAME_WIDGET).input(username)
+    at.text_input(key=PASSWORD_WIDGET).input(password)
+    return at.button[0].click().run()
+
+
+def events(audit_file: Path, event: str | None = None) -> list[dict]:
+    found = audit.read_events(audit_file)
+    return [e for e in found if event is None or e["event"] == event]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def assert_login_form(at: AppTest) -> None:
+    assert [t.value for t in at.title] == ["Portail peuplement : connexion"]
+    assert [w.label for w in at.text_input] == ["Identifiant", "Mot de passe"]
+
+
+# --- login and logout --------------------------------------------------------------------------
+
+
+def test_logged_out_visitor_sees_only_the_login_form_and_the_demo_accounts():
+    at = app().run()
+    assert not at.exception
+    assert_login_form(at)
+    intro = at.markdown[0].value
+    assert "Mode démonstration" in intro
+    for username in DEMO_ACCOUNTS.values():
+        assert f"`{username}`" in intro
+    assert "Demo-" not in intro  # passwords are in the README, not on the page
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/accueil.py")
+
+
+def test_good_password_opens_the_home_page_and_is_audited(audit_file):
+    at = submit_login(app().run(), PARTNER, PARTNER_PASSWORD)
+    assert not at.exception and not errors(at)
+    assert [t.value for t in at.title] == ["Accueil"]
+    assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+    assert PASSWORD_WIDGET not in at.session_state  # the password does not stay in the session
+    (success,) = events(audit_file)
+    assert success["event"] == "login_success"
+    assert success["user"] == PARTNER and success["role"] == "partenaire"
+    assert success["scope"] == {"national": False, "epci": ["243800984"], "communes": []}
+    assert success["details"] == {"via": "formulaire"}
+
+
+def test_bad_password_is_refused_and_audited(audit_file):
+    at = submit_login(app().run(), PARTNER, "mauvais-mot-de-passe")
+    assert_login_form(at)
+    assert errors(at) == [
+        "Identifiant ou mot de passe incorrect. "
+        f"Encore {MAX_FAILED_LOGINS - 1} essai(s) avant un verrouillage de {LOCKOUT_MINUTES} min 0 s."
+    ]
+    (failure,) = events(audit_file)
+    assert failure["event"] == "login_failure"
+    assert failure["user"] == PARTNER and failure["role"] == "partenaire"
+    assert failure["details"] == {"identifiant_connu": True}
+
+
+def test_unknown_account_gets_the_same_answer_and_its_name_is_not_logged(audit_file):
+    at = submit_login(app().run(), "MotDePasseTapéPourIdentifiant", "x")
+    assert errors(at)[0].startswith("Identifiant ou mot de passe incorrect.")
+    (failure,) = events(audit_file)
+    assert failure["user"] is None and failure["role"] is None
+    assert failure["details"] == {"identifiant_connu": False}
+    assert "MotDePasse" not in audit_file.read_text(encoding="utf-8")
+
+
+def test_audit_never_contains_a_password(audit_file):
+    at = submit_login(app().run(), PARTNER, "Mauvais-Essai-123")
+    at = submit_login(at, PARTNER, PARTNER_PASSWORD)
+    at.button(key="deconnexion").click().run()
+    text = audit_file.read_text(encoding="utf-8")
+    assert [e["event"] for e in events(audit_file)] == ["login_failure", "login_success", "logout"]
+    assert "Mauvais-Essai-123" not in text and PARTNER_PASSWORD not in text
+    assert "$2b$" not in text  # nor a hash
+
+
+def test_lockout_after_repeated_failures_shows_the_wait_and_holds_across_sessions(audit_file):
+    at = app().run()
+    for _ in range(MAX_FAILED_LOGINS):
+        at = submit_login(at, PARTNER, "mauvais")
+    wait = re.compile(
+        r"^Trop d'essais infructueux : ce compte est verrouillé temporairement\. "
+        rf"Réessayez dans ({LOCKOUT_MINUTES} min 0 s|{LOCKOUT_MINUTES - 1} min 5\d s)\.$"
+    )
+    assert wait.match(errors(at)[0]), errors(at)
+    assert len(events(audit_file, "lockout")) == 1
+    # the right password is not even checked while locked, in this session or a new one
+    at = submit_login(at, PARTNER, PARTNER_PASSWORD)
+    assert wait.match(errors(at)[0]) and [t.value for t in at.title][0].endswith("connexion")
+    fresh = submit_login(app().run(), PARTNER, PARTNER_PASSWORD)
+    assert wait.match(errors(fresh)[0])
+    assert not events(audit_file, "login_success")
+    assert events(audit_file, "login_failure")[-1]["details"] == {"motif": "compte_verrouille"}
+    # other accounts are not affected
+    other = submit_login(app().run(), "direction.demo", "Demo-Direction-2026!")
+    assert [t.value for t in other.title] == ["Accueil"]
+
+
+def test_logout_returns_to_the_login_form_and_is_audited(audit_file):
+    at = app(PARTNER).run()
+    assert [t.value for t in at.title] == ["Accueil"]
+    at.button(key="deconnexion").click().run()
+    assert not at.exception
+    assert_login_form(at)
+    assert [s.value for s in at.success] == ["Vous êtes déconnecté·e."]
+    assert at.session_state["authentication_status"] is None
+    (logout,) = events(audit_file, "logout")
+    assert logout["user"] == PARTNER and logout["role"] == "partenaire"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/carte.py")
+
+
+def test_an_open_session_expires_like_the_cookie(audit_file):
+    at = app(PARTNER)
+    at.session_state[LOGIN_TIME_KEY] = time.time() - 2 * 86400
+    at.run()
+    assert_login_form(at)
+    assert [i.value for i in at.info] == ["Votre session a expiré : reconnectez-vous."]
+    assert events(audit_file, "logout")[0]["details"] == {"motif": "session_expiree"}
+
+
+def test_an_account_removed_from_the_users_file_is_out_at_the_next_rerun(monkeypatch, tmp_path):
+    users = tmp_path / "users.yaml"
+    hashed = bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()
+    record = f'name: P\n    password: "{hashed}"\n    role: partenaire\n    territoires: {{epci: ["200040715"]}}'
+    users.write_text(f"usernames:\n  p.test:\n    {record}\n", encoding="utf-8")
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
+    monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "c" * 40)
+    at = app("p.test").run()
+    assert [t.value for t in at.title] == ["Accueil"]
+    users.write_text(f"usernames:\n  q.test:\n    {record}\n", encoding="utf-8")
+    at.run()
+    assert_login_form(at)
+
+
+# --- the lockout rule, with a clock we control --------------------------------------------------
+
+
+def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
+    now = [1000.0]
+    throttle = LoginThrottle(
+        tmp_path / "state.json",
+        max_failures=3,
+        window_seconds=600,
+        lockout_seconds=900,
+        clock=lambda: now[0],
+    )
+    assert throttle.record_failure("Bob ").attempts_left == 2  # names are normalised
+    now[0] += 700  # the first failure leaves the window
+    assert throttle.record_failure("bob").attempts_left == 2
+    assert throttle.record_failure("bob").attempts_left == 1
+    locked = throttle.record_failure("BOB")
+    assert locked.locked and locked.remaining_seconds == 900
+    now[0] += 899.5
+    assert throttle.status("bob").remaining_seconds == 1
+    now[0] += 1
+    assert throttle.status("bob") == throttle.status("someone-else")
+    assert not throttle.status("bob").locked
+
+
+def test_throttle_success_resets_and_state_file_stays_small(tmp_path):
+    now = [0.0]
+    path = tmp_path / "state.json"
+    throttle = LoginThrottle(
+        path, max_failures=3, window_seconds=60, lockout_seconds=60, clock=lambda: now[0]
+    )
+    throttle.record_failure("a")
+    throttle.record_success("a")
+    assert throttle.status("a").attempts_left == 3
+    for n in range(50):
+        throttle.record_failure(f"spray{n}")
+    now[0] += 61
+    throttle.record_failure("last")
+    assert set(__import__("json").loads(path.read_text())) == {"last"}
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(900, "15 min 0 s"), (61, "1 min 1 s"), (9, "9 s")])
+def test_wait_is_written_in_french(seconds, text):
+    assert format_wait(seconds) == text
+
+
+# --- navigation and guards -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_navigation_lists_exactly_the_pages_the_role_may_open(role):
+    at = app(DEMO_ACCOUNTS[role]).run()
+    assert not at.exception and [t.value for t in at.title] == ["Accueil"]
+    for page_id in PAGE_IDS:
+        if can_open(role, page_id):
+            at.switch_page(f"pages/{page_id}.py").run()
+            assert not at.exception, page_id
+            assert [t.value for t in at.title] == [TITLES[page_id]], page_id
+            assert not errors(at), page_id
+            assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(f"pages/{page_id}.py")
+
+
+REFUSED = [(role, p) for role in ROLES for p in PAGE_IDS if not can_open(role, p)]
+
+
+@pytest.mark.parametrize(("role", "page_id"), REFUSED)
+def test_page_guard_refuses_a_role_not_allowed_and_audits_it(role, page_id, audit_file):
+    at = app(DEMO_ACCOUNTS[role], script=str(page_path(page_id))).run()
+    assert not at.exception
+    assert errors(at)[0].startswith("Accès refusé : votre rôle")
+    assert len(at.title) == 0  # the page stopped before drawing anything
+    (refused,) = events(audit_file, "access_refused")
+    assert refused["user"] == DEMO_ACCOUNTS[role] and refused["role"] == role
+    assert refused["details"] == {"page": page_id}
+
+
+def test_refused_pages_cover_partners_and_staff():
+    assert ("partenaire", "administration") in REFUSED and ("manager", "administration") in REFUSED
+    assert not [p for role, p in REFUSED if role == "admin"]
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_page_guard_stops_a_visitor_who_is_not_logged_in(page_id, audit_file):
+    at = app(script=str(page_path(page_id))).run()
+    assert not at.exception and len(at.title) == 0
+    assert [w.value for w in at.warning] == [
+        "Connectez-vous depuis la page d'accueil du portail pour voir cette page."
+    ]
+
+
+# --- a partner cannot widen their scope ---------------------------------------------------------
+
+
+def _scope_probe():
+    import streamlit as st
+
+    from ui.auth import current_scope
+
+    st.text(current_scope().cache_key())
+
+
+def probe_scope(session: dict, query_params: dict | None = None) -> str:
+    at = AppTest.from_function(_scope_probe, default_timeout=30)
+    at.secrets["unrelated"] = "x"
+    for key, value in session.items():
+        at.session_state[key] = value
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at.text[0].value
+
+
+PARTNER_SESSION = {"authentication_status": True, "username": PARTNER}
+WIDENING_PARAMS = {
+    "epci": "200040715",
+    "communes": "38185",
+    "role": "admin",
+    "scope": "national",
+    "national": "true",
+    "username": "admin.demo",
+    "page": "administration",
+}
+WIDENING_SESSION = {
+    "roles": ["admin"],
+    "role": "admin",
+    "scope": "admin|1||",
+    "territoires": {"national": True},
+    "epci": ["200040715", "200018166"],
+    "national": True,
+    "email": "admin.demo@example.invalid",
+}
+
+
+def test_current_scope_comes_from_the_users_file_only():
+    assert probe_scope(PARTNER_SESSION) == PARTNER_SCOPE.cache_key()
+    assert probe_scope(PARTNER_SESSION, WIDENING_PARAMS) == PARTNER_SCOPE.cache_key()
+    assert probe_scope({**PARTNER_SESSION, **WIDENING_SESSION}) == PARTNER_SCOPE.cache_key()
+
+
+@pytest.mark.parametrize(
+    ("query_params", "session"),
+    [(WIDENING_PARAMS, {}), ({}, WIDENING_SESSION)],
+    ids=["query-params", "session-state"],
+)
+def test_partner_cannot_widen_navigation_or_home_by_query_params_or_session(query_params, session):
+    at = app(PARTNER)
+    for key, value in session.items():
+        at.session_state[key] = value
+    for key, value in query_params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert "Périmètre : **EPCI (243800984)**" in at.markdown[0].value
+    for page_id in ("administration", "residence", "aide_attribution", "objectifs_edition"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"pages/{page_id}.py")
+
+
+def test_a_not_logged_in_session_cannot_claim_a_user_without_the_authenticator_flag():
+    at = app()
+    at.session_state["username"] = "admin.demo"
+    at.session_state["authentication_status"] = "true"  # only the boolean True counts
+    at.run()
+    assert_login_form(at)
