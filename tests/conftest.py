@@ -18,3 +18,13 @@ def tiny_engine(tiny_root):
     engine = open_engine(tiny_root)
     yield engine
     engine.connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory):
+    """The default demo data root (20,000 dwellings, 13 snapshots, seed 42), generated once."""
+    from ingest.demo import generate
+
+    root = tmp_path_factory.mktemp("demo") / "root"
+    generate(root)
+    return root

@@ -22,7 +22,7 @@ CASES = {
     "ratio_at_least_partner": Request(
         "part_menages_fragiles",
         SNAP,
-        Scope(role="partenaire", epci=("243800935",)),
+        Scope(role="partenaire", epci=("243800984",)),
         by=("residence", "etage"),
     ),
     "ratio_cross_base": Request(

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 D = dt.date
-E1, E2 = "200040715", "243800935"  # Grenoble-Alpes-Métropole, Pays Voironnais
+E1, E2 = "200040715", "243800984"  # Grenoble-Alpes-Métropole, Pays Voironnais
 C1, C2, C3 = "38185", "38421", "38563"  # Grenoble, Saint-Martin-d'Hères (E1), Voiron (E2)
 Q1 = "QN03801T"
 S1, S2, S3 = D(2024, 12, 31), D(2025, 9, 30), D(2025, 12, 31)

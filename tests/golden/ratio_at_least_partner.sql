@@ -25,5 +25,5 @@ ORDER BY residence NULLS LAST, etage NULLS LAST
 --  "p3": "monoparentale",
 --  "p4": "True",
 --  "p5": "2",
---  "p6": "243800935"
+--  "p6": "243800984"
 -- }

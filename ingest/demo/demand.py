@@ -1,0 +1,163 @@
+"""Demands registered in the SNE: each one is active from its filing to its exit.
+
+Two kinds: the demands that end in one of the bailleur's attributions (same household, removed on
+the lease date) and the others, which lapse or are satisfied elsewhere after a while. The others
+arrive at a rate that gives the wanted number of active demands per yearly attribution in each
+EPCI (demand pressure).
+
+Demands already filed at the end that a later attribution will satisfy are added too (their exit
+falls after the end), so that the last snapshots are not short of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ingest.demo import calibration as cal
+from ingest.demo import households as hh
+from ingest.demo.allocations import seuils_q1
+from ingest.demo.dates import years_of
+from ingest.demo.households import pick
+from ingest.demo.stock import Stock
+from ingest.demo.territory import Territory
+
+DAYS_PER_YEAR = 365.25
+# P(number of children = 1..4) for couples and single parents among unsatisfied demands.
+CHILDREN_PROBS = {hh.COUPLE_AVEC: (0.35, 0.35, 0.2, 0.1), hh.MONO: (0.5, 0.3, 0.15, 0.05)}
+
+
+def build_demands(
+    rng: np.random.Generator,
+    tenancies: pd.DataFrame,
+    stock: Stock,
+    territory: Territory,
+    first_period_start: int,
+    start: int,
+    end: int,
+) -> pd.DataFrame:
+    """Every demand active at some point of [first_period_start - 5 years, end], in filing order."""
+    satisfied = satisfied_demands(tenancies, stock, territory)
+    years = (end - start) / DAYS_PER_YEAR
+    parts = [satisfied]
+    for epci in sorted(set(territory.communes["code_epci"])):
+        here = satisfied["code_epci"].to_numpy() == epci
+        per_year = here.sum() / years
+        mean_wait = (
+            ((satisfied["exit"] - satisfied["depot"])[here].mean() / DAYS_PER_YEAR)
+            if here.any()
+            else 0
+        )
+        pressure = cal.DEMAND_PRESSURE.get(epci, cal.DEMAND_PRESSURE_OTHER)
+        active = max(0.0, pressure - mean_wait) * per_year
+        parts.append(unsatisfied_demands(rng, territory, epci, active, first_period_start, end))
+        parts.append(future_satisfied_demands(rng, satisfied[here], per_year, end))
+    demands = pd.concat(parts, ignore_index=True)
+    return demands.sort_values(["depot", "exit"], kind="stable", ignore_index=True)
+
+
+def satisfied_demands(tenancies: pd.DataFrame, stock: Stock, territory: Territory):
+    """The demand behind each attribution, wishing for the commune it got."""
+    rows = tenancies[tenancies["entrant"].to_numpy()]
+    dwelling = rows["dwelling"].to_numpy()
+    commune = stock.residences["code_commune"].to_numpy()[
+        stock.logements["residence_index"].to_numpy()[dwelling]
+    ]
+    return pd.DataFrame(
+        {
+            "depot": rows["depot"].to_numpy(),
+            "exit": rows["entry"].to_numpy(),
+            "code_commune": commune,
+            "code_epci": territory.communes.set_index("code_commune")["code_epci"]
+            .reindex(commune)
+            .to_numpy(),
+            "pieces": stock.logements["nb_pieces"].to_numpy()[dwelling],
+            **{
+                name: rows[name].to_numpy()
+                for name in (
+                    "size",
+                    "under_14",
+                    "composition",
+                    "revenu_mensuel",
+                    "dalo",
+                    "prioritaire",
+                    "mutation",
+                )
+            },
+        }
+    )
+
+
+def future_satisfied_demands(rng, satisfied: pd.DataFrame, per_year: float, end: int):
+    """Demands already filed at the end that an attribution after the end will satisfy.
+
+    The history stops at the end, so without them the last snapshots would lack the demands of
+    the coming lettings. They copy the profile and waiting time of past satisfied demands, at the
+    same yearly rate; their exit lies after the end, so it is never seen.
+    """
+    if satisfied.empty:
+        return satisfied
+    horizon = cal.DEMAND_MAX_AGE_YEARS * DAYS_PER_YEAR
+    count = rng.poisson(per_year * cal.DEMAND_MAX_AGE_YEARS)
+    picked = satisfied.iloc[rng.integers(0, len(satisfied), count)].reset_index(drop=True)
+    letting = end + 1 + rng.integers(0, int(horizon), count)
+    picked["depot"] = letting - (picked["exit"] - picked["depot"]).to_numpy()
+    picked["exit"] = letting
+    return picked[picked["depot"].to_numpy() <= end]
+
+
+def unsatisfied_demands(rng, territory: Territory, epci: str, active: float, first: int, end: int):
+    """Demands of one EPCI that no attribution of the bailleur ends, about ``active`` at a time."""
+    mean = cal.DEMAND_MEAN_DURATION_YEARS
+    cap = cal.DEMAND_MAX_AGE_YEARS
+    mean_duration = mean * (1 - np.exp(-cap / mean))  # exponential truncated at the cap
+    window_start = first - int(cap * DAYS_PER_YEAR)
+    count = rng.poisson(active / mean_duration * (end - window_start) / DAYS_PER_YEAR)
+    depot = rng.integers(window_start, end + 1, count)
+    duration = np.minimum(rng.exponential(mean, count), cap) * DAYS_PER_YEAR
+    exit_ = depot + np.maximum(duration.astype(np.int64), 1)
+
+    communes = territory.communes[territory.communes["code_epci"] == epci]
+    weights = communes["population"].to_numpy(dtype=float)
+    commune = communes["code_commune"].to_numpy()[
+        rng.choice(len(communes), count, p=weights / weights.sum())
+    ]
+    composition = pick(rng, np.tile(cal.UNSATISFIED_COMPOSITION_PROBS, (count, 1)))
+    children = np.zeros(count, dtype=np.int64)
+    for code, probs in CHILDREN_PROBS.items():
+        here = composition == code
+        children[here] = pick(rng, np.tile(probs, (here.sum(), 1))) + 1
+    adults = np.where(composition == hh.MONO, 1, np.where(composition == hh.SEULE, 1, 2))
+    extra = (composition == hh.AUTRE) * rng.integers(0, 3, count)  # adult children, relatives
+    size = adults + children + extra
+    under_14 = rng.binomial(children, 0.7)
+
+    dalo = rng.random(count) < cal.UNSATISFIED_DALO
+    prioritaire = ~dalo & (rng.random(count) < cal.UNSATISFIED_PRIORITAIRE)
+    mu, sigma = cal.UNSATISFIED_LOG_Q
+    log_q = rng.normal(mu, sigma, count) - 0.3 * dalo - 0.15 * prioritaire
+    seuil = seuils_q1(np.full(count, epci), years_of(depot))
+    revenu = np.exp(log_q) * seuil * hh.consumption_units(size, under_14) / 12
+    return pd.DataFrame(
+        {
+            "depot": depot,
+            "exit": exit_,
+            "code_commune": commune,
+            "code_epci": epci,
+            "pieces": wished_rooms(rng, size),
+            "size": size,
+            "under_14": under_14,
+            "composition": composition,
+            "revenu_mensuel": revenu.round(2),
+            "dalo": dalo,
+            "prioritaire": prioritaire,
+            "mutation": rng.random(count) < cal.UNSATISFIED_MUTATION,
+        }
+    )
+
+
+def wished_rooms(rng: np.random.Generator, size: np.ndarray) -> np.ndarray:
+    """Rooms asked for: one per person, one less for couples, a bit more for singles."""
+    rooms = np.where(size == 1, 1 + (rng.random(len(size)) < 0.65), size)
+    rooms = np.where(size >= 4, size - (rng.random(len(size)) < 0.5), rooms)
+    return np.clip(rooms, 1, 6).astype(np.int64)
