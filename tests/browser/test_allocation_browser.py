@@ -1,0 +1,98 @@
+"""The Aide à l'attribution page in a real headless Chromium, on the small demo root: log in as the
+demo customer officer, open the page, pick a vacant dwelling of a residence on the CIA mixité list,
+see its candidates, their impacts and the warning, and save
+artifacts/screenshots/aide_attribution.png to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# The portal and browser fixtures are in tests/browser/conftest.py.
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TIMEOUT_MS = 30_000
+OFFICER, PASSWORD = "clientele.demo", "Demo-Clientele-2026!"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
+        "pour lancer les tests navigateur.",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def dwelling(demo_data_root):
+    """The vacant dwelling of a residence on the mixité list with the fewest candidates among
+    those where one of them raises its fragility, from the query layer; and their demand numbers."""
+    from queries.allocation import candidates, impacts, vacant_dwellings
+    from queries.engine import open_engine
+    from semantic.scope import Scope
+
+    scope = Scope.internal("charge_clientele")
+    engine = open_engine(demo_data_root)
+    found = []
+    try:
+        vacant = vacant_dwellings(engine, scope)
+        for id_logement in vacant.loc[vacant["enjeu_mixite"], "id_logement"]:
+            ids = list(candidates(engine, scope, id_logement)["id_demande"])
+            if ids and impacts(engine, scope, id_logement, ids)["alerte_mixite"].any():
+                found.append((len(ids), id_logement, ids))
+    finally:
+        engine.connection.close()
+    if not found:
+        pytest.fail("no demo dwelling on the mixité list with a fragile candidate")
+    return min(found)[1:]
+
+
+def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwelling):
+    from playwright.sync_api import expect
+
+    base_url, audit_file = portal
+    id_logement, ids = dwelling
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(OFFICER)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
+
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Aide à l'attribution").click()
+    expect(main.locator("h1", has_text="Aide à l'attribution")).to_be_visible()
+    expect(main.get_by_text("Choisissez un logement vacant")).to_be_visible()
+
+    choice = main.get_by_test_id("stSelectbox").filter(has_text="Logement à étudier")
+    choice.click()
+    page.keyboard.type(id_logement)
+    page.get_by_role("option", name=id_logement).first.click()
+
+    expect(main.get_by_text("3. Effets des candidatures")).to_be_visible()
+    expect(main.get_by_test_id("stAlertContentWarning").first).to_contain_text("enjeu prioritaire")
+    expect(main.get_by_text("Comparaison des candidatures")).to_be_visible()
+    expect(main.get_by_role("button", name="Télécharger la fiche (Excel)")).to_be_visible()
+    page.wait_for_timeout(1500)  # let the data grids draw
+    # the app scrolls inside its main container: grow the window to the page's height to shoot it
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": 1500, "height": min(height + 100, 12_000)})
+    page.wait_for_timeout(1500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "aide_attribution.png"), full_page=True)
+
+    with page.expect_download() as download:
+        main.get_by_role("button", name="Télécharger la fiche (Excel)").click()
+    assert download.value.suggested_filename.startswith(f"fiche_commission_{id_logement}_")
+    page.wait_for_timeout(1000)  # the click's rerun records the export
+    context.close()
+    events = audit_file.read_text(encoding="utf-8")
+    assert '"export"' in events and f'"logement": "{id_logement}"' in events
+    assert not any(i in events for i in ids)  # no demand number in the audit trail

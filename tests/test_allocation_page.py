@@ -1,0 +1,335 @@
+"""The Aide à l'attribution page driven with AppTest: a customer officer (demo account
+clientele.demo) lists vacant dwellings, picks one, reads the candidates and their impacts and
+exports the commission sheet; a partner is refused. Values are checked against the query layer
+(a small root from the demo generator) and by hand (the tiny root of tests/tiny_allocation_data.py).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_storage import MediaFileStorageError
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from queries.allocation import AllocationAccessError, candidates, impacts, vacant_dwellings
+from queries.engine import open_engine
+from semantic.scope import Scope
+from tests.tiny_allocation_data import write_allocation_root
+from ui import audit
+from ui.formats import percent
+from ui.navigation import page_path
+
+PAGE = str(page_path("aide_attribution"))
+OFFICER, PARTNER = "clientele.demo", "partenaire.voironnais"
+OFFICER_SCOPE = Scope.internal("charge_clientele")
+
+
+@pytest.fixture(autouse=True)
+def steady_state_navigation(monkeypatch):
+    """As in test_shell_apptest: run pages as a live server does after its first run."""
+
+    class SteadyPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """The in-memory media stores of the runs, to read what a download button would serve."""
+    stores: list[MemoryMediaFileStorage] = []
+
+    class KeptStorage(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", KeptStorage)
+    return stores
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory):
+    from ingest.demo import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+
+
+@pytest.fixture(scope="module")
+def tiny_allocation_root(tmp_path_factory):
+    return write_allocation_root(tmp_path_factory.mktemp("allocation"))
+
+
+def portal(monkeypatch, tmp_path, root: Path) -> Path:
+    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
+    audit_file = tmp_path / "audit" / "audit.jsonl"
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(audit_file))
+    return audit_file
+
+
+@pytest.fixture
+def demo(monkeypatch, tmp_path, demo_root):
+    return portal(monkeypatch, tmp_path, demo_root)
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path, tiny_allocation_root):
+    return portal(monkeypatch, tmp_path, tiny_allocation_root)
+
+
+def page(username: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
+    for key, value in {
+        "authentication_status": True,
+        "username": username,
+        "name": username,
+    }.items():
+        at.session_state[key] = value
+    for key in ("email", "roles", "logout"):
+        at.session_state[key] = None
+    return at
+
+
+def open_dwelling(id_logement: str, **widgets) -> AppTest:
+    at = page(OFFICER).run()
+    at.selectbox(key="aa_logement").set_value(id_logement).run()
+    for key, value in widgets.items():
+        widget = at.number_input(key=key) if key == "aa_taux_effort" else at.checkbox(key=key)
+        widget.set_value(value)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def frame(at: AppTest, column: str):
+    """The one dataframe shown that has `column`."""
+    (found,) = [d.value for d in at.dataframe if column in d.value.columns]
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo_case(demo_root):
+    """A vacant demo dwelling with several fitting demands, its candidates and their impacts."""
+    engine = open_engine(demo_root)
+    try:
+        dwellings = vacant_dwellings(engine, OFFICER_SCOPE)
+        for id_logement in dwellings["id_logement"]:
+            cands = candidates(engine, OFFICER_SCOPE, id_logement)
+            if len(cands) >= 3:
+                imps = impacts(engine, OFFICER_SCOPE, id_logement, cands["id_demande"])
+                return dwellings, id_logement, cands, imps
+    finally:
+        engine.connection.close()
+    raise AssertionError("no demo dwelling with three candidates")
+
+
+# --- a customer officer on the demo data ---------------------------------------------------------
+
+
+def test_officer_lists_the_vacant_dwellings_in_scope(demo, demo_case):
+    dwellings = demo_case[0]
+    at = page(OFFICER).run()
+    assert not at.exception and not at.error
+    assert [t.value for t in at.title] == ["Aide à l'attribution"]
+    assert list(frame(at, "Logement")["Logement"]) == list(dwellings["id_logement"])
+    assert at.selectbox(key="aa_logement").value is None
+    assert "Choisissez un logement vacant" in at.info[0].value
+    # filter options come from the dwellings in scope; a filter narrows the list (query layer)
+    epci = at.multiselect(key="aa_epci")
+    assert sorted(epci.options) == sorted(set(dwellings["epci_libelle"]))
+    code, name = dwellings[["epci", "epci_libelle"]].iloc[0]
+    epci.set_value([code]).run()
+    assert set(frame(at, "Logement")["Logement"]) == set(
+        dwellings.loc[dwellings["epci"] == code, "id_logement"]
+    )
+    communes = set(dwellings.loc[dwellings["epci"] == code, "commune_libelle"])
+    assert set(at.multiselect(key="aa_commune").options) == communes, name
+
+
+def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
+    _, id_logement, cands, imps = demo_case
+    at = open_dwelling(id_logement)
+    # candidates in the query's order (demand number): no ranking by the code
+    comparison = frame(at, "Alerte mixité")
+    assert list(comparison["N° de demande"]) == list(cands["id_demande"])
+    assert not any("score" in c.lower() or "rang" in c.lower() for c in comparison.columns)
+    first = imps.iloc[0]
+    goal = first["objectif"]
+    assert list(comparison[f"{goal} après"]) == pytest.approx(list(imps["objectif_apres"]))
+    assert list(comparison["Taux d'effort"]) == pytest.approx(list(cands["taux_effort"]))
+    # the T1/T2 year-to-date before value is the query layer's, with its k / n
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[f"{goal} · EPCI"] == percent(first["objectif_avant"])
+    k, n = int(first["objectif_num_avant"]), int(first["objectif_den_avant"])
+    assert any(f"{k}\u00a0/\u00a0{n} · cible" in c.value for c in at.caption)
+    # the first candidate's detail: before -> after of the goal, its réservataire's T3
+    detail = at.table[0].value
+    (label,) = [i for i in detail.index if i.startswith(f"{goal} · ")]
+    k2, n2 = int(first["objectif_num_apres"]), int(first["objectif_den_apres"])
+    assert (
+        detail.loc[label, "Après"] == f"{percent(first['objectif_apres'])} ({k2}\u00a0/\u00a0{n2})"
+    )
+    t3 = detail.loc["T3 · attributions DALO et publics prioritaires"]
+    assert t3["Avant"].startswith(percent(first["t3_avant"]))
+    hypotheses = " ".join(c.value for c in at.caption)
+    assert "revenu_mensuel × 12" in hypotheses and "perçoit l'APL ou l'AL" in hypotheses
+
+
+ACCOUNTS = {
+    "admin": "admin.demo",
+    "manager": "direction.demo",
+    "charge_clientele": OFFICER,
+    "partenaire": PARTNER,
+}
+
+
+@pytest.mark.parametrize(("role", "username"), ACCOUNTS.items(), ids=ACCOUNTS.keys())
+def test_each_role_gets_the_screen_or_a_refusal(tiny, role, username):
+    at = page(username).run()
+    assert not at.exception
+    if role == "partenaire":
+        assert at.error[0].value.startswith("Accès refusé : votre rôle")
+        assert len(at.title) == 0 and len(at.dataframe) == 0 and len(at.selectbox) == 0
+        assert not any("L31" in str(e.value) for e in at.markdown)
+        (refused,) = [e for e in audit.read_events(tiny) if e["event"] == "access_refused"]
+        assert (refused["user"], refused["details"]) == (PARTNER, {"page": "aide_attribution"})
+    else:
+        assert not at.error and [t.value for t in at.title] == ["Aide à l'attribution"]
+        assert list(frame(at, "Logement")["Logement"]) == ["L04", "L08", "L31", "L33"]
+
+
+def test_the_query_layer_refuses_a_partner_too(tiny):
+    from ui import allocation_view
+
+    with pytest.raises(AllocationAccessError, match="réservé aux équipes du bailleur"):
+        allocation_view.vacant(Scope(role="partenaire", epci=("243800984",)))
+
+
+# --- hand-computed values on the tiny root --------------------------------------------------------
+
+
+def test_first_quartile_candidate_outside_qpv_turns_t1_from_1_2_into_2_3(tiny):
+    # L31, outside QPV: T1 of E1 year to date 1/2 (local CIA target 60 %); DA1 is first quartile
+    at = open_dwelling("L31")
+    assert list(frame(at, "Alerte mixité")["N° de demande"]) == ["DA1", "DA2", "DM3"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["T1 · EPCI"] == "50,0\u202f%"
+    row = at.table[0].value.loc["T1 · attributions hors QPV au 1er quartile"]
+    assert (row["Avant"], row["Après"]) == (
+        "50,0\u202f% (1\u00a0/\u00a02)",
+        "66,7\u202f% (2\u00a0/\u00a03)",
+    )
+    assert (row["Cible"], row["Réduit l'écart à la cible"]) == ("60,0\u202f%", "oui")
+    # DA1 (under 40 % of PLUS, not fragile) raises R4's under-40 % share 0/12 -> 1/13 only
+    assert [w.value for w in at.warning] == [
+        "Résidence à enjeu prioritaire de mixité sociale (liste de la CIA) : attribuer ce "
+        "logement à la demande DA1 ferait passer la part de ménages sous 40 % du plafond PLUS de "
+        "la résidence de 0,0\u202f% à 7,7\u202f%."
+    ]
+
+
+def test_fragile_candidate_in_an_enjeu_mixite_residence_raises_the_warning(tiny):
+    # at 40 %, DA6 (460 / 1 200 = 38.3 %) fits L31; fragile: R4 goes from 3/12 to 4/13
+    at = open_dwelling("L31", aa_taux_effort=40)
+    assert list(frame(at, "Alerte mixité")["N° de demande"]) == ["DA1", "DA2", "DA6", "DM3"]
+    fragility = [w.value for w in at.warning if "ménages en fragilité" in w.value]
+    assert fragility == [
+        "Résidence à enjeu prioritaire de mixité sociale (liste de la CIA) : attribuer ce "
+        "logement à la demande DA6 ferait passer la part de ménages en fragilité de la résidence "
+        "de 25,0\u202f% à 30,8\u202f%."
+    ]
+    alerts = frame(at, "Alerte mixité").set_index("N° de demande")["Alerte mixité"]
+    assert alerts.to_dict() == {"DA1": "non", "DA2": "non", "DA6": "oui", "DM3": "non"}
+
+
+def test_demands_that_do_not_fit_come_with_their_reasons(tiny):
+    at = open_dwelling("L08", aa_non_conformes=True)
+    others = frame(at, "Motifs")
+    reasons = dict(zip(others["N° de demande"], others["Motifs"], strict=True))
+    assert reasons["DA3"] == "sur-occupation : 65 m² pour 8 personnes (minimum 70 m²)"
+    assert "DA1" not in reasons
+
+
+def test_commission_sheet_exports_are_complete_and_audited(tiny, media):
+    at = open_dwelling("L31")
+    at.get("download_button")[0].click().run()  # XLSX
+    assert not at.exception
+    (export,) = [e for e in audit.read_events(tiny) if e["event"] == "export"]
+    assert export["user"] == OFFICER and export["role"] == "charge_clientele"
+    assert export["details"] == {
+        "page": "aide_attribution",
+        "logement": "L31",
+        "nb_candidats": 3,
+        "format": "xlsx",
+    }
+    xlsx, printable = (served(media, b) for b in at.get("download_button"))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert book.sheetnames == ["Logement et résidence", "Candidatures", "Hypothèses"]
+    cells = {ws.title: [c for row in ws.iter_rows(values_only=True) for c in row] for ws in book}
+    assert "L31" in cells["Logement et résidence"]
+    assert "Les Cèdres (R4)" in cells["Logement et résidence"]
+    assert {"DA1", "DA2", "DM3"} <= set(cells["Candidatures"])
+    hypotheses = " ".join(str(c) for c in cells["Hypothèses"] if c)
+    assert "revenu_mensuel × 12" in hypotheses and "perçoit l'APL ou l'AL" in hypotheses
+    assert "35,0\u202f%" in hypotheses and "clientele.demo" in hypotheses
+    page_html = printable.decode("utf-8")
+    assert page_html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in page_html
+    assert "logement L31" in page_html and "Photographie du 31/12/2025" in page_html
+    assert all(f"<td>{i}</td>" in page_html for i in ("DA1", "DA2", "DM3"))
+    at.get("download_button")[1].click().run()
+    formats = [e["details"]["format"] for e in audit.read_events(tiny) if e["event"] == "export"]
+    assert formats == ["xlsx", "html"]
+
+
+def served(stores: list[MemoryMediaFileStorage], button) -> bytes:
+    name = button.proto.url.rsplit("/", 1)[-1]
+    for store in reversed(stores):
+        try:
+            return store.get_file(name).content
+        except MediaFileStorageError:  # served by an earlier run
+            continue
+    raise AssertionError(f"{name} not served")
+
+
+def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
+    """Plain functions, no Streamlit run: a name from the data cannot inject markup."""
+    import datetime as dt
+
+    from ui import allocation_view as av
+
+    engine = open_engine(tiny_allocation_root)
+    try:
+        dwellings = vacant_dwellings(engine, OFFICER_SCOPE)
+        cands = candidates(engine, OFFICER_SCOPE, "L31")
+        imps = impacts(engine, OFFICER_SCOPE, "L31", cands["id_demande"])
+    finally:
+        engine.connection.close()
+    dwelling = dwellings.set_index("id_logement").loc["L31"].to_dict() | {"id_logement": "L31"}
+    dwelling["residence_libelle"] = "<script>alert(1)</script>"
+    sheet = av.commission_sheet(
+        dwelling,
+        pd.DataFrame(),
+        cands,
+        imps,
+        snapshot=dt.date(2025, 12, 31),
+        rent_burden_max=0.35,
+        same_epci=False,
+        edited_by="Test",
+        edited_at=dt.datetime(2026, 1, 5, 9, 30),
+    )
+    page_html = av.commission_html(sheet)
+    assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
+    assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
+    assert list(sheet.candidates["N° de demande"]) == ["DA1", "DA2", "DM3"]
