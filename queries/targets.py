@@ -233,7 +233,11 @@ def evaluate_targets(
 def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, where, target) -> None:
     request = make_request(catalogue, engine, indicator, scope, snapshot=snap, where=where)
     request = type(request)(**{**request.__dict__, "period": REST_OF_LAST_YEAR})
-    remaining = int(run(engine, catalogue, request).iloc[0]["denominateur"] or 0)
+    result = run(engine, catalogue, request).iloc[0]
+    if bool(result["masque"]):  # fewer expected allocations than the secrecy threshold
+        row["hypothese"] = "Volume d'attributions attendu d'ici la fin de l'année couvert par le secret statistique."
+        return
+    remaining = 0 if pd.isna(result["denominateur"]) else int(result["denominateur"])
     start, end = (
         dt.date(snap.year - 1, snap.month, snap.day)
         if not (snap.month == 2 and snap.day == 29)

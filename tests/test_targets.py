@@ -171,3 +171,10 @@ def test_comparisons_matched_by_date(tiny_engine):
     df = compare(tiny_engine, "taux_vacance", ALL, snapshot=S2, by=["epci"])
     assert df["valeur_un_an"].isna().all()  # no snapshot on 2024-09-30: no comparison
     assert df["date_un_an"].isna().all()
+
+
+def test_partner_year_end_projection_respects_secrecy(tiny_engine):
+    # S2's expected remaining volume for E1 QPV is 1 allocation (< 11): never shown to a partner
+    partner = Scope(role="partenaire", epci=(E1,))
+    df = evaluate_targets(tiny_engine, partner, snapshot=S2)
+    assert df["part_necessaire"].isna().all() and df["attributions_attendues"].isna().all()
