@@ -138,10 +138,24 @@ _ENGINES: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
 
 
+def data_version(data_root: Path | str) -> tuple:
+    """What identifies the published state of a data root: each snapshot date with its folder's
+    identity, and the reference folder's. A publish renames a new folder into place (new inode),
+    so a new, replaced or retired snapshot and new reference tables all change the version."""
+    root = Path(data_root)
+    parts = []
+    for date in list_snapshots(root):
+        st = (root / SNAPSHOTS_DIR / f"date={date.isoformat()}").stat()
+        parts.append((date.isoformat(), st.st_ino, st.st_mtime_ns))
+    ref = root / "reference"
+    ref_id = (ref.stat().st_ino, ref.stat().st_mtime_ns) if ref.is_dir() else None
+    return (str(root.resolve()), tuple(parts), ref_id)
+
+
 def get_engine(data_root: Path | str | None = None) -> Engine:
-    """The engine for a data root, rebuilt when its list of snapshots changes."""
+    """The engine for a data root, rebuilt when its published state (data_version) changes."""
     root = Path(data_root) if data_root is not None else default_data_root()
-    key = (str(root.resolve()), tuple(list_snapshots(root)))
+    key = data_version(root)
     with _LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
