@@ -235,7 +235,9 @@ def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, whe
     request = type(request)(**{**request.__dict__, "period": REST_OF_LAST_YEAR})
     result = run(engine, catalogue, request).iloc[0]
     if bool(result["masque"]):  # fewer expected allocations than the secrecy threshold
-        row["hypothese"] = "Volume d'attributions attendu d'ici la fin de l'année couvert par le secret statistique."
+        row["hypothese"] = (
+            "Volume d'attributions attendu d'ici la fin de l'année couvert par le secret statistique."
+        )
         return
     remaining = 0 if pd.isna(result["denominateur"]) else int(result["denominateur"])
     start, end = (
