@@ -3,6 +3,7 @@ says why; the users file is checked record by record."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import bcrypt
@@ -227,3 +228,32 @@ def test_home_without_cookie_key_shows_the_reason_and_no_login_form(users_file, 
     assert not at.exception
     assert [e.value for e in at.error][0].startswith("Démarrage refusé : aucune clé de cookie")
     assert len(at.text_input) == 0 and len(at.button) == 0
+
+
+# --- guardrails on the code itself -------------------------------------------------------------
+
+APP_FILES = [
+    HOME,
+    *sorted((HOME.parent / "ui").glob("*.py")),
+    *sorted((HOME.parent / "pages").glob("*.py")),
+]
+
+
+def test_no_feature_of_the_library_that_calls_its_authors_cloud_service():
+    cloud = re.compile(
+        r"register_user|forgot_password|forgot_username|experimental_guest_login|"
+        r"two_factor_auth|send_email|api_key|CloudModel|server_url"
+    )
+    for path in APP_FILES:
+        found = cloud.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} uses {sorted(set(found))}"
+
+
+def test_no_widget_key_can_overwrite_the_login_state():
+    """A widget's key is a session-state key the browser writes: none may shadow the login state
+    streamlit-authenticator keeps (a `key="username"` would let a user pick who they are)."""
+    login_keys = "username|authentication_status|name|email|roles|logout|_peuplement_login_ts"
+    shadow = re.compile(rf"""key\s*=\s*["']({login_keys})["']""")
+    for path in APP_FILES:
+        found = shadow.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} has a widget keyed {found}"

@@ -1,0 +1,39 @@
+"""Entrypoint of the portal: settings check, login, role-filtered navigation.
+
+Start with `uv run --frozen streamlit run Home.py` (see README). The home page itself is
+pages/accueil.py; every page checks access again at its top (ui.guard.require_page).
+"""
+
+import streamlit as st
+
+from ui.auth import startup_settings
+from ui.identity import show_identity
+from ui.login import portal_session
+from ui.navigation import allowed_pages, leave_legacy_pages_mode, login_page
+from ui.users import load_users
+
+INTRO = (
+    "Portail de pilotage des politiques de peuplement : occupation sociale du parc, attributions "
+    "et objectifs de la convention intercommunale d'attribution (CIA), dans le périmètre de votre "
+    "compte. Les partenaires (EPCI, communes, services de l'État) y ont un accès en lecture seule "
+    "à leur territoire ; aucune donnée nominative n'est affichée."
+)
+
+st.set_page_config(page_title="Portail peuplement", page_icon="🏘️", layout="wide")
+leave_legacy_pages_mode()
+settings = startup_settings()
+intro = INTRO
+if settings.demo:
+    accounts = "\n".join(
+        f"- `{name}` : {record.name}" for name, record in load_users(settings.users_file).items()
+    )
+    intro += (
+        "\n\n:orange-badge[Mode démonstration] Données fictives. Comptes de démonstration "
+        "(mots de passe dans le README, section « Portail ») :\n" + accounts
+    )
+
+user = portal_session(settings, intro=intro, sidebar=show_identity)
+if user is None:
+    st.navigation([login_page()], position="hidden").run()
+else:
+    st.navigation(allowed_pages(user.role)).run()

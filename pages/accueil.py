@@ -1,0 +1,67 @@
+"""Accueil: who is logged in and their scope, how fresh the data is, the headline figures of the
+latest snapshot in that scope and the number of targets off track."""
+
+import streamlit as st
+
+from queries.errors import PeuplementError
+from ui.guard import require_page
+from ui.headline import delta_color, format_delta, overview, status_badge
+from ui.identity import known_epci_names, scope_label
+from ui.navigation import page_path
+
+user = require_page("accueil")
+st.title("Accueil")
+st.markdown(
+    f"Connecté·e : **{user.name}** ({user.role_label})  \n"
+    f"Périmètre : **{scope_label(user.scope, known_epci_names(user.scope))}**"
+)
+
+try:
+    ov = overview(user.scope)
+except PeuplementError as exc:
+    st.error(str(exc))
+    st.stop()
+
+since = f", comparée à celle du {ov.previous_snapshot:%d/%m/%Y}" if ov.previous_snapshot else ""
+freshness = f"Photographie du {ov.snapshot:%d/%m/%Y} (il y a {ov.age_days} jours){since}."
+if ov.fresh:
+    st.caption(f":material/event_available: {freshness}")
+else:
+    st.warning(f"{freshness} Ces données datent : une photographie plus récente est attendue.")
+if not ov.territories:
+    st.info("Aucun territoire de votre périmètre ne figure dans cette photographie.")
+    st.stop()
+
+stock, legal = ov.figures[:4], ov.figures[4:]
+for column, fig in zip(st.columns(len(stock)), stock, strict=True):
+    column.metric(
+        fig.label,
+        fig.text,
+        format_delta(fig),
+        delta_color=delta_color(fig),
+        border=True,
+    )
+
+st.subheader("Objectifs légaux d'attribution")
+st.caption(
+    "Attributions des 12 mois précédant la photographie ; l'année civile est détaillée "
+    "sur la page des objectifs."
+)
+for column, fig in zip(st.columns(len(legal)), legal, strict=True):
+    column.metric(
+        fig.label,
+        fig.text,
+        format_delta(fig),
+        delta_color=delta_color(fig),
+        border=True,
+    )
+    column.markdown(f"Cible {fig.target_text} · {status_badge(fig.status)}")
+    if fig.status_detail:
+        column.caption(fig.status_detail)
+
+left, right = st.columns([1, 3], vertical_alignment="center")
+left.metric("Objectifs hors trajectoire", ov.off_track, border=True)
+right.caption(
+    f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller, sur 12 mois glissants."
+)
+right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")

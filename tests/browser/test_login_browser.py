@@ -1,0 +1,251 @@
+"""The README's start command in a real headless Chromium: log in as the demo partner, see the home
+page of their EPCI, reload (the signed cookie keeps the session), log out, see the login form
+again (and a reload does not log back in). Screenshots go to artifacts/screenshots/.
+
+Needs Debian's Chromium (`apt-get install chromium`, giving /usr/bin/chromium); Playwright's own
+browser download is not used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
+PARTNER_EPCI = "Communauté d'agglomération du Pays Voironnais"
+COOKIE_NAME = "peuplement_session"
+STARTUP_SECONDS = 60
+TIMEOUT_MS = 30_000
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
+        "pour lancer les tests navigateur.",
+        allow_module_level=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"le serveur s'est arrêté (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {STARTUP_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def demo_data_root(tmp_path_factory):
+    """A small root from the demo generator (the same code as `peuplement demo`), so the test does
+    not depend on data/demo having been generated."""
+    from ingest.demo import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+
+
+@contextmanager
+def running_portal(audit_dir: Path, data_root: Path):
+    """The README's start command in demo mode, on a free port, with a temporary audit trail."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PEUPLEMENT_DEMO": "1",
+        "PEUPLEMENT_AUDIT_FILE": str(audit_dir / "audit.jsonl"),
+        "PEUPLEMENT_DATA_DIR": str(data_root),
+    }
+    env.pop("PEUPLEMENT_COOKIE_KEY", None)
+    env.pop("PEUPLEMENT_USERS_FILE", None)
+    command = [
+        shutil.which("uv") or "uv",
+        "run",
+        "--frozen",
+        "streamlit",
+        "run",
+        "Home.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+    ]
+    with (audit_dir / "server.log").open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_health(base_url, process)
+            yield base_url, audit_dir / "audit.jsonl"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)  # our own process group only
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, demo_data_root):
+    with running_portal(tmp_path_factory.mktemp("audit"), demo_data_root) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # the first run builds the query engine
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_for_cookie(context, present: bool) -> dict | None:
+    """The session cookie once the browser has it (or has dropped it); it is set by a component."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        found = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
+        if bool(found) == present:
+            return found[0] if found else None
+        time.sleep(0.2)
+    raise AssertionError(f"cookie {COOKIE_NAME} {'absent' if present else 'toujours là'}")
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
+    from playwright.sync_api import expect
+
+    base_url, audit_file = portal
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    outside = []  # the portal must not make the browser call any other host
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((base_url, "data:", "blob:")) else outside.append(r.url),
+    )
+
+    page.goto(base_url)
+    expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
+    shot(page, "01_connexion")
+
+    page.get_by_label("Identifiant").fill(PARTNER)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
+    expect(main.get_by_text(PARTNER_EPCI).first).to_be_visible()
+    expect(main.get_by_text("Nombre de logements")).to_be_visible()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Partenaire (lecture seule)", exact=False)).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Administration")).to_have_count(0)
+    shot(page, "02_accueil_partenaire")
+
+    cookie = wait_for_cookie(context, present=True)
+    assert cookie["sameSite"] == "Strict"
+    assert 0 < cookie["expires"] - time.time() <= 86400 + 60  # SESSION_EXPIRY_DAYS = 1
+    page.reload()  # a new Streamlit session: the signed cookie logs the user back in
+    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
+
+    sidebar.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
+    expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
+    # nothing of the partner's session remains once the run is over
+    expect(page.get_by_text("Nombre de logements")).to_have_count(0)
+    expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
+    expect(page.get_by_text(PARTNER_EPCI)).to_have_count(0)
+    shot(page, "03_deconnecte")
+
+    wait_for_cookie(context, present=False)
+    page.reload()
+    expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
+    expect(page.get_by_label("Identifiant")).to_be_visible()
+    context.close()
+    assert not outside, outside
+
+    events = [line for line in audit_file.read_text(encoding="utf-8").splitlines() if line]
+    assert any('"login_success"' in e and '"formulaire"' in e for e in events)
+    assert any('"login_success"' in e and '"cookie"' in e for e in events)
+    assert any('"logout"' in e for e in events)
+    assert not any(PASSWORD in e for e in events)
+
+
+def test_a_page_outside_the_role_is_not_served_by_url(portal, browser):
+    from playwright.sync_api import expect
+
+    base_url, _ = portal
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(PARTNER)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("h1", has_text="Accueil").first).to_be_visible()
+    wait_for_cookie(context, present=True)
+
+    page.goto(f"{base_url}/administration")  # new session: the cookie logs the partner back in
+    expect(page.locator("h1", has_text="Accueil").first).to_be_visible()
+    expect(page.locator("h1", has_text="Administration")).to_have_count(0)
+    shot(page, "04_url_administration_partenaire")
+    context.close()
+
+
+def test_first_request_of_a_fresh_server_by_url_shows_the_login_form(
+    tmp_path, demo_data_root, browser
+):
+    """The first run of a server process is special with a `pages/` folder (see
+    ui.navigation.leave_legacy_pages_mode): a deep link must not list or open any page."""
+    from playwright.sync_api import expect
+
+    with running_portal(tmp_path, demo_data_root) as (base_url, _):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base_url}/administration")
+        expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
+        expect(page.get_by_label("Identifiant")).to_be_visible()
+        expect(page.get_by_role("link", name="Administration")).to_have_count(0)
+        expect(page.locator("h1", has_text="Administration")).to_have_count(0)
+        shot(page, "05_premiere_requete_url_administration")
+        context.close()

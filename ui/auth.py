@@ -1,0 +1,207 @@
+"""Who the current user is, and the streamlit-authenticator 0.4.2 pieces the portal relies on.
+
+The library checks the bcrypt hashes, keeps the login state in the session and signs the
+re-authentication cookie. The portal adds what it lacks: the cookie key check at startup, a
+server-side lockout with the wait shown, an expiry for open sessions, the audit trail, and a scope
+built only from the user's record in the users file (never from query parameters or session values
+a browser could influence). Only local features are used: no registration, forgotten password,
+two-factor or guest login (those call the library author's cloud service).
+
+The login form and the logout button are in `ui.login`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from semantic.errors import PeuplementError
+from semantic.scope import Scope
+from ui import audit
+from ui.settings import (
+    SECRETS_COOKIE_KEY,
+    SECRETS_SECTION,
+    PortalSettings,
+    read_settings,
+)
+from ui.users import UserRecord, authenticator_credentials, load_users
+
+# Session keys written by streamlit-authenticator: the login state the portal trusts.
+STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
+# When this session logged in (epoch seconds): open sessions expire like the cookie does.
+LOGIN_TIME_KEY = "_peuplement_login_ts"
+
+ROLE_LABELS = {
+    "admin": "Administration",
+    "manager": "Direction",
+    "charge_clientele": "Chargé·e de clientèle",
+    "partenaire": "Partenaire (lecture seule)",
+}
+
+
+class NotLoggedInError(PeuplementError):
+    """A user's scope was asked for while nobody is logged in."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    username: str
+    name: str
+    role: str
+    scope: Scope
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def check_startup_settings(
+    environ: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> PortalSettings:
+    """The checked settings, users file included; raise PortalConfigError/UsersFileError if unsafe."""
+    environ = os.environ if environ is None else environ
+    key = _secrets_cookie_key() if secrets is None else _cookie_key_in(secrets)
+    settings = read_settings(environ, key)
+    load_users(settings.users_file)
+    return settings
+
+
+def startup_settings() -> PortalSettings:
+    """The settings, or a French error on the page and a stop (the portal never runs half-configured)."""
+    try:
+        return check_startup_settings()
+    except PeuplementError as exc:
+        _stop_with_error(str(exc))
+
+
+def _secrets_cookie_key() -> str | None:
+    try:
+        return _cookie_key_in(st.secrets)
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return None
+
+
+def _cookie_key_in(secrets: Mapping[str, Any]) -> str | None:
+    section = secrets.get(SECRETS_SECTION) if hasattr(secrets, "get") else None
+    value = section.get(SECRETS_COOKIE_KEY) if isinstance(section, Mapping) else None
+    return str(value) if value else None
+
+
+def _stop_with_error(message: str) -> NoReturn:
+    st.error(message)
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises; this keeps type checkers honest
+
+
+# --- the current user ----------------------------------------------------------------------------
+
+
+def current_user(settings: PortalSettings) -> CurrentUser | None:
+    """The logged-in user, from the authenticator's state and the users file; None otherwise.
+
+    None too when the session is older than the session expiry, or when the account has been
+    removed from the users file since the login.
+    """
+    if st.session_state.get(STATUS_KEY) is not True:
+        return None
+    username = st.session_state.get(USERNAME_KEY)
+    record = load_users(settings.users_file).get(username) if isinstance(username, str) else None
+    if record is None:
+        return None
+    started = st.session_state.get(LOGIN_TIME_KEY)
+    if not isinstance(started, float):  # a session restored without our timestamp starts now
+        started = st.session_state[LOGIN_TIME_KEY] = time.time()
+    if time.time() - started > settings.session_expiry_days * 86400:
+        return None
+    return _user(username, record)
+
+
+def current_scope() -> Scope:
+    """The scope of the logged-in user, built from their record in the users file only."""
+    user = current_user(startup_settings())
+    if user is None:
+        raise NotLoggedInError("Aucun utilisateur connecté : connectez-vous pour voir des données.")
+    return user.scope
+
+
+def audit_event(event: str, details: Mapping[str, Any] | None = None) -> None:
+    """Record an event (export, admin_action…) for the logged-in user."""
+    settings = startup_settings()
+    user = current_user(settings)
+    audit_for(settings, event, user.username if user else None, user, details)
+
+
+def audit_for(
+    settings: PortalSettings,
+    event: str,
+    username: str | None,
+    who: CurrentUser | UserRecord | None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Record an event for `username`, with the role and scope of `who` (a user or a record)."""
+    audit.record(
+        settings.audit_file,
+        event,
+        user=username,
+        role=who.role if who else None,
+        scope=who.scope if who else None,
+        details=details,
+    )
+
+
+def _user(username: str, record: UserRecord) -> CurrentUser:
+    return CurrentUser(username, record.name, record.role, record.scope)
+
+
+# --- the authenticator ----------------------------------------------------------------------------
+
+
+def build_authenticator(settings: PortalSettings) -> stauth.Authenticate:
+    """Built on every run: it renders the cookie component of this browser session."""
+    users = load_users(settings.users_file)
+    return stauth.Authenticate(
+        authenticator_credentials(users),
+        settings.cookie_name,
+        settings.cookie_key,
+        settings.session_expiry_days,
+        auto_hash=False,  # the users file holds bcrypt hashes only (checked when loaded)
+    )
+
+
+def end_session(
+    authenticator: stauth.Authenticate, settings: PortalSettings, reason: str | None = None
+) -> None:
+    """Log out: clear the login state, delete the cookie, record it."""
+    username = st.session_state.get(USERNAME_KEY)
+    record = load_users(settings.users_file).get(username) if isinstance(username, str) else None
+    authenticator.authentication_controller.logout()
+    authenticator.cookie_controller.delete_cookie()
+    st.session_state.pop(LOGIN_TIME_KEY, None)
+    audit_for(settings, "logout", username, record, {"motif": reason} if reason else None)
+
+
+def restore_from_cookie(
+    authenticator: stauth.Authenticate, settings: PortalSettings
+) -> CurrentUser | None:
+    """A new browser session of a user who logged in earlier, from the signed cookie."""
+    token = authenticator.cookie_controller.get_cookie()
+    if not token or token.get("username") not in load_users(settings.users_file):
+        return None
+    authenticator.authentication_controller.login(token=token)
+    # The session ends when the cookie does, not one expiry after this page load.
+    expiry = settings.session_expiry_days * 86400
+    st.session_state[LOGIN_TIME_KEY] = float(token["exp_date"]) - expiry
+    user = current_user(settings)
+    if user is not None:
+        audit_for(settings, "login_success", user.username, user, {"via": "cookie"})
+    return user

@@ -1,0 +1,166 @@
+"""The login form, the logout button and the session flow that `Home.py` runs on every rerun.
+
+The portal draws its own form rather than `Authenticate.login()`: the lockout must be checked
+before the password, with the submitted username, which the library's form does not expose. The
+password itself is still checked by streamlit-authenticator (bcrypt), which also stores the login
+state in the session and signs the re-authentication cookie.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from ui.auth import (
+    LOGIN_TIME_KEY,
+    STATUS_KEY,
+    CurrentUser,
+    audit_for,
+    build_authenticator,
+    current_user,
+    end_session,
+    restore_from_cookie,
+)
+from ui.lockout import LoginThrottle, format_wait, normalise_username
+from ui.settings import PortalSettings
+from ui.users import load_users
+
+FORM_KEY = "connexion"
+USERNAME_WIDGET, PASSWORD_WIDGET = "connexion_identifiant", "connexion_mot_de_passe"
+LOGOUT_WIDGET = "deconnexion"
+# Why the login form is back (logout, expiry): kept until the next login, because the cookie
+# component reruns the app right after a logout and a one-run message would vanish at once.
+NOTICE_KEY = "_peuplement_notice"
+# The app uses the wide layout for tables and maps; a login form reads better at a page's width.
+LOGIN_WIDTH_PX = 760
+
+
+def portal_session(
+    settings: PortalSettings, *, intro: str, sidebar: Callable[[CurrentUser], None]
+) -> CurrentUser | None:
+    """The logged-in user after this run's logins and logouts; None while the form is shown.
+
+    `sidebar(user)` draws who is logged in, above the logout button.
+    """
+    authenticator = build_authenticator(settings)
+    user = current_user(settings)
+    if user is None and st.session_state.get(STATUS_KEY) is True:
+        end_session(authenticator, settings, "session_expiree")
+        st.session_state[NOTICE_KEY] = ("info", "Votre session a expiré : reconnectez-vous.")
+    elif user is not None:
+        sidebar(user)
+        if not logout_button(authenticator, settings):
+            return user
+        st.session_state[NOTICE_KEY] = ("success", "Vous êtes déconnecté·e.")
+    # After a logout in this run the library refuses the cookie, so only the form can log in.
+    user = restore_from_cookie(authenticator, settings) or login_form(
+        authenticator, settings, intro
+    )
+    if user is not None:
+        st.session_state.pop(NOTICE_KEY, None)
+        sidebar(user)
+        logout_button(authenticator, settings)
+    return user
+
+
+def logout_button(authenticator: stauth.Authenticate, settings: PortalSettings) -> bool:
+    """A sidebar button; True when the user has just logged out."""
+    if st.sidebar.button(
+        "Se déconnecter", key=LOGOUT_WIDGET, icon=":material/logout:", width="stretch"
+    ):
+        end_session(authenticator, settings)
+        return True
+    return False
+
+
+def login_form(
+    authenticator: stauth.Authenticate, settings: PortalSettings, intro: str = ""
+) -> CurrentUser | None:
+    """Render the login form; on a good password return the user (the form is then removed)."""
+    placeholder = st.empty()
+    with placeholder.container(width=LOGIN_WIDTH_PX):
+        notice = st.session_state.get(NOTICE_KEY)
+        if notice:
+            kind, text = notice
+            (st.success if kind == "success" else st.info)(text)
+        st.title("Portail peuplement : connexion")
+        if intro:
+            st.markdown(intro)
+        # clear_on_submit: the password does not stay in the session once the form is processed
+        with st.form(FORM_KEY, clear_on_submit=True):
+            username = st.text_input("Identifiant", key=USERNAME_WIDGET, autocomplete="username")
+            password = st.text_input(
+                "Mot de passe",
+                type="password",
+                key=PASSWORD_WIDGET,
+                autocomplete="current-password",
+            )
+            submitted = st.form_submit_button("Se connecter", type="primary")
+        message = st.empty()
+    # The password has been read: drop it from the session rather than keep it until the next run.
+    st.session_state.pop(PASSWORD_WIDGET, None)
+    if not submitted:
+        return None
+    if not username.strip() or not password:
+        message.warning("Saisissez votre identifiant et votre mot de passe.")
+        return None
+    user = _check_password(authenticator, settings, username, password, message)
+    if user is not None:
+        placeholder.empty()
+    return user
+
+
+def _check_password(
+    authenticator: stauth.Authenticate,
+    settings: PortalSettings,
+    username: str,
+    password: str,
+    message: Any,
+) -> CurrentUser | None:
+    name = normalise_username(username)
+    record = load_users(settings.users_file).get(name)
+    known_name = name if record else None  # what was typed for an unknown account is not logged
+    throttle = LoginThrottle(
+        settings.login_state_file,
+        max_failures=settings.max_failed_logins,
+        window_seconds=settings.failure_window_seconds,
+        lockout_seconds=settings.lockout_seconds,
+    )
+    status = throttle.status(name)
+    if status.locked:  # the password is not even checked while locked
+        audit_for(settings, "login_failure", known_name, record, {"motif": "compte_verrouille"})
+        message.error(_locked_message(status.remaining_seconds))
+        return None
+    if authenticator.authentication_controller.login(name, password):
+        throttle.record_success(name)
+        st.session_state[LOGIN_TIME_KEY] = time.time()
+        authenticator.cookie_controller.set_cookie()
+        user = current_user(settings)
+        if user is not None:
+            audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
+        return user
+    status = throttle.record_failure(name)
+    audit_for(
+        settings, "login_failure", known_name, record, {"identifiant_connu": record is not None}
+    )
+    if status.locked:
+        audit_for(settings, "lockout", known_name, record, {"duree_s": settings.lockout_seconds})
+        message.error(_locked_message(status.remaining_seconds))
+    else:
+        message.error(
+            "Identifiant ou mot de passe incorrect. "
+            f"Encore {status.attempts_left} essai(s) avant un verrouillage de "
+            f"{format_wait(settings.lockout_seconds)}."
+        )
+    return None
+
+
+def _locked_message(remaining_seconds: int) -> str:
+    return (
+        "Trop d'essais infructueux : ce compte est verrouillé temporairement. "
+        f"Réessayez dans {format_wait(remaining_seconds)}."
+    )
