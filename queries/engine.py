@@ -49,6 +49,7 @@ class Engine:
     data_root: Path
     snapshots: list[dt.date]
     connection: duckdb.DuckDBPyConnection
+    version: tuple = ()  # data_version() of the root when this engine was built
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -96,6 +97,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
     root = Path(data_root) if data_root is not None else default_data_root()
     if not root.is_dir():
         raise DataRootError(f"dossier de données introuvable : {root}")
+    version = data_version(root)
     snapshots = list_snapshots(root)
     if not snapshots:
         raise DataRootError(
@@ -126,7 +128,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(f"lecture impossible des données de {root} : {exc}") from None
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    return Engine(root, snapshots, con)
+    return Engine(root, snapshots, con, version)
 
 
 def _statements(script: str) -> list[str]:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from queries.engine import Engine, get_engine, list_snapshots
+from queries.engine import Engine, get_engine
+from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
 from queries.members import members
 from queries.settings import default_data_root
@@ -31,18 +32,20 @@ Where = Mapping[str, Iterable] | None
 
 
 def engine() -> Engine:
-    """The engine of the configured data root, rebuilt when its snapshot list changes."""
+    """The engine of the configured data root, rebuilt when its published state changes (a new,
+    replaced or retired snapshot, new reference tables)."""
     root = default_data_root()
-    return _engine(str(root), tuple(d.isoformat() for d in list_snapshots(root)))
+    return _engine(str(root), repr(published_version(root)))
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(root: str, _snapshots_key: tuple[str, ...]) -> Engine:
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _engine(root: str, version: str) -> Engine:  # `version` is hashed: it is the cache key
     return get_engine(Path(root))
 
 
 def data_version(eng: Engine) -> str:
-    return f"{eng.data_root}|{','.join(d.isoformat() for d in eng.snapshots)}"
+    """Part of every cached result's key: answers from an older state of the data never return."""
+    return repr(eng.version)
 
 
 def indicator(
