@@ -1,0 +1,318 @@
+"""What the map draws, assembled from the query layer: the residences in scope with the value of
+one indicator, the communes with a territory-level indicator, the QPV polygons, and why a residence
+needs attention (off track on a target set on it, on the `enjeu_mixite` list with a fragility share
+that rose since the previous snapshot, or above a threshold the user chose).
+
+Values come from `evaluate`, so a partner's small cells are already masked: a masked row keeps no
+value, and no attention reason is ever derived from a masked value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from queries.comparisons import compare, previous_snapshot
+from queries.engine import Engine
+from queries.evaluate import evaluate, make_request, run
+from queries.members import members
+from queries.places import boundaries, residences
+from queries.targets import applicable_targets, status
+from semantic.catalogue import Catalogue, load_catalogue
+from semantic.scope import Scope
+
+# The share of fragile households: the indicator the 3DS law watches on `enjeu_mixite` residences.
+FRAGILITY = "part_menages_fragiles"
+# Filters that narrow the territory: they also narrow the boundaries drawn.
+TERRITORY_DIMENSIONS = ("epci", "commune")
+# Target statuses that put a residence on the attention list, worst first.
+OFF_TRACK = ("non_atteint", "a_surveiller")
+_VALUE_COLUMNS = ("valeur", "effectif", "masque")
+# Two communes' borders closer than this (degrees, about 25 m) are one shared border: the reference
+# geography simplifies each commune on its own, and neighbours' vertices differ by up to ~20 m.
+OUTLINE_TOLERANCE_DEG = 3e-4
+
+
+@dataclass(frozen=True)
+class MapData:
+    snapshot: dt.date
+    previous_snapshot: dt.date | None
+    residences: pd.DataFrame  # places.residences() + valeur, effectif, masque, attention facts
+    communes: pd.DataFrame  # commune, commune_libelle, epci, epci_libelle, geometry + values
+    epci: pd.DataFrame  # epci, epci_libelle, geometry: whole outlines of the EPCIs shown
+    qpv: pd.DataFrame  # qpv, qpv_libelle, commune, commune_libelle, geometry
+    ignored_filters: tuple[str, ...]  # filters the commune indicator cannot take (left out)
+
+
+def residence_indicators(catalogue: Catalogue | None = None) -> list[str]:
+    """Indicators that can be computed residence by residence, in catalogue order."""
+    catalogue = catalogue or load_catalogue()
+    return [i for i in catalogue.indicators if "residence" in catalogue.supported_dimensions(i)]
+
+
+def commune_indicators(catalogue: Catalogue | None = None) -> list[str]:
+    """Indicators that can be computed commune by commune (demand pressure among them)."""
+    catalogue = catalogue or load_catalogue()
+    return [i for i in catalogue.indicators if "commune" in catalogue.supported_dimensions(i)]
+
+
+def filter_options(
+    engine: Engine, scope: Scope, snapshot: dt.date, epcis: list[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """Code -> name of the EPCIs, communes (of `epcis` when given) and financements in scope."""
+    options = {}
+    for dim in ("epci", "commune", "financement"):
+        narrow = {"epci": list(epcis)} if dim == "commune" and epcis else None
+        found = members(engine, dim, scope, snapshot=snapshot, where=narrow)
+        options[dim] = dict(
+            zip(found["code"].astype(str), found["libelle"].astype(str), strict=True)
+        )
+    return options
+
+
+def map_data(
+    engine: Engine,
+    scope: Scope,
+    *,
+    residence_indicator: str,
+    commune_indicator: str | None = None,
+    snapshot: dt.date | str | None = None,
+    where: Mapping[str, list] | None = None,
+    catalogue: Catalogue | None = None,
+) -> MapData:
+    """Everything the map shows for `scope` at `snapshot`, narrowed by `where`."""
+    catalogue = catalogue or load_catalogue()
+    snap = engine.resolve_snapshot(snapshot)
+    where = {d: list(v) for d, v in (where or {}).items() if v}
+    territory = {d: v for d, v in where.items() if d in TERRITORY_DIMENSIONS}
+    kwargs = {"snapshot": snap, "catalogue": catalogue}
+
+    places = residences(engine, scope, where=where or None, **kwargs)
+    if scope.is_empty:  # deny by default: nothing to draw, not even the boundaries
+        empty = pd.DataFrame()
+        return MapData(snap, None, empty, empty, empty, empty, ())
+    values = evaluate(
+        engine, residence_indicator, scope, by=["residence"], where=where or None, **kwargs
+    )
+    places = _with_values(places, values, "residence", scope)
+
+    places = _with_targets(places, residence_targets(engine, scope, snap, catalogue))
+    places = _with_fragility_change(places, engine, scope, territory, kwargs)
+
+    in_scope = boundaries(engine, "communes", scope)
+    communes = _in_territory(in_scope, territory)
+    epci = epci_outlines(in_scope[in_scope["epci"].isin(communes["epci"])])
+    ignored: tuple[str, ...] = ()
+    if commune_indicator:
+        supported = catalogue.supported_dimensions(commune_indicator)
+        kept = {d: v for d, v in where.items() if d in supported}
+        ignored = tuple(d for d in where if d not in supported)
+        by_commune = evaluate(
+            engine, commune_indicator, scope, by=["commune"], where=kept or None, **kwargs
+        )
+        communes = _with_values(communes, by_commune, "commune", scope)
+    else:
+        communes = communes.assign(valeur=pd.NA, effectif=pd.NA, masque=False)
+
+    qpv = boundaries(engine, "qpv", scope)
+    names = communes.set_index("commune")["commune_libelle"] if len(communes) else {}
+    qpv = qpv[qpv["commune"].isin(communes["commune"])] if len(qpv) else qpv
+    qpv = qpv.assign(commune_libelle=qpv["commune"].map(names)) if len(qpv) else qpv
+    return MapData(
+        snap,
+        previous_snapshot(engine, snap),
+        places.reset_index(drop=True),
+        communes.reset_index(drop=True),
+        epci,
+        qpv.reset_index(drop=True),
+        ignored,
+    )
+
+
+def flag_threshold(df: pd.DataFrame, threshold: float | None) -> pd.DataFrame:
+    """Add `au_dessus_seuil` (value strictly above `threshold`, never for a masked value) and
+    `attention` (any of the three reasons)."""
+    out = df.copy()
+    if threshold is None or out.empty:
+        out["au_dessus_seuil"] = False
+    else:
+        visible = ~out["masque"].astype(bool) & out["valeur"].notna()
+        above = out["valeur"].astype("Float64").fillna(float("-inf")) > float(threshold)
+        out["au_dessus_seuil"] = (visible & above).astype(bool)
+    out["attention"] = (
+        out["objectif_statut"].notna() | out["fragilite_en_hausse"] | out["au_dessus_seuil"]
+    ).astype(bool)
+    return out
+
+
+def residence_targets(
+    engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue
+) -> pd.DataFrame:
+    """The targets set on a residence (PSA), with their status on the snapshot (flows over the
+    rolling 12 months), as `queries.targets` rates them; "secret" when the value is masked."""
+    rows = []
+    for target in applicable_targets(engine, scope, snapshot, catalogue):
+        if target.echelle != "residence":
+            continue
+        where = {"residence": [target.code], **target.filtres}
+        request = make_request(
+            catalogue, engine, target.indicateur, scope, snapshot=snapshot, where=where
+        )
+        found = run(engine, catalogue, request).iloc[0]
+        masked = bool(found["masque"])
+        measured = None if masked or pd.isna(found["valeur"]) else float(found["valeur"])
+        rows.append(
+            {
+                "code": target.code,
+                "indicateur": target.indicateur,
+                "sens": target.sens,
+                "cible": target.cible,
+                "statut": "secret"
+                if masked
+                else status(measured, target.cible, target.sens, target.tolerance),
+            }
+        )
+    return pd.DataFrame(rows, columns=["code", "indicateur", "sens", "cible", "statut"])
+
+
+def _with_values(frame: pd.DataFrame, values: pd.DataFrame, key: str, scope: Scope) -> pd.DataFrame:
+    """frame + valeur, effectif, masque. A place with no row has no measure: for a partner it is
+    masked like any cell under the threshold (its count, zero, is one)."""
+    found = values[[key, *_VALUE_COLUMNS]] if len(values) else None
+    out = frame.drop(columns=[c for c in _VALUE_COLUMNS if c in frame], errors="ignore")
+    if found is None:
+        out = out.assign(valeur=pd.NA, effectif=pd.NA, masque=pd.NA)
+    else:
+        out = out.merge(found, on=key, how="left")
+    out["valeur"] = out["valeur"].astype("Float64")
+    out["effectif"] = out["effectif"].astype("Int64")
+    missing = out["masque"].isna()
+    out["masque"] = out["masque"].astype("boolean").fillna(scope.masks_small_cells).astype(bool)
+    out.loc[out["masque"], ["valeur", "effectif"]] = pd.NA
+    out.loc[missing & ~out["masque"], "effectif"] = 0
+    return out
+
+
+def _with_targets(places: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """objectif_statut / objectif_indicateur / objectif_sens / objectif_cible: the worst off-track
+    target set on the residence (statut "secret" never counts: its value is masked)."""
+    out = places.copy()
+    cols = ("objectif_statut", "objectif_indicateur", "objectif_sens", "objectif_cible")
+    for col in cols:
+        out[col] = pd.Series([None] * len(out), dtype="object", index=out.index)
+    off = targets[targets["statut"].isin(OFF_TRACK)]
+    off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(["_rank", "code"])
+    for row in off.drop_duplicates("code").itertuples():
+        hit = out["residence"] == row.code
+        out.loc[hit, list(cols)] = [row.statut, row.indicateur, row.sens, row.cible]
+    return out
+
+
+def _with_fragility_change(
+    places: pd.DataFrame, engine: Engine, scope: Scope, territory: Mapping, kwargs: dict
+) -> pd.DataFrame:
+    """evolution_fragilite and fragilite_en_hausse for `enjeu_mixite` residences (masked when
+    either snapshot is masked, so never derived from a hidden value)."""
+    out = places.copy()
+    out["evolution_fragilite"] = pd.Series([pd.NA] * len(out), dtype="Float64", index=out.index)
+    out["fragilite_en_hausse"] = False
+    if out.empty or not out["enjeu_mixite"].fillna(False).astype(bool).any():
+        return out
+    change = compare(
+        engine,
+        FRAGILITY,
+        scope,
+        by=["residence"],
+        where={**territory, "enjeu_mixite": [True]},
+        **kwargs,
+    )
+    evolution = change.set_index("residence")["evolution"]
+    out["evolution_fragilite"] = out["residence"].map(evolution).astype("Float64")
+    out["fragilite_en_hausse"] = (out["evolution_fragilite"].fillna(0) > 0).astype(bool)
+    return out
+
+
+def _in_territory(frame: pd.DataFrame, territory: Mapping[str, list]) -> pd.DataFrame:
+    for dim, codes in territory.items():
+        if len(frame):
+            frame = frame[frame[dim].astype(str).isin([str(c) for c in codes])]
+    return frame
+
+
+def epci_outlines(communes: pd.DataFrame) -> pd.DataFrame:
+    """epci, epci_libelle, geometry (GeoJSON MultiLineString): each EPCI's outline, made of the
+    edges of its communes along which no other commune of the same EPCI runs. Neighbours' borders
+    are simplified separately in the reference geography, so "along" allows a small gap."""
+    rows = []
+    for (code, name), group in communes.groupby(["epci", "epci_libelle"], sort=True):
+        segments, owners = [], []
+        for i, geometry in enumerate(group["geometry"]):
+            for ring in rings(geometry):
+                segments += [(*a[:2], *b[:2]) for a, b in zip(ring, ring[1:], strict=False)]
+                owners += [i] * (len(ring) - 1)
+        if not segments:  # no boundary in the reference geography
+            continue
+        seg = np.array(segments, dtype=float)
+        outer = seg[_outer(seg, np.array(owners))]
+        edges = (tuple(sorted(((s[0], s[1]), (s[2], s[3])))) for s in outer.tolist())
+        rows.append((str(code), name, _multiline(_chain(edges))))
+    return pd.DataFrame(rows, columns=["epci", "epci_libelle", "geometry"])
+
+
+def _outer(seg: np.ndarray, owner: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """True for the segments whose midpoint is farther than the tolerance from every segment of
+    another commune (vectorised point-to-segment distances, by chunks to bound memory)."""
+    start, delta = seg[:, :2], seg[:, 2:] - seg[:, :2]
+    length2 = np.maximum((delta**2).sum(axis=1), 1e-18)
+    middle = (seg[:, :2] + seg[:, 2:]) / 2
+    outer = np.ones(len(seg), dtype=bool)
+    for i in range(0, len(seg), chunk):
+        m = middle[i : i + chunk, None, :]
+        u = np.clip(((m - start) * delta).sum(axis=-1) / length2, 0.0, 1.0)
+        gap = np.linalg.norm(start + u[..., None] * delta - m, axis=-1)
+        near = (gap < OUTLINE_TOLERANCE_DEG) & (owner[i : i + chunk, None] != owner[None, :])
+        outer[i : i + chunk] = ~near.any(axis=1)
+    return outer
+
+
+def rings(geometry: str | dict) -> list[list]:
+    """The coordinate rings of a Polygon or MultiPolygon (GeoJSON text or dict); none without."""
+    if geometry is None or (isinstance(geometry, float) and geometry != geometry):
+        return []
+    geometry = json.loads(geometry) if isinstance(geometry, str) else geometry
+    if geometry["type"] == "Polygon":
+        return list(geometry["coordinates"])
+    if geometry["type"] == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+def _multiline(lines: list) -> str:
+    return json.dumps({"type": "MultiLineString", "coordinates": lines})
+
+
+def _chain(edges) -> list[list[list[float]]]:
+    """Join 2-point edges into as few lines as possible (shared ends), for clean joints."""
+    edges = sorted(edges)
+    neighbours: dict[tuple, list[tuple]] = defaultdict(list)
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    used: set[tuple] = set()
+    lines = []
+    for a, b in edges:
+        if (a, b) in used:
+            continue
+        line = [a, b]
+        used |= {(a, b), (b, a)}
+        while nxt := [p for p in neighbours[line[-1]] if (line[-1], p) not in used]:
+            used |= {(line[-1], nxt[0]), (nxt[0], line[-1])}
+            line.append(nxt[0])
+        lines.append([list(p) for p in line])
+    return lines

@@ -1,0 +1,108 @@
+"""Shared fixtures of the browser tests: the README's start command on a small demo root, and
+Debian's headless Chromium driven by Playwright (Playwright's own browser download is not used).
+
+A test module may define fixtures of the same name; its own then take precedence.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+STARTUP_SECONDS = 60
+TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"le serveur s'est arrêté (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {STARTUP_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def demo_data_root(tmp_path_factory):
+    """A small root from the demo generator (the same code as `peuplement demo`), so the tests do
+    not depend on data/demo having been generated."""
+    from ingest.demo import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, demo_data_root):
+    """The README's start command in demo mode, on a free port, with a temporary audit trail."""
+    port = free_port()
+    audit_dir = tmp_path_factory.mktemp("audit")
+    env = {
+        **os.environ,
+        "PEUPLEMENT_DEMO": "1",
+        "PEUPLEMENT_AUDIT_FILE": str(audit_dir / "audit.jsonl"),
+        "PEUPLEMENT_DATA_DIR": str(demo_data_root),
+    }
+    env.pop("PEUPLEMENT_COOKIE_KEY", None)
+    env.pop("PEUPLEMENT_USERS_FILE", None)
+    command = [shutil.which("uv") or "uv", "run", "--frozen", "streamlit", "run", "Home.py"]
+    command += ["--server.headless", "true", "--server.port", str(port)]
+    log = (audit_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base_url, process)
+        yield base_url, audit_dir / "audit.jsonl"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # our own process group only
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium`.")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # the first run builds the query engine
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

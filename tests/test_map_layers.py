@@ -1,0 +1,305 @@
+"""The map's layers without Streamlit: classes computed by hand, colours of residences on the tiny
+data root, neutral masked residences that carry no value, EPCI outlines, the view and the deck.
+
+Tiny root at its latest snapshot (see tests/tiny_data.py), vacancy by residence:
+R1 (Grenoble, QPV) 1 vacant of 5 offered = 20 %; R2 (Saint-Martin-d'Hères) 1 of 3 = 33,3 %;
+R3 (Voiron, Pays Voironnais) 0 of 2 = 0 %. Three distinct values, so three quantile classes
+starting at 0 %, 20 % and 33,3 %: R3 in class 0, R1 in class 1, R2 in class 2, coloured with the
+first, middle and last colours of the palette.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from queries.map_data import epci_outlines, flag_threshold, map_data
+from semantic.scope import Scope
+from tests.tiny_data import E1, E2
+from ui import map_layers as ml
+from ui.formats import NBSP
+
+MANAGER = Scope.internal("manager")
+PARTNER = Scope(role="partenaire", epci=(E2,))
+PALETTE = ml.RESIDENCE_PALETTE
+LAYERS = ["communes", "qpv", "epci", "residences", "qpv-contours", "residences-attention"]
+
+
+def pct(text: str) -> str:
+    return text.replace(" %", f"{NBSP}%")
+
+
+def deck_json(md, scope: Scope, indicator: str = "taux_vacance", **kwargs) -> dict:
+    built = ml.build_map(
+        md,
+        residence_indicator=indicator,
+        commune_indicator=kwargs.pop("commune_indicator", None),
+        threshold=kwargs.pop("threshold", None),
+        scope=scope,
+        **kwargs,
+    )
+    return json.loads(built.deck.to_json())
+
+
+def layer(deck: dict, layer_id: str) -> dict:
+    (found,) = [item for item in deck["layers"] if item["id"] == layer_id]
+    return found
+
+
+# --- classes ---------------------------------------------------------------------------------
+
+
+def test_quantile_classes_by_hand():
+    scale = ml.classify([0.5, 0.1, 0.3, 0.2, 0.4, None, pd.NA, float("nan")], "ratio")
+    assert scale.thresholds == (0.2, 0.3, 0.4, 0.5)
+    assert scale.colours == PALETTE
+    assert scale.counts == (1, 1, 1, 1, 1)
+    assert scale.labels[0] == pct("de 10,0 % à moins de 20,0 %")
+    assert scale.labels[-1] == pct("50,0 %")
+    assert [scale.index(v) for v in (0.1, 0.19, 0.2, 0.45, 0.5)] == [0, 0, 1, 3, 4]
+    assert scale.index(None) is None and scale.index(pd.NA) is None
+
+
+def test_all_equal_values_give_one_class_in_the_middle_colour():
+    scale = ml.classify([0.25] * 4, "ratio")
+    assert scale.thresholds == () and scale.counts == (4,)
+    assert scale.colours == (PALETTE[2],)
+    assert scale.labels == (pct("25,0 % (valeur unique)"),)
+    assert scale.index(0.25) == 0
+
+
+def test_ties_never_leave_a_class_empty():
+    scale = ml.classify([0, 0, 0, 1], "logements")
+    assert scale.thresholds == (1.0,) and scale.counts == (3, 1)
+    assert scale.colours == (PALETTE[0], PALETTE[4])
+    many = ml.classify([1, 1, 1, 1, 2, 2, 3, 9, 9, 9, 9, 9], "logements")
+    assert many.thresholds == (2.0, 3.0, 9.0) and min(many.counts) > 0
+
+
+def test_fixed_breaks_keep_an_empty_class_and_its_colour():
+    scale = ml.classify([0.05, 0.25, 0.27], "ratio", breaks=[0.1, 0.2, 0.3])
+    assert scale.counts == (1, 0, 2, 0)
+    assert scale.colours == (PALETTE[0], PALETTE[1], PALETTE[3], PALETTE[4])
+    assert scale.labels == tuple(
+        pct(t)
+        for t in (
+            "moins de 10,0 %",
+            "de 10,0 % à moins de 20,0 %",
+            "de 20,0 % à moins de 30,0 %",
+            "30,0 % ou plus",
+        )
+    )
+    entries = ml.legend(scale, masked=0, missing=0, shape="disque")
+    assert [e.count for e in entries] == [1, 0, 2, 0]
+
+
+def test_no_value_gives_no_class_and_a_neutral_legend():
+    scale = ml.classify([None, pd.NA], "ratio")
+    assert scale.colours == () and scale.index(0.3) is None
+    entries = ml.legend(scale, masked=2, missing=1, shape="disque")
+    assert [(e.label, e.colour, e.count) for e in entries] == [
+        ("secret statistique (< 11)", ml.MASKED_COLOUR, 2),
+        ("non mesurable", ml.MISSING_COLOUR, 1),
+    ]
+
+
+def test_too_many_fixed_classes_for_the_palette_is_refused():
+    with pytest.raises(ValueError, match="6 classes"):
+        ml.classify([0.1], "ratio", breaks=[0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+# --- residences on the tiny root ---------------------------------------------------------------
+
+
+def test_expected_layers_and_no_basemap(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    deck = deck_json(md, MANAGER)
+    assert [item["id"] for item in deck["layers"]] == LAYERS
+    assert deck["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in deck  # Streamlit: none
+    with_tiles = deck_json(md, MANAGER, basemap=True)
+    assert with_tiles["mapProvider"] == "carto" and "positron" in with_tiles["mapStyle"]
+
+
+def test_residence_colours_match_the_classes_computed_by_hand(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    points = {p["residence"]: p for p in layer(deck_json(md, MANAGER), "residences")["data"]}
+    assert {r: p["classe"] for r, p in points.items()} == {"R3": 0, "R1": 1, "R2": 2}
+    assert points["R3"]["couleur"] == [*PALETTE[0], ml.POINT_ALPHA]
+    assert points["R1"]["couleur"] == [*PALETTE[2], ml.POINT_ALPHA]
+    assert points["R2"]["couleur"] == [*PALETTE[4], ml.POINT_ALPHA]
+    assert points["R1"]["infobulle"].split("\n") == [
+        "Les Tilleuls (R1)",
+        "Commune : Grenoble",
+        "QPV : QPV fictif Mistral",
+        "Logements : 6",
+        pct("Taux de vacance : 20,0 % (effectif : 5)"),
+    ]
+    assert points["R2"]["infobulle"].split("\n")[2] == "Hors QPV"
+    # the largest residence (6 dwellings) has the largest point, area proportional to dwellings
+    assert points["R1"]["rayon"] == ml.MIN_RADIUS_PX + ml.MAX_EXTRA_RADIUS_PX
+    assert points["R2"]["rayon"] == round(3 + 13 * math.sqrt(3 / 6), 1)
+
+
+def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny_engine):
+    md = map_data(tiny_engine, PARTNER, residence_indicator="taux_vacance")
+    deck = deck_json(md, PARTNER)
+    (point,) = layer(deck, "residences")["data"]
+    assert point["residence"] == "R3"
+    assert point["classe"] is None and point["couleur"][:3] == list(ml.MASKED_COLOUR)
+    assert point["infobulle"].endswith("Taux de vacance : < 11 (secret statistique)")
+    text = json.dumps(deck, ensure_ascii=False)
+    for other in ('"R1"', '"R2"', "Grenoble", "Saint-Martin", "QN03801T", "Mistral", E1):
+        assert other not in text
+    assert "effectif" not in text and "0,0" not in text  # R3's hidden rate is 0 %
+    assert set(point) == {
+        "residence",
+        "position",
+        "rayon",
+        "classe",
+        "couleur",
+        "attention",
+        "infobulle",
+    }
+
+
+def test_a_masked_row_never_shows_its_value_even_if_one_slipped_through():
+    row = {
+        "residence": "X",
+        "residence_libelle": "Les Cèdres",
+        "commune_libelle": "Voiron",
+        "qpv_libelle": None,
+        "lat": 45.36,
+        "lon": 5.59,
+        "nb_logements": 40,
+        "valeur": 0.9,  # must be ignored: the row is masked
+        "effectif": 7,
+        "masque": True,
+    }
+    scale = ml.classify([0.1, 0.9], "ratio")
+    (record,) = ml.residence_records(
+        pd.DataFrame([row]), scale, "part_menages_fragiles", None, show_effectif=True
+    )
+    assert record["couleur"][:3] == list(ml.MASKED_COLOUR) and record["classe"] is None
+    assert "< 11" in record["infobulle"]
+    assert "90" not in json.dumps(record) and "effectif" not in record["infobulle"]
+
+
+def test_qpv_tooltip_says_fictitious_and_legend_too(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    built = ml.build_map(
+        md,
+        residence_indicator="taux_vacance",
+        commune_indicator=None,
+        threshold=None,
+        scope=MANAGER,
+    )
+    deck = json.loads(built.deck.to_json())
+    (qpv,) = layer(deck, "qpv")["data"]["features"]
+    assert qpv["properties"]["infobulle"].split("\n") == [
+        "QPV fictif Mistral (QN03801T)",
+        "Commune : Grenoble",
+        "Périmètre fictif (données de démonstration)",
+    ]
+    titles = [title for title, _ in built.legends]
+    assert titles == ["Résidences : Taux de vacance", "Repères"]
+    context = [e.label for e in built.legends[-1][1]]
+    assert "QPV — périmètres fictifs (démonstration)" in context
+
+
+def test_threshold_flags_only_visible_values_and_lists_them(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    flagged = flag_threshold(md.residences, 0.25).set_index("residence")
+    assert flagged["au_dessus_seuil"].to_dict() == {"R1": False, "R2": True, "R3": False}
+    items = ml.attention_items(flagged.reset_index(), "taux_vacance", 0.25, "manager")
+    assert [(i.residence, i.reasons, i.linkable) for i in items] == [
+        ("R2", (pct("Taux de vacance au-dessus du seuil de 25,0 %"),), True)
+    ]
+    partner = map_data(tiny_engine, PARTNER, residence_indicator="taux_vacance")
+    assert not flag_threshold(partner.residences, -1.0)["attention"].any()  # masked: never
+    assert (
+        ml.attention_items(flagged.reset_index(), "taux_vacance", 0.25, "partenaire")[0].linkable
+        is False
+    )
+
+
+# --- communes, EPCI outlines, view --------------------------------------------------------------
+
+
+def polygon(*points) -> str:
+    return json.dumps({"type": "Polygon", "coordinates": [[*map(list, points), list(points[0])]]})
+
+
+COMMUNES = pd.DataFrame(
+    {
+        "commune": ["A", "B", "C"],
+        "commune_libelle": ["Alpha", "Bêta", "Gamma"],
+        "epci": ["E", "E", "F"],
+        "epci_libelle": ["EPCI E", "EPCI E", "EPCI F"],
+        # A and B share the border x = 5.1, which B's ring (simplified on its own) bends by 4 m
+        "geometry": [
+            polygon((5.0, 45.0), (5.1, 45.0), (5.1, 45.1), (5.0, 45.1)),
+            polygon((5.1, 45.0), (5.2, 45.0), (5.2, 45.1), (5.1, 45.1), (5.10005, 45.05)),
+            polygon((5.5, 45.5), (5.6, 45.5), (5.6, 45.6), (5.5, 45.6)),
+        ],
+        "valeur": pd.array([2.0, 2.0, None], dtype="Float64"),
+        "effectif": pd.array([30, 25, None], dtype="Int64"),
+        "masque": [False, False, True],
+    }
+)
+
+
+def test_epci_outline_drops_the_border_two_of_its_communes_share():
+    outlines = epci_outlines(COMMUNES).set_index("epci")
+    lines = json.loads(outlines.loc["E", "geometry"])["coordinates"]
+    points = {tuple(p) for line in lines for p in line}
+    assert (5.10005, 45.05) not in points
+    segments = {
+        tuple(sorted((tuple(a), tuple(b))))
+        for line in lines
+        for a, b in zip(line, line[1:], strict=False)
+    }
+    assert ((5.1, 45.0), (5.1, 45.1)) not in segments  # the shared border is gone
+    assert ((5.0, 45.0), (5.0, 45.1)) in segments and ((5.2, 45.0), (5.2, 45.1)) in segments
+    assert len(json.loads(outlines.loc["F", "geometry"])["coordinates"]) == 1  # one closed line
+
+
+def test_commune_choropleth_all_equal_and_masked_commune():
+    scale = ml.classify(
+        COMMUNES.loc[~COMMUNES["masque"], "valeur"],
+        "demandes_par_attribution",
+        palette=ml.COMMUNE_PALETTE,
+        neutral=(ml.MASKED_AREA, ml.COMMUNE_FILL),
+    )
+    built = ml.commune_layer(COMMUNES, scale, "pression_demande", show_effectif=False)
+    features = {f["properties"]["commune"]: f["properties"] for f in built.data["features"]}
+    assert (
+        features["A"]["couleur"][:3] == features["B"]["couleur"][:3] == list(ml.COMMUNE_PALETTE[2])
+    )
+    assert features["C"]["couleur"][:3] == list(ml.MASKED_AREA)
+    assert features["C"]["infobulle"].endswith("Pression de la demande : < 11 (secret statistique)")
+    assert features["A"]["infobulle"].endswith("Pression de la demande : 2,00")  # no effectif
+
+
+def test_view_fits_every_point():
+    points = [(5.0, 45.0), (5.8, 45.6)]
+    view = ml.view_state(points, width=800, height=600)
+    scale = ml.TILE_PX * 2**view.zoom
+    width_px = (5.8 - 5.0) / 360 * scale
+
+    def merc(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    height_px = (merc(45.6) - merc(45.0)) / (2 * math.pi) * scale
+    assert width_px <= 800 and height_px <= 600
+    assert max(width_px / 800, height_px / 600) > 0.8  # and fills most of it
+    assert 5.0 < view.longitude < 5.8 and 45.0 < view.latitude < 45.6
+    assert ml.view_state([(5.7, 45.2)]).zoom == pytest.approx(13.9)
+
+
+def test_legend_html_escapes_labels():
+    entry = ml.LegendEntry("<b>QPV</b>", ml.QPV_FILL, "carre", border=ml.QPV_LINE)
+    text = ml.legend_html("Repères & co", [entry])
+    assert "&lt;b&gt;QPV&lt;/b&gt;" in text and "Repères &amp; co" in text

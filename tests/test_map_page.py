@@ -1,0 +1,273 @@
+"""The Carte page driven with AppTest on the default demo data root, as the demo manager and as the
+demo partner of the Pays Voironnais: the deck's JSON (`deck_gl_json_chart`) is checked against the
+query layer — layers, colours, scope, secrecy — and the attention list against its criteria.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from queries.engine import open_engine
+from queries.evaluate import evaluate
+from queries.places import boundaries, residences
+from semantic.scope import Scope
+from ui import map_layers as ml
+from ui.formats import value
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = str(ROOT / "Home.py")
+MANAGER, PARTNER = "direction.demo", "partenaire.voironnais"
+PARTNER_EPCI = "243800984"
+MANAGER_SCOPE = Scope.internal("manager")
+PARTNER_SCOPE = Scope(role="partenaire", epci=(PARTNER_EPCI,))
+LAYERS = ["communes", "qpv", "epci", "residences", "qpv-contours", "residences-attention"]
+
+
+@pytest.fixture(autouse=True)
+def steady_state_navigation(monkeypatch):
+    """Run AppTest as a live server runs after its first script run (see test_shell_apptest)."""
+
+    class SteadyPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+
+
+@pytest.fixture(autouse=True)
+def portal_env(monkeypatch, tmp_path, demo_root):
+    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(demo_root))
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def engine(demo_root):
+    eng = open_engine(demo_root)
+    yield eng
+    eng.connection.close()
+
+
+def open_map(username: str, **widgets) -> AppTest:
+    """The Carte page for a logged-in demo account, after setting widgets by key."""
+    at = AppTest.from_file(HOME, default_timeout=90)
+    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
+    for key, val in {"authentication_status": True, "username": username, "name": username}.items():
+        at.session_state[key] = val
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    for key, val in widgets.items():
+        widget = next(w for w in at.main if getattr(w, "key", None) == key)
+        widget.set_value(val)
+    if widgets:
+        at.run()
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error]
+    return at
+
+
+def deck_of(at: AppTest) -> dict:
+    (chart,) = at.get("deck_gl_json_chart")
+    return json.loads(chart.proto.json)
+
+
+def layer(deck: dict, layer_id: str) -> list[dict]:
+    (found,) = [item for item in deck["layers"] if item["id"] == layer_id]
+    data = found["data"]
+    return data["features"] if isinstance(data, dict) else data
+
+
+def points(deck: dict) -> dict[str, dict]:
+    return {p["residence"]: p for p in layer(deck, "residences")}
+
+
+# --- manager -------------------------------------------------------------------------------------
+
+
+def test_manager_map_has_every_layer_and_every_place_with_no_basemap(engine):
+    at = open_map(MANAGER)
+    assert [t.value for t in at.title] == ["Carte"]
+    deck = deck_of(at)
+    assert [item["id"] for item in deck["layers"]] == LAYERS
+    assert deck["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in deck
+    (chart,) = at.get("deck_gl_json_chart")
+    assert json.loads(chart.proto.tooltip)["text"] == "{infobulle}"
+    places = residences(engine, MANAGER_SCOPE)
+    assert set(points(deck)) == set(places["residence"])
+    communes = boundaries(engine, "communes", MANAGER_SCOPE)
+    assert {f["properties"]["commune"] for f in layer(deck, "communes")} == set(communes["commune"])
+    assert {f["properties"]["epci"] for f in layer(deck, "epci")} == set(communes["epci"])
+    qpv = boundaries(engine, "qpv", MANAGER_SCOPE)
+    assert {f["properties"]["qpv"] for f in layer(deck, "qpv")} == set(qpv["qpv"])
+    assert all("Périmètre fictif" in f["properties"]["infobulle"] for f in layer(deck, "qpv"))
+    # the view is centred on the data
+    view = deck["initialViewState"]
+    assert places["lon"].min() < view["longitude"] < places["lon"].max()
+    assert places["lat"].min() < view["latitude"] < places["lat"].max()
+
+
+def test_manager_residence_colours_follow_the_fragility_classes(engine):
+    deck = deck_of(open_map(MANAGER))
+    found = evaluate(engine, "part_menages_fragiles", MANAGER_SCOPE, by=["residence"])
+    values = found.set_index("residence")["valeur"].astype(float).sort_values()
+    n, drawn = len(values), points(deck)
+    # five quantile classes: class i starts at the value ranked n * i // 5 (ascending)
+    starts = [values.iloc[n * i // 5] for i in range(1, 5)]
+    assert starts == sorted(set(starts)) and starts[0] > values.iloc[0]  # no tie on a boundary
+    for residence, rate in values.items():
+        expected = sum(1 for start in starts if start <= rate)
+        assert drawn[residence]["classe"] == expected, residence
+        assert drawn[residence]["couleur"] == [*ml.RESIDENCE_PALETTE[expected], ml.POINT_ALPHA]
+    lowest, highest = values.index[0], values.index[-1]
+    assert drawn[lowest]["couleur"][:3] == list(ml.RESIDENCE_PALETTE[0])
+    assert drawn[highest]["couleur"][:3] == list(ml.RESIDENCE_PALETTE[-1])
+    # the tooltip gives the value with its effectif for internal roles
+    row = found.set_index("residence").loc[highest]
+    expected_line = (
+        f"Ménages en fragilité : {value(row['valeur'], 'ratio')} (effectif : {row['effectif']})"
+    )
+    assert expected_line in drawn[highest]["infobulle"].split("\n")
+
+
+def test_manager_attention_list_links_to_the_residence_page(engine):
+    at = open_map(MANAGER)
+    links = {link.proto.query_string: link.label for link in at.get("page_link")}
+    # the demo's PSA target on R00116 (fragility <= 35 %) is off track
+    assert "residence=R00116" in links
+    assert all(link.proto.page.endswith("residence") for link in at.get("page_link"))
+    deck = deck_of(at)
+    ringed = {r["residence"] for r in layer(deck, "residences-attention")}
+    assert ringed == {q.split("=")[1] for q in links}
+    assert (
+        "objectif non atteint : Ménages en fragilité ≤ 35,0\u202f%"
+        in points(deck)["R00116"]["infobulle"]
+    )
+
+
+def test_threshold_adds_the_residences_above_it(engine):
+    at = open_map(MANAGER, carte_seuil=90.0)
+    found = evaluate(engine, "part_menages_fragiles", MANAGER_SCOPE, by=["residence"])
+    above = set(found.loc[found["valeur"] > 0.9, "residence"])
+    assert above
+    linked = {link.proto.query_string.split("=")[1] for link in at.get("page_link")}
+    assert above <= linked
+
+
+def test_filtering_a_commune_and_a_financement(engine):
+    at = open_map(MANAGER, carte_communes=["38563"], carte_financement=["PLAI"])
+    deck = deck_of(at)
+    places = residences(
+        engine, MANAGER_SCOPE, where={"commune": ["38563"], "financement": ["PLAI"]}
+    )
+    assert set(points(deck)) == set(places["residence"]) and len(places)
+    assert {f["properties"]["commune"] for f in layer(deck, "communes")} == {"38563"}
+    assert {f["properties"]["qpv"] for f in layer(deck, "qpv")} == {"QN03898X"}
+    assert "Filtre sans objet pour les communes : financement." in [c.value for c in at.caption][0]
+    assert deck["initialViewState"]["zoom"] > 11  # fitted on Voiron, not on the three EPCIs
+
+
+def test_empty_filters_show_an_empty_state(engine):
+    where = {"commune": ["38133"], "financement": ["PLI"]}  # Coublevie has no PLI dwelling
+    assert len(residences(engine, MANAGER_SCOPE, where={"commune": ["38133"]}))
+    assert residences(engine, MANAGER_SCOPE, where=where).empty
+    at = open_map(MANAGER, carte_communes=["38133"], carte_financement=["PLI"])
+    assert "Aucune résidence dans ce périmètre pour ces filtres." in [i.value for i in at.info]
+    deck = deck_of(at)
+    assert layer(deck, "residences") == []
+    assert {f["properties"]["commune"] for f in layer(deck, "communes")} == {"38133"}
+
+
+# --- partner -------------------------------------------------------------------------------------
+
+
+def out_of_scope_names(engine) -> tuple[set[str], set[str]]:
+    everyone = residences(engine, MANAGER_SCOPE)
+    others = everyone[everyone["epci"] != PARTNER_EPCI]
+    communes = boundaries(engine, "communes", MANAGER_SCOPE)
+    other_communes = communes[communes["epci"] != PARTNER_EPCI]
+    qpv = boundaries(engine, "qpv", MANAGER_SCOPE)
+    codes = set(others["residence"]) | set(other_communes["commune"]) | set(other_communes["epci"])
+    codes |= set(
+        qpv.loc[
+            ~qpv["commune"].isin(communes.loc[communes["epci"] == PARTNER_EPCI, "commune"]), "qpv"
+        ]
+    )
+    names = set(other_communes["commune_libelle"]) | set(other_communes["epci_libelle"])
+    return codes, names
+
+
+def test_partner_filters_and_map_hold_only_their_territory(engine):
+    at = open_map(PARTNER)
+    epci, communes, _ = at.multiselect
+    assert epci.options == ["Communauté d'agglomération du Pays Voironnais"]
+    partner_communes = boundaries(engine, "communes", PARTNER_SCOPE)
+    assert set(communes.options) <= set(partner_communes["commune_libelle"])
+    deck = deck_of(at)
+    text = json.dumps(deck, ensure_ascii=False)
+    codes, names = out_of_scope_names(engine)
+    assert not [c for c in codes if f'"{c}"' in text or f"({c})" in text]
+    assert not [n for n in names if f"Commune : {n}\n" in text or f"EPCI : {n}" in text]
+    assert {f["properties"]["epci"] for f in layer(deck, "communes")} == {PARTNER_EPCI}
+    assert set(points(deck)) == set(residences(engine, PARTNER_SCOPE)["residence"])
+    assert {f["properties"]["qpv"] for f in layer(deck, "qpv")} == {"QN03898X"}
+    assert not at.get("page_link")  # partners cannot open the Fiche résidence
+
+
+@pytest.mark.parametrize("indicator", ["part_menages_fragiles", "part_attributions_q1_hors_qpv"])
+def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indicator):
+    at = open_map(PARTNER, carte_indicateur=indicator)
+    deck = deck_of(at)
+    text = json.dumps(deck, ensure_ascii=False)
+    assert "effectif" not in text
+    seen = evaluate(engine, indicator, PARTNER_SCOPE, by=["residence"]).set_index("residence")
+    internal = evaluate(engine, indicator, MANAGER_SCOPE, by=["residence"]).set_index("residence")
+    drawn = points(deck)
+    masked = [r for r in drawn if r not in seen.index or seen.loc[r, "masque"]]
+    assert masked, "the demo partner should have residences under the secrecy threshold"
+    for residence in masked:
+        point = drawn[residence]
+        assert point["classe"] is None and point["couleur"][:3] == list(ml.MASKED_COLOUR)
+        assert point["infobulle"].endswith("< 11 (secret statistique)")
+        assert not re.search(r"\d\u202f%", point["infobulle"])  # no rate at all for it
+        if residence in internal.index and pd.notna(internal.loc[residence, "valeur"]):
+            assert value(internal.loc[residence, "valeur"], "ratio") not in json.dumps(point)
+        assert not point["attention"]
+    legend = " ".join(c.value for c in at.caption)
+    assert "masquées (< 11)" in legend
+    communes = layer(deck, "communes")
+    for feature in communes:
+        props = feature["properties"]
+        if "< 11" in props["infobulle"]:
+            assert props["couleur"][:3] == list(ml.MASKED_AREA)
+
+
+def test_a_project_error_is_shown_as_a_message(monkeypatch):
+    import streamlit as st
+
+    from queries.errors import InvalidValueError
+
+    def refuse(*args, **kwargs):
+        raise InvalidValueError("filtre « financement » : valeur inconnue « PLX »")
+
+    st.cache_data.clear()  # the map of an earlier test must not answer instead
+    monkeypatch.setattr("queries.map_data.map_data", refuse)
+    at = AppTest.from_file(HOME, default_timeout=90)
+    at.secrets["unrelated"] = "x"
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = MANAGER
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["filtre « financement » : valeur inconnue « PLX »"]
+    assert not at.get("deck_gl_json_chart")
+    st.cache_data.clear()

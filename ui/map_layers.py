@@ -1,0 +1,556 @@
+"""The map's pydeck layers, legend and view, as plain functions (no Streamlit), tested on their own.
+
+The map reads without any basemap: communes are polygons with a light fill (or a choropleth of a
+territory-level indicator), EPCIs are thick outlines, QPV are purple polygons, residences are points
+on top, sized by dwellings and coloured by discrete classes of one indicator. A masked value (a
+partner's cell under the secrecy threshold) is never coloured nor written anywhere: the point is
+neutral grey and its tooltip says "< 11". Tooltips are plain French text in one `infobulle`
+property, so every layer shares the deck's single tooltip template.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import numbers
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+
+from queries.map_data import MapData, flag_threshold, rings
+from semantic.catalogue import load_catalogue
+from semantic.scope import Scope
+from ui.access import can_open
+from ui.formats import MASK_LABEL, change, number, value
+
+RGB = tuple[int, int, int]
+PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
+# ColorBrewer YlOrRd (residences, points) and Blues (communes, areas) without their palest step,
+# which white (nothing to measure) would be mistaken for; the two hues never blend into each other.
+RESIDENCE_PALETTE = ((254, 217, 118), (254, 178, 76), (253, 141, 60), (240, 59, 32), (189, 0, 38))
+COMMUNE_PALETTE = ((198, 219, 239), (158, 202, 225), (107, 174, 214), (49, 130, 189), (8, 81, 156))
+MASKED_COLOUR: RGB = (150, 150, 150)  # secret: the same grey whatever the hidden value
+MISSING_COLOUR: RGB = (255, 255, 255)  # nothing to measure (no household, no allocation)
+MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
+# Communes without a choropleth: a light fill, so the territory stands out with no basemap.
+COMMUNE_FILL: RGB = (236, 236, 226)
+COMMUNE_LINE: RGB = (130, 130, 130)
+EPCI_LINE: RGB = (35, 35, 35)
+QPV_FILL: RGB = (152, 78, 163)
+QPV_LINE: RGB = (110, 40, 125)
+ATTENTION_LINE: RGB = (20, 20, 20)
+POINT_ALPHA, AREA_ALPHA, QPV_ALPHA = 235, 180, 150
+# Points in screen pixels: area proportional to dwellings, readable at every zoom level.
+MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 3.0, 13.0
+TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
+TOOLTIP = {
+    "text": "{infobulle}",
+    "style": {"backgroundColor": "#FFFFFF", "color": "#1A1A1A", "fontSize": "13px",
+              "border": "1px solid #888888", "maxWidth": "360px"},
+}  # fmt: skip
+SIGNS = {"<=": "≤", ">=": "≥"}
+STATUS_LABELS = {"non_atteint": "non atteint", "a_surveiller": "à surveiller"}
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Discrete classes: class i holds thresholds[i-1] <= v < thresholds[i] (first and last open)."""
+
+    thresholds: tuple[float, ...]
+    colours: tuple[RGB, ...]  # one per class; empty when there is no value to class
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+    masked_colour: RGB = MASKED_COLOUR  # neutral colours of the places drawn without a class
+    missing_colour: RGB = MISSING_COLOUR
+
+    def index(self, v) -> int | None:
+        if not self.colours or not _finite(v):
+            return None
+        return bisect_right(self.thresholds, float(v))
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    label: str
+    colour: RGB
+    shape: str = "disque"  # disque | carre | anneau | trait
+    count: int | None = None
+    border: RGB | None = None  # a square's border when it is not the default grey
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    residence: str
+    title: str
+    reasons: tuple[str, ...]
+    linkable: bool  # the user may open the Fiche résidence
+
+
+@dataclass(frozen=True)
+class BuiltMap:
+    deck: pdk.Deck
+    legends: tuple[tuple[str, tuple[LegendEntry, ...]], ...]  # (title, entries), for the page
+    attention: tuple[AttentionItem, ...]
+    caption: str  # under the map: snapshot, what the point size means, secrecy, filters left out
+    attention_caption: str  # above the attention list: its criteria
+
+
+def _finite(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def classify(
+    values: Iterable,
+    unit: str,
+    *,
+    breaks: Sequence[float] | None = None,
+    n_classes: int = 5,
+    palette: Sequence[RGB] = RESIDENCE_PALETTE,
+    neutral: tuple[RGB, RGB] = (MASKED_COLOUR, MISSING_COLOUR),
+) -> Scale:
+    """Classes of the visible values (missing or masked ones are left out by the caller as NA).
+
+    Without `breaks`: quantile classes whose lower bounds are actual values, so no class is ever
+    empty, and all-equal values give one class. With `breaks` (fixed thresholds, ascending):
+    len(breaks) + 1 classes, kept even when empty so a colour always means the same range.
+    """
+    vals = sorted(float(v) for v in values if _finite(v))
+    if breaks is not None:
+        thresholds = tuple(sorted(float(b) for b in breaks))
+        labels = [f"moins de {value(thresholds[0], unit)}"] if thresholds else ["toutes valeurs"]
+        labels += [
+            f"de {value(lo, unit)} à moins de {value(hi, unit)}"
+            for lo, hi in zip(thresholds, thresholds[1:], strict=False)
+        ]
+        labels += [f"{value(thresholds[-1], unit)} ou plus"] if thresholds else []
+    elif not vals:
+        return Scale((), (), (), (), *neutral)
+    else:
+        k = min(n_classes, len(palette), len(set(vals)))
+        distinct, starts = sorted(set(vals)), []
+        for i in range(1, k):  # class i starts at the value at quantile i/k, or the next one up
+            start, floor = vals[(i * len(vals)) // k], starts[-1] if starts else vals[0]
+            starts.append(start if start > floor else min(d for d in distinct if d > floor))
+        thresholds = tuple(starts)
+        bounds = [vals[0], *thresholds]
+        if not thresholds:
+            labels = [f"{value(vals[0], unit)} (valeur unique)"]
+        else:
+            labels = [
+                f"de {value(lo, unit)} à moins de {value(hi, unit)}"
+                for lo, hi in zip(bounds, thresholds, strict=False)
+            ]
+            last = max(vals)
+            labels.append(
+                value(last, unit)
+                if thresholds[-1] == last
+                else f"de {value(thresholds[-1], unit)} à {value(last, unit)}"
+            )
+    n = len(thresholds) + 1
+    if n > len(palette):
+        raise ValueError(f"{n} classes pour une palette de {len(palette)} couleurs")
+    colours = tuple(palette[_spread(i, n, len(palette))] for i in range(n))
+    counted = Counter(bisect_right(thresholds, v) for v in vals)
+    counts = tuple(counted.get(i, 0) for i in range(n))
+    return Scale(thresholds, colours, tuple(labels), counts, *neutral)
+
+
+def _spread(i: int, n: int, size: int) -> int:
+    """Palette index of class i of n: the ends of the palette, evenly spaced between."""
+    return size // 2 if n == 1 else round(i * (size - 1) / (n - 1))
+
+
+def legend(scale: Scale, masked: int, missing: int, shape: str) -> tuple[LegendEntry, ...]:
+    """Entries for the classes, then the neutral ones when some place needs them."""
+    entries = [
+        LegendEntry(label, colour, shape, count)
+        for label, colour, count in zip(scale.labels, scale.colours, scale.counts, strict=True)
+    ]
+    if masked:
+        entries.append(
+            LegendEntry(f"secret statistique ({MASK_LABEL})", scale.masked_colour, shape, masked)
+        )
+    if missing:
+        entries.append(LegendEntry("non mesurable", scale.missing_colour, shape, missing))
+    return tuple(entries)
+
+
+def _value_line(label: str, unit: str, row, show_effectif: bool) -> str:
+    if bool(row["masque"]):
+        return f"{label} : {MASK_LABEL} (secret statistique)"
+    if not _finite(_num(row["valeur"])):
+        return f"{label} : — (non mesurable)"
+    text = f"{label} : {value(float(row['valeur']), unit)}"
+    if show_effectif and _finite(_num(row["effectif"])):
+        text += f" (effectif : {number(row['effectif'])})"
+    return text
+
+
+def _num(v):
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _colour(scale: Scale, row) -> tuple[RGB, int | None]:
+    if bool(row["masque"]):
+        return scale.masked_colour, None
+    index = scale.index(_num(row["valeur"]))
+    return (scale.missing_colour, None) if index is None else (scale.colours[index], index)
+
+
+def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
+    """Why a residence needs attention, in French (the facts of queries.map_data)."""
+    catalogue = load_catalogue()
+    found = []
+    if isinstance(row.get("objectif_statut"), str):
+        target = catalogue.indicator(row["objectif_indicateur"])
+        found.append(
+            f"objectif {STATUS_LABELS[row['objectif_statut']]} : {target.label} "
+            f"{SIGNS.get(row['objectif_sens'], row['objectif_sens'])} "
+            f"{value(row['objectif_cible'], target.unit)}"
+        )
+    if bool(row.get("fragilite_en_hausse")):
+        found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
+    if bool(row.get("au_dessus_seuil")):
+        ind = catalogue.indicator(indicator_id)
+        found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
+    return tuple(found)
+
+
+def attention_items(
+    residences: pd.DataFrame, indicator_id: str, threshold: float | None, role: str
+) -> list[AttentionItem]:
+    """The residences needing attention: off-track targets first, then by name."""
+    if residences.empty or "attention" not in residences:
+        return []
+    rows = residences[residences["attention"]].copy()
+    rows["_ordre"] = rows["objectif_statut"].isna()
+    linkable = can_open(role, "residence")
+    return [
+        AttentionItem(
+            str(row["residence"]),
+            f"{row['residence_libelle']} — {row['commune_libelle']}",
+            reasons(row, indicator_id, threshold),
+            linkable,
+        )
+        for _, row in rows.sort_values(["_ordre", "residence_libelle", "residence"]).iterrows()
+    ]
+
+
+def residence_records(
+    residences: pd.DataFrame, scale: Scale, indicator_id: str, threshold, show_effectif: bool
+) -> list[dict]:
+    """One dict per placed residence: no raw value, only its class, colour and tooltip text."""
+    ind = load_catalogue().indicator(indicator_id)
+    placed = residences.dropna(subset=["lat", "lon"]) if len(residences) else residences
+    largest = max([int(n) for n in placed.get("nb_logements", [])] + [1])
+    records = []
+    for _, row in placed.iterrows():
+        colour, index = _colour(scale, row)
+        lines = [
+            f"{row['residence_libelle']} ({row['residence']})",
+            f"Commune : {row['commune_libelle']}",
+            f"QPV : {row['qpv_libelle']}" if isinstance(row["qpv_libelle"], str) else "Hors QPV",
+            f"Logements : {number(row['nb_logements'])}",
+            _value_line(ind.label, ind.unit, row, show_effectif),
+        ]
+        attention = bool(row.get("attention", False))
+        if attention:
+            lines.append("À surveiller : " + " ; ".join(reasons(row, indicator_id, threshold)))
+        radius = MIN_RADIUS_PX + MAX_EXTRA_RADIUS_PX * math.sqrt(int(row["nb_logements"]) / largest)
+        records.append(
+            {
+                "residence": str(row["residence"]),
+                "position": [round(float(row["lon"]), 6), round(float(row["lat"]), 6)],
+                "rayon": round(radius, 1),
+                "classe": index,
+                "couleur": [*colour, POINT_ALPHA],
+                "attention": attention,
+                "infobulle": "\n".join(lines),
+            }
+        )
+    return records
+
+
+def residence_layer(records: list[dict]) -> pdk.Layer:
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id="residences",
+        get_position="position",
+        get_radius="rayon",
+        radius_units=PIXELS,
+        get_fill_color="couleur",
+        stroked=True,
+        get_line_color=[60, 60, 60],
+        line_width_min_pixels=1,
+        pickable=True,
+    )
+
+
+def attention_layer(records: list[dict]) -> pdk.Layer:
+    """A dark ring around each residence needing attention, over the points (not pickable)."""
+    rings = [
+        {"position": r["position"], "rayon": r["rayon"] + 5, "residence": r["residence"]}
+        for r in records
+        if r["attention"]
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=rings,
+        id="residences-attention",
+        get_position="position",
+        get_radius="rayon",
+        radius_units=PIXELS,
+        filled=False,
+        stroked=True,
+        get_line_color=[*ATTENTION_LINE, 255],
+        line_width_min_pixels=2.5,
+        pickable=False,
+    )
+
+
+def commune_layer(
+    communes: pd.DataFrame, scale: Scale | None, indicator_id: str | None, show_effectif: bool
+) -> pdk.Layer:
+    """Communes as polygons: a choropleth of `indicator_id`, or a light fill without one."""
+    ind = load_catalogue().indicator(indicator_id) if indicator_id else None
+    features = []
+    for _, row in _drawable(communes).iterrows():
+        lines = [f"{row['commune_libelle']} ({row['commune']})", f"EPCI : {row['epci_libelle']}"]
+        colour, alpha = COMMUNE_FILL, 200
+        if ind is not None and scale is not None:
+            colour, _ = _colour(scale, row)
+            alpha = AREA_ALPHA
+            lines.append(_value_line(ind.label, ind.unit, row, show_effectif))
+        properties = {"commune": str(row["commune"]), "epci": str(row["epci"])}
+        properties |= {"couleur": [*colour, alpha], "infobulle": "\n".join(lines)}
+        features.append(_feature(row["geometry"], properties))
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="communes",
+        filled=True,
+        stroked=True,
+        get_fill_color="properties.couleur",
+        get_line_color=[*COMMUNE_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=1,
+        pickable=True,
+    )
+
+
+def epci_layer(epci: pd.DataFrame) -> pdk.Layer:
+    """EPCI outlines (queries.map_data.epci_outlines), drawn over the communes."""
+    features = [
+        _feature(row["geometry"], {"epci": str(row["epci"]), "nom": row["epci_libelle"]})
+        for _, row in _drawable(epci).iterrows()
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="epci",
+        filled=False,
+        stroked=True,
+        get_line_color=[*EPCI_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        line_joint_rounded=True,
+        line_cap_rounded=True,
+        pickable=False,
+    )
+
+
+def qpv_layer(qpv: pd.DataFrame) -> pdk.Layer:
+    """QPV polygons, filled, with their tooltip (under the residences)."""
+    features = []
+    for _, row in _drawable(qpv).iterrows():
+        lines = [f"{row['qpv_libelle']} ({row['qpv']})", f"Commune : {row['commune_libelle']}"]
+        if is_fictitious(row["qpv_libelle"]):
+            lines.append("Périmètre fictif (données de démonstration)")
+        properties = {"qpv": str(row["qpv"]), "commune": str(row["commune"])}
+        features.append(_feature(row["geometry"], properties | {"infobulle": "\n".join(lines)}))
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="qpv",
+        filled=True,
+        stroked=True,
+        get_fill_color=[*QPV_FILL, QPV_ALPHA],
+        get_line_color=[*QPV_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        pickable=True,
+    )
+
+
+def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
+    """QPV borders again, over the residences: a residence's point often covers a whole QPV."""
+    features = [
+        _feature(row["geometry"], {"qpv": str(row["qpv"])}) for _, row in _drawable(qpv).iterrows()
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="qpv-contours",
+        filled=False,
+        stroked=True,
+        get_line_color=[*QPV_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        pickable=False,
+    )
+
+
+def is_fictitious(name) -> bool:
+    """Demo QPV are synthetic and named so ("QPV fictif — …")."""
+    return isinstance(name, str) and "fictif" in name.lower()
+
+
+def view_state(points: Iterable[Sequence[float]], width: int = 800, height: int = 600):
+    """Centre and zoom fitting every (lon, lat) point in a width x height viewport."""
+    pts = [(float(x), float(y)) for x, y in points]
+    if not pts:
+        return pdk.ViewState(latitude=46.6, longitude=2.4, zoom=4.5)  # France
+    lons, lats = [p[0] for p in pts], [p[1] for p in pts]
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in lats]
+    span_x, span_y = max(lons) - min(lons), max(merc) - min(merc)
+    zooms = [14.0]
+    if span_x > 0:
+        zooms.append(math.log2(width * 360 / (TILE_PX * span_x)))
+    if span_y > 0:
+        zooms.append(math.log2(height * 2 * math.pi / (TILE_PX * span_y)))
+    centre_y = (max(merc) + min(merc)) / 2
+    return pdk.ViewState(
+        longitude=round((max(lons) + min(lons)) / 2, 6),
+        latitude=round(math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2), 6),
+        zoom=round(max(3.0, min(zooms) - 0.1), 2),
+        pitch=0,
+        bearing=0,
+    )
+
+
+def build_map(
+    md: MapData,
+    *,
+    residence_indicator: str,
+    commune_indicator: str | None,
+    threshold: float | None,
+    scope: Scope,
+    basemap: bool = False,
+) -> BuiltMap:
+    """The deck, its legends (with titles) and the attention list for a `MapData`."""
+    catalogue = load_catalogue()
+    res, communes = flag_threshold(md.residences, threshold), md.communes
+    show_effectif = not scope.masks_small_cells
+    visible = res.loc[~res["masque"], "valeur"] if len(res) else []
+    res_scale = classify(visible, catalogue.indicator(residence_indicator).unit)
+    records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
+    com_scale = None
+    if commune_indicator and len(communes):
+        unit = catalogue.indicator(commune_indicator).unit
+        shown = communes.loc[~communes["masque"], "valeur"]
+        com_scale = classify(
+            shown, unit, palette=COMMUNE_PALETTE, neutral=(MASKED_AREA, COMMUNE_FILL)
+        )
+    layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
+    layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
+    layers += [residence_layer(records), qpv_outline_layer(md.qpv), attention_layer(records)]
+    points = [r["position"] for r in records]
+    points += [p for g in communes.get("geometry", []) for ring in rings(g) for p in ring]
+    placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
+    legends = [
+        (
+            f"Résidences : {catalogue.indicator(residence_indicator).label}",
+            legend(res_scale, *_neutral_counts(placed), "disque"),
+        )
+    ]
+    if com_scale is not None:
+        title = f"Communes : {catalogue.indicator(commune_indicator).label}"
+        legends.append((title, legend(com_scale, *_neutral_counts(communes), "carre")))
+    attention = any(r["attention"] for r in records)
+    legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))
+    notes = [f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements."]
+    if scope.masks_small_cells:
+        notes.append(
+            f"Valeurs sur moins de 11 ménages ou attributions masquées ({MASK_LABEL}), en gris."
+        )
+    if md.ignored_filters:
+        notes.append(f"Filtre sans objet pour les communes : {', '.join(md.ignored_filters)}.")
+    since = f" depuis le {md.previous_snapshot:%d/%m/%Y}" if md.previous_snapshot else ""
+    return BuiltMap(
+        map_deck(layers, view_state(points), basemap=basemap),
+        tuple(legends),
+        tuple(attention_items(res, residence_indicator, threshold, scope.role)),
+        " ".join(notes),
+        f"Objectif hors trajectoire, résidence à enjeu de mixité dont la fragilité augmente{since}, "
+        "ou valeur au-dessus du seuil d'alerte.",
+    )
+
+
+def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    """(masked, not measurable) places of a frame with valeur and masque."""
+    if frame.empty:
+        return 0, 0
+    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum())
+
+
+def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tuple[LegendEntry, ...]:
+    fictitious = len(qpv) and any(is_fictitious(n) for n in qpv["qpv_libelle"])
+    entries = [LegendEntry("limite d'EPCI", EPCI_LINE, "trait")]
+    if not choropleth:
+        entries.append(LegendEntry("commune du périmètre", COMMUNE_FILL, "carre"))
+    qpv_label = "QPV — périmètres fictifs (démonstration)" if fictitious else "QPV"
+    entries.append(LegendEntry(qpv_label, QPV_FILL, "carre", border=QPV_LINE))
+    if attention:
+        entries.append(LegendEntry("résidence à surveiller", ATTENTION_LINE, "anneau"))
+    return tuple(entries)
+
+
+def map_deck(layers: list[pdk.Layer], view, *, basemap: bool = False) -> pdk.Deck:
+    """No basemap by default: Streamlit swaps a missing map style for Carto tiles, so the deck
+    keeps pydeck's "no style" marker (map_provider=None) unless a basemap is asked for."""
+    provider = (
+        {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    )
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip=TOOLTIP, **provider)
+
+
+def legend_html(title: str, entries: Sequence[LegendEntry]) -> str:
+    """The legend as a small HTML block (symbols drawn in CSS, labels escaped)."""
+    rows = []
+    for e in entries:
+        rgb = f"rgb({e.colour[0]},{e.colour[1]},{e.colour[2]})"
+        style = {
+            "disque": f"background:{rgb};border:1px solid #3c3c3c;border-radius:50%",
+            "carre": f"background:{rgb};border:1px solid #828282"
+            if e.border is None
+            else f"background:{rgb};border:2.5px solid rgb{e.border}",
+            "anneau": f"border:2.5px solid {rgb};border-radius:50%",
+            "trait": f"border-top:3px solid {rgb};height:0;margin-top:7px",
+        }[e.shape]
+        count = f" <span style='color:#666'>({e.count})</span>" if e.count is not None else ""
+        rows.append(
+            "<div style='display:flex;align-items:center;gap:8px;margin:2px 0'>"
+            f"<span style='display:inline-block;width:14px;height:14px;{style}'></span>"
+            f"<span>{html.escape(e.label)}{count}</span></div>"
+        )
+    return (
+        f"<div style='font-size:14px;line-height:1.35'><strong>{html.escape(title)}</strong>"
+        + "".join(rows)
+        + "</div>"
+    )
+
+
+def _drawable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that have a geometry (a data root may lack some boundaries)."""
+    return frame[frame["geometry"].notna()] if "geometry" in frame else frame.iloc[0:0]
+
+
+def _feature(geometry, properties: dict) -> dict:
+    geometry = json.loads(geometry) if isinstance(geometry, str) else geometry
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
