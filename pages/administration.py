@@ -1,9 +1,32 @@
-"""Administration (écran en cours de construction)."""
+"""Administration: load a snapshot or the reference tables (check, then publish), the snapshots in
+place (retire one), and the accounts."""
 
 import streamlit as st
 
+from ui import accounts, admin_import
+from ui.auth import startup_settings
 from ui.guard import require_page
 
 user = require_page("administration")
 st.title("Administration")
-st.info("Écran en cours de construction")
+admin_import.show_flash()
+snapshots, references, users = st.tabs(["Photographies", "Référentiels", "Comptes"])
+with snapshots:
+    st.subheader("Importer une photographie")
+    st.caption(
+        "Les fichiers sont d'abord vérifiés (rien n'est modifié) ; seule une photographie sans "
+        "problème peut être publiée. Elle apparaît alors dans le portail sans redémarrage."
+    )
+    admin_import.import_form("snapshot")
+    admin_import.report_view("snapshot", user)
+    admin_import.snapshots_section(user)
+with references:
+    st.subheader("Importer des référentiels")
+    st.caption(
+        "Plafonds de ressources, seuils du premier quartile, territoires et QPV (GeoJSON) : "
+        "vérifiés avec toutes les photographies en place, puis publiés ensemble."
+    )
+    admin_import.import_form("reference")
+    admin_import.report_view("reference", user)
+with users:
+    accounts.accounts_section(user, startup_settings())

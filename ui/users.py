@@ -9,6 +9,7 @@ Shape (YAML)::
         password: $2b$12$...                    # bcrypt hash, never a clear password
         role: partenaire                        # admin | manager | charge_clientele | partenaire
         territoires: {epci: ["243800984"]}      # or {communes: [...]}, or {national: true}
+        disabled: true                          # optional: the account can no longer log in
 
 Every problem is reported at once, with file:line. A user's scope is built from this record only.
 """
@@ -60,6 +61,7 @@ class UserRecord(_Frozen):
     password: str
     role: Role
     territoires: Territories
+    disabled: bool = False  # kept in the file (and its history) but refused at login
 
     @model_validator(mode="after")
     def _checked(self) -> UserRecord:
@@ -86,18 +88,20 @@ class _UsersFile(_Frozen):
     usernames: dict[str, UserRecord]
 
 
-def load_users(path: Path) -> dict[str, UserRecord]:
-    """The accounts of `path`; re-read when the file changes (a removed user is out at once)."""
+def load_users(path: Path, *, include_disabled: bool = False) -> dict[str, UserRecord]:
+    """The accounts of `path` that may log in (all of them with `include_disabled`); re-read when
+    the file changes (a removed or disabled user is out at once)."""
     path = Path(path)
     try:
         stat = path.stat()
     except FileNotFoundError:
         raise UsersFileError(path, ["fichier introuvable"]) from None
-    return dict(_load(str(path), stat.st_mtime_ns, stat.st_size))
+    users = _load(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return {n: u for n, u in users.items() if include_disabled or not u.disabled}
 
 
 @lru_cache(maxsize=4)
-def _load(path_str: str, _mtime_ns: int, _size: int) -> dict[str, UserRecord]:
+def _load(path_str: str, _inode: int, _mtime_ns: int, _size: int) -> dict[str, UserRecord]:
     path = Path(path_str)
     try:
         document, lines = load_with_lines(path)
