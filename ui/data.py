@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ingest.contract import OBJECTIFS_FILE
 from queries.engine import Engine, get_engine
 from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
@@ -100,11 +101,25 @@ def targets(scope: Scope, *, snapshot: dt.date | None = None) -> pd.DataFrame:
     """`queries.targets.evaluate_targets` for `scope`, cached per scope."""
     eng = engine()
     snap = eng.resolve_snapshot(snapshot).isoformat()
-    return _targets(scope.cache_key(), snap, data_version(eng), _scope=scope)
+    return _targets(
+        scope.cache_key(), snap, data_version(eng), objectifs_version(eng), _scope=scope
+    )
+
+
+def objectifs_version(eng: Engine) -> str:
+    """Local targets are read on every evaluation: their file's state keys cached answers, so an
+    edit shows at once in every server process, without reloading the data."""
+    path = eng.data_root / OBJECTIFS_FILE
+    if not path.exists():
+        return "absent"
+    st_ = path.stat()
+    return f"{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS)
-def _targets(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
+def _targets(
+    scope_key: str, snapshot: str, version: str, objectifs: str, *, _scope: Scope
+) -> pd.DataFrame:
     if scope_key != _scope.cache_key():
         raise RuntimeError("cache key and scope disagree")
     return evaluate_targets(engine(), _scope, snapshot=dt.date.fromisoformat(snapshot))
