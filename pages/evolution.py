@@ -1,0 +1,55 @@
+"""Évolution : les indicateurs choisis sur toutes les photographies, plusieurs territoires sur un
+même graphique, avec les seuils légaux (T1, T2, T3) et les objectifs locaux."""
+
+import streamlit as st
+
+from queries.errors import PeuplementError
+from semantic.catalogue import load_catalogue
+from ui import data, filters, trends
+from ui.guard import require_page
+
+user = require_page("evolution")
+catalogue = load_catalogue()
+labels = {i: ind.label for i, ind in catalogue.indicators.items()}
+T1 = catalogue.parameters.objectifs_legaux[0].indicateur
+st.title("Évolution")
+try:
+    eng = data.engine()
+    ind_col, scale_col, period_col = st.columns([3, 1, 2])
+    indicators = ind_col.multiselect(
+        "Indicateurs", list(labels), [T1], format_func=labels.get, key="evo_indicateurs"
+    )
+    period = filters.period_filter("evo_periode", period_col)
+    scale, codes, offered = trends.territory_picker(user.scope, eng.latest, "evo", scale_col)
+    drawable = [i for i in indicators if scale in catalogue.supported_dimensions(i)]
+    shown = []
+    if drawable and 0 < len(codes) <= trends.MAX_TERRITORIES:
+        with st.spinner("Calcul des séries sur toutes les photographies…"):
+            local = trends.local_targets(user.scope, eng.snapshots)
+            shown = [
+                trends.trend(catalogue, i, user.scope, scale, codes, period, local)
+                for i in drawable
+            ]
+except PeuplementError as exc:
+    st.error(str(exc))
+    st.stop()
+
+if not offered:
+    st.info("Aucun territoire de votre périmètre dans les données à cette échelle.")
+elif not indicators:
+    st.info("Choisissez au moins un indicateur.")
+elif not shown and codes:
+    st.info("Aucun des indicateurs choisis ne se calcule à cette échelle.")
+elif not shown:
+    st.info(f"Choisissez de 1 à {trends.MAX_TERRITORIES} territoires à comparer.")
+for indicator_id in indicators:
+    if indicator_id not in drawable:
+        st.caption(f"{labels[indicator_id]} : pas de découpage par {trends.SCALES[scale].lower()}.")
+for t in shown:
+    st.subheader(t.label)
+    if t.points.empty or t.points["valeur"].isna().all():
+        st.info("Aucune valeur à tracer pour ces territoires.")
+    else:
+        st.altair_chart(trends.chart(t.points, t.rules, t.label, t.unit), width="stretch")
+    for note in trends.notes(t, catalogue.secrecy_threshold):
+        st.caption(note)

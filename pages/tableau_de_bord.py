@@ -1,0 +1,70 @@
+"""Tableau de bord : les indicateurs choisis (par thème), une ligne par territoire de l'échelle
+choisie, avec leurs évolutions et le statut de l'objectif qui s'y applique ; exports CSV et XLSX
+de ce qui est affiché."""
+
+import streamlit as st
+
+from queries.errors import PeuplementError
+from semantic.catalogue import load_catalogue
+from ui import data, exports, kpi_display, kpi_table
+from ui.filters import dashboard_filters
+from ui.guard import require_page
+from ui.identity import known_epci_names, scope_label
+
+PAGE = "tableau_de_bord"
+user = require_page(PAGE)
+internal = not user.scope.masks_small_cells
+catalogue = load_catalogue()
+secrecy = catalogue.parameters.secret_statistique
+st.title("Tableau de bord")
+try:
+    with st.container(border=True):
+        selection = dashboard_filters(user.scope, data.engine().snapshots, "tdb")
+        indicators = kpi_table.indicator_picker(catalogue, "tdb")
+    with st.spinner("Calcul des indicateurs…"):
+        table = kpi_table.kpi_table(user.scope, selection, indicators, catalogue)
+except PeuplementError as exc:
+    st.error(str(exc))
+    st.stop()
+
+for indicator_id, reason in table.skipped.items():
+    st.caption(
+        f":material/info: {catalogue.indicator(indicator_id).label} : non affiché, {reason}."
+    )
+if table.rows.empty:
+    st.info(
+        "Aucune valeur pour ces filtres dans votre périmètre : élargissez la sélection de "
+        "territoires ou choisissez d'autres indicateurs."
+    )
+    st.stop()
+
+st.dataframe(
+    kpi_display.styled(table.rows, internal),
+    hide_index=True,
+    column_config=kpi_display.column_config(table),
+    placeholder=kpi_display.PLACEHOLDER,
+    height=kpi_display.table_height(len(table.rows)),
+)
+st.caption(kpi_display.caption(table, selection, secrecy.seuil, secrecy.libelle_masque))
+meta = kpi_display.metadata(
+    table,
+    selection,
+    catalogue,
+    scope_text=scope_label(user.scope, known_epci_names(user.scope)),
+    role_text=user.role_label,
+    internal=internal,
+    user=user.username,
+)
+exports.download_buttons(
+    PAGE,
+    f"tableau_de_bord_{selection.snapshot:%Y-%m-%d}",
+    kpi_display.export_files(table, internal, meta),
+    {
+        "photographie": selection.snapshot.isoformat(),
+        "echelle": selection.scale,
+        "periode": selection.period,
+        "filtres": {dim: [str(v) for v in values] for dim, values in selection.where.items()},
+        "indicateurs": list(dict.fromkeys(table.rows["indicateur"])),
+        "lignes": len(table.rows),
+    },
+)

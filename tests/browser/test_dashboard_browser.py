@@ -1,0 +1,176 @@
+"""The Tableau de bord and Évolution pages in a real headless Chromium: log in as the demo manager,
+then as the demo partner, open each page, find its key elements (title, KPI table, chart), download
+an export, and save screenshots to artifacts/screenshots/ (tableau_de_bord_manager.png,
+tableau_de_bord_partenaire.png, evolution_manager.png, evolution_partenaire.png) to look at.
+
+The server and browser fixtures are those of tests/browser/conftest.py; this module only brings a
+demo root with five quarterly snapshots, so that the trends have a shape and a year-earlier value.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TIMEOUT_MS = 60_000  # the first run of a page builds the query engine
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
+        "pour lancer les tests navigateur.",
+        allow_module_level=True,
+    )
+
+ACCOUNTS = {
+    "manager": ("direction.demo", "Demo-Direction-2026!"),
+    "partenaire": ("partenaire.voironnais", "Demo-Voironnais-2026!"),
+}
+PARTNER_EPCI_NAME = "Communauté d'agglomération du Pays Voironnais"
+
+
+@pytest.fixture(scope="module")
+def demo_data_root(tmp_path_factory):
+    """Overrides the conftest's two-snapshot root: five snapshots, 2025-09-30 … 2026-09-30."""
+    from ingest.demo import generate
+
+    root = tmp_path_factory.mktemp("demo") / "root"
+    return generate(root, logements=3000, snapshots=5).out
+
+
+def open_page(browser, base_url: str, role: str, link: str):
+    """A logged-in browser page on the screen named `link` in the sidebar."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    username, password = ACCOUNTS[role]
+    context = browser.new_context(
+        viewport={"width": 1600, "height": 1400}, locale="fr-FR", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
+    wait_for_run(page)  # a click during the home page's run can be lost in its rerun
+    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
+    expect(main.locator("h1", has_text=link).first).to_be_visible()
+    return context, page
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the selectbox or multiselect labelled `label`, and wait for the rerun."""
+    widget = page.get_by_test_id("stMain").locator(
+        "[data-testid=stSelectbox], [data-testid=stMultiSelect]", has_text=label
+    )
+    widget.first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_for_run(page)
+
+
+def wait_for_run(page) -> None:
+    """Until the script run that an action started is over (the running indicator is gone)."""
+    page.wait_for_timeout(500)
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=TIMEOUT_MS)
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1500)  # the grid and charts draw on the next animation frames
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def grid(page):
+    """The table the data grid renders for assistive technologies (its canvas has no text).
+    Text columns read as shown; number columns read their raw numbers, not the French text."""
+    return page.get_by_test_id("stDataFrame").locator("table").first
+
+
+def grid_text(page) -> str:
+    return grid(page).inner_text()
+
+
+def only_theme(page, theme: str) -> None:
+    """Replace the default theme (occupation) by `theme`: add it, then remove occupation."""
+    from playwright.sync_api import expect
+
+    choose(page, "Thèmes", theme)
+    page.get_by_test_id("stMain").get_by_role("button", name="Remove Occupation du parc").click()
+    wait_for_run(page)
+    expect(grid(page)).not_to_contain_text("Taux de vacance")
+
+
+def test_dashboard_as_manager_shows_targets_and_exports(portal, browser):
+    from playwright.sync_api import expect
+
+    base_url, audit_file = portal
+    context, page = open_page(browser, base_url, "manager", "Tableau de bord")
+    main = page.get_by_test_id("stMain")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    only_theme(page, "Attributions")
+    expect(main.get_by_text("Photographie du 30/09/2026")).to_be_visible()
+    expect(grid(page)).to_contain_text("T1 ≥ 25,0")
+    cells = grid_text(page)
+    for header in ("Territoire", "Valeur", "Effectif", "Objectif", "Statut"):
+        assert header in cells
+    assert "T1 ≥ 25,0" in cells and "Grenoble-Alpes-Métropole" in cells
+    screenshot(page, "tableau_de_bord_manager")
+    with page.expect_download() as download:
+        main.get_by_role("button", name="Télécharger CSV").click()
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf") and b"Territoire;Code;Indicateur;Valeur" in content
+    context.close()
+    events = [json.loads(line) for line in audit_file.read_text(encoding="utf-8").splitlines()]
+    exports = [e for e in events if e["event"] == "export" and e["user"] == "direction.demo"]
+    assert exports and exports[-1]["details"]["format"] == "csv"
+
+
+def test_dashboard_as_partner_masks_small_cells(portal, browser):
+    from playwright.sync_api import expect
+
+    base_url, _ = portal
+    context, page = open_page(browser, base_url, "partenaire", "Tableau de bord")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    choose(page, "Une ligne par", "Commune")
+    expect(grid(page)).to_contain_text("Voiron")
+    only_theme(page, "Attributions")
+    # « < 11 » is drawn on the grid's canvas (see the screenshot); the caption says cells are masked
+    expect(
+        page.get_by_test_id("stMain").get_by_text("valeur masquée par le secret")
+    ).to_be_visible()
+    expect(grid(page)).to_contain_text("Nombre d'attributions")
+    cells = grid_text(page)
+    assert "Voiron" in cells and "Nombre d'attributions" in cells
+    assert "Effectif" not in cells and "Grenoble" not in cells
+    screenshot(page, "tableau_de_bord_partenaire")
+    context.close()
+
+
+@pytest.mark.parametrize("role", ["manager", "partenaire"])
+def test_evolution_draws_one_line_per_territory_and_the_t1_threshold(portal, browser, role):
+    from playwright.sync_api import expect
+
+    base_url, _ = portal
+    context, page = open_page(browser, base_url, role, "Évolution")
+    main = page.get_by_test_id("stMain")
+    chart = page.get_by_test_id("stVegaLiteChart")
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    expect(main.locator("h3", has_text="1er quartile hors QPV")).to_be_visible()
+    if role == "partenaire":
+        choose(page, "Territoires", "Commune")
+        expect(page.get_by_test_id("stVegaLiteChart").locator("canvas, svg").first).to_be_visible()
+        expect(main.get_by_text("Non tracés, sous le secret statistique")).to_be_visible()
+        expect(main.get_by_text("Grenoble-Alpes-Métropole")).to_have_count(0)
+    else:
+        expect(main.get_by_text("Objectifs locaux (pointillés")).to_be_visible()
+    screenshot(page, f"evolution_{role}")
+    context.close()

@@ -1,0 +1,152 @@
+"""Exports as plain functions: CSV for French Excel and XLSX with its metadata sheet, from a table
+written by hand (no Streamlit run, no data root)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from semantic.catalogue import load_catalogue
+from ui.exports import (
+    METADATA_SHEET,
+    Metadata,
+    csv_bytes,
+    excel_format,
+    metadata_rows,
+    secrecy_text,
+    xlsx_bytes,
+)
+
+NNBSP = "\u202f"
+SHOWN = pd.DataFrame(
+    {
+        "Territoire": ["Voiron", "Coublevie", "Moirans"],
+        "Indicateur": ["Taux de vacance", "Taux de vacance", "Nombre de logements"],
+        "Valeur": [f"4,0{NNBSP}%", "< 11", f"12{NNBSP}345"],
+        "Évolution": [f"+0,2{NNBSP}pt", "—", "−3"],
+    }
+)
+NUMBERS = pd.DataFrame(
+    {
+        "Territoire": ["Voiron", "Coublevie", "Moirans"],
+        "Indicateur": ["Taux de vacance", "Taux de vacance", "Nombre de logements"],
+        "Valeur": pd.array([0.0395, None, 12345.0], dtype="Float64"),
+        "Évolution": pd.array([0.2, None, -3.0], dtype="Float64"),
+    }
+)
+FORMATS = pd.DataFrame(
+    {
+        "Territoire": [None] * 3,
+        "Indicateur": [None] * 3,
+        "Valeur": [excel_format("ratio"), excel_format("ratio"), excel_format("logements")],
+        "Évolution": [excel_format("ratio", change=True)] * 2 + [excel_format("logements", True)],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def metadata():
+    catalogue = load_catalogue()
+    return Metadata(
+        title="Portail peuplement — tableau de bord",
+        snapshot=dt.date(2026, 9, 30),
+        scope="Communauté d'agglomération du Pays Voironnais (243800984)",
+        role="Partenaire (lecture seule)",
+        secrecy=secrecy_text(catalogue.secrecy_threshold, "< 11", internal=False),
+        indicators=(catalogue.indicator("taux_vacance"), catalogue.indicator("nb_logements")),
+        user="partenaire.voironnais",
+        filters=(("Une ligne par", "Commune"), ("Financement", "PLAI, PLUS")),
+        generated_at=dt.datetime(2026, 10, 2, 9, 30),
+    )
+
+
+def test_csv_opens_in_french_excel():
+    raw = csv_bytes(SHOWN)
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8 and the accents
+    text = raw.decode("utf-8-sig")
+    lines = text.split("\r\n")
+    assert lines[0] == "Territoire;Indicateur;Valeur;Évolution"
+    assert lines[1] == "Voiron;Taux de vacance;4,0 %;+0,2 pt"  # decimal comma, plain space
+    assert lines[3] == "Moirans;Nombre de logements;12345;−3"  # no separator inside a number
+    back = pd.read_csv(io.BytesIO(raw), sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(back.columns) == list(SHOWN.columns)
+    assert back["Valeur"].tolist() == ["4,0 %", "< 11", "12345"]
+
+
+def test_csv_of_an_empty_table_keeps_its_header():
+    text = csv_bytes(SHOWN.iloc[0:0]).decode("utf-8-sig")
+    assert text.strip() == "Territoire;Indicateur;Valeur;Évolution"
+
+
+def test_excel_formats_follow_the_units():
+    assert excel_format("ratio") == "0.0\\ %"
+    assert excel_format("logements") == "#,##0"
+    assert excel_format("euros_par_an") == '#,##0\\ "€"'
+    assert excel_format("ratio", change=True) == '+0.0\\ "pt";-0.0\\ "pt";0.0\\ "pt"'
+    assert excel_format("attributions", change=True) == "+#,##0;-#,##0;#,##0"
+
+
+def test_xlsx_holds_the_table_as_numbers_and_a_metadata_sheet(metadata):
+    book = openpyxl.load_workbook(
+        io.BytesIO(xlsx_bytes(SHOWN, metadata, numbers=NUMBERS, number_formats=FORMATS))
+    )
+    assert book.sheetnames == ["Tableau", METADATA_SHEET]
+    rows = list(book["Tableau"].iter_rows(values_only=True))
+    assert rows[0] == tuple(SHOWN.columns)
+    assert rows[1] == ("Voiron", "Taux de vacance", 0.0395, 0.2)
+    assert rows[2] == ("Coublevie", "Taux de vacance", "< 11", "—")  # masked stays masked
+    assert rows[3] == ("Moirans", "Nombre de logements", 12345, -3)
+    assert book["Tableau"]["C2"].number_format == "0.0\\ %"
+    assert book["Tableau"]["C4"].number_format == "#,##0"
+    meta = {r[0]: r[1] for r in book[METADATA_SHEET].iter_rows(values_only=True) if r and r[0]}
+    assert meta["Photographie"] == "30/09/2026"
+    assert meta["Filtre : Financement"] == "PLAI, PLUS"
+    assert meta["Périmètre de l'utilisateur"].endswith("(243800984)")
+    assert meta["Utilisateur"] == "partenaire.voironnais"
+    assert meta["Généré le"] == "02/10/2026 à 09:30"
+    assert "moins de 11 ménages ou attributions" in meta["Secret statistique"]
+    definitions = [r for r in book[METADATA_SHEET].iter_rows(values_only=True) if r[1]]
+    by_id = {r[1]: r for r in definitions}
+    catalogue = load_catalogue()
+    vacancy = catalogue.indicator("taux_vacance")
+    assert by_id["taux_vacance"] == (
+        vacancy.label,
+        "taux_vacance",
+        vacancy.unit,
+        vacancy.description,
+        vacancy.formula,
+        vacancy.source,
+    )
+    assert "nb_logements" in by_id
+
+
+def test_xlsx_without_numbers_holds_the_shown_text(metadata):
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(SHOWN, metadata, sheet="Carte")))
+    rows = list(book["Carte"].iter_rows(values_only=True))
+    assert rows[1:] == [tuple(r) for r in SHOWN.itertuples(index=False)]
+
+
+def test_metadata_rows_state_snapshot_filters_scope_and_secrecy(metadata):
+    names = [name for name, _ in metadata_rows(metadata)]
+    assert names == [
+        "Document",
+        "Photographie",
+        "Filtre : Une ligne par",
+        "Filtre : Financement",
+        "Périmètre de l'utilisateur",
+        "Rôle",
+        "Utilisateur",
+        "Secret statistique",
+        "Généré le",
+    ]
+
+
+def test_secrecy_rule_takes_the_threshold_and_warns_internal_files():
+    partner = secrecy_text(15, "< 15", internal=False)
+    assert "moins de 15 ménages" in partner and "« < 15 »" in partner
+    assert "seconde" in partner and "compte interne" not in partner
+    assert "ne le transmettez pas tel quel" in secrecy_text(11, "< 11", internal=True)
