@@ -1,0 +1,75 @@
+"""Objectifs et alertes: every target in scope (legal T1/T2/T3 and local) on the calendar year to
+date and the rolling 12 months, worst first, each with its trend; then the residences of the
+`enjeu_mixite` list whose fragility share rises or exceeds the PSA threshold."""
+
+import streamlit as st
+
+from queries.errors import PeuplementError
+from semantic.catalogue import load_catalogue
+from ui import alerts_view as av
+from ui.guard import require_page
+
+user = require_page("objectifs")
+catalogue = load_catalogue()
+st.title("Objectifs et alertes")
+st.caption(av.INTRO)
+try:
+    with st.spinner("Calcul des objectifs, de leurs tendances et des alertes…"):
+        snapshot = av.snapshot_date()
+        targets = av.targets(user.scope)
+        trends = av.trends(user.scope)
+        mixite = av.mixite(user.scope)
+except PeuplementError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f":material/event: Photographie du {snapshot:%d/%m/%Y}.")
+
+st.header("Objectifs")
+if targets.empty:
+    st.info("Aucun objectif ne s'applique à votre périmètre pour cette photographie.")
+else:
+    for column, (label, count) in zip(st.columns(4), av.status_summary(targets), strict=True):
+        column.metric(label, count, border=True)
+    kind_col, terr_col, status_col = st.columns([1, 2, 1])
+    kinds = kind_col.multiselect(
+        "Objectif", av.kinds(targets, catalogue), placeholder="Tous", key="obj_type"
+    )
+    territories = terr_col.multiselect(
+        "Territoires",
+        list(dict.fromkeys(targets["territoire"])),
+        placeholder="Tous",
+        key="obj_terr",
+    )
+    statuses = status_col.multiselect(
+        "Statut",
+        list(av.STATUS_LABELS),
+        format_func=av.STATUS_LABELS.get,
+        placeholder="Tous",
+        key="obj_statut",
+    )
+    shown = av.filtered(targets, territories, statuses, kinds, catalogue)
+    if shown.empty:
+        st.info("Aucun objectif ne correspond à ces filtres.")
+    for card in av.cards(shown, catalogue):
+        av.show_target(
+            user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
+        )
+    with st.expander("Tableau de tous les objectifs affichés"):
+        st.dataframe(av.overview_table(shown, catalogue), hide_index=True)
+
+st.header("Résidences à enjeu de mixité")
+alerts = mixite[mixite["alerte"]]
+if mixite.empty:
+    st.info(
+        "Aucune résidence de votre périmètre ne figure sur la liste des résidences à enjeu de mixité."
+    )
+else:
+    st.caption(av.mixite_caption(mixite))
+    if alerts.empty:
+        st.success(
+            "Aucune de ces résidences ne voit sa fragilité augmenter ni dépasser le seuil du PSA."
+        )
+    for row in alerts.to_dict("records"):
+        av.show_mixite_alert(row, role=user.role)
+    with st.expander(f"Toutes les résidences de la liste ({len(mixite)})"):
+        st.dataframe(av.mixite_table(mixite), hide_index=True)

@@ -1,0 +1,159 @@
+"""Alerts: each target's trend over the snapshots, and the residences of the `enjeu_mixite` list
+whose share of fragile households rose since the previous snapshot or exceeds the PSA threshold.
+
+Every figure comes from `evaluate` / `compare` / `series`, so a partner's small cells stay masked
+and no alert is ever derived from a masked value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from queries.comparisons import compare, previous_snapshot
+from queries.engine import Engine
+from queries.places import residences
+from queries.series import series
+from queries.targets import PERIOD_LABELS, Target, applicable_targets
+from semantic.catalogue import Catalogue, load_catalogue
+from semantic.scope import Scope
+
+# The share of fragile households: the indicator the 3DS law watches on `enjeu_mixite` residences.
+FRAGILITY = "part_menages_fragiles"
+# A fragility threshold set on a residence beats one set on its commune, which beats its EPCI's.
+THRESHOLD_SCALES = ("residence", "commune", "epci")
+# Flows are drawn over the rolling 12 months: a calendar year to date restarts every January.
+TREND_PERIOD = "rolling12"
+
+TREND_COLUMNS = ["objectif_id", "date", "valeur", "effectif", "masque"]
+MIXITE_COLUMNS = [
+    "residence",
+    "residence_libelle",
+    "commune_libelle",
+    "epci_libelle",
+    "qpv_libelle",
+    "valeur",
+    "numerateur",
+    "denominateur",
+    "effectif",
+    "masque",
+    "date_precedente",
+    "valeur_precedente",
+    "evolution",
+    "seuil",
+    "seuil_objectif",
+    "seuil_source",
+    "en_hausse",
+    "au_dessus_seuil",
+    "alerte",
+]
+
+
+def target_trends(
+    engine: Engine,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """objectif_id, date, valeur, effectif, masque: the indicator of each target applicable at
+    `snapshot`, on its territory and filters, at every snapshot up to `snapshot` (flows over the
+    rolling 12 months). The ids are those of `evaluate_targets`."""
+    catalogue = catalogue or load_catalogue()
+    snap = engine.resolve_snapshot(snapshot)
+    frames = []
+    for target in applicable_targets(engine, scope, snap, catalogue):
+        found = series(
+            engine,
+            target.indicateur,
+            scope,
+            where={target.echelle: [target.code], **target.filtres},
+            period=TREND_PERIOD,
+            catalogue=catalogue,
+        )
+        if found.empty:
+            continue
+        found = found[found["date"] <= pd.Timestamp(snap)]
+        frames.append(found.assign(objectif_id=target.id)[TREND_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def trend_period_label(catalogue: Catalogue, indicator_id: str) -> str:
+    """The `periode` label (as in evaluate_targets) of the values a trend shows."""
+    ind = catalogue.indicator(indicator_id)
+    is_flow = any(catalogue.bases[b].periode for b in ind.bases)
+    return PERIOD_LABELS[TREND_PERIOD if is_flow else None]
+
+
+def fragility_thresholds(
+    engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue
+) -> list[Target]:
+    """The local targets capping the fragility share ("<="), set on a residence, a commune or an
+    EPCI, that apply at `snapshot` in `scope` (PSA, CIA)."""
+    return [
+        t
+        for t in applicable_targets(engine, scope, snapshot, catalogue)
+        if t.nature == "local"
+        and t.indicateur == FRAGILITY
+        and t.sens == "<="
+        and not t.filtres
+        and t.echelle in THRESHOLD_SCALES
+    ]
+
+
+def mixite_alerts(
+    engine: Engine,
+    scope: Scope,
+    *,
+    snapshot: dt.date | str | None = None,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """Every residence of the `enjeu_mixite` list in scope, with its fragility share now and at the
+    previous snapshot, the PSA threshold that applies to it (if any), and three flags: en_hausse
+    (the share rose), au_dessus_seuil (above the threshold), alerte (either). Alerts first, worst
+    first; a masked share raises no flag."""
+    catalogue = catalogue or load_catalogue()
+    snap = engine.resolve_snapshot(snapshot)
+    listed = {"enjeu_mixite": [True]}
+    places = residences(engine, scope, snapshot=snap, where=listed, catalogue=catalogue)
+    if places.empty:
+        return pd.DataFrame(columns=MIXITE_COLUMNS)
+    shares = compare(
+        engine, FRAGILITY, scope, snapshot=snap, by=["residence"], where=listed, catalogue=catalogue
+    )
+    shares = shares.drop(columns=["residence_libelle"], errors="ignore")
+    out = places.merge(shares, on="residence", how="left")
+    out["masque"] = out["masque"].astype("boolean").fillna(scope.masks_small_cells).astype(bool)
+    out["date_precedente"] = previous_snapshot(engine, snap)
+
+    thresholds = {
+        (t.echelle, t.code): t for t in fragility_thresholds(engine, scope, snap, catalogue)
+    }
+    chosen = [_threshold_for(row, thresholds) for row in out.to_dict("records")]
+    out["seuil"] = pd.Series([t.cible if t else pd.NA for t in chosen], dtype="Float64")
+    out["seuil_objectif"] = [t.id if t else None for t in chosen]
+    out["seuil_source"] = [t.source if t else None for t in chosen]
+
+    value = out["valeur"].astype("Float64")
+    visible = ~out["masque"] & value.notna()
+    out["en_hausse"] = (visible & (out["evolution"].astype("Float64").fillna(0) > 0)).astype(bool)
+    above = (value > out["seuil"]).fillna(False).astype(bool)
+    out["au_dessus_seuil"] = (visible & above).astype(bool)
+    out["alerte"] = out["en_hausse"] | out["au_dessus_seuil"]
+    out = out.sort_values(
+        ["alerte", "au_dessus_seuil", "evolution", "valeur", "residence"],
+        ascending=[False, False, False, False, True],
+        na_position="last",
+    )
+    return out[MIXITE_COLUMNS].reset_index(drop=True)
+
+
+def _threshold_for(row: dict, thresholds: dict[tuple[str, str], Target]) -> Target | None:
+    for scale in THRESHOLD_SCALES:
+        found = thresholds.get((scale, str(row[scale])))
+        if found is not None:
+            return found
+    return None

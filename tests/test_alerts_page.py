@@ -1,0 +1,333 @@
+"""The Objectifs et alertes page driven with AppTest, for every role, on a small root from the demo
+generator: the page lists T1 (or the local target replacing it) for every EPCI in scope with the
+status `evaluate_targets` computes, each target with its trend, and the `enjeu_mixite` residences
+in alert as `queries.alerts` finds them; a partner sees their EPCI only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from queries.alerts import mixite_alerts, target_trends
+from queries.engine import open_engine
+from queries.members import members
+from queries.targets import evaluate_targets
+from semantic.catalogue import load_catalogue
+from semantic.scope import ROLES, Scope
+from ui.alerts_view import PERIOD_LABELS, cards, overview_table, period_lines
+from ui.headline import STATUS_LABELS
+
+HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
+ACCOUNTS = {
+    "admin": "admin.demo",
+    "manager": "direction.demo",
+    "charge_clientele": "clientele.demo",
+    "partenaire": "partenaire.voironnais",
+}
+PARTNER_EPCI = "243800984"
+SCOPES = {
+    "admin": Scope.internal("admin"),
+    "manager": Scope.internal("manager"),
+    "charge_clientele": Scope.internal("charge_clientele"),
+    "partenaire": Scope(role="partenaire", epci=(PARTNER_EPCI,)),
+}
+T1_INDICATOR = "part_attributions_q1_hors_qpv"
+
+
+@pytest.fixture(autouse=True)
+def steady_state_navigation(monkeypatch):
+    """As in test_shell_apptest: run pages as a live server does after its first run."""
+
+    class SteadyPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+
+
+@pytest.fixture(scope="module")
+def small_demo_root(tmp_path_factory):
+    from ingest.demo import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+
+
+@pytest.fixture(scope="module")
+def engine(small_demo_root):
+    eng = open_engine(small_demo_root)
+    yield eng
+    eng.connection.close()
+
+
+@pytest.fixture(autouse=True)
+def portal_env(monkeypatch, tmp_path, small_demo_root):
+    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+
+
+def open_page(role: str) -> AppTest:
+    """The page as `role`'s demo account sees it, inside the Home.py navigation (so links to
+    other pages resolve as in the live portal)."""
+    at = AppTest.from_file(HOME, default_timeout=120)
+    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
+    username = ACCOUNTS[role]
+    for key, value in {
+        "authentication_status": True,
+        "username": username,
+        "name": username,
+    }.items():
+        at.session_state[key] = value
+    for key in ("email", "roles", "logout"):
+        at.session_state[key] = None
+    at.run()
+    at.switch_page("pages/objectifs.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert [t.value for t in at.title] == ["Objectifs et alertes"]
+    return at
+
+
+def overview(at: AppTest) -> pd.DataFrame:
+    (found,) = [d.value for d in at.dataframe if "Objectif" in d.value.columns]
+    return found
+
+
+def charts(at: AppTest) -> list:
+    """Altair/Vega-Lite charts (the element is named vega_lite_chart in Streamlit 1.67)."""
+    return [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_t1_for_every_epci_in_scope_with_the_engine_status(role, engine):
+    scope = SCOPES[role]
+    expected = evaluate_targets(engine, scope)
+    epcis = members(engine, "epci", scope)
+    at = open_page(role)
+    table = overview(at)
+
+    t1 = expected[expected["indicateur"] == T1_INDICATOR]
+    assert set(t1["code"]) == set(epcis["code"])  # every EPCI in scope has its T1 (or CIA's)
+    shown = table[table["Indicateur"] == load_catalogue().indicator(T1_INDICATOR).label]
+    assert sorted(
+        zip(shown["Objectif"], shown["Territoire"], shown["Période"], shown["Statut"], strict=True)
+    ) == sorted(
+        zip(
+            t1["objectif_id"],
+            t1["territoire"],
+            t1["periode"].map(PERIOD_LABELS),
+            t1["statut"].map(STATUS_LABELS),
+            strict=True,
+        )
+    )
+    # every target and period of the engine, in the engine's order (worst first)
+    assert list(table["Objectif"]) == list(expected["objectif_id"])
+    assert list(table["Statut"]) == list(expected["statut"].map(STATUS_LABELS))
+
+
+@pytest.mark.parametrize("role", ["manager", "partenaire"])
+def test_each_target_card_shows_its_figures_and_trend(role, engine):
+    scope = SCOPES[role]
+    expected = evaluate_targets(engine, scope)
+    catalogue = load_catalogue()
+    at = open_page(role)
+    markdown = [m.value for m in at.markdown]
+    snapshot = engine.latest
+    for card in cards(expected, catalogue):
+        assert any(m.startswith(f"#### {card.title}") for m in markdown), card.title
+        for row in card.rows:
+            assert "  \n".join(period_lines(row, card, snapshot)) in markdown
+    ytd = expected[
+        (expected["periode"] == "annee_en_cours") & expected["manquants"].fillna(0).gt(0)
+    ]
+    for row in ytd.to_dict("records"):
+        if row["sens"] == ">=" and row["indicateur"] == "part_attributions_q1_hors_qpv":
+            assert any(f"Il manque **{row['manquants']} attribution" in m for m in markdown)
+    trends = target_trends(engine, scope)
+    with_trend = trends.dropna(subset=["valeur"])["objectif_id"].nunique()
+    assert len(charts(at)) == with_trend
+    assert "Source : " + expected["source"].iloc[0] in shown_text(at)
+
+
+def test_partner_sees_only_their_epci(engine):
+    at = open_page("partenaire")
+    table = overview(at)
+    (name,) = members(engine, "epci", SCOPES["partenaire"])["libelle"]
+    assert set(table["Territoire"]) == {name}
+    text = shown_text(at)
+    for other in members(engine, "epci", Scope.internal())["libelle"]:
+        if other != name:
+            assert other not in text
+    # cells under the secrecy threshold are masked, never shown
+    secret = evaluate_targets(engine, SCOPES["partenaire"]).query("statut == 'secret'")
+    if len(secret):
+        masked = table[table["Statut"] == STATUS_LABELS["secret"]]
+        assert set(masked["Valeur"]) == {"< 11"}
+
+
+def test_mixite_alerts_listed_with_links_for_staff(engine):
+    expected = mixite_alerts(engine, SCOPES["manager"])
+    alerts = expected[expected["alerte"]]
+    assert len(alerts), "the demo root should have residences in alert"
+    at = open_page("manager")
+    links = [link.label for link in at.get("page_link")]
+    names = [f"{r.residence_libelle} — {r.commune_libelle}" for r in alerts.itertuples()]
+    assert [link for link in links if link in names] == names
+    psa = alerts[alerts["au_dessus_seuil"]]
+    assert len(psa) >= 1  # the demo PSA target sits on a fragile residence of the list
+    text = shown_text(at)
+    assert "au-dessus du seuil du PSA" in text
+    (table,) = [d.value for d in at.dataframe if "Seuil PSA" in d.value.columns]
+    assert list(table["Résidence"]) == list(expected["residence_libelle"])
+    assert list(table["Alerte"]) == ["oui" if a else "non" for a in expected["alerte"]]
+
+
+def test_partner_sees_no_link_to_the_residence_page(engine):
+    at = open_page("partenaire")
+    assert not [link for link in at.get("page_link") if "—" in (link.label or "")]
+
+
+def test_overview_table_formats_values_the_french_way(engine):
+    expected = evaluate_targets(engine, SCOPES["manager"])
+    table = overview_table(expected, load_catalogue())
+    row = expected[expected["valeur"].notna()].iloc[0]
+    shown = table.iloc[expected.index.get_loc(row.name)]
+    assert shown["Valeur"].endswith("\u202f%") and "," in shown["Valeur"]
+    assert shown["Écart"].endswith("pt")
+
+
+def test_filter_on_t1_keeps_one_target_per_epci(engine):
+    epcis = members(engine, "epci", SCOPES["manager"])
+    at = open_page("manager")
+    assert at.multiselect(key="obj_type").options[:3] == ["T1", "T2", "T3"]
+    at.multiselect(key="obj_type").set_value(["T1"]).run()
+    assert not at.exception
+    table = overview(at)
+    assert set(table["Territoire"]) == set(epcis["libelle"])
+    assert table["Objectif"].nunique() == len(epcis)
+    label = load_catalogue().indicator(T1_INDICATOR).label
+    assert set(table["Indicateur"]) == {label}
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert len(headers) == len(epcis)
+
+
+# --- queries.alerts by hand, on the tiny root of tests/tiny_data.py ------------------------------
+# R1 « Les Tilleuls » (Grenoble, enjeu_mixite) holds M01 (RFR 9 000 € alone: < 40 % of PLUS, APL)
+# and M02 (single parent, unemployed, APL) — fragile — and M03, M04 — not: 2 / 4 = 0.5 at S2 and
+# S3; at S1 only M01, M02, M03 lived there: 2 / 3.
+
+PSA_R1 = """
+objectifs:
+  - id: psa-r1
+    indicateur: part_menages_fragiles
+    territoire: {echelle: residence, code: "R1"}
+    annee: 2025
+    sens: "<="
+    cible: 0.40
+    source: "PSA test"
+"""
+CIA_GRENOBLE = """
+  - id: cia-grenoble
+    indicateur: part_menages_fragiles
+    territoire: {echelle: commune, code: "38185"}
+    annee: 2025
+    sens: "<="
+    cible: 0.60
+    source: "CIA test"
+"""
+
+
+def tiny_engine_with(tmp_path, objectifs: str):
+    from tests.tiny_data import write_tiny_root
+
+    root = write_tiny_root(tmp_path / "tiny")
+    (root / "objectifs.yaml").write_text(objectifs, encoding="utf-8")
+    return open_engine(root)
+
+
+def test_mixite_alert_above_the_psa_threshold_by_hand(tmp_path):
+    eng = tiny_engine_with(tmp_path, PSA_R1 + CIA_GRENOBLE)
+    (row,) = mixite_alerts(eng, Scope.internal()).to_dict("records")
+    assert (row["residence"], row["numerateur"], row["denominateur"]) == ("R1", 2, 4)
+    assert row["valeur"] == pytest.approx(0.5)
+    assert row["valeur_precedente"] == pytest.approx(0.5) and row["evolution"] == 0
+    # the residence's own PSA target beats the commune's (0.60)
+    assert (row["seuil"], row["seuil_objectif"]) == (pytest.approx(0.40), "psa-r1")
+    assert row["au_dessus_seuil"] and not row["en_hausse"] and row["alerte"]
+    (earlier,) = mixite_alerts(eng, Scope.internal(), snapshot="2025-09-30").to_dict("records")
+    assert earlier["valeur_precedente"] == pytest.approx(2 / 3)
+    assert earlier["evolution"] == pytest.approx(0.5 - 2 / 3)
+    assert not earlier["en_hausse"]
+    eng.connection.close()
+
+
+def test_mixite_commune_threshold_applies_when_the_residence_has_none(tmp_path):
+    eng = tiny_engine_with(tmp_path, "objectifs:" + CIA_GRENOBLE)
+    (row,) = mixite_alerts(eng, Scope.internal()).to_dict("records")
+    assert (row["seuil"], row["seuil_objectif"]) == (pytest.approx(0.60), "cia-grenoble")
+    assert not row["au_dessus_seuil"] and not row["alerte"]  # 0.5 ≤ 0.60, no rise
+    # a partner of the other EPCI has no residence of the list
+    assert mixite_alerts(eng, Scope(role="partenaire", epci=("243800984",))).empty
+    eng.connection.close()
+
+
+def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
+    eng = tiny_engine_with(tmp_path, PSA_R1)
+    trend = target_trends(eng, Scope.internal())
+    psa = trend[trend["objectif_id"] == "psa-r1"]
+    assert [d.date().isoformat() for d in psa["date"]] == ["2024-12-31", "2025-09-30", "2025-12-31"]
+    assert list(psa["valeur"].astype(float)) == pytest.approx([2 / 3, 0.5, 0.5])
+    assert list(psa["effectif"]) == [3, 4, 4]
+    # up to the snapshot asked for, never after it
+    assert target_trends(eng, Scope.internal(), snapshot="2025-09-30")["date"].max().date() == (
+        pd.Timestamp("2025-09-30").date()
+    )
+    eng.connection.close()
+
+
+def test_gaps_and_targets_are_worded_the_french_way():
+    from ui.alerts_view import shown_gap, target_text
+
+    assert target_text(">=", 0.25, "ratio") == "≥ 25\u202f%"
+    assert target_text("<=", 0.035, "ratio") == "≤ 3,5\u202f%"
+    assert shown_gap(-0.0004, "ratio") == "±0,0\u202fpt"
+    assert shown_gap(-0.127, "ratio") == "−12,7\u202fpt"
+
+
+def test_filters_are_named_as_readers_name_them():
+    from ui.alerts_view import filters_text
+
+    catalogue = load_catalogue()
+    assert filters_text("reservataire = action_logement", catalogue) == (
+        "Réservataire : Action Logement"
+    )
+    assert filters_text("", catalogue) == ""
+
+
+def test_an_edited_objectifs_file_shows_at_the_next_run(monkeypatch, tmp_path, small_demo_root):
+    """The answers are cached, but an edit of objectifs.yaml (an admin changing a local target)
+    is part of the cache key: no stale target once the file changed."""
+    import shutil
+
+    root = Path(shutil.copytree(small_demo_root, tmp_path / "root"))
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
+    at = open_page("manager")
+    assert "cia-gam-t1-2026" in set(overview(at)["Objectif"])
+    (root / "objectifs.yaml").write_text("objectifs: []\n", encoding="utf-8")
+    at.run()
+    shown = set(overview(at)["Objectif"])
+    assert "cia-gam-t1-2026" not in shown and "T1-200040715" in shown

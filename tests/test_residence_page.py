@@ -1,0 +1,316 @@
+"""The Fiche résidence page driven with AppTest on a small root from the demo generator: a manager
+(through a `residence` link) and a customer officer (through the search and the list) read a
+residence whose card equals the query layer's facts and whose floor view adds up to its
+households; a link to a residence outside the user's scope is ignored; a partner is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bcrypt
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from queries.engine import open_engine
+from queries.evaluate import evaluate
+from queries.places import residences
+from semantic.scope import Scope
+from ui.formats import number, percent
+from ui.settings import MIN_COOKIE_KEY_LENGTH
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = str(ROOT / "Home.py")
+PAGE = str(ROOT / "pages" / "residence.py")
+MANAGER, OFFICER, PARTNER = "direction.demo", "clientele.demo", "partenaire.voironnais"
+VOIRONNAIS = "243800984"
+STAFF = Scope.internal("manager")
+
+
+@pytest.fixture(autouse=True)
+def steady_state_navigation(monkeypatch):
+    """As in test_shell_apptest: run pages as a live server does after its first run."""
+
+    class SteadyPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+
+
+@pytest.fixture(scope="module")
+def small_demo_root(tmp_path_factory):
+    from ingest.demo import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+
+
+@pytest.fixture(scope="module")
+def engine(small_demo_root):
+    eng = open_engine(small_demo_root)
+    yield eng
+    eng.connection.close()
+
+
+@pytest.fixture(autouse=True)
+def portal_env(monkeypatch, tmp_path, small_demo_root):
+    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+
+
+@pytest.fixture
+def voironnais_officer(monkeypatch, tmp_path):
+    """Production mode with one customer officer whose scope is the Pays Voironnais only."""
+    password = bcrypt.hashpw(b"secret-de-test", bcrypt.gensalt(4)).decode()
+    users = tmp_path / "users.yaml"
+    users.write_text(
+        "usernames:\n"
+        "  clientele.voiron:\n"
+        "    name: Chargée Voironnais\n"
+        f'    password: "{password}"\n'
+        "    role: charge_clientele\n"
+        f'    territoires: {{epci: ["{VOIRONNAIS}"]}}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
+    monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "k" * MIN_COOKIE_KEY_LENGTH)
+    return "clientele.voiron"
+
+
+def logged_in(username: str, script: str = HOME) -> AppTest:
+    at = AppTest.from_file(script, default_timeout=120)
+    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
+    for key, value in {
+        "authentication_status": True,
+        "username": username,
+        "name": username,
+    }.items():
+        at.session_state[key] = value
+    for key in ("email", "roles", "logout"):
+        at.session_state[key] = None
+    return at
+
+
+def open_page(username: str, residence: str | None = None) -> AppTest:
+    """The page inside the Home.py navigation, optionally through a `?residence=` link."""
+    at = logged_in(username).run()
+    if residence is not None:
+        at.query_params["residence"] = residence
+    at.switch_page("pages/residence.py").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert [t.value for t in at.title] == ["Fiche résidence"]
+    return at
+
+
+def biggest_residence(engine, scope=STAFF) -> dict:
+    """The residence with the most households in scope (several buildings and floors)."""
+    counts = evaluate(engine, "nb_menages", scope, by=["residence"])
+    best = counts.sort_values(["valeur", "residence"], ascending=[False, True]).iloc[0]
+    facts = residences(engine, scope).set_index("residence").loc[best["residence"]]
+    return {"residence": best["residence"], **facts.to_dict()}
+
+
+def link_refused(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "lien ignoré" in w.value]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def households_by_floor(at: AppTest):
+    (table,) = [d.value for d in at.dataframe if "Ensemble" in d.value.columns]
+    return table
+
+
+def assert_card_matches_the_query_layer(at: AppTest, engine, facts: dict) -> None:
+    where = {"residence": [facts["residence"]]}
+    households = evaluate(engine, "nb_menages", STAFF, where=where)["valeur"].iloc[0]
+    vacancy = evaluate(engine, "taux_vacance", STAFF, where=where)["valeur"].iloc[0]
+    shown = metrics(at)
+    assert shown["Construction"] == str(facts["annee_construction"])
+    assert shown["Bâtiments"] == number(facts["nb_batiments"])
+    assert shown["Logements"] == number(facts["nb_logements"])
+    assert shown["Vacants"] == f"{number(facts['nb_vacants'])} ({percent(vacancy)})"
+    assert shown["Ménages"] == number(households)
+    qpv = facts["qpv_libelle"]
+    place = (
+        f"**Commune** : {facts['commune_libelle']} · **EPCI** : {facts['epci_libelle']} · "
+        f"**QPV** : {qpv if isinstance(qpv, str) and qpv else 'hors QPV'} · "
+        f"**Identifiant** : {facts['residence']}"
+    )
+    assert place in [m.value for m in at.markdown]
+    assert any(h.value.startswith(facts["residence_libelle"]) for h in at.header)
+
+
+def test_manager_opens_a_residence_from_a_link_and_reads_its_card(engine):
+    facts = biggest_residence(engine)
+    at = open_page(MANAGER, facts["residence"])
+    assert not link_refused(at)
+    assert at.selectbox(key="res_residence").value == facts["residence"]
+    assert_card_matches_the_query_layer(at, engine, facts)
+    # the dwellings by financement chart draws the query layer's counts
+    by_financement = evaluate(
+        engine, "nb_logements", STAFF, by=["financement"], where={"residence": [facts["residence"]]}
+    )
+    assert "**Logements par financement**" in [m.value for m in at.markdown]
+    # dwellings ×2, income brackets, five profile groups, floor heatmap
+    assert len(at.get("vega_lite_chart")) == 9
+    assert int(by_financement["valeur"].sum()) == facts["nb_logements"]
+
+
+@pytest.mark.parametrize("username", [MANAGER, OFFICER])
+def test_floor_view_adds_up_to_the_residence_households(engine, username):
+    facts = biggest_residence(engine)
+    at = open_page(username, facts["residence"])
+    households = evaluate(engine, "nb_menages", STAFF, where={"residence": [facts["residence"]]})
+    expected = int(households["valeur"].iloc[0])
+    table = households_by_floor(at)
+    assert int(table["Ensemble"].sum()) == expected
+    buildings = [c for c in table.columns if c not in ("Étage", "Ensemble")]
+    assert int(table[buildings].to_numpy().sum()) == expected
+    assert len(buildings) >= 1 and len(table) >= 2  # a real floor-by-floor view
+    assert any(
+        c.value == f"Total : {number(expected)} ménages, ceux de la résidence." for c in at.caption
+    )
+
+
+def test_customer_officer_searches_by_commune_and_picks_from_the_list(engine):
+    facts = biggest_residence(engine)
+    at = open_page(OFFICER)
+    assert [i.value for i in at.info] == ["Choisissez une résidence pour afficher sa fiche."]
+    at.text_input(key="res_recherche").input(facts["commune_libelle"].lower()).run()
+    options = at.selectbox(key="res_residence").options
+    in_commune = residences(engine, STAFF).query("commune_libelle == @facts['commune_libelle']")
+    assert len(options) == len(in_commune)
+    at.selectbox(key="res_residence").set_value(facts["residence"]).run()
+    assert not at.exception and not at.error
+    assert_card_matches_the_query_layer(at, engine, facts)
+    assert at.query_params["residence"] == facts["residence"]  # the URL names the choice
+
+
+def test_profile_against_the_epci_comes_from_the_query_layer(engine):
+    from queries.profile import residence_profile
+
+    facts = biggest_residence(engine)
+    at = open_page(MANAGER, facts["residence"])
+    profile = residence_profile(engine, facts["residence"], STAFF)
+    (table,) = [d.value for d in at.dataframe if "Thème" in d.value.columns]
+    fragile = profile.set_index("indicateur").loc["part_menages_fragiles"]
+    row = table[table["Indicateur"] == fragile["libelle"]].iloc[0]
+    assert row["Résidence"] == percent(fragile["valeur_residence"])
+    assert row["EPCI"] == percent(fragile["valeur_epci"])
+
+
+def test_a_link_to_a_residence_outside_the_scope_is_ignored(engine, voironnais_officer):
+    outside = biggest_residence(engine)  # in the central EPCI, not in the Pays Voironnais
+    assert outside["epci"] != VOIRONNAIS
+    at = open_page(voironnais_officer, outside["residence"])
+    assert link_refused(at) == [
+        f"La résidence « {outside['residence']} » n'est pas dans votre périmètre : lien ignoré."
+    ]
+    assert at.selectbox(key="res_residence").value is None
+    assert outside["residence_libelle"] not in "".join(h.value for h in at.header)
+    options = at.selectbox(key="res_residence").options
+    assert not [o for o in options if f"({outside['residence']})" in o]
+    mine = residences(engine, Scope(role="charge_clientele", epci=(VOIRONNAIS,)))
+    assert len(options) == len(mine)
+
+
+def test_a_link_in_scope_opens_for_a_restricted_officer(engine, voironnais_officer):
+    scope = Scope(role="charge_clientele", epci=(VOIRONNAIS,))
+    facts = biggest_residence(engine, scope)
+    at = open_page(voironnais_officer, facts["residence"])
+    assert not link_refused(at)
+    assert_card_matches_the_query_layer(at, engine, facts)
+
+
+def test_an_unknown_residence_in_the_link_is_ignored(engine):
+    at = open_page(MANAGER, "R99999")
+    assert link_refused(at) == [
+        "La résidence « R99999 » n'est pas dans votre périmètre : lien ignoré."
+    ]
+    assert "residence" not in at.query_params
+
+
+def test_partner_is_refused_by_the_guard():
+    at = logged_in(PARTNER).run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/residence.py")
+    direct = logged_in(PARTNER, PAGE).run()  # the page file itself, reached without the menu
+    assert [e.value for e in direct.error][0].startswith("Accès refusé")
+    assert not direct.metric and not direct.dataframe
+
+
+# --- the page's builders by hand ------------------------------------------------------------------
+
+
+def test_households_by_floor_on_the_tiny_root_by_hand(tiny_engine):
+    """R1 of tests/tiny_data.py: M01 on the ground floor of Bât. A, M02 and M03 on its 1st
+    floor, M04 on the ground floor of Bât. B."""
+    from queries.profile import breakdown
+    from ui.residence_view import households_by_floor
+
+    long = breakdown(tiny_engine, "R1", STAFF, "etage", indicators=("part_menages_fragiles",))
+    table = households_by_floor(long)
+    assert table.to_dict("list") == {
+        "Étage": ["1er", "RDC"],
+        "Bât. A": [2, 1],
+        "Bât. B": [0, 1],
+        "Ensemble": [2, 2],
+    }
+
+
+def _floor(batiment: str, etage: int, households: int, share: float) -> list[dict]:
+    common = {"batiment": batiment, "batiment_libelle": f"Bât. {batiment}", "etage": etage}
+    return [
+        {**common, "indicateur": "nb_menages", "valeur": households, "masque": False},
+        {**common, "indicateur": "part_x", "valeur": share, "masque": False},
+    ]
+
+
+def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
+    import pandas as pd
+
+    from ui.residence_view import concentration_lines, floor_cells
+
+    long = pd.DataFrame(
+        _floor("A", 0, 3, 1.0)  # +50 points on 3 households: a concentration
+        + _floor("A", 1, 2, 1.0)  # +50 points on 2 households: too few to say
+        + _floor("A", 2, 4, 0.69)  # +19 points: not enough
+        + _floor("B", 0, 5, 0.70)  # +20 points exactly: a concentration
+    )
+    cells = floor_cells(long, "part_x", 0.5)
+    flagged = cells[cells["Concentration"]][["Bâtiment", "Étage"]].values.tolist()
+    assert flagged == [["Bât. A", "RDC"], ["Bât. B", "RDC"]]
+    assert concentration_lines(cells, "Part x", 0.5)[0] == (
+        "Bât. A, rez-de-chaussée : 100,0\u202f% (3 ménages) contre 50,0\u202f% dans la résidence"
+    )
+    assert not floor_cells(long, "part_x", None)["Concentration"].any()
+
+
+def test_search_ignores_case_and_accents_and_links_are_checked():
+    import pandas as pd
+
+    from ui.residence_view import floor_label, requested, search
+
+    rows = pd.DataFrame(
+        {
+            "residence": ["R1", "R2", "R3"],
+            "residence_libelle": ["Les Tilleuls", "Le Parc", "Les Vignes"],
+            "commune_libelle": ["Grenoble", "Saint-Martin-d'Hères", "Voiron"],
+        }
+    )
+    assert list(search(rows, "heres")["residence"]) == ["R2"]
+    assert list(search(rows, "LES grenoble")["residence"]) == ["R1"]
+    assert list(search(rows, "  ")["residence"]) == ["R1", "R2", "R3"]
+    assert requested("R3", rows) == "R3"
+    assert requested("R9", rows) is None and requested("", rows) is None
+    assert [floor_label(e) for e in (0, 1, 2, None)] == ["RDC", "1er", "2e", "Étage inconnu"]

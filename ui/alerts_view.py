@@ -1,0 +1,527 @@
+"""Objectifs et alertes, for its page: cached calls to the query layer per scope, the target cards
+and tables as the screen words them, the trend sparklines, the `enjeu_mixite` alerts.
+
+Everything shown comes from `queries.targets.evaluate_targets` (values, statuses, missing
+allocations, share needed, hypothesis) and `queries.alerts`; this module only words and draws it.
+Builders are plain functions, testable without a running Streamlit; `show_target` and
+`show_mixite_alert` draw one item each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ingest.contract import OBJECTIFS_FILE
+from queries.alerts import mixite_alerts, target_trends, trend_period_label
+from queries.targets import evaluate_targets
+from semantic.catalogue import Catalogue
+from semantic.scope import Scope
+from ui import data
+from ui.access import can_open
+from ui.formats import MASK_LABEL, change, number, percent, value
+from ui.headline import STATUS_COLORS, STATUS_LABELS
+from ui.navigation import page_path
+
+INTRO = (
+    "Chaque objectif de votre périmètre — objectifs légaux T1, T2 et T3 (CCH L441-1) et objectifs "
+    "locaux (CIA, PSA, conventions de réservation) — mesuré sur l'année civile en cours et sur les "
+    "12 derniers mois, du plus en retard au mieux placé. En fin de page : les résidences à enjeu de "
+    "mixité dont la part de ménages en fragilité augmente ou dépasse le seuil du PSA."
+)
+PERIOD_LABELS = {
+    "annee_en_cours": "Année civile en cours",
+    "glissant_12_mois": "12 derniers mois",
+    "photographie": "À la date d'arrêté",
+}
+PERIOD_ORDER = tuple(PERIOD_LABELS)
+NATURE_LABELS = {"légal": "Objectif légal", "local": "Objectif local"}
+# What a numerator counts, to say "il manque 12 attributions" / "5 ménages en trop".
+NOUNS = {
+    "attributions": ("attribution", "attributions"),
+    "menages": ("ménage", "ménages"),
+    "logements": ("logement", "logements"),
+    "departs": ("départ", "départs"),
+    "demandes": ("demande", "demandes"),
+}
+SENS = {">=": "≥", "<=": "≤"}
+# Filter values as readers name them (the codes stay in the data and the exports).
+VALUE_LABELS = {
+    "etat": "État (contingent préfectoral)",
+    "action_logement": "Action Logement",
+    "collectivite": "collectivités",
+    "bailleur": "bailleur (non réservé)",
+    "autre": "autres réservataires",
+}
+# French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
+FRENCH_LOCALE = alt.Locale(
+    number={
+        "decimal": ",",
+        "thousands": "\u202f",
+        "grouping": [3],
+        "currency": ["", "\u202f€"],
+        "percent": "\u202f%",
+    }
+)
+SPARKLINE_HEIGHT = 90  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
+CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
+
+
+# --- cached calls, keyed on the scope, the snapshot and the data version -------------------------
+# The data version (root and snapshot list) does not see an edit of objectifs.yaml, which changes
+# every answer below: the file's size and modification time are part of each key too.
+
+
+def snapshot_date() -> dt.date:
+    return data.engine().latest
+
+
+def _key(scope: Scope) -> tuple[str, str, str]:
+    eng = data.engine()
+    return (
+        scope.cache_key(),
+        eng.latest.isoformat(),
+        f"{data.data_version(eng)}|{_targets_file(eng)}",
+    )
+
+
+def _targets_file(eng) -> str:
+    try:
+        found = (Path(eng.data_root) / OBJECTIFS_FILE).stat()
+    except FileNotFoundError:
+        return "sans objectifs locaux"
+    return f"{found.st_mtime_ns}:{found.st_size}"
+
+
+def targets(scope: Scope) -> pd.DataFrame:
+    """`evaluate_targets` at the latest snapshot."""
+    return _targets(*_key(scope), _scope=scope)
+
+
+@st.cache_data(**CACHE)
+def _targets(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
+    _same(scope_key, _scope)
+    return evaluate_targets(data.engine(), _scope, snapshot=dt.date.fromisoformat(snapshot))
+
+
+def trends(scope: Scope) -> pd.DataFrame:
+    return _trends(*_key(scope), _scope=scope)
+
+
+@st.cache_data(**CACHE)
+def _trends(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
+    _same(scope_key, _scope)
+    return target_trends(data.engine(), _scope, snapshot=snapshot)
+
+
+def mixite(scope: Scope) -> pd.DataFrame:
+    return _mixite(*_key(scope), _scope=scope)
+
+
+@st.cache_data(**CACHE)
+def _mixite(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
+    _same(scope_key, _scope)
+    return mixite_alerts(data.engine(), _scope, snapshot=snapshot)
+
+
+def _same(scope_key: str, scope: Scope) -> None:
+    if scope_key != scope.cache_key():  # the key and the scope must describe the same user
+        raise RuntimeError("cache key and scope disagree")
+
+
+# --- targets, as the screen words them ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetCard:
+    objectif_id: str
+    title: str  # « T1 · 1er quartile hors QPV » or the indicator's label for a local target
+    indicator: str
+    unit: str
+    noun: tuple[str, str]  # what the numerator counts, singular and plural
+    territory: str
+    filters: str
+    nature: str
+    source: str
+    comment: str
+    rule: str  # « ≥ 25 % »
+    status: str  # the worst status over its periods
+    rows: tuple[dict, ...]  # one per period, in PERIOD_ORDER
+    trend_period: str  # the period of the sparkline's values ("glissant_12_mois"…)
+
+
+def cards(df: pd.DataFrame, catalogue: Catalogue) -> list[TargetCard]:
+    """One card per target, in the order of `evaluate_targets` (worst period first)."""
+    legal_ids = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
+    out = []
+    for target_id in dict.fromkeys(df["objectif_id"]):
+        rows = df[df["objectif_id"] == target_id].to_dict("records")
+        rows.sort(key=lambda r: PERIOD_ORDER.index(r["periode"]))
+        first = rows[0]
+        ind = catalogue.indicator(first["indicateur"])
+        base = ind.numerator.base if ind.is_ratio else ind.base
+        title = ind.label
+        if first["nature"] == "légal":
+            title = f"{legal_ids.get(ind.id, target_id)} · {ind.label}"
+        statuses = [r["statut"] for r in rows]
+        out.append(
+            TargetCard(
+                objectif_id=target_id,
+                title=title,
+                indicator=ind.id,
+                unit=ind.unit,
+                noun=NOUNS.get(base, ("cas", "cas")),
+                territory=str(first["territoire"]),
+                filters=filters_text(first["filtres"], catalogue),
+                nature=str(first["nature"]),
+                source=str(first["source"]),
+                comment=str(first["commentaire"] or ""),
+                rule=target_text(first["sens"], first["cible"], ind.unit),
+                status=min(statuses, key=_severity),
+                rows=tuple(rows),
+                trend_period=trend_period_label(catalogue, ind.id),
+            )
+        )
+    return out
+
+
+def shown_gap(delta, unit: str) -> str:
+    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »."""
+    if delta is None or pd.isna(delta):
+        return change(delta, unit)
+    digits = 3 if unit == "ratio" else (0 if unit == "euros_par_an" else 1)
+    return change(round(float(delta), digits) + 0.0, unit)
+
+
+def target_text(sens: str, cible: float, unit: str) -> str:
+    """« ≥ 25 % », « ≤ 3,5 % »: a target without needless decimals."""
+    if unit == "ratio":
+        pct = round(float(cible) * 100, 1)
+        return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
+    return f"{SENS[sens]} {value(cible, unit)}"
+
+
+def filters_text(filtres: str, catalogue: Catalogue) -> str:
+    """« reservataire = action_logement » (as evaluate_targets writes it) → « Réservataire :
+    Action Logement »."""
+    parts = []
+    for item in filter(None, (f.strip() for f in str(filtres or "").split(", "))):
+        dim, _, values = item.partition(" = ")
+        label = catalogue.dimensions[dim].label if dim in catalogue.dimensions else dim
+        shown = " / ".join(VALUE_LABELS.get(v, v) for v in values.split("/"))
+        parts.append(f"{label} : {shown}")
+    return ", ".join(parts)
+
+
+def _severity(status: str) -> int:
+    order = ("non_atteint", "a_surveiller", "non_mesurable", "secret", "atteint")
+    return order.index(status) if status in order else len(order)
+
+
+def badge(status: str) -> str:
+    return f":{STATUS_COLORS.get(status, 'gray')}-badge[{STATUS_LABELS.get(status, status)}]"
+
+
+def _plural(count: int, noun: tuple[str, str]) -> str:
+    return f"{number(count)} {noun[0] if count <= 1 else noun[1]}"
+
+
+def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
+    """The markdown lines of one period of a target: value against target, gap, what is missing,
+    and, for the calendar year, the share needed among the allocations still expected."""
+    masked = row["statut"] == "secret"
+    shown = value(row["valeur"], card.unit, masked=masked)
+    lines = [f"**{shown}** pour une cible {card.rule}"]
+    if masked:
+        lines.append("Valeur masquée : trop peu de cas (secret statistique).")
+        return lines
+    if row["statut"] == "non_mesurable":
+        lines.append("Non mesurable : aucun cas sur la période.")
+        return lines
+    lines[0] += f" (écart {shown_gap(row['ecart'], card.unit)})"
+    if card.unit == "ratio" and not pd.isna(row["numerateur"]):
+        lines.append(f"{number(row['numerateur'])} sur {number(row['denominateur'])}")
+    missing = row["manquants"]
+    if not pd.isna(missing) and missing > 0:
+        if row["sens"] == ">=":
+            lines.append(
+                f"Il manque **{_plural(int(missing), card.noun)}** pour atteindre la cible."
+            )
+        else:
+            lines.append(f"**{_plural(int(missing), card.noun)} en trop** au regard de la cible.")
+    elif row["statut"] == "atteint":
+        lines.append("Cible atteinte.")
+    needed, expected = row["part_necessaire"], row["attributions_attendues"]
+    if row["periode"] == "annee_en_cours" and not pd.isna(needed):
+        lines.append(
+            f"Part nécessaire parmi les {card.noun[1]} à venir d'ici le 31/12/{snapshot.year} "
+            f"({number(expected)}) : **{percent(needed)}**"
+        )
+    return lines
+
+
+def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Every target and period, as shown: French formats, the secrecy label, status in words."""
+    units = {i: catalogue.indicator(i).unit for i in df["indicateur"].unique()}
+    rows = []
+    for r in df.to_dict("records"):
+        unit = units[r["indicateur"]]
+        masked = r["statut"] == "secret"
+        rows.append(
+            {
+                "Objectif": r["objectif_id"],
+                "Nature": r["nature"],
+                "Indicateur": r["libelle"],
+                "Territoire": r["territoire"],
+                "Filtres": filters_text(r["filtres"], catalogue),
+                "Période": PERIOD_LABELS[r["periode"]],
+                "Valeur": value(r["valeur"], unit, masked=masked),
+                "Cible": target_text(r["sens"], r["cible"], unit),
+                "Écart": MASK_LABEL if masked else shown_gap(r["ecart"], unit),
+                "Statut": STATUS_LABELS.get(r["statut"], r["statut"]),
+                "Manquants": "—" if pd.isna(r["manquants"]) else number(r["manquants"]),
+                "Part nécessaire": percent(r["part_necessaire"]),
+                "Source": r["source"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def status_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Targets per worst status (a target counts once, under its worst period)."""
+    worst = df.groupby("objectif_id", sort=False)["statut"].agg(lambda s: min(s, key=_severity))
+    return {s: int((worst == s).sum()) for s in STATUS_LABELS}
+
+
+def status_summary(df: pd.DataFrame) -> list[tuple[str, int]]:
+    """The four figures above the cards, worst first."""
+    counts = status_counts(df)
+    return [
+        ("Objectifs non atteints", counts["non_atteint"]),
+        ("À surveiller", counts["a_surveiller"]),
+        ("Atteints", counts["atteint"]),
+        ("Non mesurables ou secrets", counts["non_mesurable"] + counts["secret"]),
+    ]
+
+
+# --- sparklines ----------------------------------------------------------------------------------
+
+
+def sparkline(points_: pd.DataFrame, card: TargetCard) -> alt.LayerChart:
+    """The target's indicator over the snapshots, with its target as a dashed line; masked
+    snapshots are gaps."""
+    cible = float(card.rows[0]["cible"])
+    pts = points_.sort_values("date").copy()
+    pts["valeur"] = pts["valeur"].astype("Float64").where(~pts["masque"].astype(bool))
+    pts["valeur"] = pts["valeur"].astype(float)
+    pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
+    pts["Valeur"] = [
+        value(v, card.unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
+    ]
+    measured = pts["valeur"].dropna()
+    low = min([cible, *measured]) if len(measured) else cible
+    high = max([cible, *measured]) if len(measured) else cible
+    margin = max((high - low) * 0.15, abs(cible) * 0.05, 1e-3)
+    y_scale = alt.Scale(domain=[low - margin, high + margin], zero=False)
+    fmt = ".0%" if card.unit == "ratio" else ",.1f"
+    line = (
+        alt.Chart(pts)
+        .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
+        .encode(
+            x=alt.X("date:T", axis=None),
+            y=alt.Y("valeur:Q", scale=y_scale, axis=alt.Axis(format=fmt, tickCount=2, title=None)),
+            tooltip=[alt.Tooltip("Date:N"), alt.Tooltip("Valeur:N")],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"cible": [cible], "Cible": [card.rule]}))
+        .mark_rule(strokeDash=[4, 3], color="#c0392b")
+        .encode(y="cible:Q", tooltip=[alt.Tooltip("Cible:N")])
+    )
+    return (
+        alt.layer(rule, line)
+        .properties(height=SPARKLINE_HEIGHT)
+        .configure(locale=FRENCH_LOCALE)
+        .configure_view(stroke=None)
+        .configure_axis(grid=False, labelFontSize=10)
+    )
+
+
+def trend_caption(points_: pd.DataFrame, card: TargetCard) -> str:
+    if points_.empty:
+        return ""
+    first, last = points_["date"].min(), points_["date"].max()
+    what = (
+        "sur 12 mois glissants" if card.trend_period == "glissant_12_mois" else "aux dates d'arrêté"
+    )
+    return f"Tendance {what}, du {first:%d/%m/%Y} au {last:%d/%m/%Y} ; pointillés : la cible."
+
+
+def sparkline_spec(scope: Scope, card: TargetCard, points_: pd.DataFrame) -> dict:
+    """The sparkline as a Vega-Lite spec, cached: building and validating two dozen altair charts
+    costs seconds, and every rerun of the page (a filter changed) would pay it again."""
+    return _sparkline_spec(*_key(scope), card.objectif_id, _card=card, _points=points_)
+
+
+@st.cache_data(**CACHE)
+def _sparkline_spec(scope_key, snapshot, version, objectif_id, *, _card, _points) -> dict:
+    return sparkline(_points, _card).to_dict()
+
+
+def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:
+    """One target: its header, one column per period, the sparkline, its source."""
+    with st.container(border=True):
+        st.markdown(f"#### {card.title} {badge(card.status)}")
+        where = card.territory + (f" · {card.filters}" if card.filters else "")
+        st.caption(f"{NATURE_LABELS.get(card.nature, card.nature)} `{card.objectif_id}` · {where}")
+        columns = st.columns([2] * len(card.rows) + [2])
+        for column, row in zip(columns, card.rows, strict=False):
+            column.markdown(f"**{PERIOD_LABELS[row['periode']]}** {badge(row['statut'])}")
+            column.markdown("  \n".join(period_lines(row, card, snapshot)))
+            if row["hypothese"]:
+                column.caption(row["hypothese"])
+        with columns[-1]:
+            if points_.empty or points_["valeur"].isna().all():
+                st.caption("Pas de tendance : aucune valeur mesurable sur les photographies.")
+            else:
+                st.vega_lite_chart(
+                    spec=sparkline_spec(scope, card, points_),
+                    width="stretch",
+                    height=SPARKLINE_HEIGHT,
+                    alt=f"Tendance : {card.title}",
+                )
+                st.caption(trend_caption(points_, card))
+        st.caption(f"Source : {card.source}" + (f" — {card.comment}" if card.comment else ""))
+
+
+# --- residences with a mixité stake -------------------------------------------------------------
+
+
+def alert_reasons(row: dict) -> list[str]:
+    reasons = []
+    if row["au_dessus_seuil"]:
+        reasons.append(f"au-dessus du seuil du PSA ({target_text('<=', row['seuil'], 'ratio')})")
+    if row["en_hausse"]:
+        reasons.append(f"en hausse de {shown_gap(row['evolution'], 'ratio')} depuis le {_day(row)}")
+    return reasons
+
+
+def _day(row: dict) -> str:
+    day = row["date_precedente"]
+    return f"{day:%d/%m/%Y}" if isinstance(day, dt.date) else "la photographie précédente"
+
+
+def mixite_figures(row: dict) -> str:
+    """« 84,4 % de ménages en fragilité (38 sur 45) ; 86,4 % au 30/06/2026 (−1,9 pt) »."""
+    if row["masque"]:
+        return f"Part de ménages en fragilité : {MASK_LABEL} (secret statistique)"
+    text = f"**{percent(row['valeur'])}** de ménages en fragilité"
+    if not pd.isna(row["numerateur"]):
+        text += f" ({number(row['numerateur'])} sur {number(row['denominateur'])})"
+    if not pd.isna(row["valeur_precedente"]):
+        text += (
+            f" ; {percent(row['valeur_precedente'])} au {_day(row)} "
+            f"({shown_gap(row['evolution'], 'ratio')})"
+        )
+    return text
+
+
+def mixite_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every residence of the list, as shown (alerts first)."""
+    return pd.DataFrame(
+        {
+            "Résidence": df["residence_libelle"],
+            "Commune": df["commune_libelle"],
+            "QPV": df["qpv_libelle"].fillna("hors QPV"),
+            "Ménages en fragilité": [
+                value(v, "ratio", masked=m) for v, m in zip(df["valeur"], df["masque"], strict=True)
+            ],
+            "Précédente": [percent(v) for v in df["valeur_precedente"]],
+            "Évolution": [shown_gap(v, "ratio") for v in df["evolution"]],
+            "Seuil PSA": [
+                "—" if pd.isna(v) else target_text("<=", v, "ratio") for v in df["seuil"]
+            ],
+            "Alerte": ["oui" if a else "non" for a in df["alerte"]],
+        }
+    )
+
+
+def show_mixite_alert(row: dict, *, role: str) -> None:
+    """One residence in alert: its name (a link to its Fiche résidence when the role may open
+    it: a page outside the role's navigation cannot even be linked), its figures, why it is
+    listed."""
+    link = can_open(role, "residence")
+    with st.container(border=True):
+        name = f"{row['residence_libelle']} — {row['commune_libelle']}"
+        left, right = st.columns([2, 3], vertical_alignment="center")
+        if link:
+            left.page_link(
+                page_path("residence"),
+                label=name,
+                icon=":material/apartment:",
+                query_params={"residence": row["residence"]},
+            )
+        else:
+            left.markdown(f"**{name}**")
+        left.caption(
+            f"{row['epci_libelle']} · "
+            + (str(row["qpv_libelle"]) if not pd.isna(row["qpv_libelle"]) else "hors QPV")
+        )
+        right.markdown(mixite_figures(row))
+        right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
+        if row["seuil_objectif"]:
+            right.caption(f"Seuil : objectif {row['seuil_objectif']} — {row['seuil_source']}")
+
+
+OTHER_KIND = "Autres objectifs locaux"
+
+
+def kinds(df: pd.DataFrame, catalogue: Catalogue) -> list[str]:
+    """The target filter's options: T1, T2, T3 (legal, or the local target that replaces one on
+    the same indicator), then the local targets on other indicators."""
+    found = set(_kind_of(df, catalogue))
+    legal = [t.id for t in catalogue.parameters.objectifs_legaux if t.id in found]
+    return legal + ([OTHER_KIND] if OTHER_KIND in found else [])
+
+
+def _kind_of(df: pd.DataFrame, catalogue: Catalogue) -> pd.Series:
+    legal = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
+    return df["indicateur"].map(legal).fillna(OTHER_KIND)
+
+
+def filtered(
+    df: pd.DataFrame,
+    territories: list[str],
+    statuses: list[str],
+    chosen_kinds: list[str] = (),
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """The targets of the chosen kinds (T1…, local), on the chosen territories, whose worst
+    status is among the chosen ones (an empty choice does not narrow)."""
+    out = df
+    if chosen_kinds and catalogue is not None:
+        out = out[_kind_of(out, catalogue).isin(chosen_kinds)]
+    if territories:
+        out = out[out["territoire"].isin(territories)]
+    if statuses:
+        worst = out.groupby("objectif_id")["statut"].transform(lambda s: min(s, key=_severity))
+        out = out[worst.isin(statuses)]
+    return out
+
+
+def mixite_caption(df: pd.DataFrame) -> str:
+    """How many listed residences, how many in alert, and what the alert means."""
+    alerts = int(df["alerte"].sum())
+    day = df["date_precedente"].dropna()
+    since = f"le {day.iloc[0]:%d/%m/%Y}" if len(day) else "la photographie précédente"
+    return (
+        f"{number(len(df))} résidence(s) de votre périmètre sur la liste CIA des résidences à enjeu "
+        f"prioritaire de mixité sociale (loi 3DS), dont {number(alerts)} en alerte : part de "
+        f"ménages en fragilité en hausse depuis {since}, ou au-dessus du seuil fixé par le PSA. "
+        "Une part couverte par le secret statistique ne déclenche aucune alerte."
+    )
