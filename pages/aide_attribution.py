@@ -8,6 +8,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from ui import allocation_view as av
+from ui.commission_sheet import NO_DECISION, commission_sheet, export_buttons
 from ui.formats import number
 from ui.guard import require_page
 
@@ -114,7 +115,7 @@ st.table(av.effect_table(by_id[chosen], dwelling, snapshot.year).set_index("Indi
 
 # 4. Export -----------------------------------------------------------------------------------
 st.header("4. Fiche de commission")
-sheet = av.commission_sheet(
+sheet = commission_sheet(
     dwelling,
     profile,
     fit,
@@ -125,5 +126,5 @@ sheet = av.commission_sheet(
     edited_by=f"{user.name} ({user.username})",
     edited_at=dt.datetime.now(),
 )
-av.export_buttons(sheet, len(fit))
-st.caption(av.NO_DECISION)
+export_buttons(sheet, len(fit))
+st.caption(NO_DECISION)

@@ -15,7 +15,7 @@ from queries.map_data import (
     residence_indicators,
 )
 from semantic.catalogue import load_catalogue
-from ui import data, map_layers
+from ui import data, map_layers, map_legend
 from ui.guard import require_page
 from ui.navigation import page_path
 
@@ -143,7 +143,7 @@ with map_col:
     st.pydeck_chart(built.deck, height=600, alt=f"Carte : {label[indicator]} par résidence")
     st.caption(built.caption)
     for column, (title, entries) in zip(st.columns(3), built.legends, strict=False):
-        column.html(map_layers.legend_html(title, entries))
+        column.html(map_legend.legend_html(title, entries))
 with list_col:
     st.subheader("Résidences à surveiller")
     st.caption(built.attention_caption)

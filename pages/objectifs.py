@@ -7,6 +7,7 @@ import streamlit as st
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
+from ui import mixite_view as mv
 from ui.guard import require_page
 
 user = require_page("objectifs")
@@ -64,12 +65,12 @@ if mixite.empty:
         "Aucune résidence de votre périmètre ne figure sur la liste des résidences à enjeu de mixité."
     )
 else:
-    st.caption(av.mixite_caption(mixite))
+    st.caption(mv.mixite_caption(mixite))
     if alerts.empty:
         st.success(
             "Aucune de ces résidences ne voit sa fragilité augmenter ni dépasser le seuil du PSA."
         )
     for row in alerts.to_dict("records"):
-        av.show_mixite_alert(row, role=user.role)
+        mv.show_mixite_alert(row, role=user.role)
     with st.expander(f"Toutes les résidences de la liste ({len(mixite)})"):
-        st.dataframe(av.mixite_table(mixite), hide_index=True)
+        st.dataframe(mv.mixite_table(mixite), hide_index=True)

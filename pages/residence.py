@@ -6,6 +6,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
+from ui import floor_view as fv
 from ui import residence_view as rv
 from ui.guard import require_page
 from ui.navigation import page_path
@@ -80,8 +81,8 @@ if prof.empty or not card.households:
     st.info("Aucun ménage en place dans cette résidence : pas de profil à afficher.")
     st.stop()
 rv.show_profile(card, prof, brackets)
-rv.show_buildings(buildings, prof)
-rv.show_floors(floors, prof)
+fv.show_buildings(buildings, prof)
+fv.show_floors(floors, prof)
 st.header("Attributions et départs récents")
 st.caption("Nombres et parts sur la période ; entre parenthèses, numérateur/dénominateur.")
 st.dataframe(moves, hide_index=True)

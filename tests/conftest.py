@@ -7,6 +7,9 @@ import pytest
 from queries.engine import open_engine
 from tests.tiny_data import write_tiny_root
 
+# The AppTest helpers assert too: rewrite their asserts as pytest does a test module's.
+pytest.register_assert_rewrite("tests.apptest_support")
+
 
 @pytest.fixture(scope="session")
 def tiny_root(tmp_path_factory):

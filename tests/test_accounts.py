@@ -10,9 +10,9 @@ from pathlib import Path
 import bcrypt
 import pytest
 import yaml
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_support import steady_navigation
 from tests.tiny_data import E2
 from ui import accounts, audit
 from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
@@ -32,14 +32,7 @@ def _hash(password: str) -> str:
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture

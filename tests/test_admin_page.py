@@ -10,24 +10,18 @@ import json
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from ingest.importer import export_rpls
 from queries.engine import list_snapshots
+from tests import apptest_support as support
+from tests.apptest_support import ACCOUNTS, HOME, portal, steady_navigation
 from tests.import_fixtures import set_cell, tree_hashes
 from tests.tiny_data import S1, S3, write_tiny_root
 from ui import audit
 from ui.admin_import import last_quarter_end
 from ui.navigation import page_path
 
-HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 NEW_DATE = dt.date(2026, 3, 31)
 TABLES = ("residences", "batiments", "logements", "menages", "departs", "attributions", "demandes")
 TINY_ROWS = {
@@ -43,25 +37,14 @@ TINY_ROWS = {
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture
 def root(tmp_path, monkeypatch):
     """A tiny root of its own (the page publishes into it), in demo mode."""
     root = write_tiny_root(tmp_path / "root")
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, root)
     return root
 
 
@@ -70,13 +53,7 @@ def events(tmp_path: Path, event: str) -> list[dict]:
 
 
 def logged_in(role: str, script: str = HOME) -> AppTest:
-    at = AppTest.from_file(script, default_timeout=120)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
-    for key, value in {"authentication_status": True, "username": ACCOUNTS[role]}.items():
-        at.session_state[key] = value
-    for key in ("name", "email", "roles", "logout"):
-        at.session_state[key] = None
-    return at
+    return support.logged_in(ACCOUNTS[role], script)
 
 
 def admin_page() -> AppTest:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.alerts import mixite_alerts, target_trends
@@ -19,16 +18,17 @@ from queries.members import members
 from queries.targets import evaluate_targets
 from semantic.catalogue import load_catalogue
 from semantic.scope import ROLES, Scope
+from tests.apptest_support import (
+    ACCOUNTS,
+    charts,
+    logged_in,
+    portal,
+    small_demo,
+    steady_navigation,
+)
 from ui.alerts_view import PERIOD_LABELS, cards, overview_table, period_lines
 from ui.headline import STATUS_LABELS
 
-HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 PARTNER_EPCI = "243800984"
 SCOPES = {
     "admin": Scope.internal("admin"),
@@ -41,21 +41,12 @@ T1_INDICATOR = "part_attributions_q1_hors_qpv"
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def small_demo_root(tmp_path_factory):
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -67,28 +58,14 @@ def engine(small_demo_root):
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, small_demo_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, small_demo_root)
 
 
 def open_page(role: str) -> AppTest:
     """The page as `role`'s demo account sees it, inside the Home.py navigation (so links to
     other pages resolve as in the live portal)."""
-    at = AppTest.from_file(HOME, default_timeout=120)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
     username = ACCOUNTS[role]
-    for key, value in {
-        "authentication_status": True,
-        "username": username,
-        "name": username,
-    }.items():
-        at.session_state[key] = value
-    for key in ("email", "roles", "logout"):
-        at.session_state[key] = None
-    at.run()
+    at = logged_in(username, name=username).run()
     at.switch_page("pages/objectifs.py").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -99,11 +76,6 @@ def open_page(role: str) -> AppTest:
 def overview(at: AppTest) -> pd.DataFrame:
     (found,) = [d.value for d in at.dataframe if "Objectif" in d.value.columns]
     return found
-
-
-def charts(at: AppTest) -> list:
-    """Altair/Vega-Lite charts (the element is named vega_lite_chart in Streamlit 1.67)."""
-    return [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]
 
 
 def shown_text(at: AppTest) -> str:
@@ -300,7 +272,7 @@ def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
 
 
 def test_gaps_and_targets_are_worded_the_french_way():
-    from ui.alerts_view import shown_gap, target_text
+    from ui.formats import shown_gap, target_text
 
     assert target_text(">=", 0.25, "ratio") == "≥ 25\u202f%"
     assert target_text("<=", 0.035, "ratio") == "≤ 3,5\u202f%"

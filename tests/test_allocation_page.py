@@ -7,19 +7,23 @@ exports the commission sheet; a partner is refused. Values are checked against t
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_storage import MediaFileStorageError
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.allocation import AllocationAccessError, candidates, impacts, vacant_dwellings
 from queries.engine import open_engine
 from semantic.scope import Scope
+from tests.apptest_support import (
+    kept_media,
+    logged_in,
+    portal,
+    served,
+    small_demo,
+    steady_navigation,
+)
 from tests.tiny_allocation_data import write_allocation_root
 from ui import audit
 from ui.formats import percent
@@ -32,50 +36,23 @@ OFFICER_SCOPE = Scope.internal("charge_clientele")
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture
 def media(monkeypatch):
     """The in-memory media stores of the runs, to read what a download button would serve."""
-    stores: list[MemoryMediaFileStorage] = []
-
-    class KeptStorage(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", KeptStorage)
-    return stores
+    return kept_media(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def tiny_allocation_root(tmp_path_factory):
     return write_allocation_root(tmp_path_factory.mktemp("allocation"))
-
-
-def portal(monkeypatch, tmp_path, root: Path) -> Path:
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
-    audit_file = tmp_path / "audit" / "audit.jsonl"
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(audit_file))
-    return audit_file
 
 
 @pytest.fixture
@@ -89,17 +66,7 @@ def tiny(monkeypatch, tmp_path, tiny_allocation_root):
 
 
 def page(username: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
-    for key, value in {
-        "authentication_status": True,
-        "username": username,
-        "name": username,
-    }.items():
-        at.session_state[key] = value
-    for key in ("email", "roles", "logout"):
-        at.session_state[key] = None
-    return at
+    return logged_in(username, PAGE, name=username, timeout=60)
 
 
 def open_dwelling(id_logement: str, **widgets) -> AppTest:
@@ -293,21 +260,11 @@ def test_commission_sheet_exports_are_complete_and_audited(tiny, media):
     assert formats == ["xlsx", "html"]
 
 
-def served(stores: list[MemoryMediaFileStorage], button) -> bytes:
-    name = button.proto.url.rsplit("/", 1)[-1]
-    for store in reversed(stores):
-        try:
-            return store.get_file(name).content
-        except MediaFileStorageError:  # served by an earlier run
-            continue
-    raise AssertionError(f"{name} not served")
-
-
 def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
     """Plain functions, no Streamlit run: a name from the data cannot inject markup."""
     import datetime as dt
 
-    from ui import allocation_view as av
+    from ui import commission_sheet as cs
 
     engine = open_engine(tiny_allocation_root)
     try:
@@ -318,7 +275,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         engine.connection.close()
     dwelling = dwellings.set_index("id_logement").loc["L31"].to_dict() | {"id_logement": "L31"}
     dwelling["residence_libelle"] = "<script>alert(1)</script>"
-    sheet = av.commission_sheet(
+    sheet = cs.commission_sheet(
         dwelling,
         pd.DataFrame(),
         cands,
@@ -329,7 +286,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         edited_by="Test",
         edited_at=dt.datetime(2026, 1, 5, 9, 30),
     )
-    page_html = av.commission_html(sheet)
+    page_html = cs.commission_html(sheet)
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
     assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
     assert list(sheet.candidates["N° de demande"]) == ["DA1", "DA2", "DM3"]

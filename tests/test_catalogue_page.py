@@ -6,66 +6,34 @@ dimensions, source and the targets that use it; the search narrows the list.
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from semantic.catalogue import load_catalogue
 from semantic.scope import ROLES
+from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
 from ui.catalogue_view import THEMES, UNITS
-
-HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def small_demo_root(tmp_path_factory):
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, small_demo_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, small_demo_root)
 
 
 def open_page(role: str) -> AppTest:
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
     username = ACCOUNTS[role]
-    for key, value in {
-        "authentication_status": True,
-        "username": username,
-        "name": username,
-    }.items():
-        at.session_state[key] = value
-    for key in ("email", "roles", "logout"):
-        at.session_state[key] = None
-    at.run()
+    at = logged_in(username, name=username, timeout=60).run()
     at.switch_page("pages/catalogue.py").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

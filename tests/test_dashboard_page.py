@@ -15,9 +15,6 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
-from streamlit.runtime.media_file_storage import MediaFileStorageError
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.engine import open_engine
@@ -26,18 +23,22 @@ from queries.members import members
 from queries.targets import Target, evaluate_targets
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
+from tests.apptest_support import (
+    ACCOUNTS,
+    kept_media,
+    logged_in,
+    portal,
+    run_with,
+    served,
+    small_demo,
+    steady_navigation,
+)
 from ui import audit, kpi_display, kpi_table
 from ui.exports import METADATA_SHEET
 from ui.filters import Selection
 from ui.navigation import page_path
 
 PAGE = str(page_path("tableau_de_bord"))
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 PARTNER_EPCI = "243800984"
 PARTNER_SCOPE = Scope(role="partenaire", epci=(PARTNER_EPCI,))
 INTERNAL_SCOPE = Scope.internal("manager")
@@ -46,22 +47,13 @@ T1 = "part_attributions_q1_hors_qpv"
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
     """Five quarterly snapshots (2025-09-30 … 2026-09-30): a previous one and one a year earlier."""
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=5).out
+    return small_demo(tmp_path_factory, snapshots=5)
 
 
 @pytest.fixture(scope="module")
@@ -73,45 +65,18 @@ def engine(demo_root):
 
 @pytest.fixture
 def audit_file(monkeypatch, tmp_path, demo_root) -> Path:
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(demo_root))
-    path = tmp_path / "audit" / "audit.jsonl"
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(path))
-    return path
+    return portal(monkeypatch, tmp_path, demo_root)
 
 
 @pytest.fixture
 def media(monkeypatch):
     """The in-memory media stores of the runs, to read what a download button serves."""
-    stores: list[MemoryMediaFileStorage] = []
-
-    class KeptStorage(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", KeptStorage)
-    return stores
+    return kept_media(monkeypatch)
 
 
 def dashboard(role: str, **widgets) -> AppTest:
     """The page run as the demo account of `role`, then with `widgets` (key → value) set."""
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = ACCOUNTS[role]
-    for key in ("name", "email", "roles", "logout"):
-        at.session_state[key] = None
-    at.run()
-    for key, value in widgets.items():
-        widget = next(w for w in at.main if getattr(w, "key", None) == key)
-        widget.set_value(value)
-        at.run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
+    return run_with(logged_in(ACCOUNTS[role], PAGE), widgets)
 
 
 def table(at: AppTest) -> pd.DataFrame:
@@ -315,16 +280,6 @@ def test_data_root_problems_are_shown_as_a_message(audit_file, monkeypatch, tmp_
 
 
 # --- exports --------------------------------------------------------------------------------------
-
-
-def served(stores: list[MemoryMediaFileStorage], button) -> bytes:
-    name = button.proto.url.rsplit("/", 1)[-1]
-    for store in reversed(stores):
-        try:
-            return store.get_file(name).content
-        except MediaFileStorageError:  # served by an earlier run
-            continue
-    raise AssertionError(f"{name} not served")
 
 
 def test_xlsx_export_holds_the_shown_rows_and_the_metadata(audit_file, media, engine):

@@ -11,7 +11,6 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.engine import open_engine
@@ -19,16 +18,19 @@ from queries.members import members
 from queries.series import series
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
+from tests.apptest_support import (
+    ACCOUNTS,
+    charts,
+    logged_in,
+    portal,
+    run_with,
+    small_demo,
+    steady_navigation,
+)
 from ui import trends
 from ui.navigation import page_path
 
 PAGE = str(page_path("evolution"))
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 PARTNER_EPCI = "243800984"
 PARTNER_SCOPE = Scope(role="partenaire", epci=(PARTNER_EPCI,))
 INTERNAL_SCOPE = Scope.internal("manager")
@@ -38,22 +40,12 @@ SNAPSHOTS = 5
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def demo_root(tmp_path_factory):
-    from ingest.demo import generate
-
-    root = tmp_path_factory.mktemp("demo") / "root"
-    return generate(root, logements=3000, snapshots=SNAPSHOTS).out
+    return small_demo(tmp_path_factory, snapshots=SNAPSHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -65,34 +57,11 @@ def engine(demo_root):
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, demo_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(demo_root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, demo_root)
 
 
 def evolution(role: str, **widgets) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.secrets["unrelated"] = "x"
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = ACCOUNTS[role]
-    for key in ("name", "email", "roles", "logout"):
-        at.session_state[key] = None
-    at.run()
-    for key, value in widgets.items():
-        widget = next(w for w in at.main if getattr(w, "key", None) == key)
-        widget.set_value(value)
-        at.run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def charts(at: AppTest) -> list:
-    """Altair charts. STYLE.md names them "arrow_vega_lite_chart"; Streamlit 1.67's element type
-    is "vega_lite_chart": both are asked for, so the test reads the one this version writes."""
-    return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
+    return run_with(logged_in(ACCOUNTS[role], PAGE), widgets)
 
 
 def layers(chart) -> list[tuple[dict, pd.DataFrame]]:

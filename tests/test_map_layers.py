@@ -20,11 +20,12 @@ from queries.map_data import epci_outlines, flag_threshold, map_data
 from semantic.scope import Scope
 from tests.tiny_data import E1, E2
 from ui import map_layers as ml
+from ui import map_legend as mlg
 from ui.formats import NBSP
 
 MANAGER = Scope.internal("manager")
 PARTNER = Scope(role="partenaire", epci=(E2,))
-PALETTE = ml.RESIDENCE_PALETTE
+PALETTE = mlg.RESIDENCE_PALETTE
 LAYERS = ["communes", "qpv", "epci", "residences", "qpv-contours", "residences-attention"]
 
 
@@ -53,7 +54,7 @@ def layer(deck: dict, layer_id: str) -> dict:
 
 
 def test_quantile_classes_by_hand():
-    scale = ml.classify([0.5, 0.1, 0.3, 0.2, 0.4, None, pd.NA, float("nan")], "ratio")
+    scale = mlg.classify([0.5, 0.1, 0.3, 0.2, 0.4, None, pd.NA, float("nan")], "ratio")
     assert scale.thresholds == (0.2, 0.3, 0.4, 0.5)
     assert scale.colours == PALETTE
     assert scale.counts == (1, 1, 1, 1, 1)
@@ -64,7 +65,7 @@ def test_quantile_classes_by_hand():
 
 
 def test_all_equal_values_give_one_class_in_the_middle_colour():
-    scale = ml.classify([0.25] * 4, "ratio")
+    scale = mlg.classify([0.25] * 4, "ratio")
     assert scale.thresholds == () and scale.counts == (4,)
     assert scale.colours == (PALETTE[2],)
     assert scale.labels == (pct("25,0 % (valeur unique)"),)
@@ -72,15 +73,15 @@ def test_all_equal_values_give_one_class_in_the_middle_colour():
 
 
 def test_ties_never_leave_a_class_empty():
-    scale = ml.classify([0, 0, 0, 1], "logements")
+    scale = mlg.classify([0, 0, 0, 1], "logements")
     assert scale.thresholds == (1.0,) and scale.counts == (3, 1)
     assert scale.colours == (PALETTE[0], PALETTE[4])
-    many = ml.classify([1, 1, 1, 1, 2, 2, 3, 9, 9, 9, 9, 9], "logements")
+    many = mlg.classify([1, 1, 1, 1, 2, 2, 3, 9, 9, 9, 9, 9], "logements")
     assert many.thresholds == (2.0, 3.0, 9.0) and min(many.counts) > 0
 
 
 def test_fixed_breaks_keep_an_empty_class_and_its_colour():
-    scale = ml.classify([0.05, 0.25, 0.27], "ratio", breaks=[0.1, 0.2, 0.3])
+    scale = mlg.classify([0.05, 0.25, 0.27], "ratio", breaks=[0.1, 0.2, 0.3])
     assert scale.counts == (1, 0, 2, 0)
     assert scale.colours == (PALETTE[0], PALETTE[1], PALETTE[3], PALETTE[4])
     assert scale.labels == tuple(
@@ -92,23 +93,23 @@ def test_fixed_breaks_keep_an_empty_class_and_its_colour():
             "30,0 % ou plus",
         )
     )
-    entries = ml.legend(scale, masked=0, missing=0, shape="disque")
+    entries = mlg.legend(scale, masked=0, missing=0, shape="disque")
     assert [e.count for e in entries] == [1, 0, 2, 0]
 
 
 def test_no_value_gives_no_class_and_a_neutral_legend():
-    scale = ml.classify([None, pd.NA], "ratio")
+    scale = mlg.classify([None, pd.NA], "ratio")
     assert scale.colours == () and scale.index(0.3) is None
-    entries = ml.legend(scale, masked=2, missing=1, shape="disque")
+    entries = mlg.legend(scale, masked=2, missing=1, shape="disque")
     assert [(e.label, e.colour, e.count) for e in entries] == [
-        ("secret statistique (< 11)", ml.MASKED_COLOUR, 2),
-        ("non mesurable", ml.MISSING_COLOUR, 1),
+        ("secret statistique (< 11)", mlg.MASKED_COLOUR, 2),
+        ("non mesurable", mlg.MISSING_COLOUR, 1),
     ]
 
 
 def test_too_many_fixed_classes_for_the_palette_is_refused():
     with pytest.raises(ValueError, match="6 classes"):
-        ml.classify([0.1], "ratio", breaks=[0.1, 0.2, 0.3, 0.4, 0.5])
+        mlg.classify([0.1], "ratio", breaks=[0.1, 0.2, 0.3, 0.4, 0.5])
 
 
 # --- residences on the tiny root ---------------------------------------------------------------
@@ -148,7 +149,7 @@ def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny
     deck = deck_json(md, PARTNER)
     (point,) = layer(deck, "residences")["data"]
     assert point["residence"] == "R3"
-    assert point["classe"] is None and point["couleur"][:3] == list(ml.MASKED_COLOUR)
+    assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
     assert point["infobulle"].endswith("Taux de vacance : < 11 (secret statistique)")
     text = json.dumps(deck, ensure_ascii=False)
     for other in ('"R1"', '"R2"', "Grenoble", "Saint-Martin", "QN03801T", "Mistral", E1):
@@ -178,11 +179,11 @@ def test_a_masked_row_never_shows_its_value_even_if_one_slipped_through():
         "effectif": 7,
         "masque": True,
     }
-    scale = ml.classify([0.1, 0.9], "ratio")
+    scale = mlg.classify([0.1, 0.9], "ratio")
     (record,) = ml.residence_records(
         pd.DataFrame([row]), scale, "part_menages_fragiles", None, show_effectif=True
     )
-    assert record["couleur"][:3] == list(ml.MASKED_COLOUR) and record["classe"] is None
+    assert record["couleur"][:3] == list(mlg.MASKED_COLOUR) and record["classe"] is None
     assert "< 11" in record["infobulle"]
     assert "90" not in json.dumps(record) and "effectif" not in record["infobulle"]
 
@@ -267,16 +268,16 @@ def test_epci_outline_drops_the_border_two_of_its_communes_share():
 
 
 def test_commune_choropleth_all_equal_and_masked_commune():
-    scale = ml.classify(
+    scale = mlg.classify(
         COMMUNES.loc[~COMMUNES["masque"], "valeur"],
         "demandes_par_attribution",
-        palette=ml.COMMUNE_PALETTE,
+        palette=mlg.COMMUNE_PALETTE,
         neutral=(ml.MASKED_AREA, ml.COMMUNE_FILL),
     )
     built = ml.commune_layer(COMMUNES, scale, "pression_demande", show_effectif=False)
     features = {f["properties"]["commune"]: f["properties"] for f in built.data["features"]}
     assert (
-        features["A"]["couleur"][:3] == features["B"]["couleur"][:3] == list(ml.COMMUNE_PALETTE[2])
+        features["A"]["couleur"][:3] == features["B"]["couleur"][:3] == list(mlg.COMMUNE_PALETTE[2])
     )
     assert features["C"]["couleur"][:3] == list(ml.MASKED_AREA)
     assert features["C"]["infobulle"].endswith("Pression de la demande : < 11 (secret statistique)")
@@ -300,6 +301,6 @@ def test_view_fits_every_point():
 
 
 def test_legend_html_escapes_labels():
-    entry = ml.LegendEntry("<b>QPV</b>", ml.QPV_FILL, "carre", border=ml.QPV_LINE)
-    text = ml.legend_html("Repères & co", [entry])
+    entry = mlg.LegendEntry("<b>QPV</b>", ml.QPV_FILL, "carre", border=ml.QPV_LINE)
+    text = mlg.legend_html("Repères & co", [entry])
     assert "&lt;b&gt;QPV&lt;/b&gt;" in text and "Repères &amp; co" in text

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from queries.places import boundaries, residences
 from semantic.scope import Scope
+from tests.apptest_support import portal, steady_navigation
 from ui import map_layers as ml
+from ui import map_legend as mlg
 from ui.formats import value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,23 +33,12 @@ LAYERS = ["communes", "qpv", "epci", "residences", "qpv-contours", "residences-a
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """Run AppTest as a live server runs after its first script run (see test_shell_apptest)."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, demo_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(demo_root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, demo_root, tmp_path / "audit.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +117,10 @@ def test_manager_residence_colours_follow_the_fragility_classes(engine):
     for residence, rate in values.items():
         expected = sum(1 for start in starts if start <= rate)
         assert drawn[residence]["classe"] == expected, residence
-        assert drawn[residence]["couleur"] == [*ml.RESIDENCE_PALETTE[expected], ml.POINT_ALPHA]
+        assert drawn[residence]["couleur"] == [*mlg.RESIDENCE_PALETTE[expected], ml.POINT_ALPHA]
     lowest, highest = values.index[0], values.index[-1]
-    assert drawn[lowest]["couleur"][:3] == list(ml.RESIDENCE_PALETTE[0])
-    assert drawn[highest]["couleur"][:3] == list(ml.RESIDENCE_PALETTE[-1])
+    assert drawn[lowest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[0])
+    assert drawn[highest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[-1])
     # the tooltip gives the value with its effectif for internal roles
     row = found.set_index("residence").loc[highest]
     expected_line = (
@@ -236,7 +226,7 @@ def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indica
     assert masked, "the demo partner should have residences under the secrecy threshold"
     for residence in masked:
         point = drawn[residence]
-        assert point["classe"] is None and point["couleur"][:3] == list(ml.MASKED_COLOUR)
+        assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
         assert point["infobulle"].endswith("< 11 (secret statistique)")
         assert not re.search(r"\d\u202f%", point["infobulle"])  # no rate at all for it
         if residence in internal.index and pd.notna(internal.loc[residence, "valeur"]):

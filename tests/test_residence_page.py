@@ -6,22 +6,19 @@ households; a link to a residence outside the user's scope is ignored; a partner
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import bcrypt
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from queries.places import residences
 from semantic.scope import Scope
+from tests import apptest_support as support
+from tests.apptest_support import HOME, ROOT, portal, small_demo, steady_navigation
 from ui.formats import number, percent
 from ui.settings import MIN_COOKIE_KEY_LENGTH
 
-ROOT = Path(__file__).resolve().parent.parent
-HOME = str(ROOT / "Home.py")
 PAGE = str(ROOT / "pages" / "residence.py")
 MANAGER, OFFICER, PARTNER = "direction.demo", "clientele.demo", "partenaire.voironnais"
 VOIRONNAIS = "243800984"
@@ -30,21 +27,12 @@ STAFF = Scope.internal("manager")
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def small_demo_root(tmp_path_factory):
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +44,7 @@ def engine(small_demo_root):
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, small_demo_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, small_demo_root)
 
 
 @pytest.fixture
@@ -84,17 +68,7 @@ def voironnais_officer(monkeypatch, tmp_path):
 
 
 def logged_in(username: str, script: str = HOME) -> AppTest:
-    at = AppTest.from_file(script, default_timeout=120)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
-    for key, value in {
-        "authentication_status": True,
-        "username": username,
-        "name": username,
-    }.items():
-        at.session_state[key] = value
-    for key in ("email", "roles", "logout"):
-        at.session_state[key] = None
-    return at
+    return support.logged_in(username, script, name=username)
 
 
 def open_page(username: str, residence: str | None = None) -> AppTest:
@@ -256,7 +230,7 @@ def test_households_by_floor_on_the_tiny_root_by_hand(tiny_engine):
     """R1 of tests/tiny_data.py: M01 on the ground floor of Bât. A, M02 and M03 on its 1st
     floor, M04 on the ground floor of Bât. B."""
     from queries.profile import breakdown
-    from ui.residence_view import households_by_floor
+    from ui.floor_view import households_by_floor
 
     long = breakdown(tiny_engine, "R1", STAFF, "etage", indicators=("part_menages_fragiles",))
     table = households_by_floor(long)
@@ -279,7 +253,7 @@ def _floor(batiment: str, etage: int, households: int, share: float) -> list[dic
 def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
     import pandas as pd
 
-    from ui.residence_view import concentration_lines, floor_cells
+    from ui.floor_view import concentration_lines, floor_cells
 
     long = pd.DataFrame(
         _floor("A", 0, 3, 1.0)  # +50 points on 3 households: a concentration
@@ -299,7 +273,8 @@ def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
 def test_search_ignores_case_and_accents_and_links_are_checked():
     import pandas as pd
 
-    from ui.residence_view import floor_label, requested, search
+    from ui.floor_view import floor_label
+    from ui.residence_view import requested, search
 
     rows = pd.DataFrame(
         {

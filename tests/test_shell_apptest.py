@@ -13,10 +13,11 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from semantic.scope import ROLES, Scope
+from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
+from tests.apptest_support import HOME, portal, small_demo, steady_navigation
 from ui import audit
 from ui.access import PAGE_IDS, can_open
 from ui.auth import LOGIN_TIME_KEY
@@ -25,45 +26,18 @@ from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.navigation import page_path
 from ui.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
-ROOT = Path(__file__).resolve().parent.parent
-HOME = str(ROOT / "Home.py")
-DEMO_ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 PARTNER, PARTNER_PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 PARTNER_SCOPE = Scope(role="partenaire", epci=("243800984",))
 
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """Run AppTest as a live server runs after its first script run.
-
-    With a `pages/` folder next to the entrypoint, Streamlit starts each process in the legacy
-    "pages directory" mode until the first `st.navigation` call switches it off for good. AppTest
-    resets that flag before every run, which would run a switched-to page without Home.py (no
-    navigation, no sidebar). Pinning the flag off gives the behaviour users get.
-    """
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
 def portal_env(monkeypatch, tmp_path, tiny_root):
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(tiny_root))
-    audit_file = tmp_path / "audit" / "audit.jsonl"
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(audit_file))
-    return audit_file
+    return portal(monkeypatch, tmp_path, tiny_root)
 
 
 @pytest.fixture
@@ -405,11 +379,7 @@ def test_a_not_logged_in_session_cannot_claim_a_user_without_the_authenticator_f
 
 @pytest.fixture(scope="module")
 def small_demo_root(tmp_path_factory):
-    """A small demo root from the demo generator: realistic volumes, so a partner's EPCI figures
-    are above the secrecy threshold."""
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
+    return small_demo(tmp_path_factory)
 
 
 @pytest.mark.parametrize(

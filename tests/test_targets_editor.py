@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from queries.engine import open_engine
@@ -20,19 +19,13 @@ from semantic import objectifs_store as store
 from semantic.catalogue import load_catalogue
 from semantic.objectifs import load_targets
 from semantic.scope import Scope
+from tests import apptest_support as support
+from tests.apptest_support import ACCOUNTS, HOME, ROOT, portal, steady_navigation
 from tests.tiny_data import E1, E2, write_tiny_root
 from ui import audit
 from ui.navigation import page_path
 
-ROOT = Path(__file__).resolve().parent.parent
-HOME = str(ROOT / "Home.py")
 DEMO_TARGETS = ROOT / "data" / "demo" / "objectifs.yaml"
-ACCOUNTS = {
-    "admin": "admin.demo",
-    "manager": "direction.demo",
-    "charge_clientele": "clientele.demo",
-    "partenaire": "partenaire.voironnais",
-}
 T1 = "part_attributions_q1_hors_qpv"
 NEW = {
     "id": "cia-voironnais-t1-2025",
@@ -225,25 +218,14 @@ def test_a_new_file_gets_the_fixed_header(tmp_path, catalogue):
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
-    """As in test_shell_apptest: run pages as a live server does after its first run."""
-
-    class SteadyPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", SteadyPagesManager)
+    steady_navigation(monkeypatch)
 
 
 @pytest.fixture
 def root(tmp_path, monkeypatch):
     """A tiny root of its own (the editor writes objectifs.yaml), in demo mode."""
     root = write_tiny_root(tmp_path / "root")
-    for name in ("PEUPLEMENT_USERS_FILE", "PEUPLEMENT_COOKIE_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PEUPLEMENT_DEMO", "1")
-    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
-    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
+    portal(monkeypatch, tmp_path, root)
     return root
 
 
@@ -252,13 +234,7 @@ def events(tmp_path: Path, event: str) -> list[dict]:
 
 
 def logged_in(role: str, script: str = HOME) -> AppTest:
-    at = AppTest.from_file(script, default_timeout=120)
-    at.secrets["unrelated"] = "x"  # never read a developer's real secrets.toml
-    for key, value in {"authentication_status": True, "username": ACCOUNTS[role]}.items():
-        at.session_state[key] = value
-    for key in ("name", "email", "roles", "logout"):
-        at.session_state[key] = None
-    return at
+    return support.logged_in(ACCOUNTS[role], script)
 
 
 def open_page(role: str, page: str) -> AppTest:

@@ -1,10 +1,11 @@
 """Objectifs et alertes, for its page: cached calls to the query layer per scope, the target cards
-and tables as the screen words them, the trend sparklines, the `enjeu_mixite` alerts.
+and tables as the screen words them, the trend sparklines (the `enjeu_mixite` alerts are worded by
+`ui.mixite_view`).
 
 Everything shown comes from `queries.targets.evaluate_targets` (values, statuses, missing
 allocations, share needed, hypothesis) and `queries.alerts`; this module only words and draws it.
-Builders are plain functions, testable without a running Streamlit; `show_target` and
-`show_mixite_alert` draw one item each.
+Builders are plain functions, testable without a running Streamlit; `show_target` draws one
+target.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -23,10 +23,9 @@ from queries.targets import evaluate_targets
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 from ui import data
-from ui.access import can_open
-from ui.formats import MASK_LABEL, change, number, percent, value
+from ui.charts import SPARKLINE_HEIGHT, sparkline
+from ui.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
 from ui.headline import STATUS_COLORS, STATUS_LABELS
-from ui.navigation import page_path
 
 INTRO = (
     "Chaque objectif de votre périmètre — objectifs légaux T1, T2 et T3 (CCH L441-1) et objectifs "
@@ -49,7 +48,6 @@ NOUNS = {
     "departs": ("départ", "départs"),
     "demandes": ("demande", "demandes"),
 }
-SENS = {">=": "≥", "<=": "≤"}
 # Filter values as readers name them (the codes stay in the data and the exports).
 VALUE_LABELS = {
     "etat": "État (contingent préfectoral)",
@@ -58,17 +56,6 @@ VALUE_LABELS = {
     "bailleur": "bailleur (non réservé)",
     "autre": "autres réservataires",
 }
-# French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
-FRENCH_LOCALE = alt.Locale(
-    number={
-        "decimal": ",",
-        "thousands": "\u202f",
-        "grouping": [3],
-        "currency": ["", "\u202f€"],
-        "percent": "\u202f%",
-    }
-)
-SPARKLINE_HEIGHT = 90  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
 CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
@@ -190,22 +177,6 @@ def cards(df: pd.DataFrame, catalogue: Catalogue) -> list[TargetCard]:
     return out
 
 
-def shown_gap(delta, unit: str) -> str:
-    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »."""
-    if delta is None or pd.isna(delta):
-        return change(delta, unit)
-    digits = 3 if unit == "ratio" else (0 if unit == "euros_par_an" else 1)
-    return change(round(float(delta), digits) + 0.0, unit)
-
-
-def target_text(sens: str, cible: float, unit: str) -> str:
-    """« ≥ 25 % », « ≤ 3,5 % »: a target without needless decimals."""
-    if unit == "ratio":
-        pct = round(float(cible) * 100, 1)
-        return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
-    return f"{SENS[sens]} {value(cible, unit)}"
-
-
 def filters_text(filtres: str, catalogue: Catalogue) -> str:
     """« reservataire = action_logement » (as evaluate_targets writes it) → « Réservataire :
     Action Logement »."""
@@ -312,46 +283,6 @@ def status_summary(df: pd.DataFrame) -> list[tuple[str, int]]:
 # --- sparklines ----------------------------------------------------------------------------------
 
 
-def sparkline(points_: pd.DataFrame, card: TargetCard) -> alt.LayerChart:
-    """The target's indicator over the snapshots, with its target as a dashed line; masked
-    snapshots are gaps."""
-    cible = float(card.rows[0]["cible"])
-    pts = points_.sort_values("date").copy()
-    pts["valeur"] = pts["valeur"].astype("Float64").where(~pts["masque"].astype(bool))
-    pts["valeur"] = pts["valeur"].astype(float)
-    pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
-    pts["Valeur"] = [
-        value(v, card.unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
-    ]
-    measured = pts["valeur"].dropna()
-    low = min([cible, *measured]) if len(measured) else cible
-    high = max([cible, *measured]) if len(measured) else cible
-    margin = max((high - low) * 0.15, abs(cible) * 0.05, 1e-3)
-    y_scale = alt.Scale(domain=[low - margin, high + margin], zero=False)
-    fmt = ".0%" if card.unit == "ratio" else ",.1f"
-    line = (
-        alt.Chart(pts)
-        .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
-        .encode(
-            x=alt.X("date:T", axis=None),
-            y=alt.Y("valeur:Q", scale=y_scale, axis=alt.Axis(format=fmt, tickCount=2, title=None)),
-            tooltip=[alt.Tooltip("Date:N"), alt.Tooltip("Valeur:N")],
-        )
-    )
-    rule = (
-        alt.Chart(pd.DataFrame({"cible": [cible], "Cible": [card.rule]}))
-        .mark_rule(strokeDash=[4, 3], color="#c0392b")
-        .encode(y="cible:Q", tooltip=[alt.Tooltip("Cible:N")])
-    )
-    return (
-        alt.layer(rule, line)
-        .properties(height=SPARKLINE_HEIGHT)
-        .configure(locale=FRENCH_LOCALE)
-        .configure_view(stroke=None)
-        .configure_axis(grid=False, labelFontSize=10)
-    )
-
-
 def trend_caption(points_: pd.DataFrame, card: TargetCard) -> str:
     if points_.empty:
         return ""
@@ -399,85 +330,6 @@ def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot:
         st.caption(f"Source : {card.source}" + (f" — {card.comment}" if card.comment else ""))
 
 
-# --- residences with a mixité stake -------------------------------------------------------------
-
-
-def alert_reasons(row: dict) -> list[str]:
-    reasons = []
-    if row["au_dessus_seuil"]:
-        reasons.append(f"au-dessus du seuil du PSA ({target_text('<=', row['seuil'], 'ratio')})")
-    if row["en_hausse"]:
-        reasons.append(f"en hausse de {shown_gap(row['evolution'], 'ratio')} depuis le {_day(row)}")
-    return reasons
-
-
-def _day(row: dict) -> str:
-    day = row["date_precedente"]
-    return f"{day:%d/%m/%Y}" if isinstance(day, dt.date) else "la photographie précédente"
-
-
-def mixite_figures(row: dict) -> str:
-    """« 84,4 % de ménages en fragilité (38 sur 45) ; 86,4 % au 30/06/2026 (−1,9 pt) »."""
-    if row["masque"]:
-        return f"Part de ménages en fragilité : {MASK_LABEL} (secret statistique)"
-    text = f"**{percent(row['valeur'])}** de ménages en fragilité"
-    if not pd.isna(row["numerateur"]):
-        text += f" ({number(row['numerateur'])} sur {number(row['denominateur'])})"
-    if not pd.isna(row["valeur_precedente"]):
-        text += (
-            f" ; {percent(row['valeur_precedente'])} au {_day(row)} "
-            f"({shown_gap(row['evolution'], 'ratio')})"
-        )
-    return text
-
-
-def mixite_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Every residence of the list, as shown (alerts first)."""
-    return pd.DataFrame(
-        {
-            "Résidence": df["residence_libelle"],
-            "Commune": df["commune_libelle"],
-            "QPV": df["qpv_libelle"].fillna("hors QPV"),
-            "Ménages en fragilité": [
-                value(v, "ratio", masked=m) for v, m in zip(df["valeur"], df["masque"], strict=True)
-            ],
-            "Précédente": [percent(v) for v in df["valeur_precedente"]],
-            "Évolution": [shown_gap(v, "ratio") for v in df["evolution"]],
-            "Seuil PSA": [
-                "—" if pd.isna(v) else target_text("<=", v, "ratio") for v in df["seuil"]
-            ],
-            "Alerte": ["oui" if a else "non" for a in df["alerte"]],
-        }
-    )
-
-
-def show_mixite_alert(row: dict, *, role: str) -> None:
-    """One residence in alert: its name (a link to its Fiche résidence when the role may open
-    it: a page outside the role's navigation cannot even be linked), its figures, why it is
-    listed."""
-    link = can_open(role, "residence")
-    with st.container(border=True):
-        name = f"{row['residence_libelle']} — {row['commune_libelle']}"
-        left, right = st.columns([2, 3], vertical_alignment="center")
-        if link:
-            left.page_link(
-                page_path("residence"),
-                label=name,
-                icon=":material/apartment:",
-                query_params={"residence": row["residence"]},
-            )
-        else:
-            left.markdown(f"**{name}**")
-        left.caption(
-            f"{row['epci_libelle']} · "
-            + (str(row["qpv_libelle"]) if not pd.isna(row["qpv_libelle"]) else "hors QPV")
-        )
-        right.markdown(mixite_figures(row))
-        right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
-        if row["seuil_objectif"]:
-            right.caption(f"Seuil : objectif {row['seuil_objectif']} — {row['seuil_source']}")
-
-
 OTHER_KIND = "Autres objectifs locaux"
 
 
@@ -512,16 +364,3 @@ def filtered(
         worst = out.groupby("objectif_id")["statut"].transform(lambda s: min(s, key=_severity))
         out = out[worst.isin(statuses)]
     return out
-
-
-def mixite_caption(df: pd.DataFrame) -> str:
-    """How many listed residences, how many in alert, and what the alert means."""
-    alerts = int(df["alerte"].sum())
-    day = df["date_precedente"].dropna()
-    since = f"le {day.iloc[0]:%d/%m/%Y}" if len(day) else "la photographie précédente"
-    return (
-        f"{number(len(df))} résidence(s) de votre périmètre sur la liste CIA des résidences à enjeu "
-        f"prioritaire de mixité sociale (loi 3DS), dont {number(alerts)} en alerte : part de "
-        f"ménages en fragilité en hausse depuis {since}, ou au-dessus du seuil fixé par le PSA. "
-        "Une part couverte par le secret statistique ne déclenche aucune alerte."
-    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from semantic.catalogue import Catalogue
-from ui.alerts_view import target_text
+from ui.formats import target_text
 
 THEMES = {
     "occupation": "Occupation du parc",

@@ -14,6 +14,7 @@ UNIT_SUFFIX = {
     "mois": " mois",
     "personnes": " pers.",
 }
+SENS = {">=": "≥", "<=": "≤"}  # the direction of a target
 
 
 def _missing(value) -> bool:
@@ -61,3 +62,19 @@ def change(delta, unit: str) -> str:
         return points(delta)
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
     return sign + value(abs(delta), unit)
+
+
+def shown_gap(delta, unit: str) -> str:
+    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »."""
+    if delta is None or pd.isna(delta):
+        return change(delta, unit)
+    digits = 3 if unit == "ratio" else (0 if unit == "euros_par_an" else 1)
+    return change(round(float(delta), digits) + 0.0, unit)
+
+
+def target_text(sens: str, cible: float, unit: str) -> str:
+    """« ≥ 25 % », « ≤ 3,5 % »: a target without needless decimals."""
+    if unit == "ratio":
+        pct = round(float(cible) * 100, 1)
+        return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
+    return f"{SENS[sens]} {value(cible, unit)}"

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,36 +64,47 @@ def demo_data_root(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory, demo_data_root):
+@contextmanager
+def serve_portal(audit_dir: Path, data_root: Path):
     """The README's start command in demo mode, on a free port, with a temporary audit trail."""
     port = free_port()
-    audit_dir = tmp_path_factory.mktemp("audit")
     env = {
         **os.environ,
         "PEUPLEMENT_DEMO": "1",
         "PEUPLEMENT_AUDIT_FILE": str(audit_dir / "audit.jsonl"),
-        "PEUPLEMENT_DATA_DIR": str(demo_data_root),
+        "PEUPLEMENT_DATA_DIR": str(data_root),
     }
     env.pop("PEUPLEMENT_COOKIE_KEY", None)
     env.pop("PEUPLEMENT_USERS_FILE", None)
     command = [shutil.which("uv") or "uv", "run", "--frozen", "streamlit", "run", "Home.py"]
     command += ["--server.headless", "true", "--server.port", str(port)]
-    log = (audit_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base_url, process)
-        yield base_url, audit_dir / "audit.jsonl"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # our own process group only
+    with (audit_dir / "server.log").open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+            wait_for_health(base_url, process)
+            yield base_url, audit_dir / "audit.jsonl"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)  # our own process group only
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, demo_data_root):
+    """The portal of the module's tests: (base URL, audit file)."""
+    with serve_portal(tmp_path_factory.mktemp("audit"), demo_data_root) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def running_portal():
+    """`serve_portal`, for a test that needs a server of its own (a fresh process)."""
+    return serve_portal
 
 
 @pytest.fixture(scope="module")

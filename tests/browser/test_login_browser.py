@@ -8,37 +8,20 @@ browser download is not used.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
+# The portal, browser and demo_data_root fixtures are in tests/browser/conftest.py.
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 PARTNER_EPCI = "Communauté d'agglomération du Pays Voironnais"
 COOKIE_NAME = "peuplement_session"
-STARTUP_SECONDS = 60
 TIMEOUT_MS = 30_000
 
 if not Path(CHROMIUM).exists():
@@ -47,92 +30,6 @@ if not Path(CHROMIUM).exists():
         "pour lancer les tests navigateur.",
         allow_module_level=True,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"le serveur s'est arrêté (code {process.returncode})")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {STARTUP_SECONDS} s")
-
-
-@pytest.fixture(scope="module")
-def demo_data_root(tmp_path_factory):
-    """A small root from the demo generator (the same code as `peuplement demo`), so the test does
-    not depend on data/demo having been generated."""
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
-
-
-@contextmanager
-def running_portal(audit_dir: Path, data_root: Path):
-    """The README's start command in demo mode, on a free port, with a temporary audit trail."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PEUPLEMENT_DEMO": "1",
-        "PEUPLEMENT_AUDIT_FILE": str(audit_dir / "audit.jsonl"),
-        "PEUPLEMENT_DATA_DIR": str(data_root),
-    }
-    env.pop("PEUPLEMENT_COOKIE_KEY", None)
-    env.pop("PEUPLEMENT_USERS_FILE", None)
-    command = [
-        shutil.which("uv") or "uv",
-        "run",
-        "--frozen",
-        "streamlit",
-        "run",
-        "Home.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-    ]
-    with (audit_dir / "server.log").open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(base_url, process)
-            yield base_url, audit_dir / "audit.jsonl"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)  # our own process group only
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory, demo_data_root):
-    with running_portal(tmp_path_factory.mktemp("audit"), demo_data_root) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)  # the first run builds the query engine
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def wait_for_cookie(context, present: bool) -> dict | None:
@@ -232,7 +129,7 @@ def test_a_page_outside_the_role_is_not_served_by_url(portal, browser):
 
 
 def test_first_request_of_a_fresh_server_by_url_shows_the_login_form(
-    tmp_path, demo_data_root, browser
+    tmp_path, demo_data_root, browser, running_portal
 ):
     """The first run of a server process is special with a `pages/` folder (see
     ui.navigation.leave_legacy_pages_mode): a deep link must not list or open any page."""
