@@ -87,6 +87,7 @@ MAX_PEAK_MIB = 4e9 / 2**20  # 4 GB as DuckDB counts its memory_limit ("4GB" = 4e
 TOLERANCE = 1e-9  # |a - b| <= 1e-9 x max(1, |a|): exact but for the last bits of a median
 NULL_KEY = "∅"  # a group whose code is null
 MIN_TIMED_S, MAX_RUNS = 0.5, 200  # a few-millisecond call is timed more often than `repeat`
+PAIRED_RUNS = 3  # x repeat alternated pairs: one noisy pair must not decide a ratio
 
 
 # -- The questions, written by hand ----------------------------------------------------------
@@ -405,7 +406,9 @@ def _paired_ratio(
     a(), b()
     ta: list[float] = []
     tb: list[float] = []
-    while len(ta) < repeat or (sum(ta) + sum(tb) < min_timed_s and len(ta) < MAX_RUNS):
+    while len(ta) < PAIRED_RUNS * repeat or (
+        sum(ta) + sum(tb) < min_timed_s and len(ta) < MAX_RUNS
+    ):
         for call, times in ((a, ta), (b, tb)):
             started = time.perf_counter()
             call()
