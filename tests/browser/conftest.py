@@ -7,10 +7,10 @@ A test module may define fixtures of the same name; its own then take precedence
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -64,8 +64,24 @@ def demo_data_root(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=2).out
 
 
+def warm_up(base_url: str) -> None:
+    """Serve one page before the tests type anything: Streamlit's first run in a new process
+    reruns once to leave its legacy pages/ mode, and text typed during that rerun is lost."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        return
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_page()
+        page.goto(base_url)
+        page.get_by_role("button", name="Se connecter").wait_for(timeout=TIMEOUT_MS * 2)
+        page.wait_for_timeout(1000)
+        chromium.close()
+
+
 @contextmanager
-def serve_portal(audit_dir: Path, data_root: Path):
+def serve_portal(audit_dir: Path, data_root: Path, warm: bool = True):
     """The README's start command in demo mode, on a free port, with a temporary audit trail."""
     port = free_port()
     env = {
@@ -76,7 +92,8 @@ def serve_portal(audit_dir: Path, data_root: Path):
     }
     env.pop("PEUPLEMENT_COOKIE_KEY", None)
     env.pop("PEUPLEMENT_USERS_FILE", None)
-    command = [shutil.which("uv") or "uv", "run", "--frozen", "streamlit", "run", "Home.py"]
+    # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
+    command = [sys.executable, "-m", "streamlit", "run", "Home.py"]
     command += ["--server.headless", "true", "--server.port", str(port)]
     with (audit_dir / "server.log").open("w") as log:
         process = subprocess.Popen(
@@ -85,6 +102,8 @@ def serve_portal(audit_dir: Path, data_root: Path):
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(base_url, process)
+            if warm:
+                warm_up(base_url)
             yield base_url, audit_dir / "audit.jsonl"
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # our own process group only
