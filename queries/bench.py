@@ -645,7 +645,7 @@ def check_targets(roots: dict[str, dict]) -> list[dict]:
         sem, sql = info["workers"]["semantic"], info["workers"]["sql_enriched"]
         separate = {q: sem["timings"][q] / sql["timings"][q] for q in QUESTIONS}
         for ratios, what in ((separate, "processus séparés"), (sql["paired_ratio"], "apparié")):
-            failing = [f"{q} ×{r:.2f}" for q, r in ratios.items() if r > MAX_RATIO_TO_SQL]
+            failing = [f"{q} ×{r:.3f}" for q, r in ratios.items() if r > MAX_RATIO_TO_SQL]
             target(
                 f"{label}: sémantique ≤ {MAX_RATIO_TO_SQL} × SQL écrit à la main sur les tables "
                 f"enrichies ({what})",
@@ -688,6 +688,10 @@ def check_targets(roots: dict[str, dict]) -> list[dict]:
     return out
 
 
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f}".replace(",", " ")
 
@@ -707,10 +711,8 @@ def markdown(report: dict) -> str:
         snap = w["semantic"]["snapshot"]
         lines += [
             f"\n### Racine {label} — `{info['root']}`",
-            f"\n{info['logements']:,} logements à la dernière photographie ({snap}), "
-            f"{info['snapshots']} photographie(s) chargée(s) ; périmètre national.".replace(
-                ",", " "
-            ),
+            f"\n{_thousands(info['logements'])} logements à la dernière photographie ({snap}), "
+            f"{info['snapshots']} photographie(s) chargée(s) ; périmètre national.",
             "\n| question | groupes | semantic (ms) | sql_enriched (ms) | sql_raw (ms) | pandas (ms) "
             "| sem / sql_enriched | sem / sql_raw | sem / pandas | sem / sql_enriched (apparié) |",
             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -754,7 +756,7 @@ def markdown(report: dict) -> str:
     lines += ["\n### Objectifs", "\n| objectif | mesuré | limite | résultat |", "|---|--:|--:|---|"]
     for t in report["targets"]:
         fmt = (
-            (lambda v: f"{v:.2f}")
+            (lambda v: f"{v:.3f}")
             if t["unit"] == "×"
             else (
                 (lambda v: f"{v:,.0f} MiB".replace(",", " "))
