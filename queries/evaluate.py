@@ -101,15 +101,20 @@ def evaluate(
     return run(engine, catalogue, request)
 
 
+# The measure columns every indicator query returns, with their nullable dtypes.
+MEASURE_DTYPES = {
+    "valeur": "Float64",
+    "numerateur": "Int64",
+    "denominateur": "Int64",
+    "effectif": "Int64",
+}
+
+
 def run(engine: Engine, catalogue: Catalogue, request: Request) -> pd.DataFrame:
     statement = build(catalogue, request)
-    df = engine.fetch(statement.sql, statement.params)
+    df = engine.fetch(statement.sql, statement.params, MEASURE_DTYPES, {"masque": False})
     if request.scope.is_empty:  # deny by default: nothing, not even a total of zero
         df = df.iloc[0:0]
-    df["valeur"] = df["valeur"].astype("Float64")
-    for col in ("numerateur", "denominateur", "effectif"):
-        df[col] = df[col].astype("Int64")
     if request.scope.masks_small_cells:
         return mask_small_cells(df, request.by, catalogue.secrecy_threshold)
-    df["masque"] = False
     return df

@@ -20,7 +20,7 @@ def tiny_root(tmp_path_factory):
 def tiny_engine(tiny_root):
     engine = open_engine(tiny_root)
     yield engine
-    engine.connection.close()
+    engine.close()
 
 
 @pytest.fixture(scope="session")

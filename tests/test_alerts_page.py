@@ -53,7 +53,7 @@ def small_demo_root(tmp_path_factory):
 def engine(small_demo_root):
     eng = open_engine(small_demo_root)
     yield eng
-    eng.connection.close()
+    eng.close()
 
 
 @pytest.fixture(autouse=True)
@@ -244,7 +244,7 @@ def test_mixite_alert_above_the_psa_threshold_by_hand(tmp_path):
     assert earlier["valeur_precedente"] == pytest.approx(2 / 3)
     assert earlier["evolution"] == pytest.approx(0.5 - 2 / 3)
     assert not earlier["en_hausse"]
-    eng.connection.close()
+    eng.close()
 
 
 def test_mixite_commune_threshold_applies_when_the_residence_has_none(tmp_path):
@@ -254,7 +254,7 @@ def test_mixite_commune_threshold_applies_when_the_residence_has_none(tmp_path):
     assert not row["au_dessus_seuil"] and not row["alerte"]  # 0.5 ≤ 0.60, no rise
     # a partner of the other EPCI has no residence of the list
     assert mixite_alerts(eng, Scope(role="partenaire", epci=("243800984",))).empty
-    eng.connection.close()
+    eng.close()
 
 
 def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
@@ -268,7 +268,7 @@ def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
     assert target_trends(eng, Scope.internal(), snapshot="2025-09-30")["date"].max().date() == (
         pd.Timestamp("2025-09-30").date()
     )
-    eng.connection.close()
+    eng.close()
 
 
 def test_gaps_and_targets_are_worded_the_french_way():

@@ -39,7 +39,7 @@ OFFICER = Scope.internal("charge_clientele")
 def engine(tmp_path_factory):
     engine = open_engine(write_allocation_root(tmp_path_factory.mktemp("allocation")))
     yield engine
-    engine.connection.close()
+    engine.close()
 
 
 def _by_id(df: pd.DataFrame) -> dict:

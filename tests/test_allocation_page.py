@@ -98,7 +98,7 @@ def demo_case(demo_root):
                 imps = impacts(engine, OFFICER_SCOPE, id_logement, cands["id_demande"])
                 return dwellings, id_logement, cands, imps
     finally:
-        engine.connection.close()
+        engine.close()
     raise AssertionError("no demo dwelling with three candidates")
 
 
@@ -272,7 +272,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         cands = candidates(engine, OFFICER_SCOPE, "L31")
         imps = impacts(engine, OFFICER_SCOPE, "L31", cands["id_demande"])
     finally:
-        engine.connection.close()
+        engine.close()
     dwelling = dwellings.set_index("id_logement").loc["L31"].to_dict() | {"id_logement": "L31"}
     dwelling["residence_libelle"] = "<script>alert(1)</script>"
     sheet = cs.commission_sheet(

@@ -84,3 +84,44 @@ def test_engine_rebuilt_when_a_snapshot_is_published(tiny_root):
 
 def test_row_cap_is_a_named_guardrail():
     assert ROW_CAP == 200_000
+
+
+def test_income_per_uc_is_empty_exactly_when_the_income_is_unknown(tiny_engine):
+    # revenu_median_uc relies on it: the median skips empty values instead of filtering rfr_connu
+    unknown, mismatched = (
+        tiny_engine.cursor()
+        .execute(
+            "SELECT count(*) FILTER (WHERE NOT rfr_connu),"
+            " count(*) FILTER (WHERE (revenu_par_uc IS NULL) <> (NOT rfr_connu)) FROM menages"
+        )
+        .fetchone()
+    )
+    assert unknown > 0 and mismatched == 0
+
+
+def test_engine_database_is_read_only_and_its_folder_goes_with_it(tiny_root):
+    engine = open_engine(tiny_root)
+    workdir = engine.workdir
+    assert (workdir / "enrichi.duckdb").is_file()
+    with pytest.raises(duckdb.Error, match="read-only|read only"):
+        engine.cursor().execute("CREATE TABLE essai AS SELECT 1")
+    with pytest.raises(duckdb.Error):
+        engine.cursor().execute("DELETE FROM logements")
+    assert engine.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
+    engine.close()
+    assert not workdir.exists()
+
+
+def test_a_failed_build_leaves_no_folder(tiny_root, tmp_path, monkeypatch):
+    import shutil
+    import tempfile
+
+    broken = tmp_path / "racine"
+    shutil.copytree(tiny_root, broken)
+    victim = next((broken / "snapshots").glob("date=*/logements.parquet"))
+    victim.write_bytes(b"PAR1 pas un parquet")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(DataRootError, match="lecture impossible"):
+        open_engine(broken)
+    assert list((tmp_path / "tmp").iterdir()) == []

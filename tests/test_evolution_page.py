@@ -52,7 +52,7 @@ def demo_root(tmp_path_factory):
 def engine(demo_root):
     eng = open_engine(demo_root)
     yield eng
-    eng.connection.close()
+    eng.close()
 
 
 @pytest.fixture(autouse=True)

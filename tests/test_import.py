@@ -750,4 +750,4 @@ def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_
         assert compared == len(ROUND_TRIP_INDICATORS) * 2 * len(dates)
     finally:
         for engine in engines:
-            engine.connection.close()
+            engine.close()

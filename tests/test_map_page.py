@@ -45,7 +45,7 @@ def portal_env(monkeypatch, tmp_path, demo_root):
 def engine(demo_root):
     eng = open_engine(demo_root)
     yield eng
-    eng.connection.close()
+    eng.close()
 
 
 def open_map(username: str, **widgets) -> AppTest:

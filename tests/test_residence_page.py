@@ -39,7 +39,7 @@ def small_demo_root(tmp_path_factory):
 def engine(small_demo_root):
     eng = open_engine(small_demo_root)
     yield eng
-    eng.connection.close()
+    eng.close()
 
 
 @pytest.fixture(autouse=True)

@@ -423,7 +423,7 @@ def test_home_figures_are_those_of_evaluate_for_the_same_scope(
         targets = evaluate_targets(engine, scope, snapshot=latest)
         national = evaluate(engine, "nb_logements", Scope.internal("admin"), snapshot=latest)
     finally:
-        engine.connection.close()
+        engine.close()
     window = targets[targets["periode"] == "glissant_12_mois"]
     off_track = window.loc[window["statut"].isin(["non_atteint", "a_surveiller"]), "objectif_id"]
     assert shown["Objectifs hors trajectoire"][0] == str(off_track.nunique())

@@ -279,7 +279,7 @@ def test_a_target_added_in_the_editor_shows_on_the_alerts_page(root, tmp_path):
     try:
         found = evaluate_targets(engine, Scope.internal("admin"))
     finally:
-        engine.connection.close()
+        engine.close()
     ours = found[found["objectif_id"] == "cia-voironnais-t1-2025"]
     assert set(ours["nature"]) == {"local"} and set(ours["cible"]) == {0.3}
     assert f"T1-{E2}" not in set(found["objectif_id"])  # the local target replaces the legal T1

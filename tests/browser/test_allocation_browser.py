@@ -44,7 +44,7 @@ def dwelling(demo_data_root):
             if ids and impacts(engine, scope, id_logement, ids)["alerte_mixite"].any():
                 found.append((len(ids), id_logement, ids))
     finally:
-        engine.connection.close()
+        engine.close()
     if not found:
         pytest.fail("no demo dwelling on the mixité list with a fragile candidate")
     return min(found)[1:]

@@ -146,7 +146,7 @@ def test_residence_page_search_card_profile_and_floors(portal, browser, demo_dat
     counts = evaluate(engine, "nb_menages", staff, by=["residence"])
     best = counts.sort_values(["valeur", "residence"], ascending=[False, True]).iloc[0]
     facts = residences(engine, staff).set_index("residence").loc[best["residence"]]
-    engine.connection.close()
+    engine.close()
     label = f"{facts['residence_libelle']} — {facts['commune_libelle']} ({best['residence']})"
 
     base_url, _ = portal
