@@ -114,6 +114,9 @@ def _condition(cond: Condition, params: _Params) -> str:
     if cond.op in ("in", "not_in"):
         listed = ", ".join(params.bind(v) for v in cond.value)
         return f"{col} {'NOT IN' if cond.op == 'not_in' else 'IN'} ({listed})"
+    if isinstance(cond.value, bool) and cond.op in ("=", "!="):
+        # a yes/no test is a predicate, not a value: `col` or `NOT col` (same NULL semantics)
+        return col if cond.value == (cond.op == "=") else f"NOT {col}"
     op = "<>" if cond.op == "!=" else cond.op
     return f"{col} {op} {params.bind(cond.value)}"
 
@@ -134,11 +137,7 @@ def _filter(flt, params: _Params) -> str | None:
 
 def _count(flt, params: _Params) -> str:
     pred = _filter(flt, params)
-    return (
-        "COUNT(*)"
-        if pred is None
-        else f"CAST(COALESCE(SUM(CASE WHEN {pred} THEN 1 ELSE 0 END), 0) AS BIGINT)"
-    )
+    return "COUNT(*)" if pred is None else f"COUNT(CASE WHEN {pred} THEN 1 END)"
 
 
 def _dim_columns(dims) -> list[str]:

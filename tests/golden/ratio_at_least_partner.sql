@@ -5,11 +5,11 @@ WITH agg AS (
     id_residence AS residence,
     MIN(nom_residence) AS residence_libelle,
     etage AS etage,
-    CAST(COALESCE(SUM(CASE WHEN (CASE WHEN ratio_plafond_plus < $p0 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p1, $p2) THEN 1 ELSE 0 END + CASE WHEN composition = $p3 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl = $p4 THEN 1 ELSE 0 END) >= $p5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS numerateur,
+    COUNT(CASE WHEN (CASE WHEN ratio_plafond_plus < $p0 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p1, $p2) THEN 1 ELSE 0 END + CASE WHEN composition = $p3 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p4 THEN 1 END) AS numerateur,
     COUNT(*) AS denominateur
   FROM menages
   WHERE snapshot_date = $snapshot
-    AND (code_epci IN ($p6))  -- scope
+    AND (code_epci IN ($p5))  -- scope
   GROUP BY id_residence, etage
 )
 SELECT residence, residence_libelle, etage, CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur, numerateur, denominateur, denominateur AS effectif
@@ -23,7 +23,6 @@ ORDER BY residence NULLS LAST, etage NULLS LAST
 --  "p1": "chomage",
 --  "p2": "inactif",
 --  "p3": "monoparentale",
---  "p4": "True",
---  "p5": "2",
---  "p6": "243800984"
+--  "p4": "2",
+--  "p5": "243800984"
 -- }

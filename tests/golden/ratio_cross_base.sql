@@ -16,7 +16,7 @@ WITH num AS (
   SELECT
     code_commune AS commune,
     MIN(nom_commune) AS commune_libelle,
-    CAST(COALESCE(SUM(CASE WHEN propose_location = $p0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS n
+    COUNT(CASE WHEN propose_location THEN 1 END) AS n
   FROM logements
   WHERE snapshot_date = $snapshot
     AND TRUE  -- scope: every territory
@@ -36,6 +36,5 @@ ORDER BY commune NULLS LAST
 -- {
 --  "snapshot": "2025-12-31",
 --  "periode_debut": "2024-12-31",
---  "periode_fin": "2025-12-31",
---  "p0": "True"
+--  "periode_fin": "2025-12-31"
 -- }

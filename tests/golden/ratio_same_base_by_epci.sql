@@ -4,8 +4,8 @@ WITH agg AS (
   SELECT
     code_epci AS epci,
     MIN(nom_epci) AS epci_libelle,
-    CAST(COALESCE(SUM(CASE WHEN mode_occupation = $p0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS numerateur,
-    CAST(COALESCE(SUM(CASE WHEN propose_location = $p1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS denominateur
+    COUNT(CASE WHEN mode_occupation = $p0 THEN 1 END) AS numerateur,
+    COUNT(CASE WHEN propose_location THEN 1 END) AS denominateur
   FROM logements
   WHERE snapshot_date = $snapshot
     AND TRUE  -- scope: every territory
@@ -18,6 +18,5 @@ ORDER BY epci NULLS LAST
 -- params:
 -- {
 --  "snapshot": "2025-12-31",
---  "p0": "vacant",
---  "p1": "True"
+--  "p0": "vacant"
 -- }
