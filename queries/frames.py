@@ -23,11 +23,18 @@ def frame(
     dtypes: Mapping[str, str],
     constants: Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
-    """A DataFrame of `arrays` (as from fetchnumpy); columns named in `dtypes` get that nullable
-    dtype ("Int64" or "Float64"), the others what `.df()` would give them. `constants` adds
-    columns holding one value on every row (cheaper here than assigning them afterwards)."""
-    columns = {name: _column(values, dtypes.get(name)) for name, values in arrays.items()}
+    """A DataFrame of `arrays` (as from fetchnumpy). The columns named in `dtypes` come after the
+    others, in `dtypes`' order, with that nullable dtype ("Int64" or "Float64"), empty when the
+    query did not select them; the others get what `.df()` would give them. `constants` adds
+    columns holding one value on every row. (Done here, this is cheaper than assigning or
+    reordering columns afterwards.)"""
     rows = len(next(iter(arrays.values()))) if arrays else 0
+    columns = {name: _column(values, None) for name, values in arrays.items() if name not in dtypes}
+    for name, dtype in dtypes.items():
+        if name in arrays:
+            columns[name] = _column(arrays[name], dtype)
+        else:
+            columns[name] = pd.array(np.full(rows, None), dtype=dtype)
     for name, value in (constants or {}).items():
         columns[name] = np.full(rows, value)
     return pd.DataFrame(columns, copy=False)

@@ -26,12 +26,21 @@ CASES = [
 
 
 def _as_before(engine, sql, params) -> pd.DataFrame:
-    """The former path: `.df()` then astype of the four measures."""
+    """The former path: `.df()`, the measures a query does not select added empty, then the
+    measures last with their nullable dtypes."""
     df = engine.cursor().execute(sql, params).df()
-    return df.astype(MEASURE_DTYPES)
+    for name, dtype in MEASURE_DTYPES.items():
+        if name not in df:
+            df[name] = pd.Series([pd.NA] * len(df), dtype=dtype)
+    others = [c for c in df.columns if c not in MEASURE_DTYPES]
+    return df[others + list(MEASURE_DTYPES)].astype(MEASURE_DTYPES)
 
 
-@pytest.mark.parametrize(("indicator", "by"), CASES, ids=lambda v: ",".join(v) or "total")
+@pytest.mark.parametrize(
+    ("indicator", "by"),
+    CASES,
+    ids=lambda v: v if isinstance(v, str) else "+".join(v) or "total",
+)
 @pytest.mark.parametrize("snapshot", ["2024-12-31", "2025-12-31"])
 def test_same_frame_as_duckdb_df(tiny_engine, indicator, by, snapshot):
     request = make_request(
@@ -80,3 +89,22 @@ def test_no_rows_keeps_the_columns_and_dtypes(tiny_engine):
 def test_dates_survive(tiny_engine):
     fast = tiny_engine.fetch("SELECT DATE '2025-09-30' AS d", None, {})
     assert fast["d"].iloc[0] == pd.Timestamp(dt.date(2025, 9, 30))
+
+
+@pytest.mark.parametrize("indicator", ["revenu_median_uc", "nb_logements", "taux_vacance"])
+def test_evaluate_always_gives_every_measure_in_order(tiny_engine, indicator):
+    from queries.evaluate import evaluate
+
+    df = evaluate(tiny_engine, indicator, Scope.internal("manager"), by=["epci"])
+    assert list(df.columns) == [
+        "epci",
+        "epci_libelle",
+        "valeur",
+        "numerateur",
+        "denominateur",
+        "effectif",
+        "masque",
+    ]
+    assert [str(t) for t in df.dtypes.iloc[2:]] == ["Float64", "Int64", "Int64", "Int64", "bool"]
+    if indicator != "taux_vacance":  # a median or a count has no numerator nor denominator
+        assert df["numerateur"].isna().all() and df["denominateur"].isna().all()

@@ -25,6 +25,9 @@ CASES = {
         Scope(role="partenaire", epci=("243800984",)),
         by=("residence", "etage"),
     ),
+    "ratio_at_least_one_is_an_or": Request(
+        "part_attributions_q1_hors_qpv", SNAP, Scope.internal(), by=("epci",), period="ytd"
+    ),
     "ratio_cross_base": Request(
         "taux_rotation", SNAP, Scope.internal(), by=("commune",), period="ytd"
     ),

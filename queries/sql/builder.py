@@ -126,13 +126,22 @@ def _filter(flt, params: _Params) -> str | None:
     parts = []
     for item in flt:
         if isinstance(item, AtLeast):
-            hits = " + ".join(
-                f"CASE WHEN {_condition(c, params)} THEN 1 ELSE 0 END" for c in item.of
-            )
-            parts.append(f"({hits}) >= {params.bind(item.at_least)}")
+            parts.append(_at_least(item, params))
         else:
             parts.append(_condition(item, params))
     return " AND ".join(parts) if parts else None
+
+
+def _at_least(item: AtLeast, params: _Params) -> str:
+    """At least k of the conditions hold. "1 of" is an OR and "all of" an AND — the same rows,
+    as a NULL condition counts as not holding either way — and read (and run) more simply."""
+    conditions = [_condition(c, params) for c in item.of]
+    if item.at_least == 1:
+        return "(" + " OR ".join(f"({c})" for c in conditions) + ")"
+    if item.at_least == len(conditions):
+        return "(" + " AND ".join(f"({c})" for c in conditions) + ")"
+    hits = " + ".join(f"CASE WHEN {c} THEN 1 ELSE 0 END" for c in conditions)
+    return f"({hits}) >= {params.bind(item.at_least)}"
 
 
 def _count(flt, params: _Params) -> str:
@@ -156,8 +165,8 @@ def _dim_aliases(dims) -> list[str]:
     return out
 
 
-def _group_by(dims) -> str:
-    return ("\n  GROUP BY " + ", ".join(d.column for _, d in dims)) if dims else ""
+def _group_by(dims, indent: str = "  ") -> str:
+    return (f"\n{indent}GROUP BY " + ", ".join(d.column for _, d in dims)) if dims else ""
 
 
 def _order_by(dims) -> str:
@@ -165,8 +174,22 @@ def _order_by(dims) -> str:
 
 
 def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
+    """Ratios and counts aggregate in a CTE and derive `valeur` from it; a median or mean is one
+    plain SELECT. Measures an aggregation has not (numerator and denominator of a count, median
+    or mean) are not selected: the result frame gives them as empty columns."""
     base = ind.numerator.base if ind.is_ratio else ind.base
-    nulls = "CAST(NULL AS BIGINT) AS numerateur, CAST(NULL AS BIGINT) AS denominateur"
+    where = _where(catalogue, base, request, params)
+    if ind.aggregation in ("median", "mean"):
+        pred = _filter(ind.filter, params)
+        expr = ind.column if pred is None else f"CASE WHEN {pred} THEN {ind.column} END"
+        func = "AVG" if ind.aggregation == "mean" else "MEDIAN"
+        scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
+        select = ",\n  ".join(
+            _dim_columns(dims)
+            + [f"CAST({scaled} AS DOUBLE) AS valeur", f"COUNT({expr}) AS effectif"]
+        )
+        where = where.replace("\n    AND ", "\n  AND ")
+        return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
     if ind.is_ratio:
         measures = [
             f"{_count(ind.numerator.filter, params)} AS numerateur",
@@ -176,20 +199,13 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
             "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur",
             "numerateur, denominateur, denominateur AS effectif",
         ]
-    elif ind.aggregation == "count":
+    else:  # count
         measures = [f"{_count(ind.filter, params)} AS effectif"]
-        value = ["CAST(effectif AS DOUBLE) AS valeur", nulls, "effectif"]
-    else:
-        pred = _filter(ind.filter, params)
-        expr = ind.column if pred is None else f"CASE WHEN {pred} THEN {ind.column} END"
-        func = "AVG" if ind.aggregation == "mean" else "MEDIAN"
-        scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
-        measures = [f"{scaled} AS valeur_agregee", f"COUNT({expr}) AS effectif"]
-        value = ["CAST(valeur_agregee AS DOUBLE) AS valeur", nulls, "effectif"]
+        value = ["CAST(effectif AS DOUBLE) AS valeur", "effectif"]
     select = ",\n    ".join(_dim_columns(dims) + measures)
     return (
         f"WITH agg AS (\n  SELECT\n    {select}\n  FROM {base}\n"
-        f"  WHERE {_where(catalogue, base, request, params)}{_group_by(dims)}\n)\n"
+        f"  WHERE {where}{_group_by(dims)}\n)\n"
         f"SELECT {', '.join(_dim_aliases(dims) + value)}\nFROM agg{_order_by(dims)}"
     )
 

@@ -11,7 +11,7 @@ WITH agg AS (
     AND reservataire IN ($p0, $p1)
   GROUP BY en_qpv
 )
-SELECT en_qpv, CAST(effectif AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS numerateur, CAST(NULL AS BIGINT) AS denominateur, effectif
+SELECT en_qpv, CAST(effectif AS DOUBLE) AS valeur, effectif
 FROM agg
 ORDER BY en_qpv NULLS LAST
 ;

@@ -7,7 +7,7 @@ WITH agg AS (
   WHERE snapshot_date = $snapshot
     AND FALSE  -- scope: none (deny by default)
 )
-SELECT CAST(effectif AS DOUBLE) AS valeur, CAST(NULL AS BIGINT) AS numerateur, CAST(NULL AS BIGINT) AS denominateur, effectif
+SELECT CAST(effectif AS DOUBLE) AS valeur, effectif
 FROM agg
 ;
 -- params:

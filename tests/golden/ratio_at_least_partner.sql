@@ -5,11 +5,11 @@ WITH agg AS (
     id_residence AS residence,
     MIN(nom_residence) AS residence_libelle,
     etage AS etage,
-    COUNT(CASE WHEN (CASE WHEN ratio_plafond_plus < $p0 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p1, $p2) THEN 1 ELSE 0 END + CASE WHEN composition = $p3 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p4 THEN 1 END) AS numerateur,
+    COUNT(CASE WHEN (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5 THEN 1 END) AS numerateur,
     COUNT(*) AS denominateur
   FROM menages
   WHERE snapshot_date = $snapshot
-    AND (code_epci IN ($p5))  -- scope
+    AND (code_epci IN ($p0))  -- scope
   GROUP BY id_residence, etage
 )
 SELECT residence, residence_libelle, etage, CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur, numerateur, denominateur, denominateur AS effectif
@@ -19,10 +19,10 @@ ORDER BY residence NULLS LAST, etage NULLS LAST
 -- params:
 -- {
 --  "snapshot": "2025-12-31",
---  "p0": "0.4",
---  "p1": "chomage",
---  "p2": "inactif",
---  "p3": "monoparentale",
---  "p4": "2",
---  "p5": "243800984"
+--  "p0": "243800984",
+--  "p1": "0.4",
+--  "p2": "chomage",
+--  "p3": "inactif",
+--  "p4": "monoparentale",
+--  "p5": "2"
 -- }
