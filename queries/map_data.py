@@ -20,10 +20,10 @@ import pandas as pd
 
 from queries.comparisons import compare, previous_snapshot
 from queries.engine import Engine
-from queries.evaluate import evaluate, make_request, run
+from queries.evaluate import evaluate
 from queries.members import members
 from queries.places import boundaries, residences
-from queries.targets import applicable_targets, status
+from queries.targets import evaluate_targets
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
@@ -155,30 +155,11 @@ def residence_targets(
     engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue
 ) -> pd.DataFrame:
     """The targets set on a residence (PSA), with their status on the snapshot (flows over the
-    rolling 12 months), as `queries.targets` rates them; "secret" when the value is masked."""
-    rows = []
-    for target in applicable_targets(engine, scope, snapshot, catalogue):
-        if target.echelle != "residence":
-            continue
-        where = {"residence": [target.code], **target.filtres}
-        request = make_request(
-            catalogue, engine, target.indicateur, scope, snapshot=snapshot, where=where
-        )
-        found = run(engine, catalogue, request).iloc[0]
-        masked = bool(found["masque"])
-        measured = None if masked or pd.isna(found["valeur"]) else float(found["valeur"])
-        rows.append(
-            {
-                "code": target.code,
-                "indicateur": target.indicateur,
-                "sens": target.sens,
-                "cible": target.cible,
-                "statut": "secret"
-                if masked
-                else status(measured, target.cible, target.sens, target.tolerance),
-            }
-        )
-    return pd.DataFrame(rows, columns=["code", "indicateur", "sens", "cible", "statut"])
+    rolling 12 months), as `queries.targets.evaluate_targets` rates them ("secret" when masked)."""
+    rated = evaluate_targets(
+        engine, scope, snapshot, catalogue, scales=("residence",), flow_periods=("rolling12",)
+    )
+    return rated[["code", "indicateur", "sens", "cible", "statut"]].reset_index(drop=True)
 
 
 def _with_values(frame: pd.DataFrame, values: pd.DataFrame, key: str, scope: Scope) -> pd.DataFrame:
@@ -207,7 +188,9 @@ def _with_targets(places: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     for col in cols:
         out[col] = pd.Series([None] * len(out), dtype="object", index=out.index)
     off = targets[targets["statut"].isin(OFF_TRACK)]
-    off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(["_rank", "code"])
+    off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(
+        ["_rank", "code"], kind="stable"
+    )
     for row in off.drop_duplicates("code").itertuples():
         hit = out["residence"] == row.code
         out.loc[hit, list(cols)] = [row.statut, row.indicateur, row.sens, row.cible]

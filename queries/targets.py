@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ from ingest.contract import OBJECTIFS_FILE
 from queries.engine import Engine
 from queries.evaluate import make_request, run
 from queries.members import members
-from queries.sql.builder import REST_OF_LAST_YEAR
+from queries.sql.builder import REST_OF_LAST_YEAR, period_bounds
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.objectifs import load_targets
 from semantic.scope import Scope
@@ -159,15 +160,22 @@ def evaluate_targets(
     scope: Scope,
     snapshot: dt.date | str | None = None,
     catalogue: Catalogue | None = None,
+    *,
+    scales: Collection[str] | None = None,
+    flow_periods: tuple[str, ...] = ("ytd", "rolling12"),
 ) -> pd.DataFrame:
+    """Every target applying to `scope` (only those set at `scales` when given), rated on the
+    snapshot — flows over each of `flow_periods`."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     rows = []
     for target in applicable_targets(engine, scope, snap, catalogue):
+        if scales is not None and target.echelle not in scales:
+            continue
         ind = catalogue.indicator(target.indicateur)
         is_flow = any(catalogue.bases[b].periode for b in ind.bases)
         where = {target.echelle: [target.code], **target.filtres}
-        for period in ("ytd", "rolling12") if is_flow else (None,):
+        for period in flow_periods if is_flow else (None,):
             request = make_request(
                 catalogue,
                 engine,
@@ -232,7 +240,7 @@ def evaluate_targets(
 
 def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, where, target) -> None:
     request = make_request(catalogue, engine, indicator, scope, snapshot=snap, where=where)
-    request = type(request)(**{**request.__dict__, "period": REST_OF_LAST_YEAR})
+    request = replace(request, period=REST_OF_LAST_YEAR)
     result = run(engine, catalogue, request).iloc[0]
     if bool(result["masque"]):  # fewer expected allocations than the secrecy threshold
         row["hypothese"] = (
@@ -240,12 +248,7 @@ def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, whe
         )
         return
     remaining = 0 if pd.isna(result["denominateur"]) else int(result["denominateur"])
-    start, end = (
-        dt.date(snap.year - 1, snap.month, snap.day)
-        if not (snap.month == 2 and snap.day == 29)
-        else dt.date(snap.year - 1, 2, 28),
-        dt.date(snap.year - 1, 12, 31),
-    )
+    start, end = period_bounds(snap, REST_OF_LAST_YEAR)  # the same weeks, a year earlier
     row["attributions_attendues"] = remaining
     if (snap.month, snap.day) == (12, 31):
         row["hypothese"] = f"Année {snap.year} complète : plus aucune attribution attendue."

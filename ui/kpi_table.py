@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
 from queries.comparisons import compare
 from queries.targets import STATUS_ORDER, applicable_targets, status
 from semantic.catalogue import Catalogue, load_catalogue
@@ -141,9 +140,7 @@ def targets_in_scope(scope: Scope, snapshot: dt.date) -> pd.DataFrame:
     """The targets of `scope` for the year of `snapshot` (see `targets_frame`); cached per scope,
     data version and version of the local targets file (an admin may edit it at any time)."""
     eng = data.engine()
-    local = eng.data_root / OBJECTIFS_FILE
-    edited = str(local.stat().st_mtime_ns) if local.exists() else "absent"
-    version = f"{data.data_version(eng)}|{edited}"
+    version = f"{data.data_version(eng)}|{data.objectifs_version(eng)}"
     return _targets(scope.cache_key(), snapshot.isoformat(), version, _scope=scope)
 
 

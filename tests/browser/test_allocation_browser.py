@@ -50,6 +50,26 @@ def dwelling(demo_data_root):
     return min(found)[1:]
 
 
+def _pick(page, selectbox, text: str, attempts: int = 3) -> None:
+    """Type `text` into a select box and choose it. Text typed while the page is still rerunning
+    can be dropped on a loaded machine: then close the list and type again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        selectbox.click()
+        page.keyboard.type(text)
+        option = page.get_by_role("option", name=text).first
+        try:
+            option.wait_for(state="visible", timeout=TIMEOUT_MS // attempts)
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
+
+
 def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwelling):
     from playwright.sync_api import expect
 
@@ -70,9 +90,7 @@ def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwel
     expect(main.get_by_text("Choisissez un logement vacant")).to_be_visible()
 
     choice = main.get_by_test_id("stSelectbox").filter(has_text="Logement à étudier")
-    choice.click()
-    page.keyboard.type(id_logement)
-    page.get_by_role("option", name=id_logement).first.click()
+    _pick(page, choice, id_logement)
 
     expect(main.get_by_text("3. Effets des candidatures")).to_be_visible()
     expect(main.get_by_test_id("stAlertContentWarning").first).to_contain_text("enjeu prioritaire")
@@ -91,8 +109,13 @@ def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwel
     with page.expect_download() as download:
         main.get_by_role("button", name="Télécharger la fiche (Excel)").click()
     assert download.value.suggested_filename.startswith(f"fiche_commission_{id_logement}_")
-    page.wait_for_timeout(1000)  # the click's rerun records the export
+    # the click's rerun records the export: wait for it (a loaded machine may take seconds)
+    logged = f'"logement": "{id_logement}"'
+    for _ in range(TIMEOUT_MS // 250):
+        events = audit_file.read_text(encoding="utf-8")
+        if '"export"' in events and logged in events:
+            break
+        page.wait_for_timeout(250)
     context.close()
-    events = audit_file.read_text(encoding="utf-8")
-    assert '"export"' in events and f'"logement": "{id_logement}"' in events
+    assert '"export"' in events and logged in events
     assert not any(i in events for i in ids)  # no demand number in the audit trail
