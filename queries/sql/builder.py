@@ -146,7 +146,7 @@ def _at_least(item: AtLeast, params: _Params) -> str:
 
 def _count(flt, params: _Params) -> str:
     pred = _filter(flt, params)
-    return "COUNT(*)" if pred is None else f"COUNT(CASE WHEN {pred} THEN 1 END)"
+    return "COUNT(*)" if pred is None else f"COUNT(*) FILTER (WHERE {pred})"
 
 
 def _dim_columns(dims) -> list[str]:

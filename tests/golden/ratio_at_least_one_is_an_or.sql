@@ -4,8 +4,8 @@ WITH agg AS (
   SELECT
     code_epci AS epci,
     MIN(nom_epci) AS epci_libelle,
-    COUNT(CASE WHEN NOT en_qpv AND ((premier_quartile) OR (relogement_anru)) THEN 1 END) AS numerateur,
-    COUNT(CASE WHEN NOT en_qpv THEN 1 END) AS denominateur
+    COUNT(*) FILTER (WHERE NOT en_qpv AND ((premier_quartile) OR (relogement_anru))) AS numerateur,
+    COUNT(*) FILTER (WHERE NOT en_qpv) AS denominateur
   FROM attributions
   WHERE snapshot_date = $snapshot
     AND date_attribution > $periode_debut AND date_attribution <= $periode_fin

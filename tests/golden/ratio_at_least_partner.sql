@@ -5,7 +5,7 @@ WITH agg AS (
     id_residence AS residence,
     MIN(nom_residence) AS residence_libelle,
     etage AS etage,
-    COUNT(CASE WHEN (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5 THEN 1 END) AS numerateur,
+    COUNT(*) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5) AS numerateur,
     COUNT(*) AS denominateur
   FROM menages
   WHERE snapshot_date = $snapshot

@@ -16,7 +16,7 @@ WITH num AS (
   SELECT
     code_commune AS commune,
     MIN(nom_commune) AS commune_libelle,
-    COUNT(CASE WHEN propose_location THEN 1 END) AS n
+    COUNT(*) FILTER (WHERE propose_location) AS n
   FROM logements
   WHERE snapshot_date = $snapshot
     AND TRUE  -- scope: every territory

@@ -4,8 +4,8 @@ WITH agg AS (
   SELECT
     code_epci AS epci,
     MIN(nom_epci) AS epci_libelle,
-    COUNT(CASE WHEN mode_occupation = $p0 THEN 1 END) AS numerateur,
-    COUNT(CASE WHEN propose_location THEN 1 END) AS denominateur
+    COUNT(*) FILTER (WHERE mode_occupation = $p0) AS numerateur,
+    COUNT(*) FILTER (WHERE propose_location) AS denominateur
   FROM logements
   WHERE snapshot_date = $snapshot
     AND TRUE  -- scope: every territory
