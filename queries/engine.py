@@ -11,6 +11,7 @@ write any other file. The folder is removed when the engine is closed or collect
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -36,6 +37,8 @@ MEMORY_LIMIT = "3GB"
 ROW_CAP = 200_000  # no screen or export needs more rows; a bigger result is a mistaken breakdown
 ENRICHMENT_SQL = Path(__file__).parent / "sql" / "enrichment.sql"
 _SNAPSHOT_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+WORKDIR_PREFIX = "peuplement-engine-"  # + owner pid + "-" + random: one folder per engine
+_WORKDIR = re.compile(rf"^{WORKDIR_PREFIX}(\d+)-")
 
 
 def list_snapshots(data_root: Path) -> list[dt.date]:
@@ -150,7 +153,8 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(
             f"fichier(s) manquant(s) dans {root} : {', '.join(missing[:5])} — lancez « peuplement validate {root} »"
         )
-    workdir = Path(tempfile.mkdtemp(prefix="peuplement-engine-"))
+    sweep_orphan_workdirs()
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     try:
         database = _build_database(root, params, workdir)
         con = duckdb.connect(str(database), read_only=True, config=_config(workdir))
@@ -185,6 +189,29 @@ def _build_database(root: Path, params: dict[str, object], workdir: Path) -> Pat
     finally:
         con.close()
     return database
+
+
+def sweep_orphan_workdirs(parent: Path | None = None) -> list[Path]:
+    """Remove the engine folders of processes that no longer exist (a killed server cannot clean
+    up after itself). The owner's pid is in the folder's name; a live pid keeps its folder."""
+    parent = Path(parent or tempfile.gettempdir())
+    removed = []
+    for folder in parent.glob(f"{WORKDIR_PREFIX}*"):
+        match = _WORKDIR.match(folder.name)
+        if match and folder.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _discard(connection: duckdb.DuckDBPyConnection, workdir: Path) -> None:

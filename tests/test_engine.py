@@ -125,3 +125,26 @@ def test_a_failed_build_leaves_no_folder(tiny_root, tmp_path, monkeypatch):
     with pytest.raises(DataRootError, match="lecture impossible"):
         open_engine(broken)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_folders_of_dead_processes_are_swept_live_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from queries.engine import WORKDIR_PREFIX, sweep_orphan_workdirs
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    orphan = tmp_path / f"{WORKDIR_PREFIX}{int(dead.stdout)}-abc"
+    mine = tmp_path / f"{WORKDIR_PREFIX}{os.getpid()}-def"
+    unrelated = tmp_path / "peuplement-autre-1-x"
+    for folder in (orphan, mine, unrelated):
+        folder.mkdir()
+        (folder / "enrichi.duckdb").write_bytes(b"x")
+    assert sweep_orphan_workdirs(tmp_path) == [orphan]
+    assert not orphan.exists() and mine.exists() and unrelated.exists()
