@@ -64,4 +64,6 @@ def test_sql_is_written_only_by_the_builder_and_the_engine():
         for path in _python_files(package):
             if re.search(r"\bSELECT\b[^\"']*\bFROM\b", path.read_text(encoding="utf-8")):
                 writers.add(path.relative_to(ROOT).as_posix())
-    assert all(w.startswith("queries/sql/") or w == "queries/bench.py" for w in writers), writers
+    # The benchmark's SQL is written by hand on purpose: it is what the builder is measured against.
+    allowed = {"queries/bench/questions.py"}
+    assert all(w.startswith("queries/sql/") or w in allowed for w in writers), writers

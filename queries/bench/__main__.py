@@ -1,0 +1,63 @@
+"""The command line: ``python -m queries.bench`` (see the package docstring).
+
+run_subprocess starts the workers with this same command and ``--worker KIND --root DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from queries import bench
+from queries.bench.questions import METHODS
+from queries.bench.report import build_report, markdown
+from queries.bench.roots import NATIONAL_DATA_ROOT, NATIONAL_SEED, bench_root, ensure_root
+from queries.bench.workers import run_worker
+from queries.settings import DEMO_DATA_ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m queries.bench", description=bench.__doc__.split("\n")[0]
+    )
+    parser.add_argument("--demo-root", type=Path, default=DEMO_DATA_ROOT)
+    parser.add_argument("--national-root", type=Path, default=NATIONAL_DATA_ROOT)
+    parser.add_argument("--national-logements", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs after the warm-up")
+    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--out", type=Path, help="also write FILE.json and FILE.md")
+    parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat doit valoir au moins 1")
+    if args.worker:
+        print("\n" + json.dumps(run_worker(args.worker, args.root, args.repeat)), flush=True)
+        return 0
+    generated = {}
+    seconds = ensure_root(args.demo_root, None, None, seed=42)
+    if seconds is not None:
+        generated["démo"] = seconds
+    roots = {"démo": bench_root("démo", args.demo_root, args.repeat)}
+    if not args.skip_national:
+        seconds = ensure_root(args.national_root, args.national_logements, 1, seed=NATIONAL_SEED)
+        if seconds is not None:
+            generated["national"] = seconds
+        roots["national"] = bench_root("national", args.national_root, args.repeat)
+    report = build_report(roots, args.repeat, generated)
+    text = markdown(report)
+    print(text)
+    if args.out:
+        args.out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        args.out.with_suffix(".md").write_text(text, encoding="utf-8")
+    failed = [k for info in roots.values() for k, p in info["disagreements"].items() if p]
+    if failed:
+        print(f"FAIL : résultats différents de la couche sémantique ({', '.join(failed)})")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
