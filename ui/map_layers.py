@@ -1,11 +1,11 @@
-"""The map's pydeck layers and view, as plain functions (no Streamlit), tested on their own.
+"""The map's deck, as plain functions (no Streamlit), tested on their own: the territory layers,
+the view, and `build_map`, which assembles them with the residences of ui.map_residences.
 
 The map reads without any basemap: communes are polygons with a light fill (or a choropleth of a
 territory-level indicator), EPCIs are thick outlines, QPV are purple polygons, residences are points
-on top, sized by dwellings and coloured by discrete classes of one indicator. A masked value (a
-partner's cell under the secrecy threshold) is never coloured nor written anywhere: the point is
-neutral grey and its tooltip says "< 11". Tooltips are plain French text in one `infobulle`
-property, so every layer shares the deck's single tooltip template.
+on top. A masked area is a lighter grey than a masked point, and its tooltip says "< 11" too.
+Tooltips are plain French text in one `infobulle` property, so every layer shares the deck's single
+tooltip template.
 """
 
 from __future__ import annotations
@@ -21,19 +21,26 @@ import pydeck as pdk
 from queries.map_data import MapData, flag_threshold, rings
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
-from ui.access import can_open
-from ui.formats import MASK_LABEL, change, number, value
-from ui.map_legend import (
-    COMMUNE_PALETTE,
-    RGB,
-    LegendEntry,
-    Scale,
-    classify,
-    finite,
-    legend,
-)
+from ui.formats import MASK_LABEL
+from ui.map_legend import COMMUNE_PALETTE, RGB, LegendEntry, Scale, classify, legend
 
-PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
+# The residence side is importable from here too, as it was before it had its own module.
+from ui.map_residences import (
+    ATTENTION_LINE,
+    PIXELS,
+    AttentionItem,
+    attention_items,
+    attention_layer,
+    class_colour,
+    residence_layer,
+    residence_records,
+    value_line,
+)
+from ui.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RADIUS_PX
+from ui.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
+from ui.map_residences import POINT_ALPHA as POINT_ALPHA
+from ui.map_residences import reasons as reasons
+
 MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
 # Communes without a choropleth: a light fill, so the territory stands out with no basemap.
 COMMUNE_FILL: RGB = (236, 236, 226)
@@ -41,26 +48,13 @@ COMMUNE_LINE: RGB = (130, 130, 130)
 EPCI_LINE: RGB = (35, 35, 35)
 QPV_FILL: RGB = (152, 78, 163)
 QPV_LINE: RGB = (110, 40, 125)
-ATTENTION_LINE: RGB = (20, 20, 20)
-POINT_ALPHA, AREA_ALPHA, QPV_ALPHA = 235, 180, 150
-# Points in screen pixels: area proportional to dwellings, readable at every zoom level.
-MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 3.0, 13.0
+AREA_ALPHA, QPV_ALPHA = 180, 150
 TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
 TOOLTIP = {
     "text": "{infobulle}",
     "style": {"backgroundColor": "#FFFFFF", "color": "#1A1A1A", "fontSize": "13px",
               "border": "1px solid #888888", "maxWidth": "360px"},
 }  # fmt: skip
-SIGNS = {"<=": "≤", ">=": "≥"}
-STATUS_LABELS = {"non_atteint": "non atteint", "a_surveiller": "à surveiller"}
-
-
-@dataclass(frozen=True)
-class AttentionItem:
-    residence: str
-    title: str
-    reasons: tuple[str, ...]
-    linkable: bool  # the user may open the Fiche résidence
 
 
 @dataclass(frozen=True)
@@ -70,140 +64,6 @@ class BuiltMap:
     attention: tuple[AttentionItem, ...]
     caption: str  # under the map: snapshot, what the point size means, secrecy, filters left out
     attention_caption: str  # above the attention list: its criteria
-
-
-def _value_line(label: str, unit: str, row, show_effectif: bool) -> str:
-    if bool(row["masque"]):
-        return f"{label} : {MASK_LABEL} (secret statistique)"
-    if not finite(_num(row["valeur"])):
-        return f"{label} : — (non mesurable)"
-    text = f"{label} : {value(float(row['valeur']), unit)}"
-    if show_effectif and finite(_num(row["effectif"])):
-        text += f" (effectif : {number(row['effectif'])})"
-    return text
-
-
-def _num(v):
-    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-
-
-def _colour(scale: Scale, row) -> tuple[RGB, int | None]:
-    if bool(row["masque"]):
-        return scale.masked_colour, None
-    index = scale.index(_num(row["valeur"]))
-    return (scale.missing_colour, None) if index is None else (scale.colours[index], index)
-
-
-def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
-    """Why a residence needs attention, in French (the facts of queries.map_data)."""
-    catalogue = load_catalogue()
-    found = []
-    if isinstance(row.get("objectif_statut"), str):
-        target = catalogue.indicator(row["objectif_indicateur"])
-        found.append(
-            f"objectif {STATUS_LABELS[row['objectif_statut']]} : {target.label} "
-            f"{SIGNS.get(row['objectif_sens'], row['objectif_sens'])} "
-            f"{value(row['objectif_cible'], target.unit)}"
-        )
-    if bool(row.get("fragilite_en_hausse")):
-        found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
-    if bool(row.get("au_dessus_seuil")):
-        ind = catalogue.indicator(indicator_id)
-        found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
-    return tuple(found)
-
-
-def attention_items(
-    residences: pd.DataFrame, indicator_id: str, threshold: float | None, role: str
-) -> list[AttentionItem]:
-    """The residences needing attention: off-track targets first, then by name."""
-    if residences.empty or "attention" not in residences:
-        return []
-    rows = residences[residences["attention"]].copy()
-    rows["_ordre"] = rows["objectif_statut"].isna()
-    linkable = can_open(role, "residence")
-    return [
-        AttentionItem(
-            str(row["residence"]),
-            f"{row['residence_libelle']} — {row['commune_libelle']}",
-            reasons(row, indicator_id, threshold),
-            linkable,
-        )
-        for _, row in rows.sort_values(["_ordre", "residence_libelle", "residence"]).iterrows()
-    ]
-
-
-def residence_records(
-    residences: pd.DataFrame, scale: Scale, indicator_id: str, threshold, show_effectif: bool
-) -> list[dict]:
-    """One dict per placed residence: no raw value, only its class, colour and tooltip text."""
-    ind = load_catalogue().indicator(indicator_id)
-    placed = residences.dropna(subset=["lat", "lon"]) if len(residences) else residences
-    largest = max([int(n) for n in placed.get("nb_logements", [])] + [1])
-    records = []
-    for _, row in placed.iterrows():
-        colour, index = _colour(scale, row)
-        lines = [
-            f"{row['residence_libelle']} ({row['residence']})",
-            f"Commune : {row['commune_libelle']}",
-            f"QPV : {row['qpv_libelle']}" if isinstance(row["qpv_libelle"], str) else "Hors QPV",
-            f"Logements : {number(row['nb_logements'])}",
-            _value_line(ind.label, ind.unit, row, show_effectif),
-        ]
-        attention = bool(row.get("attention", False))
-        if attention:
-            lines.append("À surveiller : " + " ; ".join(reasons(row, indicator_id, threshold)))
-        radius = MIN_RADIUS_PX + MAX_EXTRA_RADIUS_PX * math.sqrt(int(row["nb_logements"]) / largest)
-        records.append(
-            {
-                "residence": str(row["residence"]),
-                "position": [round(float(row["lon"]), 6), round(float(row["lat"]), 6)],
-                "rayon": round(radius, 1),
-                "classe": index,
-                "couleur": [*colour, POINT_ALPHA],
-                "attention": attention,
-                "infobulle": "\n".join(lines),
-            }
-        )
-    return records
-
-
-def residence_layer(records: list[dict]) -> pdk.Layer:
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=records,
-        id="residences",
-        get_position="position",
-        get_radius="rayon",
-        radius_units=PIXELS,
-        get_fill_color="couleur",
-        stroked=True,
-        get_line_color=[60, 60, 60],
-        line_width_min_pixels=1,
-        pickable=True,
-    )
-
-
-def attention_layer(records: list[dict]) -> pdk.Layer:
-    """A dark ring around each residence needing attention, over the points (not pickable)."""
-    rings = [
-        {"position": r["position"], "rayon": r["rayon"] + 5, "residence": r["residence"]}
-        for r in records
-        if r["attention"]
-    ]
-    return pdk.Layer(
-        "ScatterplotLayer",
-        data=rings,
-        id="residences-attention",
-        get_position="position",
-        get_radius="rayon",
-        radius_units=PIXELS,
-        filled=False,
-        stroked=True,
-        get_line_color=[*ATTENTION_LINE, 255],
-        line_width_min_pixels=2.5,
-        pickable=False,
-    )
 
 
 def commune_layer(
@@ -216,9 +76,9 @@ def commune_layer(
         lines = [f"{row['commune_libelle']} ({row['commune']})", f"EPCI : {row['epci_libelle']}"]
         colour, alpha = COMMUNE_FILL, 200
         if ind is not None and scale is not None:
-            colour, _ = _colour(scale, row)
+            colour, _ = class_colour(scale, row)
             alpha = AREA_ALPHA
-            lines.append(_value_line(ind.label, ind.unit, row, show_effectif))
+            lines.append(value_line(ind.label, ind.unit, row, show_effectif))
         properties = {"commune": str(row["commune"]), "epci": str(row["epci"])}
         properties |= {"couleur": [*colour, alpha], "infobulle": "\n".join(lines)}
         features.append(_feature(row["geometry"], properties))
