@@ -19,20 +19,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ui.allocation_view import (
-    PAGE_ID,
+from ui.allocation_dwellings import dwelling_facts, profile_table
+from ui.allocation_effects import (
     comparison_table,
-    dwelling_facts,
     effect_table,
     hypotheses,
     is_rate,
     mixite_warnings,
-    profile_table,
 )
 from ui.auth import audit_event
 from ui.exports import XLSX_MIME
 from ui.formats import number, percent
 
+PAGE_ID = "aide_attribution"  # the page the audit trail names for these exports
 NO_DECISION = (
     "Document préparatoire : il présente des faits et des effets calculés, ne classe pas les "
     "candidatures et ne constitue pas une décision, qui revient à la commission. Aucune donnée "

@@ -19,7 +19,7 @@ import streamlit as st
 from queries.members import members
 from semantic.scope import Scope
 from ui import data
-from ui.allocation_view import RESERVATAIRES
+from ui.allocation_dwellings import RESERVATAIRES
 
 # Scales of the table rows, coarsest first; "ensemble" is one row for the whole selection.
 SCALES = {
