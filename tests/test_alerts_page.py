@@ -26,8 +26,8 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui.alerts_view import PERIOD_LABELS, cards, overview_table, period_lines
 from ui.headline import STATUS_LABELS
+from ui.target_cards import PERIOD_LABELS, cards, overview_table, period_lines
 
 PARTNER_EPCI = "243800984"
 SCOPES = {
@@ -281,7 +281,7 @@ def test_gaps_and_targets_are_worded_the_french_way():
 
 
 def test_filters_are_named_as_readers_name_them():
-    from ui.alerts_view import filters_text
+    from ui.target_cards import filters_text
 
     catalogue = load_catalogue()
     assert filters_text("reservataire = action_logement", catalogue) == (
