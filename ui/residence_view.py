@@ -1,28 +1,44 @@
-"""Fiche résidence, for its page: cached calls to the query layer per scope, the residence's card,
-its social profile against its EPCI, recent allocations and departures — as tables and altair
-charts (`ui.charts`). The same profile by building and floor is in `ui.floor_view`.
+"""Fiche résidence, the entry point of its page: cached calls to the query layer per scope, the
+choice of a residence (a `residence` link, the search box, the list) and its sheet, fetched in one
+go. The sections drawn from the sheet are in `ui.residence_sections` (card, profile against the
+EPCI, allocations and departures) and `ui.floor_view` (by building and floor); the page reads the
+former through this module.
 
 Every figure is a query-layer answer (`places.residences`, `evaluate`, `profile`); this module
-only picks, words and draws them. Builders are plain functions, testable without Streamlit.
+only picks and fetches them. Builders are plain functions, testable without Streamlit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from queries.places import residences
-from queries.profile import PROFILE, breakdown, residence_profile
-from semantic.catalogue import Catalogue
+from queries.profile import breakdown, residence_profile
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from ui import data
-from ui.charts import INCOME_BRACKETS, bar_chart, comparison_chart, income_chart
-from ui.formats import number, percent, shown_gap, value
+
+# The sections, named here too so the page has one entry point (and earlier imports still work).
+from ui.residence_sections import MOVEMENT_PERIODS as MOVEMENT_PERIODS
+from ui.residence_sections import MOVEMENTS as MOVEMENTS
+from ui.residence_sections import Card as Card
+from ui.residence_sections import card as card
+from ui.residence_sections import card_facts as card_facts
+from ui.residence_sections import headline_metrics as headline_metrics
+from ui.residence_sections import income_brackets as income_brackets
+from ui.residence_sections import indicator as indicator
+from ui.residence_sections import movements as movements
+from ui.residence_sections import place_line as place_line
+from ui.residence_sections import profile_groups as profile_groups
+from ui.residence_sections import profile_table as profile_table
+from ui.residence_sections import show_card as show_card
+from ui.residence_sections import show_movements as show_movements
+from ui.residence_sections import show_profile as show_profile
+from ui.residence_sections import snapshot_date as snapshot_date
 
 INTRO = (
     "Avant une commission d'attribution : la carte d'identité d'une résidence, le profil social "
@@ -30,19 +46,10 @@ INTRO = (
     "les attributions et départs récents. Agrégats seulement : aucune donnée nominative."
 )
 PARAM = "residence"  # the query parameter links use (pages/carte.py, pages/objectifs.py)
-# Allocations and departures of the residence: (indicator, shown only in QPV / outside QPV / both)
-MOVEMENTS = (
-    ("nb_attributions", None),
-    ("nb_departs", None),
-    ("taux_rotation", None),
-    ("part_attributions_prioritaires", None),
-    ("part_attributions_dalo", None),
-    ("part_attributions_mutations", None),
-    ("part_attributions_q1_hors_qpv", False),
-    ("part_attributions_non_q1_en_qpv", True),
-    ("delai_attente_median_mois", None),
-)
-MOVEMENT_PERIODS = (("rolling12", "12 derniers mois"), ("ytd", "Année civile en cours"))
+KEY = "res_residence"  # the residence list's widget key
+# The residence the URL named when the page last synced with it: a link is applied once, when it
+# names another residence, so that a later pick in the list is not undone on the next rerun.
+URL_KEY = "res_url"
 CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
@@ -52,10 +59,6 @@ CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.R
 def _key(scope: Scope) -> tuple[str, str, str]:
     eng = data.engine()
     return scope.cache_key(), eng.latest.isoformat(), data.data_version(eng)
-
-
-def snapshot_date() -> dt.date:
-    return data.engine().latest
 
 
 def residence_list(scope: Scope) -> pd.DataFrame:
@@ -93,11 +96,6 @@ def by_level(scope: Scope, residence: str, level: str) -> pd.DataFrame:
 def _by_level(scope_key, snapshot, version, residence, level, *, _scope: Scope) -> pd.DataFrame:
     _same(scope_key, _scope)
     return breakdown(data.engine(), residence, _scope, level, snapshot=snapshot)
-
-
-def indicator(scope: Scope, indicator_id: str, where: Mapping, **kwargs) -> pd.DataFrame:
-    """`evaluate` at the page's snapshot, cached per scope by ui.data."""
-    return data.indicator(indicator_id, scope, snapshot=snapshot_date(), where=where, **kwargs)
 
 
 def _same(scope_key: str, scope: Scope) -> None:
@@ -148,205 +146,77 @@ def requested(param: str | None, rows: pd.DataFrame) -> str | None:
     return param if param in set(rows["residence"]) else None
 
 
-# --- the card --------------------------------------------------------------------------------------
+def remember_choice() -> None:
+    """The chosen residence goes to the URL, so the page can be bookmarked and shared."""
+    chosen = st.session_state.get(KEY)
+    st.session_state[URL_KEY] = chosen
+    if chosen:
+        st.query_params[PARAM] = chosen
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
+
+
+def follow_link(rows: pd.DataFrame) -> None:
+    """A residence named in the URL becomes the choice if it is the user's; otherwise a warning,
+    and the parameter is dropped."""
+    asked = st.query_params.get(PARAM)
+    valid = requested(asked, rows)
+    if asked and valid is None:
+        st.warning(f"La résidence « {asked} » n'est pas dans votre périmètre : lien ignoré.")
+        del st.query_params[PARAM]
+    elif valid and st.session_state.get(URL_KEY) != valid:
+        st.session_state[KEY] = st.session_state[URL_KEY] = valid
+
+
+def choose_residence(rows: pd.DataFrame) -> str | None:
+    """The link, the search box and the list of the user's residences: the chosen id, or None."""
+    follow_link(rows)
+    search_col, pick_col = st.columns([1, 2], vertical_alignment="bottom")
+    text = search_col.text_input("Rechercher", placeholder="nom ou commune", key="res_recherche")
+    everything, options = labels(rows), labels(search(rows, text))
+    if st.session_state.get(KEY) in everything:  # a search never drops the current choice
+        options.setdefault(st.session_state[KEY], everything[st.session_state[KEY]])
+    return pick_col.selectbox(
+        f"Résidence ({len(options)} sur {len(rows)})",
+        list(options),
+        index=None,
+        format_func=options.get,
+        placeholder="Choisissez une résidence",
+        key=KEY,
+        on_change=remember_choice,
+    )
+
+
+# --- the sheet of the chosen residence ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Card:
-    residence: str
-    name: str
-    epci: str
-    epci_name: str
-    in_qpv: bool
-    enjeu_mixite: bool
-    households: float | None
-    vacancy: float | None  # taux_vacance of the residence
-    by_financement: pd.DataFrame  # evaluate(nb_logements, by financement)
-    by_rooms: pd.DataFrame  # evaluate(nb_logements, by nb_pieces)
-    snapshot: dt.date
+class Sheet:
+    """Everything the page shows about one residence, fetched under one spinner."""
+
+    facts: dict  # its row of `residence_list`
+    card: Card
+    profile: pd.DataFrame
+    buildings: pd.DataFrame  # `by_level(…, "batiment")`
+    floors: pd.DataFrame  # `by_level(…, "etage")`
+    movements: pd.DataFrame
+    brackets: pd.DataFrame
 
 
-def card(scope: Scope, residence: str, facts: Mapping) -> Card:
-    where = {"residence": [residence]}
-    households = indicator(scope, "nb_menages", where).iloc[0]
-    vacancy = indicator(scope, "taux_vacance", where).iloc[0]
-    return Card(
-        residence=residence,
-        name=str(facts["residence_libelle"]),
-        epci=str(facts["epci"]),
-        epci_name=str(facts["epci_libelle"]),
-        in_qpv=not pd.isna(facts.get("qpv")) and bool(facts.get("qpv")),
-        enjeu_mixite=bool(facts.get("enjeu_mixite")),
-        households=None if households["masque"] else households["valeur"],
-        vacancy=None if vacancy["masque"] else vacancy["valeur"],
-        by_financement=indicator(scope, "nb_logements", where, by=["financement"]),
-        by_rooms=indicator(scope, "nb_logements", where, by=["nb_pieces"]),
-        snapshot=snapshot_date(),
+def load_sheet(scope: Scope, rows: pd.DataFrame, residence: str) -> Sheet:
+    """The residence's sheet; `rows` is `residence_list(scope)`, which holds `residence`."""
+    facts = rows.set_index("residence").loc[residence].to_dict()
+    the_card = card(scope, residence, facts)
+    prof = profile(scope, residence)
+    buildings = by_level(scope, residence, "batiment")
+    floors = by_level(scope, residence, "etage")
+    moves = movements(scope, residence, the_card.in_qpv, facts["epci"], load_catalogue())
+    return Sheet(
+        facts=facts,
+        card=the_card,
+        profile=prof,
+        buildings=buildings,
+        floors=floors,
+        movements=moves,
+        brackets=income_brackets(scope, residence, the_card.epci),
     )
-
-
-def show_card(c: Card, facts: Mapping) -> None:
-    badges = ":blue-badge[QPV]" if c.in_qpv else ""
-    if c.enjeu_mixite:
-        badges += " :orange-badge[Résidence à enjeu de mixité (liste CIA)]"
-    st.header(f"{c.name} {badges}")
-    st.markdown(place_line({**facts, "residence": c.residence}))
-    st.caption(f"Photographie du {c.snapshot:%d/%m/%Y}.")
-    for column, (label, text) in zip(
-        st.columns(5), card_facts(facts, c.households, c.vacancy), strict=True
-    ):
-        column.metric(label, text, border=True)
-    left, right = st.columns(2)
-    for column, frame, dim, title in (
-        (left, c.by_financement, "financement", "Logements par financement"),
-        (right, c.by_rooms, "nb_pieces", "Logements par nombre de pièces"),
-    ):
-        column.markdown(f"**{title}**")
-        if frame.empty:
-            column.caption("Aucun logement.")
-        else:
-            shown = frame.sort_values(dim)
-            if dim == "nb_pieces":
-                shown = shown.assign(nb_pieces=shown["nb_pieces"].map(_room_label))
-            column.altair_chart(bar_chart(shown, dim, title), width="stretch")
-
-
-def _room_label(rooms) -> str:
-    return "—" if pd.isna(rooms) else f"{int(rooms)} pièce{'s' if int(rooms) > 1 else ''}"
-
-
-def place_line(row: Mapping) -> str:
-    """« **Commune** : Grenoble · **EPCI** : … · **QPV** : hors QPV · **Identifiant** : R00116 »."""
-    qpv = row.get("qpv_libelle")
-    return " · ".join(
-        [
-            f"**Commune** : {row['commune_libelle']}",
-            f"**EPCI** : {row['epci_libelle']}",
-            f"**QPV** : {'hors QPV' if pd.isna(qpv) or not qpv else qpv}",
-            f"**Identifiant** : {row['residence']}",
-        ]
-    )
-
-
-def card_facts(row: Mapping, households: float | None, vacancy: float | None) -> list[tuple]:
-    """(label, value) pairs of the card's figures, as shown."""
-    built = row["annee_construction"]
-    return [
-        ("Construction", "—" if pd.isna(built) else str(built)),
-        ("Bâtiments", number(row["nb_batiments"])),
-        ("Logements", number(row["nb_logements"])),
-        ("Vacants", f"{number(row['nb_vacants'])} ({percent(vacancy)})"),
-        ("Ménages", number(households)),
-    ]
-
-
-# --- the profile against the EPCI -----------------------------------------------------------------
-
-
-def profile_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Thème": df["groupe"],
-            "Indicateur": df["libelle"],
-            "Résidence": [
-                value(v, u, masked=m)
-                for v, u, m in zip(
-                    df["valeur_residence"], df["unite"], df["masque_residence"], strict=True
-                )
-            ],
-            "EPCI": [value(v, u) for v, u in zip(df["valeur_epci"], df["unite"], strict=True)],
-            "Écart": [shown_gap(v, u) for v, u in zip(df["ecart"], df["unite"], strict=True)],
-            "Ménages (résidence)": [number(v) for v in df["effectif_residence"]],
-        }
-    )
-
-
-def headline_metrics(df: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(label, residence value, « EPCI : … ») of the profile's non-ratio indicators."""
-    rows = df[df["unite"] != "ratio"]
-    return [
-        (
-            r["libelle"],
-            value(r["valeur_residence"], r["unite"], masked=r["masque_residence"]),
-            f"EPCI : {value(r['valeur_epci'], r['unite'])} ({shown_gap(r['ecart'], r['unite'])})",
-        )
-        for r in rows.to_dict("records")
-    ]
-
-
-def profile_groups() -> list[str]:
-    return [group for group, _ in PROFILE]
-
-
-def income_brackets(scope: Scope, residence: str, epci: str) -> pd.DataFrame:
-    """Territoire, Tranche, Part: households by income against the ceilings, residence and EPCI."""
-    rows = []
-    for territory, where in (
-        ("Résidence", {"residence": [residence]}),
-        ("EPCI", {"epci": [epci]}),
-    ):
-        for order, (ind_id, label) in enumerate(INCOME_BRACKETS):
-            found = indicator(scope, ind_id, where).iloc[0]
-            masked = bool(found["masque"])
-            share = None if masked or pd.isna(found["valeur"]) else float(found["valeur"])
-            rows.append(
-                {
-                    "Territoire": territory,
-                    "Tranche": label,
-                    "Ordre": order,
-                    "Part": share,
-                    "Valeur": value(share, "ratio", masked=masked),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-# --- allocations and departures -------------------------------------------------------------------
-
-
-def movements(
-    scope: Scope, residence: str, in_qpv: bool, epci: str, catalogue: Catalogue
-) -> pd.DataFrame:
-    """Allocations and departures of the residence over the rolling 12 months and the calendar
-    year to date, with the EPCI over 12 months for comparison: counts and shares only."""
-    rows = []
-    for ind_id, qpv_only in MOVEMENTS:
-        if qpv_only is not None and qpv_only != in_qpv:
-            continue
-        ind = catalogue.indicator(ind_id)
-        row = {"Indicateur": ind.label}
-        for period, title in MOVEMENT_PERIODS:
-            found = indicator(scope, ind_id, {"residence": [residence]}, period=period).iloc[0]
-            row[title] = value(found["valeur"], ind.unit, masked=bool(found["masque"]))
-            if ind.is_ratio and not found["masque"] and not pd.isna(found["denominateur"]):
-                row[title] += f" ({number(found['numerateur'])}/{number(found['denominateur'])})"
-        around = indicator(scope, ind_id, {"epci": [epci]}).iloc[0]
-        row["EPCI, 12 derniers mois"] = value(
-            around["valeur"], ind.unit, masked=bool(around["masque"])
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# --- sections of the page -------------------------------------------------------------------------
-
-
-def show_profile(c: Card, prof: pd.DataFrame, brackets: pd.DataFrame) -> None:
-    st.header("Profil social comparé à l'EPCI")
-    st.caption(
-        f"Ménages en place de la résidence comparés à ceux de {c.epci_name}. Parts calculées sur "
-        "les ménages (au revenu connu pour les ressources)."
-    )
-    metrics = headline_metrics(prof)
-    for column, (label, shown, around) in zip(st.columns(len(metrics)), metrics, strict=True):
-        column.metric(label, shown, border=True)
-        column.caption(around)
-    st.markdown("**Ressources au regard des plafonds** (ménages au revenu connu)")
-    st.altair_chart(income_chart(brackets), width="stretch")
-    groups = [g for g in profile_groups() if comparison_chart(prof, g) is not None]
-    for i in range(0, len(groups), 2):
-        for column, group in zip(st.columns(2), groups[i : i + 2], strict=False):
-            column.markdown(f"**{group}**")
-            column.altair_chart(comparison_chart(prof, group), width="stretch")
-    with st.expander("Tableau du profil (valeurs, écarts, effectifs)"):
-        st.dataframe(profile_table(prof), hide_index=True)
