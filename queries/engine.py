@@ -154,7 +154,13 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
             f"fichier(s) manquant(s) dans {root} : {', '.join(missing[:5])} — lancez « peuplement validate {root} »"
         )
     sweep_orphan_workdirs()
-    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    except OSError as exc:
+        raise DataRootError(
+            f"le moteur ne peut pas créer sa base de travail dans {tempfile.gettempdir()} "
+            f"({exc.strerror}) : indiquez un dossier accessible en écriture avec TMPDIR"
+        ) from None
     try:
         database = _build_database(root, params, workdir)
         con = duckdb.connect(str(database), read_only=True, config=_config(workdir))

@@ -148,3 +148,12 @@ def test_folders_of_dead_processes_are_swept_live_ones_kept(tmp_path):
         (folder / "enrichi.duckdb").write_bytes(b"x")
     assert sweep_orphan_workdirs(tmp_path) == [orphan]
     assert not orphan.exists() and mine.exists() and unrelated.exists()
+
+
+def test_an_unwritable_temporary_folder_is_named_in_a_clear_error(tiny_root, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent" / "dossier"))
+    with pytest.raises(DataRootError, match="TMPDIR") as caught:
+        open_engine(tiny_root)
+    assert str(tmp_path / "absent" / "dossier") in str(caught.value)
