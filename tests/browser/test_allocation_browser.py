@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import log_in, open_page
+
 pytestmark = pytest.mark.browser
 
 # The portal and browser fixtures are in tests/browser/conftest.py.
@@ -78,15 +80,8 @@ def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwel
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(base_url)
-    page.get_by_label("Identifiant").fill(OFFICER)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    main = page.get_by_test_id("stMain")
-    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
-
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Aide à l'attribution").click()
-    expect(main.locator("h1", has_text="Aide à l'attribution")).to_be_visible()
+    log_in(page, base_url, OFFICER, PASSWORD)
+    main = open_page(page, "Aide à l'attribution", "Aide à l'attribution")
     expect(main.get_by_text("Choisissez un logement vacant")).to_be_visible()
 
     choice = main.get_by_test_id("stSelectbox").filter(has_text="Logement à étudier")

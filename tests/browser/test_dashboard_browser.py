@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import log_in
+from tests.browser.support import open_page as open_screen
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,15 +57,8 @@ def open_page(browser, base_url: str, role: str, link: str):
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(base_url)
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    main = page.get_by_test_id("stMain")
-    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
-    wait_for_run(page)  # a click during the home page's run can be lost in its rerun
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
-    expect(main.locator("h1", has_text=link).first).to_be_visible()
+    log_in(page, base_url, username, password)
+    open_screen(page, link, link)
     return context, page
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import log_in, open_page
+
 pytestmark = pytest.mark.browser
 
 # The portal and browser fixtures are in tests/browser/conftest.py.
@@ -34,29 +36,14 @@ TILE_HOSTS = ("cartocdn", "mapbox", "maptiler", "openstreetmap", "googleapis")
 
 def open_map(browser, base_url: str, role: str):
     """A logged-in page on the Carte screen, and the URLs it requested."""
-    from playwright.sync_api import expect
-
     username, password = ACCOUNTS[role]
     context = browser.new_context(viewport={"width": 1500, "height": 1500}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(base_url)
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    main = page.get_by_test_id("stMain")
-    expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
-    title = main.locator("h1", has_text="Carte").first
-    for _ in range(3):  # a click landing during the home page's own rerun can be dropped
-        page.get_by_test_id("stSidebar").get_by_role("link", name="Carte").click()
-        try:
-            expect(title).to_be_visible(timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(title).to_be_visible()
+    log_in(page, base_url, username, password)
+    open_page(page, "Carte", "Carte")
     wait_for_deck(page)
     return context, page, requested
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from semantic.catalogue import load_catalogue
+from tests.browser.support import log_in as log_in_as
+from tests.browser.support import open_page
 from ui.formats import number
 
 pytestmark = pytest.mark.browser
@@ -48,30 +50,21 @@ def demo_data_root(tmp_path_factory):
 
 
 def log_in(browser, base_url: str, role: str):
-    from playwright.sync_api import expect
-
+    """A logged-in page on the home screen, its runs over."""
     username, password = ACCOUNTS[role]
     context = browser.new_context(
         viewport={"width": 1500, "height": VIEWPORT_HEIGHT}, locale="fr-FR"
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(base_url)
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    home = page.get_by_test_id("stMain").locator("h1", has_text="Accueil").first
-    expect(home).to_be_visible(timeout=TIMEOUT_MS)
-    settle(page)  # a click in the menu while the home page still runs can be lost
+    log_in_as(page, base_url, username, password)
+    settle(page)
     return context, page
 
 
 def open_from_menu(page, link: str, title: str):
-    from playwright.sync_api import expect
 
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
-    main = page.get_by_test_id("stMain")
-    expect(main.locator("h1", has_text=title).first).to_be_visible(timeout=TIMEOUT_MS)
+    main = open_page(page, link, title)
     settle(page)
     return main
 

@@ -1,0 +1,62 @@
+"""Helpers of the browser tests: logging in and moving between pages like a user, robust to
+Streamlit dropping an action that lands during a rerun."""
+
+from __future__ import annotations
+
+TIMEOUT_MS = 30_000
+
+
+# Streamlit reruns a page after login (the session cookie component reports back) and on every
+# widget change; a click or keystroke landing during such a rerun can be dropped. On a busy
+# machine that happened in about one full run in five. These helpers wait for the run to end
+# and retry a dropped action; the last attempt fails the test with Playwright's own message.
+
+
+def wait_for_run(page) -> None:
+    """Until the script run in progress is over (no spinner, no running indicator)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
+def log_in(page, base_url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Open the portal, log in and wait for the home page and the end of its runs."""
+    from playwright.sync_api import expect
+
+    home = page.get_by_test_id("stMain").locator("h1", has_text="Accueil").first
+    for attempt in range(attempts):
+        page.goto(base_url)
+        login = page.get_by_role("button", name="Se connecter")
+        login.or_(home).first.wait_for(timeout=TIMEOUT_MS)
+        if login.count():
+            page.get_by_label("Identifiant").fill(username)
+            page.get_by_label("Mot de passe").fill(password)
+            login.click()
+        try:
+            expect(home).to_be_visible(timeout=TIMEOUT_MS // attempts)
+            break
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+    wait_for_run(page)
+
+
+def open_page(page, link: str, title: str, attempts: int = 3):
+    """Click `link` in the sidebar until the page titled `title` shows; its main block."""
+    from playwright.sync_api import expect
+
+    main = page.get_by_test_id("stMain")
+    heading = main.locator("h1", has_text=title).first
+    for attempt in range(attempts):
+        page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
+        try:
+            expect(heading).to_be_visible(timeout=TIMEOUT_MS // attempts)
+            break
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+            wait_for_run(page)
+    wait_for_run(page)
+    return main
