@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -30,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 STARTUP_SECONDS = 60
 TIMEOUT_MS = 30_000
 

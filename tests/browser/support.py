@@ -3,7 +3,27 @@ Streamlit dropping an action that lands during a rerun."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is not used
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
+ACCOUNTS = {  # the demo accounts of the README
+    "manager": ("direction.demo", "Demo-Direction-2026!"),
+    "partenaire": ("partenaire.voironnais", "Demo-Voironnais-2026!"),
+}
+
+
+def skip_without_chromium() -> None:
+    """Skip the calling test module, saying how to install the browser, when it is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
+            "pour lancer les tests navigateur.",
+            allow_module_level=True,
+        )
 
 
 # Streamlit reruns a page after login (the session cookie component reports back) and on every

@@ -6,26 +6,17 @@ artifacts/screenshots/aide_attribution.png to look at.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.support import log_in, open_page
+from tests.browser.support import SCREENSHOTS, log_in, open_page, skip_without_chromium
 
 pytestmark = pytest.mark.browser
 
 # The portal and browser fixtures are in tests/browser/conftest.py.
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
 OFFICER, PASSWORD = "clientele.demo", "Demo-Clientele-2026!"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
-        "pour lancer les tests navigateur.",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -14,26 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import log_in
+from tests.browser.support import (
+    ACCOUNTS,
+    SCREENSHOTS,
+    log_in,
+    skip_without_chromium,
+    wait_for_run,
+)
 from tests.browser.support import open_page as open_screen
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT_MS = 60_000  # the first run of a page builds the query engine
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
-        "pour lancer les tests navigateur.",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
-ACCOUNTS = {
-    "manager": ("direction.demo", "Demo-Direction-2026!"),
-    "partenaire": ("partenaire.voironnais", "Demo-Voironnais-2026!"),
-}
 PARTNER_EPCI_NAME = "Communauté d'agglomération du Pays Voironnais"
 
 
@@ -71,12 +66,6 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
     wait_for_run(page)
-
-
-def wait_for_run(page) -> None:
-    """Until the script run that an action started is over (the running indicator is gone)."""
-    page.wait_for_timeout(500)
-    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=TIMEOUT_MS)
 
 
 def screenshot(page, name: str) -> None:

@@ -13,23 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.support import SCREENSHOTS, skip_without_chromium
+
 pytestmark = pytest.mark.browser
 
 # The portal, browser and demo_data_root fixtures are in tests/browser/conftest.py.
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 PARTNER_EPCI = "Communauté d'agglomération du Pays Voironnais"
 COOKIE_NAME = "peuplement_session"
 TIMEOUT_MS = 30_000
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
-        "pour lancer les tests navigateur.",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 
 def wait_for_cookie(context, present: bool) -> dict | None:

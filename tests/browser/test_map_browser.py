@@ -7,30 +7,23 @@ No request may leave for a tile server: the map must read from its own layers al
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.support import log_in, open_page
+from tests.browser.support import (
+    ACCOUNTS,
+    SCREENSHOTS,
+    log_in,
+    open_page,
+    skip_without_chromium,
+)
 
 pytestmark = pytest.mark.browser
 
 # The portal and browser fixtures are in tests/browser/conftest.py.
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
-        "pour lancer les tests navigateur.",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
-ACCOUNTS = {
-    "manager": ("direction.demo", "Demo-Direction-2026!"),
-    "partenaire": ("partenaire.voironnais", "Demo-Voironnais-2026!"),
-}
 TILE_HOSTS = ("cartocdn", "mapbox", "maptiler", "openstreetmap", "googleapis")
 
 

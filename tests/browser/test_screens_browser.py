@@ -10,35 +10,22 @@ The portal and browser fixtures are in tests/browser/conftest.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from semantic.catalogue import load_catalogue
+from tests.browser.support import ACCOUNTS, SCREENSHOTS, open_page, skip_without_chromium
 from tests.browser.support import log_in as log_in_as
-from tests.browser.support import open_page
 from ui.formats import number
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 60_000  # the first run of a page builds the engine and every target's trend
 VIEWPORT_HEIGHT = 1200
-MAX_SHOT = 12_000  # pixels: a taller screenshot is unreadable anyway  # the first run of a page builds the engine and every target's trend
-ACCOUNTS = {
-    "manager": ("direction.demo", "Demo-Direction-2026!"),
-    "partenaire": ("partenaire.voironnais", "Demo-Voironnais-2026!"),
-}
+MAX_SHOT = 12_000  # pixels: a taller screenshot is unreadable anyway
 PARTNER_EPCI = "Communauté d'agglomération du Pays Voironnais"
 CENTRAL_EPCI = "Grenoble-Alpes-Métropole"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} introuvable : installez Chromium avec `apt-get install chromium` "
-        "pour lancer les tests navigateur.",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
