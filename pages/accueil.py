@@ -8,9 +8,11 @@ from ui.guard import require_page
 from ui.headline import delta_color, format_delta, overview, status_badge
 from ui.identity import known_epci_names, scope_label
 from ui.navigation import page_path
+from ui.secrecy_notice import partner_notice
 
 user = require_page("accueil")
 st.title("Accueil")
+partner_notice(user.scope)
 st.markdown(
     f"Connecté·e : **{user.name}** ({user.role_label})  \n"
     f"Périmètre : **{scope_label(user.scope, known_epci_names(user.scope))}**"

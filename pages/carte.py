@@ -9,10 +9,12 @@ from semantic.catalogue import load_catalogue
 from ui import map_layers
 from ui import map_view as mv
 from ui.guard import require_page
+from ui.secrecy_notice import partner_notice
 
 user = require_page("carte")
 catalogue = load_catalogue()
 st.title("Carte")
+partner_notice(user.scope)
 try:
     choice = mv.map_filters(user.scope, catalogue)
     with st.spinner("Préparation de la carte…"):

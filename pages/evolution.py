@@ -7,12 +7,14 @@ from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import data, filters, trends
 from ui.guard import require_page
+from ui.secrecy_notice import partner_notice
 
 user = require_page("evolution")
 catalogue = load_catalogue()
 labels = {i: ind.label for i, ind in catalogue.indicators.items()}
 T1 = catalogue.parameters.objectifs_legaux[0].indicateur
 st.title("Évolution")
+partner_notice(user.scope)
 try:
     eng = data.engine()
     ind_col, scale_col, period_col = st.columns([3, 1, 2])

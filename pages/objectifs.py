@@ -9,10 +9,12 @@ from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
 from ui import mixite_view as mv
 from ui.guard import require_page
+from ui.secrecy_notice import partner_notice
 
 user = require_page("objectifs")
 catalogue = load_catalogue()
 st.title("Objectifs et alertes")
+partner_notice(user.scope)
 st.caption(av.INTRO)
 try:
     with st.spinner("Calcul des objectifs, de leurs tendances et des alertes…"):

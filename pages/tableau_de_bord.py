@@ -10,6 +10,7 @@ from ui import data, exports, kpi_display, kpi_table
 from ui.filters import dashboard_filters
 from ui.guard import require_page
 from ui.identity import known_epci_names, scope_label
+from ui.secrecy_notice import partner_notice
 
 PAGE = "tableau_de_bord"
 user = require_page(PAGE)
@@ -17,6 +18,7 @@ internal = not user.scope.masks_small_cells
 catalogue = load_catalogue()
 secrecy = catalogue.parameters.secret_statistique
 st.title("Tableau de bord")
+partner_notice(user.scope)
 try:
     with st.container(border=True):
         selection = dashboard_filters(user.scope, data.engine().snapshots, "tdb")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ingest.contract import REFERENCE_TABLES, SNAPSHOT_TABLES, SNAPSHOTS_DIR, table_path
@@ -107,6 +108,18 @@ class Engine:
                 )
             )
         return df
+
+    def fetch_arrays(self, sql: str, params: dict | None = None) -> dict[str, np.ndarray]:
+        """Run one statement and return its columns as DuckDB's NumPy arrays (masked arrays where
+        a column has NULLs), for callers that work on arrays before building a frame."""
+        arrays = self.cursor().execute(sql, params or {}).fetchnumpy()
+        if arrays and len(next(iter(arrays.values()))) > ROW_CAP:
+            raise RowCapError(
+                f"Le résultat dépasse {ROW_CAP:,} lignes : choisissez moins de dimensions ou filtrez.".replace(
+                    ",", " "
+                )
+            )
+        return arrays
 
     def resolve_snapshot(self, snapshot: dt.date | str | None) -> dt.date:
         from queries.errors import InvalidValueError

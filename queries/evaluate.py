@@ -10,7 +10,8 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.errors import InvalidValueError
-from queries.secrecy import mask_small_cells
+from queries.frames import frame
+from queries.secrecy import protect
 from queries.sql.builder import PERIODS, Request, build
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.errors import closest
@@ -112,9 +113,15 @@ MEASURE_DTYPES = {
 
 def run(engine: Engine, catalogue: Catalogue, request: Request) -> pd.DataFrame:
     statement = build(catalogue, request)
+    if request.scope.masks_small_cells:  # partners: perturbed counts, small cells masked
+        arrays = engine.fetch_arrays(statement.sql, statement.params)
+        if request.scope.is_empty:
+            arrays = {name: values[:0] for name, values in arrays.items()}
+        aggregation = catalogue.indicator(request.indicator).aggregation
+        secrecy = catalogue.parameters.secret_statistique
+        arrays, masked = protect(arrays, request.by, secrecy, aggregation)
+        return frame(arrays, MEASURE_DTYPES, {"masque": masked})
     df = engine.fetch(statement.sql, statement.params, MEASURE_DTYPES, {"masque": False})
     if request.scope.is_empty:  # deny by default: nothing, not even a total of zero
         df = df.iloc[0:0]
-    if request.scope.masks_small_cells:
-        return mask_small_cells(df, request.by, catalogue.secrecy_threshold)
     return df

@@ -21,12 +21,12 @@ STRING = pd.StringDtype(na_value=np.nan)  # what DuckDB's .df() gives for VARCHA
 def frame(
     arrays: Mapping[str, np.ndarray],
     dtypes: Mapping[str, str],
-    constants: Mapping[str, bool] | None = None,
+    constants: Mapping[str, bool | np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A DataFrame of `arrays` (as from fetchnumpy). The columns named in `dtypes` come after the
     others, in `dtypes`' order, with that nullable dtype ("Int64" or "Float64"), empty when the
     query did not select them; the others get what `.df()` would give them. `constants` adds
-    columns holding one value on every row. (Done here, this is cheaper than assigning or
+    columns last: one value on every row, or an array of values. (Done here, this is cheaper than assigning or
     reordering columns afterwards.)"""
     rows = len(next(iter(arrays.values()))) if arrays else 0
     columns = {name: _column(values, None) for name, values in arrays.items() if name not in dtypes}
@@ -36,7 +36,7 @@ def frame(
         else:
             columns[name] = pd.array(np.full(rows, None), dtype=dtype)
     for name, value in (constants or {}).items():
-        columns[name] = np.full(rows, value)
+        columns[name] = value if isinstance(value, np.ndarray) else np.full(rows, value)
     return pd.DataFrame(columns, copy=False)
 
 

@@ -9,8 +9,10 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.evaluate import make_request
-from queries.sql.places import build_geometries, build_residences
+from queries.secrecy import perturb_count
+from queries.sql.places import RESIDENCE_COUNTS, build_geometries, build_residences
 from semantic.catalogue import Catalogue, load_catalogue
+from semantic.models import SecrecyDef
 from semantic.scope import Scope
 
 
@@ -29,7 +31,22 @@ def residences(
     if scope.is_empty:
         return pd.DataFrame()
     statement = build_residences(scope, request.snapshot, request.where, catalogue)
-    return engine.fetch(statement.sql, statement.params)
+    found = engine.fetch(statement.sql, statement.params)
+    if scope.masks_small_cells:
+        found = _protected_counts(found, catalogue.parameters.secret_statistique)
+    return found
+
+
+def _protected_counts(found: pd.DataFrame, secrecy: SecrecyDef) -> pd.DataFrame:
+    """A partner sees each residence's dwelling counts perturbed like every other count (the same
+    value as the dashboard's nb_logements for that residence), and none under the threshold."""
+    out = found.copy()
+    for column in RESIDENCE_COUNTS:
+        true = out[column].astype("Int64")
+        shown = perturb_count(true, out.pop(f"cle_{column}"), secrecy.perturbation)
+        small = (true < secrecy.seuil) | (shown < secrecy.seuil)
+        out[column] = shown.mask(small)
+    return out
 
 
 def boundaries(engine: Engine, kind: str, scope: Scope) -> pd.DataFrame:

@@ -155,9 +155,39 @@ class LegalTargetDef(Frozen):
     par: str | None = None  # a dimension the target applies to value by value (T3: réservataire)
 
 
+class PerturbationDef(Frozen):
+    """Cell key method: the noise added to every count a partner sees (see docs/secret-statistique.md).
+    `bruit` maps each noise value to its probability; `cles` is the size of the key space."""
+
+    cles: Annotated[int, Field(ge=1024, le=2**31)]
+    bruit: dict[int, Annotated[float, Field(gt=0, le=1)]]
+
+    @model_validator(mode="after")
+    def _distribution(self) -> PerturbationDef:
+        total = sum(self.bruit.values())
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"les probabilités du bruit doivent faire 1 (somme : {total})")
+        if 0 not in self.bruit or any(abs(k) > 5 for k in self.bruit):
+            raise ValueError("le bruit doit comprendre 0 et rester entre -5 et +5")
+        for value, p in self.bruit.items():
+            if abs(self.bruit.get(-value, 0) - p) > 1e-12:
+                raise ValueError(
+                    f"bruit non symétrique : {value} et {-value} n'ont pas la même probabilité"
+                )
+            if p * self.cles < 1:
+                raise ValueError(f"probabilité du bruit {value} trop petite pour {self.cles} clés")
+        return self
+
+    @property
+    def amplitude(self) -> int:
+        """The largest noise in absolute value: what a partner who knows the method can bound."""
+        return max(abs(k) for k in self.bruit)
+
+
 class SecrecyDef(Frozen):
     seuil: Annotated[int, Field(ge=11)]
     libelle_masque: NonEmpty
+    perturbation: PerturbationDef
 
 
 class ParametersDef(Frozen):

@@ -80,3 +80,6 @@ def test_the_report_shows_every_question_method_and_target(tiny_root):
         assert method in text
     assert "tableau de bord" in text and "Objectifs" in text
     assert text.count("identiques") == 3 and "FAIL — résultats différents" not in text
+    # the partner column: the same questions for a partner of the largest EPCI (E1, 9 dwellings)
+    assert "partenaire / interne (apparié)" in text and f"l'EPCI {E1}" in text
+    assert "partenaire ≤ 1.3 × rôle interne, même EPCI (apparié)" in text

@@ -149,4 +149,6 @@ def test_secrecy_rule_takes_the_threshold_and_warns_internal_files():
     partner = secrecy_text(15, "< 15", internal=False)
     assert "moins de 15 ménages" in partner and "« < 15 »" in partner
     assert "seconde" in partner and "compte interne" not in partner
+    assert "légèrement modifiés (± 2 au plus" in partner  # the perturbation, stated once
+    assert "légèrement modifiés" not in secrecy_text(11, "< 11", internal=True)
     assert "ne le transmettez pas tel quel" in secrecy_text(11, "< 11", internal=True)

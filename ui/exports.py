@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from semantic.catalogue import load_catalogue
 from semantic.models import IndicatorDef
 from ui.auth import audit_event
 from ui.formats import NBSP
@@ -78,6 +79,14 @@ def secrecy_text(threshold: int, label: str, internal: bool) -> str:
         f"{threshold} ménages ou attributions est masquée (« {label} ») ; quand une seule cellule "
         "d'un découpage est masquée, une seconde l'est aussi pour qu'elle ne se déduise pas du total."
     )
+    if not internal:
+        amplitude = load_catalogue().parameters.secret_statistique.perturbation.amplitude
+        rule += (
+            f" Les effectifs de ce fichier sont légèrement modifiés (± {amplitude} au plus, "
+            "toujours de la même façon pour les mêmes ménages ou attributions) et les taux sont "
+            "calculés sur ces effectifs : soustraire des chiffres publiés ne redonne pas un "
+            "chiffre masqué."
+        )
     if internal:
         rule += (
             " Ce fichier vient d'un compte interne : rien n'y est masqué et les effectifs y "

@@ -106,7 +106,8 @@ def residence_records(
     """One dict per placed residence: no raw value, only its class, colour and tooltip text."""
     ind = load_catalogue().indicator(indicator_id)
     placed = residences.dropna(subset=["lat", "lon"]) if len(residences) else residences
-    largest = max([int(n) for n in placed.get("nb_logements", [])] + [1])
+    # A partner's masked dwelling count (under the secrecy threshold) is drawn at the smallest size.
+    largest = max([int(n) for n in placed.get("nb_logements", []) if not pd.isna(n)] + [1])
     records = []
     for _, row in placed.iterrows():
         colour, index = class_colour(scale, row)
@@ -114,13 +115,14 @@ def residence_records(
             f"{row['residence_libelle']} ({row['residence']})",
             f"Commune : {row['commune_libelle']}",
             f"QPV : {row['qpv_libelle']}" if isinstance(row["qpv_libelle"], str) else "Hors QPV",
-            f"Logements : {number(row['nb_logements'])}",
+            f"Logements : {_dwellings(row['nb_logements'])}",
             value_line(ind.label, ind.unit, row, show_effectif),
         ]
         attention = bool(row.get("attention", False))
         if attention:
             lines.append("À surveiller : " + " ; ".join(reasons(row, indicator_id, threshold)))
-        radius = MIN_RADIUS_PX + MAX_EXTRA_RADIUS_PX * math.sqrt(int(row["nb_logements"]) / largest)
+        size = 0 if pd.isna(row["nb_logements"]) else int(row["nb_logements"])
+        radius = MIN_RADIUS_PX + MAX_EXTRA_RADIUS_PX * math.sqrt(size / largest)
         records.append(
             {
                 "residence": str(row["residence"]),
@@ -133,6 +135,10 @@ def residence_records(
             }
         )
     return records
+
+
+def _dwellings(count) -> str:
+    return MASK_LABEL if pd.isna(count) else number(count)
 
 
 def residence_layer(records: list[dict]) -> pdk.Layer:

@@ -43,6 +43,7 @@ from queries.bench.questions import (
 )
 from queries.bench.report import (
     DEMO_MAX_S,
+    MAX_PARTNER_RATIO,
     MAX_PEAK_MIB,
     MAX_RATIO_TO_SQL,
     NATIONAL_DASHBOARD_MAX_S,
@@ -83,6 +84,7 @@ __all__ = [
     "FRAGMENTS",
     "INDICATORS",
     "MAX_PEAK_MIB",
+    "MAX_PARTNER_RATIO",
     "MAX_RATIO_TO_SQL",
     "MAX_RUNS",
     "METHODS",

@@ -89,10 +89,17 @@ def _paired_ratio(
     return statistics.median(ta) / statistics.median(tb)
 
 
-def _semantic_call(engine, question: str) -> Callable[[], pd.DataFrame]:
-    """What the portal does for a question: evaluate() on the latest snapshot, national scope."""
+def _semantic_call(engine, question: str, scope: Scope = SCOPE) -> Callable[[], pd.DataFrame]:
+    """What the portal does for a question: evaluate() on the latest snapshot (national scope
+    unless another is given)."""
     indicator, dim = question.split("/")
-    return lambda: evaluate(engine, indicator, SCOPE, by=[dim])
+    return lambda: evaluate(engine, indicator, scope, by=[dim])
+
+
+def _largest_epci(engine) -> str:
+    """The EPCI with the most dwellings: the partner scope whose queries cost the most."""
+    counts = evaluate(engine, "nb_logements", SCOPE, by=["epci"])
+    return str(counts.sort_values(["effectif", "epci"], ascending=[False, True]).iloc[0]["epci"])
 
 
 def _dashboard(engine, catalogue) -> dict[str, float]:
@@ -161,7 +168,18 @@ def run_worker(kind: str, root: Path, repeat: int, min_timed_s: float = MIN_TIME
             q: _paired_ratio(_semantic_call(engine, q), call, repeat, min_timed_s)
             for q, call in calls.items()
         }
-    if kind == "semantic":
+    if kind == "semantic":  # the secrecy's cost: a partner against an internal role, one EPCI
+        epci = _largest_epci(engine)
+        out["partner_epci"] = epci
+        out["partner_ratio"] = {
+            q: _paired_ratio(
+                _semantic_call(engine, q, Scope("partenaire", epci=(epci,))),
+                _semantic_call(engine, q, Scope("manager", epci=(epci,))),
+                repeat,
+                min_timed_s,
+            )
+            for q in QUESTIONS
+        }
         _dashboard(engine, catalogue)  # warm-up
         runs = [_dashboard(engine, catalogue) for _ in range(repeat)]
         out["dashboard"] = {part: statistics.median(r[part] for r in runs) for part in runs[0]}

@@ -2,6 +2,9 @@
 -- This is the ONE place where they are computed; bases.yaml documents the resulting columns and
 -- a test checks that both agree. Parameters: $<table> = list of that table's Parquet files
 -- (snapshot tables read hive-style, the folder date=YYYY-MM-DD giving snapshot_date).
+-- Every row of a base table carries `cle_secret`, a fixed pseudo-random 32-bit key drawn from its
+-- identifier (the same row keeps its key in every snapshot): the record keys of the cell key
+-- method that perturbs what partners see (queries/secrecy.py, docs/secret-statistique.md).
 
 -- Reference tables ---------------------------------------------------------------------------
 CREATE TABLE territoires AS SELECT * FROM read_parquet($territoires);
@@ -33,6 +36,7 @@ WITH l AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($loge
      r AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($residences, hive_partitioning = true)),
      b AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($batiments, hive_partitioning = true))
 SELECT l.snapshot_date, l.id_logement,
+       CAST(md5_number('logements|' || l.id_logement) % 4294967296 AS UINTEGER) AS cle_secret,
        t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.zone_plafonds,
        r.code_qpv, q.nom_qpv, r.code_qpv IS NOT NULL AS en_qpv,
        l.id_residence, r.nom_residence, r.enjeu_mixite, r.annee_construction,
@@ -77,7 +81,8 @@ WITH m AS (
     FROM x ASOF LEFT JOIN plafonds p
       ON p.zone_plafonds = x.zone_plafonds AND p.categorie = x.categorie AND x.annee_plafonds >= p.annee
 )
-SELECT snapshot_date, id_menage, id_logement, code_epci, nom_epci, code_commune, nom_commune,
+SELECT snapshot_date, id_menage, id_logement,
+       CAST(md5_number('menages|' || id_menage) % 4294967296 AS UINTEGER) AS cle_secret, code_epci, nom_epci, code_commune, nom_commune,
        code_qpv, nom_qpv, en_qpv, id_residence, nom_residence, enjeu_mixite, id_batiment,
        nom_batiment, etage, nb_pieces, financement, reservataire,
        nb_personnes, nb_enfants, nb_moins_14, composition, age_titulaire,
@@ -120,7 +125,8 @@ WITH a AS (
            l.en_location_depuis_1_an
     FROM a JOIN logements l ON l.snapshot_date = a.snapshot_date AND l.id_logement = a.id_logement
 )
-SELECT x.snapshot_date, x.id_attribution, x.id_logement, x.date_attribution, x.date_depot_demande,
+SELECT x.snapshot_date, x.id_attribution, x.id_logement,
+       CAST(md5_number('attributions|' || x.id_attribution) % 4294967296 AS UINTEGER) AS cle_secret, x.date_attribution, x.date_depot_demande,
        x.code_epci, x.nom_epci, x.code_commune, x.nom_commune, x.code_qpv, x.nom_qpv, x.en_qpv,
        x.id_residence, x.nom_residence, x.enjeu_mixite, x.id_batiment, x.nom_batiment, x.etage,
        x.nb_pieces, x.financement, x.reservataire, x.reservataire_logement,
@@ -137,6 +143,7 @@ ORDER BY x.snapshot_date, x.code_epci, x.date_attribution, x.id_attribution;
 -- Departures -------------------------------------------------------------------------------
 CREATE TABLE departs AS
 SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date_entree,
+       CAST(md5_number('departs|' || d.id_menage || '|' || d.date_depart) % 4294967296 AS UINTEGER) AS cle_secret,
        d.date_depart, d.motif,
        l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment, l.etage,
@@ -154,7 +161,8 @@ WITH d AS (
     FROM read_parquet($demandes, hive_partitioning = true) d
     LEFT JOIN territoires t ON t.code_commune = d.code_commune_souhaitee
 )
-SELECT d.snapshot_date, d.id_demande, d.date_depot, d.code_epci, d.nom_epci,
+SELECT d.snapshot_date, d.id_demande,
+       CAST(md5_number('demandes|' || d.id_demande) % 4294967296 AS UINTEGER) AS cle_secret, d.date_depot, d.code_epci, d.nom_epci,
        d.code_commune_souhaitee AS code_commune, d.nom_commune,
        CAST(d.nb_pieces_souhaite AS INTEGER) AS nb_pieces, d.nb_personnes, d.nb_moins_14,
        d.composition, d.revenu_mensuel, d.dalo, d.prioritaire, d.mutation, d.uc,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queries.sql.builder import Statement, _Params, _scope
+from queries.sql.builder import KEY_COLUMN, Statement, _Params, _scope
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
@@ -38,11 +38,38 @@ def build_residences(
         "  COUNT(*) AS nb_logements,\n"
         "  CAST(SUM(CASE WHEN mode_occupation = 'loue' THEN 1 ELSE 0 END) AS BIGINT) AS nb_loues,\n"
         "  CAST(SUM(CASE WHEN mode_occupation = 'vacant' THEN 1 ELSE 0 END) AS BIGINT) AS nb_vacants,\n"
-        "  COUNT(DISTINCT id_batiment) AS nb_batiments\n"
+        "  COUNT(DISTINCT id_batiment) AS nb_batiments"
+        + _partner_keys(scope, catalogue, params)
+        + "\n"
         f"FROM logements\nWHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}{filters}\n"
         "GROUP BY id_residence\nORDER BY 2, 1"
     )
     return Statement(sql, params.values)
+
+
+# The dwelling counts of a residence as a partner sees them elsewhere: the cell keys of the same
+# rows (all dwellings; the let ones; the vacant ones), so that the map shows the figures the
+# dashboard shows (queries/secrecy.py).
+RESIDENCE_COUNTS = {
+    "nb_logements": None,
+    "nb_loues": "mode_occupation = 'loue'",
+    "nb_vacants": "mode_occupation = 'vacant'",
+}
+
+
+def _partner_keys(scope: Scope, catalogue: Catalogue | None, params: _Params) -> str:
+    if not scope.masks_small_cells:
+        return ""
+    from semantic.catalogue import load_catalogue
+
+    cles = (catalogue or load_catalogue()).parameters.secret_statistique.perturbation.cles
+    keys = []
+    for column, pred in RESIDENCE_COUNTS.items():
+        summed = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
+        keys.append(
+            f",\n  CAST(COALESCE(SUM({summed}), 0) % {params.bind(cles)} AS BIGINT) AS cle_{column}"
+        )
+    return "".join(keys)
 
 
 def build_geometries(kind: str, scope: Scope) -> Statement:

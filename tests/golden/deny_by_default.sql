@@ -2,15 +2,17 @@
 -- Nombre de logements (count, unit: logements)
 WITH agg AS (
   SELECT
-    COUNT(*) AS effectif
+    COUNT(*) AS effectif,
+    CAST(COALESCE(SUM(cle_secret), 0) % $p0 AS BIGINT) AS cle_effectif
   FROM logements
   WHERE snapshot_date = $snapshot
     AND FALSE  -- scope: none (deny by default)
 )
-SELECT CAST(effectif AS DOUBLE) AS valeur, effectif
+SELECT CAST(effectif AS DOUBLE) AS valeur, effectif, cle_effectif
 FROM agg
 ;
 -- params:
 -- {
---  "snapshot": "2025-12-31"
+--  "snapshot": "2025-12-31",
+--  "p0": "65536"
 -- }
