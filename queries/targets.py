@@ -90,12 +90,14 @@ def applicable_targets(
     for legal in catalogue.parameters.objectifs_legaux:
         for code, label in zip(epcis["code"], epcis["libelle"], strict=True):
             splits = [{}]
-            if legal.par:
+            if legal.par:  # the values found in the indicator's own base (T3: the contingents
+                # the allocations were made on, not the dwellings' stock labels)
                 values = members(
                     engine,
                     legal.par,
                     scope,
                     snapshot=snapshot,
+                    base=catalogue.indicator(legal.indicateur).bases[0],
                     where={"epci": [code]},
                     catalogue=catalogue,
                 )["code"]
@@ -110,6 +112,8 @@ def applicable_targets(
                 if key in replaced:
                     continue
                 suffix = "-" + "-".join(str(v[0]) for v in filtres.values()) if filtres else ""
+                special = legal.particuliers.get(str(filtres[legal.par][0])) if filtres else None
+                rule = special or legal
                 targets.append(
                     Target(
                         f"{legal.id}-{code}{suffix}",
@@ -118,10 +122,10 @@ def applicable_targets(
                         code,
                         label,
                         legal.sens,
-                        legal.cible,
-                        legal.tolerance,
+                        rule.cible,
+                        rule.tolerance,
                         snapshot.year,
-                        legal.source,
+                        rule.source,
                         "légal",
                         filtres,
                     )

@@ -145,6 +145,14 @@ class IndicatorDef(Frozen):
         return (self.base,)
 
 
+class SpecialTargetDef(Frozen):
+    """The target of one value of a split legal target (T3 of the État contingent)."""
+
+    cible: Annotated[float, Field(ge=0)]
+    tolerance: Annotated[float, Field(ge=0)] = 0.0
+    source: NonEmpty
+
+
 class LegalTargetDef(Frozen):
     id: NonEmpty
     indicateur: NonEmpty
@@ -153,6 +161,15 @@ class LegalTargetDef(Frozen):
     tolerance: Annotated[float, Field(ge=0)] = 0.0
     source: NonEmpty
     par: str | None = None  # a dimension the target applies to value by value (T3: réservataire)
+    # values of `par` rated against their own target instead (the État contingent, meant for
+    # priority households, is not held to the 25 % floor of the others)
+    particuliers: dict[str, SpecialTargetDef] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _special_needs_split(self) -> LegalTargetDef:
+        if self.particuliers and not self.par:
+            raise ValueError("« particuliers » demande « par » (la dimension découpée)")
+        return self
 
 
 class PerturbationDef(Frozen):
