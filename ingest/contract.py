@@ -48,6 +48,7 @@ class Table:
     columns: tuple[Column, ...]
     help: str = ""
     unique_together: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    optional: bool = False  # a data root may leave it out; validated when present
 
     @property
     def filename(self) -> str:
@@ -119,6 +120,21 @@ SEUILS_Q1 = Table(
         _c("seuil_q1_uc", DOUBLE),
     ),
     unique_together=(("annee", "code_epci"),),
+)
+
+DELAIS_ANORMAUX = Table(
+    "delais_anormaux",
+    "reference",
+    (
+        _c("code_departement", STRING, unique=True),
+        _c(
+            "delai_mois",
+            INT,
+            help="délai d'attente anormalement long, en mois (arrêté préfectoral)",
+        ),
+    ),
+    help="facultatif : le délai anormalement long de chaque département (CCH L441-1-4)",
+    optional=True,
 )
 
 RESIDENCES = Table(
@@ -234,10 +250,19 @@ DEMANDES = Table(
         _c("dalo", BOOL),
         _c("prioritaire", BOOL),
         _c("mutation", BOOL),
+        _c(
+            "cotation",
+            DOUBLE,
+            nullable=True,
+            required=False,
+            help="facultatif : points de cotation de la demande (grille de l'EPCI)",
+        ),
     ),
 )
 
 REFERENCE_TABLES: tuple[Table, ...] = (TERRITOIRES, QPV, PLAFONDS, SEUILS_Q1)
+# Reference tables a data root may leave out: read and validated when present.
+OPTIONAL_REFERENCE_TABLES: tuple[Table, ...] = (DELAIS_ANORMAUX,)
 SNAPSHOT_TABLES: tuple[Table, ...] = (
     RESIDENCES,
     BATIMENTS,
@@ -247,7 +272,9 @@ SNAPSHOT_TABLES: tuple[Table, ...] = (
     ATTRIBUTIONS,
     DEMANDES,
 )
-TABLES: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES + SNAPSHOT_TABLES}
+TABLES: dict[str, Table] = {
+    t.name: t for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES
+}
 
 REFERENCE_DIR = "reference"
 SNAPSHOTS_DIR = "snapshots"

@@ -10,7 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest.contract import REFERENCE_TABLES, SNAPSHOT_TABLES, Table, table_path
+from ingest.contract import (
+    OPTIONAL_REFERENCE_TABLES,
+    REFERENCE_TABLES,
+    SNAPSHOT_TABLES,
+    Table,
+    table_path,
+)
 from ingest.validation.checks import Check, contract_checks
 from ingest.validation.engine import Session
 from ingest.validation.files import ACCEPTED_TYPES, open_table_file
@@ -28,9 +34,10 @@ __all__ = [
     "validate_root",
 ]
 
-_REFERENCE_NAMES = frozenset(t.name for t in REFERENCE_TABLES)
+_REFERENCE_NAMES = frozenset(t.name for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES)
+_CHECKED = REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES
 ALL_CHECKS: tuple[Check, ...] = (
-    *(check for table in REFERENCE_TABLES + SNAPSHOT_TABLES for check in contract_checks(table)),
+    *(check for table in _CHECKED for check in contract_checks(table)),
     *RULES,
 )
 # Checks on reference tables only run once; the others run again in every snapshot.
@@ -50,6 +57,9 @@ def check_root(root: Path) -> Report:
     with Session() as session:
         for table in REFERENCE_TABLES:
             problems += _load(session, root, table, None)
+        for table in OPTIONAL_REFERENCE_TABLES:  # checked when the data root has them
+            if table_path(root, table).exists():
+                problems += _load(session, root, table, None)
         problems += session.run(REFERENCE_CHECKS)
         dates, layout_problems = find_snapshots(root)
         problems += layout_problems

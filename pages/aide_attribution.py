@@ -35,7 +35,7 @@ except PeuplementError as exc:
 av.show_dwelling(dwelling, profile)
 
 st.header("2. Demandes qui conviennent")
-criteria = av.choose_criteria()
+criteria = av.choose_criteria(dwelling)
 try:
     study = av.study_dwelling(user.scope, dwelling["id_logement"], criteria)
 except PeuplementError as exc:
@@ -48,7 +48,7 @@ if study.fit.empty:
 st.markdown(f"**{len(study.fit)} demande(s) active(s)** conviennent à ce logement.")
 
 st.header("3. Effets des candidatures")
-av.show_effects(study, dwelling, snapshot.year)
+av.show_effects(study, dwelling, snapshot.year, criteria)
 
 st.header("4. Fiche de commission")
 av.show_commission_sheet(study, dwelling, profile, criteria, snapshot, user)

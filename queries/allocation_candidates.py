@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from queries.allocation_budget import BUDGET_COLUMNS, budget
+from queries.allocation_budget import hypothesis as budget_hypothesis
 from queries.engine import Engine
 from queries.errors import InvalidValueError, PeuplementError
 from queries.evaluate import evaluate, make_request
@@ -34,12 +36,22 @@ RESOURCES_HYPOTHESIS = (
     "année de la photographie ou à défaut la dernière année antérieure."
 )
 CANDIDATE_COLUMNS = [
-    *("id_demande", "date_depot", "anciennete_demande_mois", "nb_personnes", "composition"),
-    *("revenu_mensuel", "premier_quartile", "dalo", "prioritaire", "mutation", "taux_effort"),
-    *("convient", "motifs", "commune_souhaitee", "commune_souhaitee_libelle"),
-    *("nb_pieces_souhaitees", "revenu_annuel_estime", "plafond_ressources", "controle_plafond"),
-    *("surface_minimum", "taux_effort_max"),
+    *("id_demande", "date_depot", "anciennete_demande_mois", "dalo", "prioritaire"),
+    *("delai_depasse", "delai_anormal_mois", "cotation", "nb_personnes", "composition"),
+    *("revenu_mensuel", "premier_quartile", "mutation", *BUDGET_COLUMNS, "effort_signale"),
+    *("situation_emploi", "convient", "motifs", "a_verifier", "commune_souhaitee"),
+    *("commune_souhaitee_libelle", "nb_pieces_souhaitees", "revenu_annuel_estime"),
+    *("plafond_ressources", "controle_plafond", "surface_minimum", "taux_effort_signale"),
 ]
+# The order in which demands are listed: DALO, other priority, past the délai anormalement long,
+# then the oldest demand first. It is the order in which the law asks the commission to look at
+# them, not a ranking: the page says so and sorts on any column.
+EXAMINATION_ORDER = (
+    "Ordre d'examen : ménages DALO, puis autres publics prioritaires (CCH L441-1), puis demandes "
+    "au-delà du délai anormalement long, puis ancienneté de la demande. Ce n'est pas un classement : "
+    "la commission décide."
+)
+UNKNOWN_JOB = "inconnue (la demande ne la renseigne pas)"
 
 
 class AllocationAccessError(PeuplementError):
@@ -120,44 +132,84 @@ def candidates(
     id_logement: str,
     *,
     snapshot: dt.date | str | None = None,
-    rent_burden_max: float = 0.35,
+    effort_flag: float | None = None,
     include_non_fitting: bool = False,
     same_epci: bool = False,
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
-    """The active demands (demandes base, in scope) that fit a vacant dwelling, in demand-number
-    order. A demand fits when:
+    """The active demands (demandes base, in scope) that fit a vacant dwelling, in the order of
+    EXAMINATION_ORDER. A demand fits when:
     - its first wished commune is the dwelling's commune (the SNE's first wish is the only place
       the data carries; `same_epci=True` widens to every commune of the dwelling's EPCI);
     - the dwelling is neither over-occupied (surface ≥ s(nb_personnes) of the data contract) nor
       under-occupied (nb_pieces ≤ nb_personnes + 1);
-    - its resources are within the ceiling of the dwelling's financement (PLAI, PLUS, PLS; PLI and
-      AUTRE: no ceiling is checked) — see RESOURCES_HYPOTHESIS: revenu_mensuel × 12 is compared
-      with the ceiling of the household's category;
-    - its rent burden loyer_mensuel / revenu_mensuel is at most `rent_burden_max`.
-    With `include_non_fitting`, the other demands of the dwelling's EPCI come too, `motifs` listing
-    every reason they do not fit. Columns: CANDIDATE_COLUMNS (taux_effort a fraction;
-    `controle_plafond` says which ceiling was checked; attrs["hypotheses"] the resources rule)."""
+    - its resources are not above the ceiling of the dwelling's financement (PLAI, PLUS, PLS; PLI
+      and AUTRE: no ceiling is checked) — see RESOURCES_HYPOTHESIS. Unknown resources, or a
+      ceiling missing from the reference table, do not exclude a demand: `a_verifier` says what
+      the commission must check.
+    The rent burden never excludes a demand: it is computed as information (queries.
+    allocation_budget) and `effort_signale` marks those above `effort_flag` (a fraction) when one
+    is given. With `include_non_fitting`, the other demands of the dwelling's EPCI come too,
+    `motifs` listing every reason they do not fit. attrs["hypotheses"] and attrs["ordre"] say
+    what is estimated and how rows are ordered."""
     check_role(scope)
-    if not 0 < rent_burden_max <= 1:
+    if effort_flag is not None and not 0 < effort_flag <= 1:
         raise InvalidValueError(
-            f"taux d'effort maximal invalide : {rent_burden_max} (une fraction, par exemple 0.35)"
+            f"taux d'effort signalé invalide : {effort_flag} (une fraction, par exemple 0.35)"
         )
+    catalogue = catalogue or load_catalogue()
+    aid = catalogue.parameters.aide_attribution
     snap = engine.resolve_snapshot(snapshot)
-    fetch_vacant_dwelling(engine, scope, snap, id_logement)
-    statement = build_candidates(
-        scope, snap, str(id_logement), same_epci=same_epci, rent_burden_max=rent_burden_max
-    )
+    dwelling = fetch_vacant_dwelling(engine, scope, snap, id_logement)
+    statement = build_candidates(scope, snap, str(id_logement), same_epci=same_epci)
     df = engine.fetch(statement.sql, statement.params)
-    df["motifs"] = [_motifs(row, rent_burden_max) for row in df.to_dict("records")]
+    money = budget(
+        dwelling["loyer_mensuel"],
+        dwelling["surface_habitable"],
+        df["nb_personnes"],
+        df["nb_moins_14"],
+        df["revenu_mensuel"],
+        aid,
+    )
+    df = pd.concat([df, money], axis=1)
+    rows = df.to_dict("records")
+    df["motifs"] = [_motifs(row) for row in rows]
+    df["a_verifier"] = [_to_check(row) for row in rows]
     df["convient"] = df["motifs"] == ""
-    df["controle_plafond"] = [_ceiling_checked(row) for row in df.to_dict("records")]
-    df["taux_effort_max"] = rent_burden_max
-    df["premier_quartile"] = df["premier_quartile"].astype("boolean")
+    df["controle_plafond"] = [_ceiling_checked(row) for row in rows]
+    burden = df["taux_effort"].astype("Float64")
+    df["effort_signale"] = (
+        (burden > effort_flag) if effort_flag is not None else pd.array([False] * len(df))
+    )
+    df["effort_signale"] = df["effort_signale"].astype("boolean")
+    df["taux_effort_signale"] = effort_flag
+    df["situation_emploi"] = UNKNOWN_JOB
+    for column in ("premier_quartile", "delai_depasse"):
+        df[column] = df[column].astype("boolean")
+    df["cotation"] = df["cotation"].astype("Float64")
     if not include_non_fitting:
         df = df[df["convient"]]
+    df = _in_examination_order(df)
     out = df[CANDIDATE_COLUMNS].reset_index(drop=True)
-    out.attrs["hypotheses"] = RESOURCES_HYPOTHESIS
+    out.attrs["hypotheses"] = f"{RESOURCES_HYPOTHESIS} {budget_hypothesis(aid)}"
+    out.attrs["budget"] = budget_hypothesis(aid)
+    out.attrs["ordre"] = EXAMINATION_ORDER
     return out
+
+
+def _in_examination_order(df: pd.DataFrame) -> pd.DataFrame:
+    keys = pd.DataFrame(
+        {
+            "dalo": ~df["dalo"].astype(bool),
+            "prioritaire": ~df["prioritaire"].astype(bool),
+            "delai": ~df["delai_depasse"].fillna(False).astype(bool),
+            "depot": df["date_depot"],
+            "id": df["id_demande"],
+        },
+        index=df.index,
+    )
+    order = keys.sort_values(["dalo", "prioritaire", "delai", "depot", "id"]).index
+    return df.loc[order]
 
 
 # Reasons a demand does not fit, worded from its row (flags computed in SQL, mutually exclusive
@@ -170,16 +222,21 @@ _MOTIFS = (
         "sous-occupation : {pieces} pièces pour {personnes} (maximum {max_pieces})",
     ),
     (
-        "plafond_inconnu",
-        "plafond {financement} introuvable (zone {zone}) : ressources non vérifiées",
-    ),
-    (
         "au_dessus_plafond",
         "revenus au-dessus du plafond {financement} ({annuel} €/an estimés = {mensuel} €/mois × 12 ;"
         " plafond {plafond} €, catégorie {categorie}, {annee})",
     ),
-    ("taux_effort_inconnu", "ressources nulles ou inconnues : taux d'effort non calculable"),
-    ("taux_effort_excessif", "taux d'effort {taux} % > {taux_max} %"),
+)
+# What the commission must check because the data leaves it unknown (never a reason to exclude).
+_TO_CHECK = (
+    (
+        "plafond_inconnu",
+        "plafond {financement} introuvable (zone {zone}) : ressources à vérifier",
+    ),
+    (
+        "ressources_inconnues",
+        "ressources nulles ou inconnues : plafond et taux d'effort à vérifier",
+    ),
 )
 
 
@@ -191,13 +248,9 @@ def _num(value) -> str:
     return "" if pd.isna(value) else f"{value:g}".replace(".", ",")
 
 
-def _motifs(row: dict, rent_burden_max: float) -> str:
-    """Every reason a demand does not fit the dwelling, in French; empty when it fits."""
-    n, taux = int(row["nb_personnes"]), row["taux_effort"]
-    shown = f"{taux * 100:.0f}" if not pd.isna(taux) else ""
-    if shown and float(shown) <= rent_burden_max * 100:  # 35.4 % must not read "35 % > 35 %"
-        shown = f"{taux * 100:.1f}"
-    words = {
+def _words(row: dict) -> dict:
+    n = int(row["nb_personnes"])
+    return {
         **row,
         "commune": row["nom_commune_logement"],
         "surface": _num(row["surface_habitable"]),
@@ -211,10 +264,19 @@ def _motifs(row: dict, rent_burden_max: float) -> str:
         "plafond": _eur(row["plafond_ressources"]),
         "annee": row["annee_plafonds"],
         "categorie": _category(row),
-        "taux": shown.replace(".", ","),
-        "taux_max": _num(round(rent_burden_max * 100, 1)),
     }
+
+
+def _motifs(row: dict) -> str:
+    """Every reason a demand does not fit the dwelling, in French; empty when it fits."""
+    words = _words(row)
     return " ; ".join(text.format(**words) for flag, text in _MOTIFS if row[flag])
+
+
+def _to_check(row: dict) -> str:
+    """What the data leaves unknown about the fit, in French; empty when nothing is."""
+    words = _words(row)
+    return " ; ".join(text.format(**words) for flag, text in _TO_CHECK if row[flag])
 
 
 def _category(row: dict) -> str:

@@ -26,14 +26,26 @@ from queries.targets import applicable_targets
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
-# The groups whose before/after an impact shows; T1/T2 and T3 come from parametres.yaml.
-_GROUPS = ("objectif", "t3", "residence_fragiles", "residence_sous_40pc")
-_GROUPS += ("batiment_fragiles", "etage_fragiles")
+# The groups whose before/after an impact shows; T1/T2 and T3 come from parametres.yaml. The
+# effect of one candidate on the residence rests only on what is lawful to weigh for one person:
+# resources (share of households under 40 % of the PLUS ceiling), besides priority status (T3) and
+# household size against the dwelling (the fit). The composite fragility indicator counts single
+# parenthood, a situation de famille (Code pénal 225-1): it stays a statistic on the residence,
+# never a candidate's effect.
+_GROUPS = ("objectif", "t3", "residence_sous_40pc", "batiment_sous_40pc", "etage_sous_40pc")
 _FIGURES = ("num_avant", "den_avant", "avant", "num_apres", "den_apres", "apres")
-_FLAGS = ["objectif_reduit_ecart", "t3_reduit_ecart", "menage_fragile", "alerte_mixite"]
+_FLAGS = ["objectif_reduit_ecart", "t3_reduit_ecart", "ressources_sous_40pc", "alerte_mixite"]
+LAWFUL_EFFECTS = (
+    "Effets d'une candidature sur la résidence : seulement sur les ressources (part des ménages "
+    "sous 40 % du plafond PLUS), avec la priorité (T3) et la taille du ménage au regard du "
+    "logement. L'indicateur composite de fragilité compte la monoparentalité, une situation de "
+    "famille qu'il est interdit de retenir contre une personne (Code pénal, art. 225-1) : il reste "
+    "une statistique de la résidence et n'est calculé pour aucun candidat."
+)
 IMPACT_COLUMNS = [
     *("id_demande", "premier_quartile", "objectif", "objectif_indicateur", "objectif_cible"),
-    *("objectif_ecart_avant", "objectif_ecart_apres", "t3_reservataire", "t3_cible"),
+    *("objectif_sens", "objectif_ecart_avant", "objectif_ecart_apres", "t3_reservataire"),
+    *("t3_cible", "t3_sens"),
     *("enjeu_mixite", *_FLAGS, *(f"{g}_{f}" for g in _GROUPS for f in _FIGURES)),
     *("note_batiment_etage", "hypotheses"),
 ]
@@ -48,6 +60,7 @@ def impacts(
     *,
     snapshot: dt.date | str | None = None,
     catalogue: Catalogue | None = None,
+    contingent: str | None = None,
 ) -> pd.DataFrame:
     """What allocating this vacant dwelling to each demand would change, in the order given.
 
@@ -55,13 +68,17 @@ def impacts(
     dwelling, and the definitions' numerator and denominator filters are evaluated on them, so a
     group's (k, n) becomes (k + in_num, n + in_den); the dwelling is vacant: the household replaces
     nobody. Groups, each with _num_avant, _den_avant, _avant, _num_apres, _den_apres, _apres:
-    `objectif` (T1 of the dwelling's EPCI outside QPV, T2 in QPV) and `t3` (the dwelling's
-    réservataire in the EPCI), calendar year to date; `residence_fragiles`, `residence_sous_40pc`,
-    `batiment_fragiles`, `etage_fragiles` (empty, see note_batiment_etage, when the building or
-    floor has fewer households than the secrecy threshold). `*_reduit_ecart`: the allocation closes
-    part of the gap to the applicable target (local CIA target, else the legal one), null while the
-    rate is not measurable. `alerte_mixite`: enjeu_mixite residence whose fragility share rises.
-    Everything is computed within the user's scope; `hypotheses` states what is estimated."""
+    `objectif` (T1 of the dwelling's EPCI outside QPV, T2 in QPV) and `t3` (the `contingent`
+    the allocation would be made on — by default the dwelling's — in the EPCI), calendar year to
+    date; `residence_sous_40pc`, `batiment_sous_40pc`, `etage_sous_40pc` (empty, see
+    note_batiment_etage, when the building or floor has fewer households than the secrecy
+    threshold) — see LAWFUL_EFFECTS. `*_reduit_ecart`: the allocation closes part of the gap to
+    the applicable target (local CIA target, else the legal one), null while the rate is not
+    measurable or the candidate's first-quartile status is unknown. `ressources_sous_40pc`: the
+    candidate would count among households under 40 % of the PLUS ceiling (null when its
+    resources are unknown). `alerte_mixite`: enjeu_mixite residence whose share of households
+    under 40 % rises. Everything is computed within the user's scope; `hypotheses` states what is
+    estimated."""
     check_role(scope)
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
@@ -71,21 +88,23 @@ def impacts(
         return pd.DataFrame(columns=IMPACT_COLUMNS)
     legal = {t.id: t for t in catalogue.parameters.objectifs_legaux}
     goal, t3 = legal["T2" if lg["en_qpv"] else "T1"], legal["T3"]
-    t3_filter = {t3.par or "reservataire": [lg["reservataire"]]}
+    contingent = str(contingent or lg["reservataire"])
+    t3_filter = {t3.par or "reservataire": [contingent]}
     building = {"batiment": [lg["id_batiment"]]}
     floor = {**building, "etage": [int(lg["etage"])]}
     residence, epci = {"residence": [lg["id_residence"]]}, {"epci": [lg["code_epci"]]}
-    fragiles = "part_menages_fragiles"
+    under_40 = "part_menages_sous_40pc"
     groups = {
         "objectif": (goal.indicateur, epci),
         "t3": (t3.indicateur, {**epci, **t3_filter}),
-        "residence_fragiles": (fragiles, residence),
-        "residence_sous_40pc": ("part_menages_sous_40pc", residence),
-        "batiment_fragiles": (fragiles, building),
-        "etage_fragiles": (fragiles, floor),
+        "residence_sous_40pc": (under_40, residence),
+        "batiment_sous_40pc": (under_40, building),
+        "etage_sous_40pc": (under_40, floor),
     }
     evaluate_in = partial(_evaluate_in, engine, scope, snap, catalogue)
-    hyp, unknown = _hypothetical(engine, catalogue, scope, snap, str(id_logement), ids, groups)
+    hyp, unknown = _hypothetical(
+        engine, catalogue, scope, snap, str(id_logement), ids, groups, contingent
+    )
     df = pd.DataFrame({"id_demande": ids})
     df["premier_quartile"] = hyp["premier_quartile"].to_numpy()
     for name, (indicator, where) in groups.items():
@@ -102,7 +121,7 @@ def impacts(
     for name, label, where in (("batiment", "bâtiment", building), ("etage", "étage", floor)):
         if evaluate_in("nb_menages", where)["valeur"] < seuil:
             hidden.append(label)
-            for col in (f"{name}_fragiles_{figure}" for figure in _FIGURES):
+            for col in (f"{name}_sous_40pc_{figure}" for figure in _FIGURES):
                 df[col] = pd.Series(pd.NA, index=df.index, dtype=df[col].dtype)
     note = f"{' et '.join(hidden).capitalize()} : moins de {seuil} ménages, évolution non affichée."
     df["note_batiment_etage"] = note if hidden else ""
@@ -111,19 +130,25 @@ def impacts(
         cible, sens = _target(targets, legal_target, lg["code_epci"], filtres)
         gap_before, gap_after = (_gap(df[f"{name}_{w}"], cible, sens) for w in ("avant", "apres"))
         closes = (gap_before > _EPS) & (gap_after < gap_before - _EPS)
-        df[f"{name}_reduit_ecart"] = closes.where(gap_before.notna()).astype("boolean")
-        df[f"{name}_cible"] = cible
+        known = gap_before.notna()
+        if name == "objectif":  # whether a candidate counts in T1/T2 needs its quartile
+            known &= df["premier_quartile"].notna().to_numpy()
+        df[f"{name}_reduit_ecart"] = closes.where(known).astype("boolean")
+        df[f"{name}_cible"], df[f"{name}_sens"] = cible, sens
     df["objectif"], df["objectif_indicateur"] = goal.id, goal.indicateur
     df["objectif_ecart_avant"] = df["objectif_avant"] - df["objectif_cible"]
     df["objectif_ecart_apres"] = df["objectif_apres"] - df["objectif_cible"]
-    df["t3_reservataire"], df["enjeu_mixite"] = lg["reservataire"], bool(lg["enjeu_mixite"])
-    df["menage_fragile"] = df["residence_fragiles_num_apres"] > df["residence_fragiles_num_avant"]
-    rises = df["residence_fragiles_apres"] > df["residence_fragiles_avant"].fillna(0.0)
+    df["t3_reservataire"], df["enjeu_mixite"] = contingent, bool(lg["enjeu_mixite"])
+    known = (df["residence_sous_40pc_den_apres"] > df["residence_sous_40pc_den_avant"]).to_numpy()
+    counted = df["residence_sous_40pc_num_apres"] > df["residence_sous_40pc_num_avant"]
+    df["ressources_sous_40pc"] = counted.astype("boolean").where(known)
+    rises = df["residence_sous_40pc_apres"] > df["residence_sous_40pc_avant"].fillna(0.0)
     df["alerte_mixite"] = rises.fillna(False).astype(bool) & df["enjeu_mixite"]
+    whose = "du logement" if contingent == lg["reservataire"] else "choisi"
     text = (
-        f"Attribution hypothétique au {snap:%d/%m/%Y} sur le contingent du logement "
-        f"({lg['reservataire']}), hors relogement ANRU ; le logement est vacant : le ménage ne "
-        f"remplace personne. {RESOURCES_HYPOTHESIS}"
+        f"Attribution hypothétique au {snap:%d/%m/%Y} sur le contingent {whose} ({contingent}), "
+        "hors relogement ANRU ; le logement est vacant : le ménage ne remplace personne. "
+        f"{RESOURCES_HYPOTHESIS} {LAWFUL_EFFECTS}"
     )
     if unknown:
         listed = " ; ".join(u[0].lower() + u[1:] for u in unknown)
@@ -142,7 +167,7 @@ def _evaluate_in(engine, scope, snap, catalogue, indicator: str, where: dict) ->
     ).iloc[0]
 
 
-def _hypothetical(engine, catalogue, scope, snap, id_logement, ids, groups):
+def _hypothetical(engine, catalogue, scope, snap, id_logement, ids, groups, contingent):
     """Per demand (in the order given): premier_quartile and, per group, <group>_num/_den = 1 when
     the hypothetical row passes the definition's numerator/denominator filter; plus the
     descriptions of the columns those filters read that a demand leaves unknown."""
@@ -152,7 +177,7 @@ def _hypothetical(engine, catalogue, scope, snap, id_logement, ids, groups):
         for part, measure in (("num", ind.numerator), ("den", ind.denominator)):
             measures[f"{name}_{part}"] = (measure.base, measure.filter)
             unknown += unknown_columns(catalogue, measure.base, measure.filter)
-    statement = build_hypothetical(catalogue, scope, snap, id_logement, ids, measures)
+    statement = build_hypothetical(catalogue, scope, snap, id_logement, ids, measures, contingent)
     hyp = engine.fetch(statement.sql, statement.params).set_index("id_demande")
     if missing := [i for i in ids if i not in hyp.index]:
         raise InvalidValueError(
@@ -171,9 +196,11 @@ def _gap(values: pd.Series, cible: float, sens: str) -> pd.Series:
 
 
 def _target(targets, legal, epci: str, filtres: dict) -> tuple[float, str]:
-    """(cible, sens) of the target that applies to the EPCI: a local one if any, else the legal."""
+    """(cible, sens) of the target that applies to the EPCI: a local one if any, else the legal
+    one (with its own value for a contingent such as the État's)."""
     for t in targets:
         same = t.indicateur == legal.indicateur and t.echelle == "epci" and t.code == epci
         if same and {k: list(v) for k, v in t.filtres.items()} == filtres:
             return t.cible, t.sens
-    return legal.cible, legal.sens
+    special = legal.particuliers.get(str(filtres[legal.par][0])) if legal.par in filtres else None
+    return (special or legal).cible, legal.sens

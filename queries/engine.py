@@ -25,7 +25,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ingest.contract import REFERENCE_TABLES, SNAPSHOT_TABLES, SNAPSHOTS_DIR, table_path
+from ingest.contract import (
+    OPTIONAL_REFERENCE_TABLES,
+    REFERENCE_TABLES,
+    SNAPSHOT_TABLES,
+    SNAPSHOTS_DIR,
+    table_path,
+)
 from queries import frames
 from queries.errors import DataRootError, RowCapError
 from queries.settings import default_data_root
@@ -154,6 +160,9 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
     params: dict[str, object] = {}
     for table in REFERENCE_TABLES:
         params[table.name] = str(table_path(root, table))
+    for table in OPTIONAL_REFERENCE_TABLES:  # left out of the data root: the table stays empty
+        if table_path(root, table).is_file():
+            params[table.name] = str(table_path(root, table))
     for table in SNAPSHOT_TABLES:
         params[table.name] = [str(table_path(root, table, d.isoformat())) for d in snapshots]
     missing = [
@@ -200,6 +209,11 @@ def _build_database(root: Path, params: dict[str, object], workdir: Path) -> Pat
     con = duckdb.connect(str(database), config=_config(workdir))
     try:
         for statement in _statements(ENRICHMENT_SQL.read_text(encoding="utf-8")):
+            if any(
+                f"${t.name}" in statement and t.name not in params
+                for t in OPTIONAL_REFERENCE_TABLES
+            ):
+                continue  # reads an optional table the data root does not have
             used = {k: v for k, v in params.items() if f"${k}" in statement}
             con.execute(statement, used)
             con.execute("CHECKPOINT")

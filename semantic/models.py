@@ -207,6 +207,36 @@ class SecrecyDef(Frozen):
     perturbation: PerturbationDef
 
 
+class HousingBenefitDef(Frozen):
+    """A simplified housing-benefit scale (see parametres.yaml, aide_attribution)."""
+
+    loyers_plafonds: tuple[Annotated[float, Field(gt=0)], ...]
+    loyer_plafond_personne_sup: Annotated[float, Field(ge=0)]
+    forfait_charges: Annotated[float, Field(ge=0)]
+    forfait_charges_personne_sup: Annotated[float, Field(ge=0)]
+    participation_minimale: Annotated[float, Field(ge=0)]
+    taux_participation_minimale: Annotated[float, Field(ge=0, le=1)]
+    taux_participation: Annotated[float, Field(gt=0, le=1)]
+    abattements_annuels: tuple[Annotated[float, Field(ge=0)], ...]
+    abattement_personne_sup: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _sizes(self) -> HousingBenefitDef:
+        if not self.loyers_plafonds or len(self.loyers_plafonds) != len(self.abattements_annuels):
+            raise ValueError(
+                "loyers_plafonds et abattements_annuels : une valeur par taille de ménage, "
+                "autant de l'un que de l'autre"
+            )
+        return self
+
+
+class AllocationAidDef(Frozen):
+    candidats_par_logement: Annotated[int, Field(ge=1)]
+    charges_m2_mois: Annotated[float, Field(ge=0)]
+    aide_logement: HousingBenefitDef
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     objectifs_legaux: tuple[LegalTargetDef, ...]
+    aide_attribution: AllocationAidDef

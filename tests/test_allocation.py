@@ -7,6 +7,7 @@ Facts used throughout (E1 = Grenoble-Alpes-Métropole, calendar year 2025 to 202
 - T3 of E1, contingent collectivite: A1 only, neither DALO nor priority -> 0/1; etat: A7 -> 1/1.
 - R4 (enjeu_mixite): 3 fragile households of 12 (H01, H02, H12), none under 40 % of PLUS; its floor
   1 holds 11 households, 2 fragile. R1 (enjeu_mixite): 2 fragile of 4; R2: 1 of 2 (M06).
+- Budget: rent + 2 €/m² charges − the simplified housing benefit of parametres.yaml.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from queries.allocation import (
 from queries.engine import open_engine
 from queries.errors import InvalidValueError
 from semantic.catalogue import load_catalogue
-from semantic.models import AtLeast
 from semantic.scope import Scope
 from tests.tiny_allocation_data import E1_LOCAL_T1, write_allocation_root
 from tests.tiny_data import C1, E1, E2
@@ -96,33 +96,76 @@ def test_candidates_that_fit_the_dwelling(engine):
     # L08: Saint-Martin-d'Hères, 3 rooms, 65 m², PLUS, 450 €/month
     df = candidates(engine, OFFICER, "L08")
     assert list(df.columns) == CANDIDATE_COLUMNS
-    # DA1: 4 persons, 16 800 <= 44 982 (PLUS cat. 4), 450 / 1 400 = 32.1 %; DA2: 26 400 <= 30 984,
-    # 20.5 %; DM3: 24 000 <= 30 984, 22.5 %. Demands are listed by number: the page sorts.
-    assert list(df["id_demande"]) == ["DA1", "DA2", "DM3"]
-    assert df["convient"].all() and (df["motifs"] == "").all()
+    # Size and ceiling fit DA1 (16 800 <= 44 982, PLUS cat. 4), DA2 (26 400 <= 30 984), DA5, DA6 and
+    # DM3; the rent burden excludes nobody. Examination order: DALO (DA5), other priority (DA1),
+    # then the oldest demand first: DA2 (06/2024), DA6 (12/2024), DM3 (02/2025).
+    assert list(df["id_demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]
+    assert df["convient"].all() and (df["motifs"] == "").all() and (df["a_verifier"] == "").all()
     da1 = _by_id(df)["DA1"]
-    assert da1["taux_effort"] == pytest.approx(450 / 1400)
     assert da1["anciennete_demande_mois"] == 11  # 355 days / 30.4375
     assert bool(da1["premier_quartile"]) and bool(da1["prioritaire"])
     assert da1["revenu_annuel_estime"] == 16800 and da1["plafond_ressources"] == 44982
     assert da1["controle_plafond"] == "PLUS 2025, catégorie 4, zone autres : 44 982 €"
-    assert set(df["taux_effort_max"]) == {0.35}
+    assert da1["situation_emploi"] == "inconnue (la demande ne la renseigne pas)"
+    assert da1["cotation"] == 42.0  # the optional column is read when the data has it
     assert "revenu_mensuel × 12" in df.attrs["hypotheses"]
+    assert "Ce n'est pas un classement" in df.attrs["ordre"]
+
+
+def test_rent_burden_and_remaining_income_by_hand(engine):
+    """Arrêté du 10 mars 2011: (rent + charges − housing benefit) / resources; charges 2 €/m²
+    (65 m² -> 130 €); benefit from the simplified scale of parametres.yaml."""
+    df = _by_id(candidates(engine, OFFICER, "L08"))
+    # DA1, 4 persons (2 under 14), 1 400 €: rent taken 438 (382 + 56), charges 58 + 3 x 13 = 97,
+    # allowance 8 400 + 1 400 = 9 800, contribution max(39, 8.5 % x 535) + 30 % x 7 000 / 12
+    # = 45.475 + 175 = 220.475 -> benefit 314.525; spent 450 + 130 − 314.525 = 265.475
+    da1 = df["DA1"]
+    assert da1["charges_estimees"] == 130
+    assert da1["aide_logement_estimee"] == pytest.approx(314.525)
+    assert da1["taux_effort"] == pytest.approx(265.475 / 1400)
+    assert da1["reste_a_vivre_uc"] == pytest.approx((1400 - 265.475) / 2.1)  # 2.1 UC
+    # DA5, couple, 1 000 €: rent taken 339, charges 71, contribution 39 + 30 % x 5 000 / 12 = 164
+    # -> benefit 246; spent 450 + 130 − 246 = 334 -> 33.4 % (45 % on rent alone)
+    da5 = df["DA5"]
+    assert da5["aide_logement_estimee"] == pytest.approx(246)
+    assert da5["taux_effort"] == pytest.approx(0.334)
+    assert da5["reste_a_vivre_uc"] == pytest.approx((1000 - 334) / 1.5)
+    # DA2, couple, 2 200 €: contribution 39 + 30 % x 19 400 / 12 = 524 > 410 -> no benefit
+    assert df["DA2"]["aide_logement_estimee"] == 0
+    assert df["DA2"]["taux_effort"] == pytest.approx(580 / 2200)
+
+
+def test_dalo_household_with_a_high_rent_burden_is_listed_with_its_impacts(engine):
+    """DA5 is DALO with 450 / 1 000 = 45 % of its income on rent: a threshold flags it, never
+    removes it, and its impacts are computed like everyone's."""
+    df = candidates(engine, OFFICER, "L08", effort_flag=0.30)
+    flags = dict(zip(df["id_demande"], df["effort_signale"], strict=True))
+    # 33.4 % (DA5) and 394 / 1 200 = 32.8 % (DA6) are above 30 %; DA1 19.0 %, DA2 26.4 %, DM3 29 %
+    assert flags == {"DA5": True, "DA1": False, "DA2": False, "DA6": True, "DM3": False}
+    assert set(df["taux_effort_signale"]) == {0.30}
+    da5 = _by_id(impacts(engine, OFFICER, "L08", ["DA5"]))["DA5"]
+    # L08 is outside QPV in E1: T1 1/2 -> DA5 (12 000 / 1.5 UC = 8 000 <= 9 000, first quartile)
+    assert _figures(da5, "objectif") == (1, 2, 2, 3)
+    # T3 of the dwelling's contingent (action_logement) in E1: A5 (priority) 1/1 -> DALO 2/2
+    assert _figures(da5, "t3") == (1, 1, 2, 2)
+    with pytest.raises(InvalidValueError, match="taux d'effort signalé"):
+        candidates(engine, OFFICER, "L08", effort_flag=35)
 
 
 def test_non_fitting_demands_come_with_every_reason(engine):
     df = candidates(engine, OFFICER, "L08", include_non_fitting=True)
-    assert sorted(df["id_demande"]) == [
-        "DA1",
-        "DA2",
-        "DA3",
-        "DA4",
-        "DA5",
-        "DA6",
+    # every demand of E1 (DM4 wishes Voiron, in another EPCI), in the examination order
+    assert list(df["id_demande"]) == [
+        "DA3",  # DALO, 09/2023
+        "DA5",  # DALO, 03/2025
+        "DM2",  # priority, 11/2023
+        "DA1",  # priority, 01/2025
         "DM1",
-        "DM2",
+        "DA2",
+        "DA6",
         "DM3",
-    ]  # DM4 wishes Voiron, in another EPCI
+        "DA4",
+    ]
     motifs = dict(zip(df["id_demande"], df["motifs"], strict=True))
     # 8 persons: s(8) = 16 + 9 x 6 = 70 m² > 65 m²
     assert motifs["DA3"] == "sur-occupation : 65 m² pour 8 personnes (minimum 70 m²)"
@@ -131,37 +174,30 @@ def test_non_fitting_demands_come_with_every_reason(engine):
         "revenus au-dessus du plafond PLUS (32 400 €/an estimés = 2 700 €/mois × 12 ; "
         "plafond 30 984 €, catégorie 2, 2025)"
     )
-    assert motifs["DA5"] == "taux d'effort 45 % > 35 %"  # 450 / 1 000
-    assert motifs["DA6"] == "taux d'effort 38 % > 35 %"  # 450 / 1 200 = 37.5 %
-    # DM1 wishes Grenoble; 1 person in 3 rooms; 450 / 700 = 64.3 %
+    assert motifs["DA5"] == motifs["DA6"] == ""  # a rent burden is never a reason
     assert motifs["DM1"] == (
         "commune souhaitée : Grenoble (logement à Saint-Martin-d'Hères) ; "
-        "sous-occupation : 3 pièces pour 1 personne (maximum 2) ; taux d'effort 64 % > 35 %"
+        "sous-occupation : 3 pièces pour 1 personne (maximum 2)"
     )
     fits = dict(zip(df["id_demande"], df["convient"], strict=True))
-    assert [i for i, ok in fits.items() if ok] == ["DA1", "DA2", "DM3"]
+    assert [i for i, ok in fits.items() if ok] == ["DA5", "DA1", "DA2", "DA6", "DM3"]
     # 8 persons: category 6 plus 2 persons, 59 636 + 2 x 6 652 = 72 940
     da3 = _by_id(df)["DA3"]
     assert da3["plafond_ressources"] == 72940
     assert da3["controle_plafond"] == "PLUS 2025, catégorie 6 + 2 personnes, zone autres : 72 940 €"
-
-
-def test_rent_burden_threshold_is_a_parameter(engine):
-    df = candidates(engine, OFFICER, "L08", rent_burden_max=0.40)
-    assert list(df["id_demande"]) == ["DA1", "DA2", "DA6", "DM3"]  # DA6: 37.5 % <= 40 %
-    assert set(df["taux_effort_max"]) == {0.40}
-    with pytest.raises(InvalidValueError, match="taux d'effort maximal"):
-        candidates(engine, OFFICER, "L08", rent_burden_max=35)
+    # délai anormalement long of département 38: 24 months. DA3 (852 days, 28.0 months) and DM2
+    # (772 days, 25.4 months) are past it, DA1 (355 days) is not
+    delays = dict(zip(df["id_demande"], df["delai_depasse"], strict=True))
+    assert (delays["DA3"], delays["DM2"], delays["DA1"]) == (True, True, False)
+    assert set(df["delai_anormal_mois"]) == {24}
 
 
 def test_same_epci_widens_the_wished_commune(engine):
     df = candidates(engine, OFFICER, "L08", include_non_fitting=True, same_epci=True)
     motifs = dict(zip(df["id_demande"], df["motifs"], strict=True))
-    # DM2: 3 persons, single parent (category 4): fits but for 450 / 1 200 = 37.5 %
-    assert motifs["DM2"] == "taux d'effort 38 % > 35 %"
-    assert motifs["DM1"] == (
-        "sous-occupation : 3 pièces pour 1 personne (maximum 2) ; taux d'effort 64 % > 35 %"
-    )
+    # DM2: 3 persons, single parent (category 4): fits (its rent burden is information only)
+    assert motifs["DM2"] == ""
+    assert motifs["DM1"] == "sous-occupation : 3 pièces pour 1 personne (maximum 2)"
 
 
 def test_pli_dwelling_checks_no_ceiling(engine):
@@ -206,37 +242,45 @@ def test_t3_for_the_dwellings_contingent(engine):
     assert _figures(da2, "t3") == (0, 1, 0, 2) and not da2["t3_reduit_ecart"]
 
 
-def test_fragile_household_in_enjeu_mixite_residence_raises_the_alert(engine):
+def test_t3_for_the_contingent_the_commission_chooses(engine):
+    """Flux management: the same dwelling allotted on the État contingent counts there, rated
+    against the État's own target (0.83); A7 (DALO) makes it 1/1, already on target."""
+    df = impacts(engine, OFFICER, "L31", ["DA1", "DA2"], contingent="etat")
+    da1 = _by_id(df)["DA1"]
+    assert (da1["t3_reservataire"], da1["t3_cible"]) == ("etat", 0.83)
+    assert _figures(da1, "t3") == (1, 1, 2, 2)
+    assert not da1["t3_reduit_ecart"]  # nothing to close: the UI says « cible déjà atteinte »
+    assert "contingent choisi (etat)" in da1["hypotheses"]
+
+
+def test_effects_on_the_residence_rest_on_resources_only(engine):
     df = impacts(engine, OFFICER, "L31", ["DA6", "DA1"])
     assert list(df["id_demande"]) == ["DA6", "DA1"]  # the order given, no ranking
+    assert not [c for c in IMPACT_COLUMNS if "fragil" in c]  # no composite effect per person
     da6, da1 = _by_id(df)["DA6"], _by_id(df)["DA1"]
-    # DA6: single parent, 14 400 / 37 259 = 0.386 < 0.40 -> 2 criteria: 3/12 -> 4/13 in R4
-    assert bool(da6["menage_fragile"]) and bool(da6["enjeu_mixite"])
-    assert _figures(da6, "residence_fragiles") == (3, 12, 4, 13)
-    assert da6["residence_fragiles_apres"] == pytest.approx(4 / 13)
-    assert bool(da6["alerte_mixite"])
+    # DA6: 14 400 / 37 259 (PLUS cat. 3, single parent) = 0.386 < 0.40: R4 0/12 -> 1/13
+    assert bool(da6["ressources_sous_40pc"]) and bool(da6["enjeu_mixite"])
     assert _figures(da6, "residence_sous_40pc") == (0, 12, 1, 13)
+    assert bool(da6["alerte_mixite"])
     # building B5 (12 households) and floor 1 (11) reach the secrecy threshold of 11
-    assert _figures(da6, "batiment_fragiles") == (3, 12, 4, 13)
-    assert _figures(da6, "etage_fragiles") == (2, 11, 3, 12)
+    assert _figures(da6, "batiment_sous_40pc") == (0, 12, 1, 13)
+    assert _figures(da6, "etage_sous_40pc") == (0, 11, 1, 12)
     assert da6["note_batiment_etage"] == ""
-    # DA1: under 40 % (16 800 / 44 982 = 0.373) is its only known criterion: APL and job are
-    # unknown for a demand and count as not met -> not fragile, share falls to 3/13, no alert
-    assert not da1["menage_fragile"] and not da1["alerte_mixite"]
-    assert _figures(da1, "residence_fragiles") == (3, 12, 3, 13)
+    # DA1: 16 800 / 44 982 = 0.373 < 0.40, the same effect whatever its family situation
+    assert bool(da1["ressources_sous_40pc"]) and bool(da1["alerte_mixite"])
     assert _figures(da1, "residence_sous_40pc") == (0, 12, 1, 13)
-    assert "perçoit l'APL ou l'AL" in da1["hypotheses"]
-    assert "situation d'emploi du titulaire" in da1["hypotheses"]
+    assert "Code pénal, art. 225-1" in da1["hypotheses"]
 
 
 def test_small_building_and_floor_are_not_shown(engine):
     # L08: building B3 has 2 households, floor 3 none; R2 is not on the mixité list
     da6 = _by_id(impacts(engine, OFFICER, "L08", ["DA6"]))["DA6"]
-    assert _figures(da6, "residence_fragiles") == (1, 2, 2, 3)
+    # R2: M05 and M06, RFR known, neither under 40 % -> 0/2, DA6 -> 1/3
+    assert _figures(da6, "residence_sous_40pc") == (0, 2, 1, 3)
     assert not da6["alerte_mixite"]
     assert all(
         pd.isna(da6[f"{g}_{w}"])
-        for g in ("batiment_fragiles", "etage_fragiles")
+        for g in ("batiment_sous_40pc", "etage_sous_40pc")
         for w in ("avant", "apres")
     )
     assert (
@@ -253,25 +297,30 @@ def test_dwelling_in_qpv_shows_t2(engine):
     assert _figures(da1, "objectif") == (1, 2, 1, 3)  # first quartile: not counted in T2
     assert _figures(da2, "objectif") == (1, 2, 2, 3)
     assert not da2["objectif_reduit_ecart"]  # no gap to close
-    # contingent etat: A7 (DALO) -> 1/1; R1 (enjeu_mixite) 2/4 -> 3/5 with DA6
+    # contingent etat: A7 (DALO) -> 1/1; R1 (enjeu_mixite): M01, M02 under 40 % of 3 known RFR
     assert _figures(da1, "t3") == (1, 1, 2, 2)
-    assert _figures(da6, "residence_fragiles") == (2, 4, 3, 5) and bool(da6["alerte_mixite"])
+    assert _figures(da6, "residence_sous_40pc") == (2, 3, 3, 4) and bool(da6["alerte_mixite"])
+    assert not da2["ressources_sous_40pc"] and not da2["alerte_mixite"]  # 26 400 / 30 984
 
 
 def test_impacts_follow_the_definitions(engine):
-    """The hypothetical rows are read through the definitions' own filters: change the fragility
-    rule to one criterion and DA1 (under 40 % of PLUS) becomes fragile."""
+    """The hypothetical rows are read through the definitions' own filters: lower the resources
+    threshold to 38 % and DA6 (0.386 of PLUS) no longer counts, DA1 (0.373) still does."""
     catalogue = load_catalogue()
-    ind = catalogue.indicator("part_menages_fragiles")
+    ind = catalogue.indicator("part_menages_sous_40pc")
     rule = ind.numerator.filter[0]
-    one = AtLeast(at_least=1, of=rule.of)
+    lower = rule.model_copy(update={"value": 0.38})
     changed = ind.model_copy(
-        update={"numerator": ind.numerator.model_copy(update={"filter": (one,)})}
+        update={
+            "numerator": ind.numerator.model_copy(
+                update={"filter": (lower, *ind.numerator.filter[1:])}
+            )
+        }
     )
     catalogue = dataclasses.replace(catalogue, indicators={**catalogue.indicators, ind.id: changed})
-    da1 = _by_id(impacts(engine, OFFICER, "L31", ["DA1"], catalogue=catalogue))["DA1"]
-    # R4 with one criterion: H01, H02, H12 still (H03–H11 meet none) -> 3/12, then DA1 -> 4/13
-    assert _figures(da1, "residence_fragiles") == (3, 12, 4, 13) and bool(da1["alerte_mixite"])
+    df = _by_id(impacts(engine, OFFICER, "L31", ["DA6", "DA1"], catalogue=catalogue))
+    assert _figures(df["DA6"], "residence_sous_40pc") == (0, 12, 0, 13)
+    assert _figures(df["DA1"], "residence_sous_40pc") == (0, 12, 1, 13)
 
 
 # --- access -------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_officer_lists_the_vacant_dwellings_in_scope(demo, demo_case):
 def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     _, id_logement, cands, imps = demo_case
     at = open_dwelling(id_logement)
-    # candidates in the query's order (demand number): no ranking by the code
+    # candidates in the query's order (the examination order): no score, no rank
     comparison = frame(at, "Alerte mixité")
     assert list(comparison["N° de demande"]) == list(cands["id_demande"])
     assert not any("score" in c.lower() or "rang" in c.lower() for c in comparison.columns)
@@ -141,8 +141,11 @@ def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     assert metrics[f"{goal} · EPCI"] == percent(first["objectif_avant"])
     k, n = int(first["objectif_num_avant"]), int(first["objectif_den_avant"])
     assert any(f"{k}\u00a0/\u00a0{n} · cible" in c.value for c in at.caption)
-    # the first candidate's detail: before -> after of the goal, its réservataire's T3
-    detail = at.table[0].value
+    # the first candidate's facts, then its detail: before -> after of the goal, T3
+    facts = at.table[0].value
+    assert facts.loc["DALO", "Valeur"] == ("oui" if cands.iloc[0]["dalo"] else "non")
+    assert facts.loc["Situation d'emploi", "Valeur"].startswith("inconnue")
+    detail = at.table[1].value
     (label,) = [i for i in detail.index if i.startswith(f"{goal} · ")]
     k2, n2 = int(first["objectif_num_apres"]), int(first["objectif_den_apres"])
     assert (
@@ -151,7 +154,8 @@ def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     t3 = detail.loc["T3 · attributions DALO et publics prioritaires"]
     assert t3["Avant"].startswith(percent(first["t3_avant"]))
     hypotheses = " ".join(c.value for c in at.caption)
-    assert "revenu_mensuel × 12" in hypotheses and "perçoit l'APL ou l'AL" in hypotheses
+    assert "revenu_mensuel × 12" in hypotheses and "arrêté du 10 mars 2011" in hypotheses
+    assert "Code pénal, art. 225-1" in hypotheses and "Ce n'est pas un classement" in hypotheses
 
 
 ACCOUNTS = {
@@ -188,37 +192,70 @@ def test_the_query_layer_refuses_a_partner_too(tiny):
 
 
 def test_first_quartile_candidate_outside_qpv_turns_t1_from_1_2_into_2_3(tiny):
-    # L31, outside QPV: T1 of E1 year to date 1/2 (local CIA target 60 %); DA1 is first quartile
+    # L31, outside QPV: T1 of E1 year to date 1/2 (local CIA target 60 %). Examination order:
+    # DA5 (DALO), DA1 (priority), then DA2, DA6, DM3 by filing date. DA5, first in the detail, is
+    # first quartile (12 000 / 1.5 UC = 8 000 <= 9 000).
     at = open_dwelling("L31")
-    assert list(frame(at, "Alerte mixité")["N° de demande"]) == ["DA1", "DA2", "DM3"]
+    assert list(frame(at, "Alerte mixité")["N° de demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["T1 · EPCI"] == "50,0\u202f%"
-    row = at.table[0].value.loc["T1 · attributions hors QPV au 1er quartile"]
+    row = at.table[1].value.loc["T1 · attributions hors QPV au 1er quartile"]
     assert (row["Avant"], row["Après"]) == (
         "50,0\u202f% (1\u00a0/\u00a02)",
         "66,7\u202f% (2\u00a0/\u00a03)",
     )
     assert (row["Cible"], row["Réduit l'écart à la cible"]) == ("60,0\u202f%", "oui")
-    # DA1 (under 40 % of PLUS, not fragile) raises R4's under-40 % share 0/12 -> 1/13 only
+    # DA5 (12 000 / 30 984 = 0.387), DA1 (0.373) and DA6 (0.386) are under 40 % of PLUS: R4's
+    # share 0/12 -> 1/13, one sentence for the three
     assert [w.value for w in at.warning] == [
         "Résidence à enjeu prioritaire de mixité sociale (liste de la CIA) : attribuer ce "
-        "logement à la demande DA1 ferait passer la part de ménages sous 40 % du plafond PLUS de "
-        "la résidence de 0,0\u202f% à 7,7\u202f%."
+        "logement aux demandes DA5, DA1, DA6 ferait passer la part de ménages sous 40 % du "
+        "plafond PLUS de la résidence de 0,0\u202f% à 7,7\u202f%."
     ]
 
 
-def test_fragile_candidate_in_an_enjeu_mixite_residence_raises_the_warning(tiny):
-    # at 40 %, DA6 (460 / 1 200 = 38.3 %) fits L31; fragile: R4 goes from 3/12 to 4/13
-    at = open_dwelling("L31", aa_taux_effort=40)
-    assert list(frame(at, "Alerte mixité")["N° de demande"]) == ["DA1", "DA2", "DA6", "DM3"]
-    fragility = [w.value for w in at.warning if "ménages en fragilité" in w.value]
-    assert fragility == [
-        "Résidence à enjeu prioritaire de mixité sociale (liste de la CIA) : attribuer ce "
-        "logement à la demande DA6 ferait passer la part de ménages en fragilité de la résidence "
-        "de 25,0\u202f% à 30,8\u202f%."
-    ]
-    alerts = frame(at, "Alerte mixité").set_index("N° de demande")["Alerte mixité"]
-    assert alerts.to_dict() == {"DA1": "non", "DA2": "non", "DA6": "oui", "DM3": "non"}
+def test_a_dalo_candidate_with_a_high_rent_burden_is_flagged_never_removed(tiny):
+    # DA5 on L31: 460 + 124 € charges − 246 € estimated benefit = 338 € = 33.8 % of 1 000 €
+    at = open_dwelling("L31", aa_taux_effort=30)
+    table = frame(at, "Alerte mixité").set_index("N° de demande")
+    assert table.loc["DA5", "DALO"] == "oui"
+    assert table.loc["DA5", "Taux d'effort"] == pytest.approx(0.338)
+    assert table["Taux d'effort signalé"].to_dict() == {
+        "DA5": "oui",  # 33.8 %
+        "DA1": "non",  # 460 + 124 − 314.525 = 269.475 -> 19.2 %
+        "DA2": "non",  # 584 / 2 200 = 26.5 %
+        "DA6": "oui",  # 460 + 124 − 186 = 398 -> 33.2 %
+        "DM3": "non",  # 584 / 2 000 = 29.2 %
+    }
+    assert table["Alerte mixité"].to_dict() == {
+        "DA5": "oui",
+        "DA1": "oui",
+        "DA2": "non",
+        "DA6": "oui",
+        "DM3": "non",
+    }
+    # a higher warning threshold than the 7.7-point rise silences the warning, not the column
+    at.number_input(key="aa_effet_minimal").set_value(8.0).run()
+    assert not at.warning
+
+
+def test_fewer_than_three_candidates_need_the_exception_stated(tiny, media):
+    at = open_dwelling("L31")
+    presented = at.multiselect(key="aa_presentes_L31")
+    assert presented.value == ["DA5", "DA1", "DA2"]  # three by default, in the examination order
+    assert not [s for s in at.selectbox if s.key == "aa_exception_L31"]
+    presented.set_value(["DA5"]).run()
+    exception = at.selectbox(key="aa_exception_L31")
+    assert exception.value == "Insuffisance du nombre des candidats (CCH R441-3)"
+    exception.set_value("Candidat désigné par le préfet au titre du DALO (CCH L441-2-3)").run()
+    text = " ".join(c.value for c in at.caption)
+    assert (
+        "1 candidature(s) présentée(s) ; la règle en demande au moins 3 (CCH R441-3). Exception : "
+        "Candidat désigné par le préfet au titre du DALO (CCH L441-2-3)." in text
+    )
+    printable = served(media, at.get("download_button")[1]).decode("utf-8")
+    assert "<td>DA5</td>" in printable and "<td>DA1</td>" not in printable
+    assert "au titre du DALO (CCH L441-2-3)" in printable
 
 
 def test_demands_that_do_not_fit_come_with_their_reasons(tiny):
@@ -240,21 +277,23 @@ def test_commission_sheet_exports_are_complete_and_audited(tiny, media):
         "logement": "L31",
         "nb_candidats": 3,
         "format": "xlsx",
-    }
+    }  # the three presented of the five that fit
     xlsx, printable = (served(media, b) for b in at.get("download_button"))
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     assert book.sheetnames == ["Logement et résidence", "Candidatures", "Hypothèses"]
     cells = {ws.title: [c for row in ws.iter_rows(values_only=True) for c in row] for ws in book}
     assert "L31" in cells["Logement et résidence"]
     assert "Les Cèdres (R4)" in cells["Logement et résidence"]
-    assert {"DA1", "DA2", "DM3"} <= set(cells["Candidatures"])
+    assert {"DA5", "DA1", "DA2"} <= set(cells["Candidatures"])
+    assert not {"DA6", "DM3"} & set(cells["Candidatures"])
     hypotheses = " ".join(str(c) for c in cells["Hypothèses"] if c)
-    assert "revenu_mensuel × 12" in hypotheses and "perçoit l'APL ou l'AL" in hypotheses
-    assert "35,0\u202f%" in hypotheses and "clientele.demo" in hypotheses
+    assert "revenu_mensuel × 12" in hypotheses and "Code pénal, art. 225-1" in hypotheses
+    assert "au-delà de 35,0\u202f% (signalé, jamais écarté)" in hypotheses
+    assert "3 candidature(s) présentée(s)" in hypotheses and "clientele.demo" in hypotheses
     page_html = printable.decode("utf-8")
     assert page_html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in page_html
     assert "logement L31" in page_html and "Photographie du 31/12/2025" in page_html
-    assert all(f"<td>{i}</td>" in page_html for i in ("DA1", "DA2", "DM3"))
+    assert all(f"<td>{i}</td>" in page_html for i in ("DA5", "DA1", "DA2"))
     at.get("download_button")[1].click().run()
     formats = [e["details"]["format"] for e in audit.read_events(tiny) if e["event"] == "export"]
     assert formats == ["xlsx", "html"]
@@ -281,12 +320,15 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         cands,
         imps,
         snapshot=dt.date(2025, 12, 31),
-        rent_burden_max=0.35,
+        effort_flag=0.35,
         same_epci=False,
+        contingent="collectivite",
+        needed=3,
+        exception=None,
         edited_by="Test",
         edited_at=dt.datetime(2026, 1, 5, 9, 30),
     )
     page_html = cs.commission_html(sheet)
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
     assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
-    assert list(sheet.candidates["N° de demande"]) == ["DA1", "DA2", "DM3"]
+    assert list(sheet.candidates["N° de demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]

@@ -117,13 +117,14 @@ def attributions(demo, snapshot: str) -> pd.DataFrame:
 def test_root_has_every_table_with_exactly_the_contract_columns_and_types(demo_root):
     snapshot_dirs = sorted(p.name for p in (demo_root / contract.SNAPSHOTS_DIR).iterdir())
     assert snapshot_dirs == [contract.snapshot_dirname(s) for s in SNAPSHOTS]
-    files = [(t, None) for t in contract.REFERENCE_TABLES]
+    files = [(t, None) for t in contract.REFERENCE_TABLES + contract.OPTIONAL_REFERENCE_TABLES]
     files += [(t, s) for s in SNAPSHOTS for t in contract.SNAPSHOT_TABLES]
     for table, snapshot in files:
         schema = pq.read_schema(contract.table_path(demo_root, table, snapshot))
-        names = [c.name for c in table.columns]
+        # every column of the contract but the optional cotation of demands (the demo has none)
+        names = [c.name for c in table.columns if c.name != "cotation"]
         assert schema.names == names, (table.name, snapshot)
-        for column in table.columns:
+        for column in (c for c in table.columns if c.name in names):
             assert str(schema.field(column.name).type) == ARROW_TYPE_NAMES[column.type], (
                 table.name,
                 column.name,
@@ -136,6 +137,8 @@ def test_values_respect_nullability_allowed_lists_and_uniqueness(demo):
         for name, frame in tables.items():
             table = contract.TABLES[name]
             for column in table.columns:
+                if column.name not in frame.columns and not column.required:
+                    continue  # an optional column the demo does not write (cotation)
                 values = frame[column.name]
                 if not column.nullable:
                     assert values.notna().all(), (key, name, column.name)
@@ -507,7 +510,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
     for root, seed in zip(roots, (42, 42, 43), strict=True):
         generate(root, logements=2000, snapshots=3, seed=seed)
     files = sorted(p.relative_to(roots[0]) for p in roots[0].rglob("*") if p.is_file())
-    assert len(files) == 4 + 3 * 7 + 1
+    assert len(files) == 5 + 3 * 7 + 1  # reference tables incl. delais_anormaux
     for relative in files:
         assert (roots[0] / relative).read_bytes() == (roots[1] / relative).read_bytes(), relative
     differing = [f for f in files if (roots[0] / f).read_bytes() != (roots[2] / f).read_bytes()]
@@ -526,7 +529,7 @@ def test_generate_refuses_a_non_empty_folder_then_replaces_it_atomically(tmp_pat
     report = generate(out, logements=500, snapshots=2, end=date(2025, 12, 31), overwrite=True)
     assert not (out / "keep.txt").exists()
     assert [d.isoformat() for d in report.snapshots] == ["2025-09-30", "2025-12-31"]
-    assert report.files == 4 + 2 * 7 + 1 and report.rows["logements"] == 2 * 500
+    assert report.files == 5 + 2 * 7 + 1 and report.rows["logements"] == 2 * 500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]  # no staging folder left
 
 

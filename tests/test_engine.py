@@ -157,3 +157,17 @@ def test_an_unwritable_temporary_folder_is_named_in_a_clear_error(tiny_root, tmp
     with pytest.raises(DataRootError, match="TMPDIR") as caught:
         open_engine(tiny_root)
     assert str(tmp_path / "absent" / "dossier") in str(caught.value)
+
+
+def test_optional_inputs_absent_leave_their_columns_empty(tiny_engine):
+    """The tiny root has neither reference/delais_anormaux.parquet nor a cotation column: the
+    engine still builds, and a demand's délai and cotation are unknown, never false or 0."""
+    rows = (
+        tiny_engine.cursor()
+        .execute(
+            "SELECT count(*), count(delai_anormal_mois), count(delai_depasse), count(cotation) "
+            "FROM demandes"
+        )
+        .fetchall()
+    )
+    assert rows[0][0] > 0 and rows[0][1:] == (0, 0, 0)

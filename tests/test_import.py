@@ -503,8 +503,8 @@ def test_mapping_typos_are_errors_with_file_and_line(capsys, tmp_path, root, sou
         "maison.yaml:7: valeur inconnu(e) « louee ». Vouliez-vous dire « loue » ? "
         "Valeurs valides : loue, vacant, vide, autre.",
         "maison.yaml:8: table inconnu(e) « menage ». Vouliez-vous dire « menages » ? Valeurs valides : "
-        "territoires, qpv, plafonds, seuils_q1, residences, batiments, logements, menages, departs, "
-        "attributions, demandes.",
+        "territoires, qpv, plafonds, seuils_q1, delais_anormaux, residences, batiments, logements, "
+        "menages, departs, attributions, demandes.",
     ]
     code, _, err = _cli(
         capsys, "import", source, "--snapshot", NEW_DATE, "--data-dir", root, "--mapping", user
@@ -549,6 +549,28 @@ def test_reference_import_keeps_other_years_and_archives_the_previous_version(
     assert archived.name.startswith("reference-replaced-") and tree_hashes(archived) == before
     assert "colonnes ignorées : Département, EPCI" in out
     assert "conservés tels quels : territoires, qpv, plafonds" in out
+
+
+def test_optional_reference_table_is_imported_then_kept_by_later_imports(capsys, tmp_path, root):
+    source = tmp_path / "arrete_dal"
+    source.mkdir()
+    write_rows(
+        source / "delai_anormalement_long.csv",
+        [["Département", "Délai (mois)"], ["38", "24"]],
+    )
+    assert not (root / "reference" / "delais_anormaux.parquet").exists()
+    code, out, _ = _cli(capsys, "import-reference", source, "--data-dir", root, "--user", "admin")
+    assert code == 0, out
+    delais = pq.read_table(root / "reference" / "delais_anormaux.parquet").to_pylist()
+    assert delais == [{"code_departement": "38", "delai_mois": 24}]
+    # a later import of another table keeps it (the whole reference/ folder is replaced)
+    other = tmp_path / "arrete_q1"
+    other.mkdir()
+    write_rows(other / "seuils_q1_2027.csv", [["SIREN", "Q1"], [E1, "9 500"]])
+    code, out, _ = _cli(capsys, "import-reference", other, "--data-dir", root, "--user", "admin")
+    assert code == 0, out
+    assert pq.read_table(root / "reference" / "delais_anormaux.parquet").to_pylist() == delais
+    assert "delais_anormaux" in out  # listed among the tables carried over
 
 
 def test_reference_import_is_checked_against_the_snapshots_in_place(capsys, tmp_path, root):

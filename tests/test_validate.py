@@ -584,3 +584,30 @@ def test_console_script_never_shows_a_traceback(root: Path, damage: str, code: i
     if code == 1:
         assert "unreadable_file" in result.stdout
         assert "2 problèmes dans 2 fichiers" in result.stdout
+
+
+# --- optional reference table and column ----------------------------------------------------------
+DEL = "reference/delais_anormaux.parquet"
+
+
+def test_optional_reference_table_is_checked_only_when_present(root: Path) -> None:
+    assert not (root / DEL).exists() and validate_root(root) == []  # absent: fine
+    pq.write_table(
+        pa.table({"code_departement": ["38", "38"], "delai_mois": pa.array([24, 30], pa.int32())}),
+        root / DEL,
+    )
+    assert found(validate_root(root)) == [
+        (DEL, "code_departement", "duplicate", ("38",), 2, (1, 2))
+    ]
+    pq.write_table(pa.table({"code_departement": ["38"]}), root / DEL)
+    assert [(p.file, p.column, p.rule) for p in validate_root(root)] == [
+        (DEL, "delai_mois", "missing_column")
+    ]
+
+
+def test_optional_cotation_column_is_typed_when_present(root: Path) -> None:
+    table = pq.read_table(root / DEM)
+    pq.write_table(table.append_column("cotation", pa.array(["a"] * len(table))), root / DEM)
+    assert [(p.file, p.column, p.rule) for p in validate_root(root)] == [
+        (DEM, "cotation", "wrong_type")
+    ]

@@ -15,9 +15,12 @@ Added on top of tiny_data (which stays untouched):
   DA2 couple, 2 200 €/month: 26 400 / 1.5 UC = 17 600 -> not first quartile; mutation.
   DA3 couple + 6 children under 14 (8 persons), 2 500 €/month: s(8) = 70 m²; DALO.
   DA4 couple, 2 700 €/month: 32 400 > 30 984 (PLUS cat. 2).
-  DA5 couple, 1 000 €/month: rent burden on L08 450 / 1 000 = 45 %.
+  DA5 couple, 1 000 €/month, DALO: naive rent burden on L08 450 / 1 000 = 45 %.
   DA6 single parent + 1 child under 14, 1 200 €/month: category n = 3, 14 400 / 37 259 = 0.386
       < 0.40 + single parent -> fragile; 14 400 / 1.3 UC = 11 077 -> not first quartile.
+- Cotation (optional column): DA1 42, DA2 18.5, DA3 61, DA4 12, DA5 55, DA6 30; none for DM1–DM4.
+- reference/delais_anormaux.parquet: département 38, 24 months. At 2025-12-31 only DA3 (filed
+  2023-09-01: 852 days = 28.0 months) and DM2 (2023-11-20: 772 days = 25.4 months) are past it.
 - objectifs.yaml: T1 of E1 raised by the CIA to 60 % for 2025.
 """
 
@@ -109,12 +112,21 @@ def _tables() -> dict[str, pa.Table]:
             ("DA2", D(2024, 6, 1), C2, 3, 2, 0, "couple_sans_enfant", 2200.0, False, False, True),
             ("DA3", D(2023, 9, 1), C2, 4, 8, 6, "couple_avec_enfants", 2500.0, True, False, False),
             ("DA4", D(2025, 5, 1), C2, 2, 2, 0, "couple_sans_enfant", 2700.0, False, False, False),
-            ("DA5", D(2025, 3, 15), C2, 2, 2, 0, "couple_sans_enfant", 1000.0, False, False, False),
+            ("DA5", D(2025, 3, 15), C2, 2, 2, 0, "couple_sans_enfant", 1000.0, True, False, False),
             ("DA6", D(2024, 12, 1), C2, 2, 2, 1, "monoparentale", 1200.0, False, False, False),
         ],
     )
+    points = {"DA1": 42.0, "DA2": 18.5, "DA3": 61.0, "DA4": 12.0, "DA5": 55.0, "DA6": 30.0}
+    ids = tables["demandes"].column("id_demande").to_pylist()
+    tables["demandes"] = tables["demandes"].append_column(
+        "cotation", pa.array([points.get(i) for i in ids], type=pa.float64())
+    )
     return tables
 
+
+DELAIS_ANORMAUX = pa.table(
+    {"code_departement": ["38"], "delai_mois": pa.array([24], type=pa.int32())}
+)
 
 OBJECTIFS = f"""
 objectifs:
@@ -136,6 +148,7 @@ def write_allocation_root(root: Path) -> Path:
         ("qpv", QPV),
         ("plafonds", PLAFONDS),
         ("seuils_q1", SEUILS_Q1),
+        ("delais_anormaux", DELAIS_ANORMAUX),
     ):
         pq.write_table(table, root / "reference" / f"{name}.parquet")
     folder = root / "snapshots" / f"date={S3.isoformat()}"

@@ -16,21 +16,35 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from queries.allocation import candidates, impacts, vacant_dwellings
+from queries.allocation import (
+    EXAMINATION_ORDER,
+    LAWFUL_EFFECTS,
+    candidates,
+    impacts,
+    vacant_dwellings,
+)
 from queries.profile import residence_profile
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from ui import allocation_effects as ae
 from ui import data
 
 # Step 1 is drawn by ui.allocation_dwellings; named here too so the page has one entry point.
+from ui.allocation_dwellings import RESERVATAIRES, forget_stale
 from ui.allocation_dwellings import choose_dwelling as choose_dwelling
 from ui.allocation_dwellings import dwelling_filters as dwelling_filters
-from ui.allocation_dwellings import forget_stale
 from ui.allocation_dwellings import show_dwelling as show_dwelling
 from ui.auth import CurrentUser
-from ui.commission_sheet import NO_DECISION, commission_sheet, export_buttons
+from ui.commission_sheet import (
+    EXCEPTIONS,
+    NO_DECISION,
+    commission_sheet,
+    export_buttons,
+    presented_text,
+)
 
-DEFAULT_RENT_BURDEN_PERCENT = 35  # the usual ceiling of a rent burden, changed on the page
+DEFAULT_RENT_BURDEN_PERCENT = 35  # rent burdens above it are flagged (never excluded)
+DEFAULT_MIN_EFFECT_POINTS = 1.0  # mixité warnings from this rise on (points)
 INTRO = (
     "Préparation de la commission d'attribution (CALEOL) : pour un logement vacant, les demandes "
     "actives qui lui conviennent et ce que chaque attribution changerait aux objectifs et à "
@@ -62,33 +76,35 @@ def _vacant(scope_key, snapshot, version, where, *, _scope: Scope) -> pd.DataFra
     return vacant_dwellings(data.engine(), _scope, snapshot=snapshot, where=filters)
 
 
-def demands(scope: Scope, id_logement: str, rent_burden_max: float, *, others: bool, epci: bool):
+def demands(scope: Scope, id_logement: str, effort_flag: float | None, *, others: bool, epci: bool):
     """`candidates` for the dwelling: those that fit, and the others with their reasons."""
-    return _demands(*_key(scope), id_logement, rent_burden_max, others, epci, _scope=scope)
+    return _demands(*_key(scope), id_logement, effort_flag, others, epci, _scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _demands(scope_key, snapshot, version, id_logement, burden, others, epci, *, _scope):
+def _demands(scope_key, snapshot, version, id_logement, flag, others, epci, *, _scope):
     _same(scope_key, _scope)
     return candidates(
         data.engine(),
         _scope,
         id_logement,
         snapshot=snapshot,
-        rent_burden_max=burden,
+        effort_flag=flag,
         include_non_fitting=others,
         same_epci=epci,
     )
 
 
-def effects(scope: Scope, id_logement: str, ids: Sequence[str]) -> pd.DataFrame:
-    return _effects(*_key(scope), id_logement, tuple(ids), _scope=scope)
+def effects(scope: Scope, id_logement: str, ids: Sequence[str], contingent: str) -> pd.DataFrame:
+    return _effects(*_key(scope), id_logement, tuple(ids), contingent, _scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _effects(scope_key, snapshot, version, id_logement, ids, *, _scope: Scope) -> pd.DataFrame:
+def _effects(scope_key, snapshot, version, id_logement, ids, contingent, *, _scope: Scope):
     _same(scope_key, _scope)
-    return impacts(data.engine(), _scope, id_logement, list(ids), snapshot=snapshot)
+    return impacts(
+        data.engine(), _scope, id_logement, list(ids), snapshot=snapshot, contingent=contingent
+    )
 
 
 def profile(scope: Scope, residence: str) -> pd.DataFrame:
@@ -111,11 +127,17 @@ def _same(scope_key: str, scope: Scope) -> None:
 
 @dataclass(frozen=True)
 class Criteria:
-    """What a demand must meet, as set on the page."""
+    """What the page asks of the demands and of their effects, as set on the page."""
 
-    burden: int  # the rent burden ceiling, in percent as typed
+    burden: int  # rent burdens above this percentage are flagged (0: none); never a filter
     same_epci: bool  # any commune of the dwelling's EPCI as first wish, not only its own
     others: bool  # also list the demands that do not fit, with their reasons
+    contingent: str  # the contingent the allocation would be made on (flux management)
+    min_points: float  # mixité warnings from this rise on, in points
+
+    @property
+    def effort_flag(self) -> float | None:
+        return self.burden / 100 if self.burden else None
 
 
 @dataclass(frozen=True)
@@ -128,46 +150,75 @@ class Study:
     imps: pd.DataFrame
 
 
-def choose_criteria() -> Criteria:
-    """The three criteria in a row; each widget owns one session-state key."""
+def choose_criteria(dwelling: Mapping) -> Criteria:
+    """The criteria in two rows; each widget owns one session-state key."""
     left, middle, right = st.columns(3)
     burden = left.number_input(
-        "Taux d'effort maximal (%)",
-        min_value=1,
+        "Signaler un taux d'effort au-delà de (%)",
+        min_value=0,
         max_value=100,
         value=DEFAULT_RENT_BURDEN_PERCENT,
         step=1,
         key="aa_taux_effort",
-        help="Loyer du logement / ressources mensuelles déclarées de la demande.",
+        help="Information seulement : aucune demande n'est écartée pour son taux d'effort. "
+        "0 : ne rien signaler.",
     )
-    same_epci = middle.checkbox("Élargir aux autres communes de l'EPCI", key="aa_epci_elargi")
+    codes = list(RESERVATAIRES)
+    own = dwelling["reservataire"] if dwelling["reservataire"] in codes else codes[0]
+    contingent = middle.selectbox(
+        "Contingent de l'attribution",
+        codes,
+        index=codes.index(own),
+        format_func=RESERVATAIRES.__getitem__,
+        key=f"aa_contingent_{dwelling['id_logement']}",
+        help="En gestion en flux, l'attribution compte pour le contingent sur lequel elle est "
+        f"faite (T3) ; par défaut celui du logement ({RESERVATAIRES[own]}).",
+    )
+    min_points = right.number_input(
+        "Alerte mixité à partir de (points)",
+        min_value=0.0,
+        max_value=20.0,
+        value=DEFAULT_MIN_EFFECT_POINTS,
+        step=0.5,
+        format="%.1f",
+        key="aa_effet_minimal",
+    )
+    left, right = st.columns(2)
+    same_epci = left.checkbox("Élargir aux autres communes de l'EPCI", key="aa_epci_elargi")
     others = right.checkbox(
         "Afficher aussi les demandes qui ne conviennent pas", key="aa_non_conformes"
     )
-    return Criteria(burden, same_epci, others)
+    return Criteria(int(burden), same_epci, others, contingent, float(min_points))
 
 
 def study_dwelling(scope: Scope, id_logement: str, criteria: Criteria) -> Study:
     """The demands for the dwelling under these criteria, and the impacts of those that fit."""
     found = demands(
-        scope,
-        id_logement,
-        criteria.burden / 100,
-        others=criteria.others,
-        epci=criteria.same_epci,
+        scope, id_logement, criteria.effort_flag, others=criteria.others, epci=criteria.same_epci
     )
     fit = found[found["convient"]]
-    return Study(found, fit, effects(scope, id_logement, list(fit["id_demande"])))
+    imps = effects(scope, id_logement, list(fit["id_demande"]), criteria.contingent)
+    return Study(found, fit, imps)
 
 
 def show_demands(study: Study, dwelling: Mapping, criteria: Criteria) -> None:
-    """The criteria in words, then the demands that do not fit when they are asked for."""
-    same_epci, burden = criteria.same_epci, criteria.burden
-    place = "une commune de l'EPCI" if same_epci else f"la commune ({dwelling['commune_libelle']})"
+    """The criteria in words, the order of examination, then the demands that do not fit when
+    they are asked for."""
+    place = (
+        "une commune de l'EPCI"
+        if criteria.same_epci
+        else f"la commune ({dwelling['commune_libelle']})"
+    )
+    flag = (
+        f" Un taux d'effort au-delà de {criteria.burden} % est signalé, sans écarter la demande."
+        if criteria.burden
+        else ""
+    )
     st.caption(
         f"Demande active dont le premier choix est {place}, sans sur- ni sous-occupation, "
-        f"ressources sous le plafond {dwelling['financement']} et taux d'effort ≤ {burden} %."
+        f"ressources non supérieures au plafond {dwelling['financement']}.{flag}"
     )
+    st.caption(f":material/format_list_numbered: {EXAMINATION_ORDER}")
     not_fitting = study.demands[~study.demands["convient"]]
     if criteria.others and not not_fitting.empty:
         with st.expander(f"Demandes qui ne conviennent pas ({len(not_fitting)})", expanded=True):
@@ -175,19 +226,20 @@ def show_demands(study: Study, dwelling: Mapping, criteria: Criteria) -> None:
             st.dataframe(table, hide_index=True, column_config=ae.column_config(table))
 
 
-def show_effects(study: Study, dwelling: Mapping, year: int) -> None:
+def show_effects(study: Study, dwelling: Mapping, year: int, criteria: Criteria) -> None:
     """The situation before, the mixité warnings, the candidacies side by side, then one of them
     in detail: facts and computed effects, never a ranking."""
     imps = study.imps
     ae.show_situation(imps.iloc[0], dwelling, year)
-    for text in ae.mixite_warnings(imps):
+    for text in ae.mixite_warnings(imps, criteria.min_points):
         st.warning(text, icon=":material/warning:")
     st.caption("Hypothèses : " + " ".join(ae.hypotheses(study.demands, imps)))
 
     st.subheader("Comparaison des candidatures")
     st.caption(
-        "Dans l'ordre des numéros de demande, sans score ni classement : cliquez sur un en-tête "
-        "de colonne pour trier. Survolez un en-tête de taux pour sa valeur avant attribution."
+        "Dans l'ordre d'examen (DALO, prioritaires, délai anormalement long, ancienneté), sans "
+        "score ni classement : cliquez sur un en-tête de colonne pour trier. Survolez un en-tête "
+        "de taux pour sa valeur avant attribution."
     )
     comparison = ae.comparison_table(study.fit, imps)
     config = ae.column_config(comparison, ae.before_help(imps))
@@ -197,7 +249,10 @@ def show_effects(study: Study, dwelling: Mapping, year: int) -> None:
     by_id = {r["id_demande"]: r for r in imps.to_dict("records")}
     forget_stale("aa_candidat", list(by_id))
     chosen = st.selectbox("Demande", list(by_id), key="aa_candidat")
+    facts = study.fit.set_index("id_demande").loc[chosen]
+    st.table(ae.candidate_facts(facts).set_index("Élément"))
     st.table(ae.effect_table(by_id[chosen], dwelling, year).set_index("Indicateur"))
+    st.caption(LAWFUL_EFFECTS)
 
 
 def show_commission_sheet(
@@ -208,17 +263,54 @@ def show_commission_sheet(
     snapshot: dt.date,
     user: CurrentUser,
 ) -> None:
-    """The sheet's two downloads (each audited), and the reminder that it decides nothing."""
+    """The candidates the officer presents (three by default, in the examination order), the
+    exception when fewer, the sheet's two downloads (each audited) and the reminder that it
+    decides nothing."""
+    needed = load_catalogue().parameters.aide_attribution.candidats_par_logement
+    ids = list(study.imps["id_demande"])
+    key = f"aa_presentes_{dwelling['id_logement']}"
+    remember_choices(key, ids, ids[:needed])
+    chosen = st.multiselect(
+        "Candidatures présentées à la commission",
+        ids,
+        key=key,
+        help=f"Par défaut les {needed} premières dans l'ordre d'examen ; ce n'est pas un classement.",
+    )
+    exception = None
+    if len(chosen) < needed:
+        exception = st.selectbox(
+            f"Moins de {needed} candidatures : motif de l'exception (CCH R441-3)",
+            EXCEPTIONS,
+            key=f"aa_exception_{dwelling['id_logement']}",
+        )
+    if not chosen:
+        st.info("Choisissez au moins une candidature pour éditer la fiche.")
+        return
+    picked = study.imps["id_demande"].isin(chosen)
     sheet = commission_sheet(
         dwelling,
         prof,
-        study.fit,
-        study.imps,
+        study.fit[study.fit["id_demande"].isin(chosen)],
+        study.imps[picked].reset_index(drop=True),
         snapshot=snapshot,
-        rent_burden_max=criteria.burden / 100,
+        effort_flag=criteria.effort_flag,
         same_epci=criteria.same_epci,
+        contingent=criteria.contingent,
+        needed=needed,
+        exception=exception,
         edited_by=f"{user.name} ({user.username})",
         edited_at=dt.datetime.now(),
     )
-    export_buttons(sheet, len(study.fit))
+    st.caption(presented_text(len(chosen), needed, exception))
+    export_buttons(sheet, len(chosen))
     st.caption(NO_DECISION)
+
+
+def remember_choices(key: str, known: Sequence[str], default: Sequence[str]) -> None:
+    """The widget's choice: `default` the first time, then what the officer chose, less what the
+    current list no longer offers (the widget gets its value from session state only)."""
+    chosen = st.session_state.get(key)
+    if isinstance(chosen, list):
+        st.session_state[key] = [c for c in chosen if c in known]
+    else:
+        st.session_state[key] = list(default)

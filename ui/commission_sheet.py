@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from ui.allocation_dwellings import dwelling_facts, profile_table
+from queries.allocation import EXAMINATION_ORDER, LAWFUL_EFFECTS
+from ui.allocation_dwellings import RESERVATAIRES, dwelling_facts, profile_table
 from ui.allocation_effects import (
     comparison_table,
     effect_table,
@@ -55,6 +56,24 @@ class CommissionSheet:
         return f"Fiche de commission d'attribution — logement {self.dwelling['id_logement']}"
 
 
+# CCH R441-3: the commission examines at least three candidates per dwelling, except in these cases.
+EXCEPTIONS = (
+    "Insuffisance du nombre des candidats (CCH R441-3)",
+    "Candidat désigné par le préfet au titre du DALO (CCH L441-2-3)",
+    "Autre motif, à préciser par la commission",
+)
+
+
+def presented_text(count: int, needed: int, exception: str | None) -> str:
+    """How many candidates the sheet presents, against the rule, with the exception if any."""
+    text = (
+        f"{count} candidature(s) présentée(s) ; la règle en demande au moins {needed} (CCH R441-3)"
+    )
+    if count >= needed:
+        return text + "."
+    return text + f". Exception : {exception or 'non précisée'}."
+
+
 def commission_sheet(
     dwelling: Mapping,
     prof: pd.DataFrame,
@@ -62,26 +81,39 @@ def commission_sheet(
     imps: pd.DataFrame,
     *,
     snapshot: dt.date,
-    rent_burden_max: float,
+    effort_flag: float | None,
     same_epci: bool,
+    contingent: str,
+    needed: int,
+    exception: str | None,
     edited_by: str,
     edited_at: dt.datetime,
 ) -> CommissionSheet:
+    """The sheet for the candidates presented (`cands` and `imps` hold only those)."""
     situation = effect_table(imps.iloc[0], dwelling, snapshot.year) if not imps.empty else None
     if situation is not None:
         situation = situation.drop(columns=["Après", "Réduit l'écart à la cible"])
     where = "toute commune de l'EPCI du logement" if same_epci else "commune du logement"
+    flag = (
+        f"au-delà de {percent(effort_flag)} (signalé, jamais écarté)"
+        if effort_flag
+        else "aucun seuil"
+    )
     settings = [
         ("Photographie des données", f"{snapshot:%d/%m/%Y}"),
         ("Fiche éditée le", f"{edited_at:%d/%m/%Y à %H:%M}"),
         ("Éditée par", edited_by),
-        ("Taux d'effort maximal", f"{percent(rent_burden_max)} (loyer / ressources mensuelles)"),
+        ("Candidatures présentées", presented_text(len(cands), needed, exception)),
+        ("Ordre des candidatures", EXAMINATION_ORDER),
+        ("Contingent de l'attribution", RESERVATAIRES.get(contingent, contingent)),
+        ("Taux d'effort signalé", flag),
         ("Commune souhaitée (1er choix)", where),
         (
             "Occupation",
             "ni sur-occupation (surface minimale), ni sous-occupation (pièces ≤ personnes + 1)",
         ),
         *(("Hypothèses", h) for h in hypotheses(cands, imps)),
+        ("Effets retenus pour un candidat", LAWFUL_EFFECTS),
     ]
     return CommissionSheet(
         dwelling,
@@ -109,7 +141,7 @@ def commission_xlsx(sheet: CommissionSheet) -> bytes:
     ws2 = wb.create_sheet("Candidatures")
     _table(
         ws2,
-        f"Candidatures ({len(sheet.candidates)}) — ordre des numéros de demande",
+        f"Candidatures ({len(sheet.candidates)}) — ordre d'examen, pas un classement",
         sheet.candidates,
     )
     for i, col in enumerate(sheet.candidates.columns, start=1):
@@ -194,7 +226,7 @@ def commission_html(sheet: CommissionSheet) -> str:
         parts.append("<h2>Profil de la résidence</h2>" + _html_table(profile_table(sheet.profile)))
     parts += [
         f"<h2 class='saut'>Candidatures ({len(shown)})</h2>",
-        "<p>Ordre des numéros de demande ; aucun score ni classement.</p>",
+        f"<p>{e(EXAMINATION_ORDER)} Aucun score.</p>",
         warnings,
         _html_table(shown, "candidats"),
         f"<h2>Hypothèses et seuils</h2><table class='faits'>{settings}</table>",

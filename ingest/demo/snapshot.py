@@ -51,16 +51,31 @@ class World:
         }
 
 
+# The "délai anormalement long" of each département of the demo, in months. Illustrative: each
+# préfet sets the figure by arrêté (CCH L441-1-4); put the official one in
+# reference/delais_anormaux.parquet of a real data root.
+DEMO_DELAIS_ANORMAUX_MOIS = {"38": 24}
+
+
 def reference_tables(world: World) -> dict[str, pa.Table]:
-    """territoires, qpv, plafonds and seuils_q1, as Arrow tables typed by the contract."""
+    """territoires, qpv, plafonds, seuils_q1 and delais_anormaux, as Arrow tables typed by the
+    contract."""
     communes = world.territory.communes
     plafonds = reference_data.plafonds_table()
     seuils = reference_data.seuils_q1_table(sorted(communes["code_epci"].unique()))
+    departements = sorted(set(communes["code_departement"]) & set(DEMO_DELAIS_ANORMAUX_MOIS))
+    delais = pd.DataFrame(
+        {
+            "code_departement": departements,
+            "delai_mois": [DEMO_DELAIS_ANORMAUX_MOIS[d] for d in departements],
+        }
+    )
     frames = {
         contract.TERRITOIRES: communes,
         contract.QPV: world.territory.qpv,
         contract.PLAFONDS: plafonds,
         contract.SEUILS_Q1: seuils,
+        contract.DELAIS_ANORMAUX: delais,
     }
     return {
         table.name: to_arrow(table, {c.name: frame[c.name] for c in table.columns})

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.contract import (
+    OPTIONAL_REFERENCE_TABLES,
     REFERENCE_DIR,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
@@ -111,13 +112,14 @@ def prepare_reference(
     clean_stale_staging(root)
     issues = Issues()
     matched, ignored, unusable = match_files(
-        collect_sources(source), REFERENCE_TABLES, mapping, issues
+        collect_sources(source), REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES, mapping, issues
     )
     if not matched and not issues:
         issues.whole_file(
             "",
             "aucun fichier reconnu",
-            "Aucun fichier de référentiel reconnu (territoires, qpv, plafonds, seuils_q1 ; "
+            "Aucun fichier de référentiel reconnu (territoires, qpv, plafonds, seuils_q1, "
+            "delais_anormaux ; "
             f"extensions {EXTENSIONS}, .geojson).",
         )
     staging = create_staging(root)
@@ -128,7 +130,7 @@ def prepare_reference(
             )
         (staging / REFERENCE_DIR).mkdir()
         origins, infos, kept = {}, [], []
-        for table in REFERENCE_TABLES:
+        for table in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES:
             current, target = table_path(root, table), table_path(staging, table)
             if table.name in matched:
                 staged = _stage(matched[table.name], table, mapping, issues, target, current)
@@ -137,17 +139,17 @@ def prepare_reference(
                     infos.append(info)
             elif table.name in unusable:
                 continue
-            elif current.is_file():
+            elif current.is_file():  # a table not given is carried over, optional ones too
                 shutil.copy2(current, target)
                 kept.append(table.name)
-            else:
+            elif not table.optional:
                 issues.whole_file(
                     table.name,
                     "fichier absent",
                     f"Le référentiel « {table.name} » n'est pas encore dans les données : "
                     "fournissez-le avec les autres.",
                 )
-        covered = {_rel(staging, t) for t in REFERENCE_TABLES}
+        covered = {_rel(staging, t) for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES}
         issues.extend(
             check_staged(staging, origins, covered, ignore_rules=frozenset({"no_snapshot"}))
         )
@@ -192,7 +194,7 @@ def _report_absent(tables, given: set[str], mapping: Mapping, issues: Issues) ->
 def _link_reference(root: Path, staging: Path) -> None:
     """The reference tables in place, seen from the staging root (links: nothing is copied)."""
     (staging / REFERENCE_DIR).mkdir()
-    for table in REFERENCE_TABLES:
+    for table in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES:
         current = table_path(root, table)
         if current.exists():
             os.symlink(current.resolve(), table_path(staging, table))

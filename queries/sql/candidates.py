@@ -180,12 +180,13 @@ _CEILING_JOIN = (
 
 
 def build_candidates(
-    scope: Scope, snapshot: dt.date, id_logement: str, *, same_epci: bool, rent_burden_max: float
+    scope: Scope, snapshot: dt.date, id_logement: str, *, same_epci: bool
 ) -> Statement:
     """Every active demand of the dwelling's EPCI in scope, with the facts and the result of each
-    fit test (the caller keeps those that pass, or words the reasons of those that do not)."""
+    fit test (the caller keeps those that pass, or words the reasons of those that do not). The
+    rent burden is not a fit test: the caller computes it as information."""
     params = _new_params(snapshot)
-    params.values.update(id_logement=id_logement, taux_effort_max=rent_burden_max)
+    params.values.update(id_logement=id_logement)
     pool = "code_epci = (SELECT code_epci FROM lg)"
     ceiling = (
         f"CASE lg.financement WHEN $plai THEN {_ceiling('PLAI')} "
@@ -200,14 +201,14 @@ def build_candidates(
         "    lg.surface_habitable, lg.loyer_mensuel,\n"
         f"    least(d.n_plafond, $categorie_max) AS categorie, {ceiling} AS plafond_ressources,\n"
         f"    {_surface_min('d.nb_personnes')} AS surface_minimum,\n"
-        "    lg.loyer_mensuel / NULLIF(d.revenu_mensuel, 0) AS taux_effort,\n"
         f"    {commune_test} AS hors_commune\n"
         f"  FROM d CROSS JOIN lg\n  {_CEILING_JOIN}\n)\n"
         "SELECT id_demande, date_depot,\n"
         "  CAST(floor(date_diff('day', date_depot, snapshot_date) / $jours_par_mois) AS INTEGER)\n"
         "    AS anciennete_demande_mois,\n"
-        "  nb_personnes, composition, revenu_mensuel, premier_quartile, dalo, prioritaire, mutation,\n"
-        "  taux_effort, code_commune AS commune_souhaitee, nom_commune AS commune_souhaitee_libelle,\n"
+        "  nb_personnes, nb_moins_14, composition, revenu_mensuel, premier_quartile, dalo,\n"
+        "  prioritaire, mutation, delai_depasse, delai_anormal_mois, cotation, loyer_mensuel,\n"
+        "  code_commune AS commune_souhaitee, nom_commune AS commune_souhaitee_libelle,\n"
         "  nb_pieces AS nb_pieces_souhaitees, revenu_mensuel * $mois_par_an AS revenu_annuel_estime,\n"
         "  financement, zone_plafonds, annee_plafonds, n_plafond, categorie, plafond_ressources,\n"
         "  surface_minimum, surface_habitable, pieces_logement, nom_commune_logement,\n"
@@ -217,8 +218,7 @@ def build_candidates(
         "  financement IN ($plai, $plus, $pls) AND plafond_ressources IS NULL AS plafond_inconnu,\n"
         "  COALESCE(revenu_mensuel * $mois_par_an > plafond_ressources, FALSE)\n"
         "    AS au_dessus_plafond,\n"
-        "  taux_effort IS NULL AS taux_effort_inconnu,\n"
-        "  COALESCE(taux_effort > $taux_effort_max, FALSE) AS taux_effort_excessif\n"
+        "  revenu_mensuel IS NULL OR revenu_mensuel <= 0 AS ressources_inconnues\n"
         "FROM c\nORDER BY id_demande"
     )
     return _statement(sql, params)
@@ -231,12 +231,19 @@ def build_hypothetical(
     id_logement: str,
     ids_demande: Sequence[str],
     measures: Mapping[str, tuple[str, Filter]],
+    contingent: str | None = None,
 ) -> Statement:
     """One row per demand: id_demande, premier_quartile and, per measure name, 1 when the
     hypothetical row of its base (attributions or menages: the allocation of this dwelling to this
     demand) passes the measure's filter, else 0 — the definitions' filters rendered by the builder."""
     params = _new_params(snapshot)
     params.values["id_logement"] = id_logement
+    # under flux management the allocation counts for the contingent it is made on, which the
+    # commission chooses; by default the dwelling's own
+    filled = dict(HYPOTHETICAL)
+    if contingent is not None:
+        params.values["contingent"] = contingent
+        filled["attributions"] = {**HYPOTHETICAL["attributions"], "reservataire": "$contingent"}
     ids = ", ".join(params.bind(i) for i in ids_demande)
     ctes = [
         _dwelling_and_demands(scope, params, f"id_demande IN ({ids})"),
@@ -253,7 +260,7 @@ def build_hypothetical(
     for base in ("attributions", "menages"):
         cols = []
         for col, col_def in catalogue.bases[base].columns.items():
-            expr = HYPOTHETICAL[base].get(col, "NULL")
+            expr = filled[base].get(col, "NULL")
             cols.append(f"CAST({expr} AS {_SQL_TYPES[col_def.type]}) AS {col}")
         cols += [f"{expr} AS {col}" for col, expr in _EXTRA.get(base, {}).items()]
         ctes.append(

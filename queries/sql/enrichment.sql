@@ -152,13 +152,27 @@ FROM read_parquet($departs, hive_partitioning = true) d
 JOIN logements l ON l.snapshot_date = CAST(d.date AS DATE) AND l.id_logement = d.id_logement
 ORDER BY 1, l.code_epci, d.date_depart, d.id_menage;
 
+-- Optional reference: each département's "délai anormalement long" (months, CCH L441-1-4).
+-- Without the file (reference/delais_anormaux.parquet) the table stays empty: the engine skips
+-- the statement that reads it, and a demand's délai is unknown.
+CREATE TABLE delais_anormaux (code_departement VARCHAR, delai_mois INTEGER);
+
+INSERT INTO delais_anormaux
+SELECT code_departement, CAST(delai_mois AS INTEGER) FROM read_parquet($delais_anormaux);
+
 -- Active demands (territory of the first wished commune; threshold of the snapshot's year) ---
+-- `cotation` is optional in the contract: taken when the files have it, else an empty column.
+CREATE TABLE demandes_lues AS
+SELECT * FROM read_parquet($demandes, hive_partitioning = true, union_by_name = true);
+
+ALTER TABLE demandes_lues ADD COLUMN IF NOT EXISTS cotation DOUBLE;
+
 CREATE TABLE demandes AS
 WITH d AS (
     SELECT d.*, CAST(d.date AS DATE) AS snapshot_date, year(CAST(d.date AS DATE)) AS annee_ref,
            1 + 0.5 * (d.nb_personnes - 1 - d.nb_moins_14) + 0.3 * d.nb_moins_14 AS uc,
-           t.code_epci, t.nom_epci, t.nom_commune
-    FROM read_parquet($demandes, hive_partitioning = true) d
+           t.code_epci, t.nom_epci, t.nom_commune, t.code_departement
+    FROM demandes_lues d
     LEFT JOIN territoires t ON t.code_commune = d.code_commune_souhaitee
 )
 SELECT d.snapshot_date, d.id_demande,
@@ -168,6 +182,14 @@ SELECT d.snapshot_date, d.id_demande,
        d.composition, d.revenu_mensuel, d.dalo, d.prioritaire, d.mutation, d.uc,
        d.revenu_mensuel * 12 / d.uc AS revenu_annuel_uc, s.seuil_q1_uc,
        CASE WHEN s.seuil_q1_uc IS NULL THEN NULL
-            ELSE d.revenu_mensuel * 12 / d.uc <= s.seuil_q1_uc END AS premier_quartile
+            ELSE d.revenu_mensuel * 12 / d.uc <= s.seuil_q1_uc END AS premier_quartile,
+       d.code_departement, da.delai_mois AS delai_anormal_mois,
+       CASE WHEN da.delai_mois IS NULL THEN NULL
+            ELSE date_diff('day', d.date_depot, d.snapshot_date) / 30.4375 >= da.delai_mois
+       END AS delai_depasse,
+       CAST(d.cotation AS DOUBLE) AS cotation
 FROM d ASOF LEFT JOIN seuils_q1 s ON s.code_epci = d.code_epci AND d.annee_ref >= s.annee
+LEFT JOIN delais_anormaux da ON da.code_departement = d.code_departement
 ORDER BY d.snapshot_date, d.code_epci, d.id_demande;
+
+DROP TABLE demandes_lues;
