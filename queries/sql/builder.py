@@ -150,22 +150,21 @@ def _count(flt, params: _Params) -> str:
 
 
 # Record keys of the cell key method (queries/sql/enrichment.sql). For a partner, every count comes
-# with the key of its cell: the sum of its rows' keys modulo the key space, computed here so that a
-# 64-bit sum never travels as a float. queries/secrecy.py turns it into the cell's noise.
+# with the key of its cell: the XOR of its rows' 32-bit keys — a function of the set of rows alone,
+# whatever the query, and cheaper than a sum (no 128-bit accumulator). queries/secrecy.py turns it
+# into the cell's noise. An empty cell's key is 0.
 KEY_COLUMN = "cle_secret"
 
 
-def _key_sum(flt, params: _Params, cles: int) -> str:
+def _key_sum(flt, params: _Params) -> str:
     pred = _filter(flt, params)
     keys = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
-    return f"CAST(COALESCE(SUM({keys}), 0) % {params.bind(cles)} AS BIGINT)"
+    return f"COALESCE(bit_xor({keys}), 0)"
 
 
-def _perturbed(catalogue: Catalogue, request: Request) -> int | None:
-    """The key space when the requester sees perturbed counts (partners), else None."""
-    if not request.scope.masks_small_cells:
-        return None
-    return catalogue.parameters.secret_statistique.perturbation.cles
+def _perturbed(request: Request) -> bool:
+    """The requester sees perturbed counts (partners)."""
+    return request.scope.masks_small_cells
 
 
 def _dim_columns(dims) -> list[str]:
@@ -204,15 +203,15 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         func = "AVG" if ind.aggregation == "mean" else "MEDIAN"
         scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
         measures = [f"CAST({scaled} AS DOUBLE) AS valeur", f"COUNT({expr}) AS effectif"]
-        if cles := _perturbed(catalogue, request):
-            measures.append(  # the key of the rows the median or mean is computed on
-                f"CAST(COALESCE(SUM(CASE WHEN {expr} IS NOT NULL THEN {KEY_COLUMN} END), 0)"
-                f" % {params.bind(cles)} AS BIGINT) AS cle_effectif"
+        if _perturbed(request):  # the key of the rows the median or mean is computed on
+            measures.append(
+                f"COALESCE(bit_xor(CASE WHEN {expr} IS NOT NULL THEN {KEY_COLUMN} END), 0)"
+                " AS cle_effectif"
             )
         select = ",\n  ".join(_dim_columns(dims) + measures)
         where = where.replace("\n    AND ", "\n  AND ")
         return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
-    cles = _perturbed(catalogue, request)
+    perturbed = _perturbed(request)
     if ind.is_ratio:
         measures = [
             f"{_count(ind.numerator.filter, params)} AS numerateur",
@@ -222,17 +221,17 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
             "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur",
             "numerateur, denominateur, denominateur AS effectif",
         ]
-        if cles:
+        if perturbed:
             measures += [
-                f"{_key_sum(ind.numerator.filter, params, cles)} AS cle_numerateur",
-                f"{_key_sum(ind.denominator.filter, params, cles)} AS cle_denominateur",
+                f"{_key_sum(ind.numerator.filter, params)} AS cle_numerateur",
+                f"{_key_sum(ind.denominator.filter, params)} AS cle_denominateur",
             ]
             value.append("cle_numerateur, cle_denominateur")
     else:  # count
         measures = [f"{_count(ind.filter, params)} AS effectif"]
         value = ["CAST(effectif AS DOUBLE) AS valeur", "effectif"]
-        if cles:
-            measures.append(f"{_key_sum(ind.filter, params, cles)} AS cle_effectif")
+        if perturbed:
+            measures.append(f"{_key_sum(ind.filter, params)} AS cle_effectif")
             value.append("cle_effectif")
     select = ",\n    ".join(_dim_columns(dims) + measures)
     return (
@@ -244,14 +243,14 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
 
 def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> str:
     ctes = []
-    cles = _perturbed(catalogue, request)
+    perturbed = _perturbed(request)
     for name, role, measure in (
         ("num", "numerator", ind.numerator),
         ("den", "denominator", ind.denominator),
     ):
         measures = [_count(measure.filter, params) + " AS n"]
-        if cles:
-            measures.append(_key_sum(measure.filter, params, cles) + " AS k")
+        if perturbed:
+            measures.append(_key_sum(measure.filter, params) + " AS k")
         select = ",\n    ".join(_dim_columns(dims) + measures)
         ctes.append(
             f"{name} AS (\n  -- {role}: base {measure.base}\n  SELECT\n    {select}\n"
@@ -266,7 +265,7 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
         "COALESCE(den.n, 0) AS denominateur",
         "COALESCE(den.n, 0) AS effectif",
     ]
-    if cles:
+    if perturbed:
         cols += ["COALESCE(num.k, 0) AS cle_numerateur", "COALESCE(den.k, 0) AS cle_denominateur"]
     if dims:
         on = " AND ".join(f"den.{i} IS NOT DISTINCT FROM num.{i}" for i, _ in dims)

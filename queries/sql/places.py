@@ -38,9 +38,7 @@ def build_residences(
         "  COUNT(*) AS nb_logements,\n"
         "  CAST(SUM(CASE WHEN mode_occupation = 'loue' THEN 1 ELSE 0 END) AS BIGINT) AS nb_loues,\n"
         "  CAST(SUM(CASE WHEN mode_occupation = 'vacant' THEN 1 ELSE 0 END) AS BIGINT) AS nb_vacants,\n"
-        "  COUNT(DISTINCT id_batiment) AS nb_batiments"
-        + _partner_keys(scope, catalogue, params)
-        + "\n"
+        "  COUNT(DISTINCT id_batiment) AS nb_batiments" + _partner_keys(scope) + "\n"
         f"FROM logements\nWHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}{filters}\n"
         "GROUP BY id_residence\nORDER BY 2, 1"
     )
@@ -57,18 +55,13 @@ RESIDENCE_COUNTS = {
 }
 
 
-def _partner_keys(scope: Scope, catalogue: Catalogue | None, params: _Params) -> str:
+def _partner_keys(scope: Scope) -> str:
     if not scope.masks_small_cells:
         return ""
-    from semantic.catalogue import load_catalogue
-
-    cles = (catalogue or load_catalogue()).parameters.secret_statistique.perturbation.cles
     keys = []
     for column, pred in RESIDENCE_COUNTS.items():
-        summed = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
-        keys.append(
-            f",\n  CAST(COALESCE(SUM({summed}), 0) % {params.bind(cles)} AS BIGINT) AS cle_{column}"
-        )
+        xored = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
+        keys.append(f",\n  COALESCE(bit_xor({xored}), 0) AS cle_{column}")
     return "".join(keys)
 
 

@@ -3,7 +3,7 @@
 WITH agg AS (
   SELECT
     COUNT(*) AS effectif,
-    CAST(COALESCE(SUM(cle_secret), 0) % $p0 AS BIGINT) AS cle_effectif
+    COALESCE(bit_xor(cle_secret), 0) AS cle_effectif
   FROM logements
   WHERE snapshot_date = $snapshot
     AND FALSE  -- scope: none (deny by default)
@@ -13,6 +13,5 @@ FROM agg
 ;
 -- params:
 -- {
---  "snapshot": "2025-12-31",
---  "p0": "65536"
+--  "snapshot": "2025-12-31"
 -- }

@@ -7,8 +7,8 @@ WITH agg AS (
     etage AS etage,
     COUNT(*) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5) AS numerateur,
     COUNT(*) AS denominateur,
-    CAST(COALESCE(SUM(CASE WHEN (CASE WHEN ratio_plafond_plus < $p6 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p7, $p8) THEN 1 ELSE 0 END + CASE WHEN composition = $p9 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p10 THEN cle_secret END), 0) % $p11 AS BIGINT) AS cle_numerateur,
-    CAST(COALESCE(SUM(cle_secret), 0) % $p12 AS BIGINT) AS cle_denominateur
+    COALESCE(bit_xor(CASE WHEN (CASE WHEN ratio_plafond_plus < $p6 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p7, $p8) THEN 1 ELSE 0 END + CASE WHEN composition = $p9 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p10 THEN cle_secret END), 0) AS cle_numerateur,
+    COALESCE(bit_xor(cle_secret), 0) AS cle_denominateur
   FROM menages
   WHERE snapshot_date = $snapshot
     AND (code_epci IN ($p0))  -- scope
@@ -31,7 +31,5 @@ ORDER BY residence NULLS LAST, etage NULLS LAST
 --  "p7": "chomage",
 --  "p8": "inactif",
 --  "p9": "monoparentale",
---  "p10": "2",
---  "p11": "65536",
---  "p12": "65536"
+--  "p10": "2"
 -- }
