@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     print(
-        f"Bilan {bilan.year} de {bilan.territory_name} (photographie du "
+        f"Bilan {bilan.year} — {bilan.territory_name} (photographie du "
         f"{bilan.snapshot:%d/%m/%Y}) écrit dans {out.resolve()} ({len(pdf) // 1024} Ko)"
     )
     return 0

@@ -105,15 +105,10 @@ def secrecy_sentence(catalogue: Catalogue) -> str:
     )
 
 
-def _order(targets: pd.DataFrame) -> pd.DataFrame:
-    rank = targets["objectif_id"].str.split("-").str[0].map({"T1": 0, "T2": 1, "T3": 2}).fillna(3)
-    return targets.assign(_r=rank).sort_values(["_r", "objectif_id", "periode"]).drop(columns="_r")
-
-
 def target_rows(b: Bilan) -> list[list[str]]:
     """One row per target and period, as the PDF prints it."""
     rows = []
-    for r in _order(b.targets).to_dict("records"):
+    for r in lb.ordered(b.targets).to_dict("records"):
         unit = b.catalogue.indicator(r["indicateur"]).unit
         masked = r["statut"] == "secret"
         shown = lb.cell(r["valeur"], unit, masked)

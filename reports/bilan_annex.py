@@ -9,7 +9,7 @@ from reports.bilan_data import (
     SERIES_INDICATORS,
     Bilan,
 )
-from reports.bilan_labels import target_title
+from reports.bilan_labels import ordered, target_title
 from reports.bilan_pdf import Spacer, keep, para
 from reports.formats import MASK_LABEL
 
@@ -68,8 +68,7 @@ def hypotheses(b: Bilan) -> list[str]:
     out = [
         f"Photographie du {b.snapshot:%d/%m/%Y} : logements et ménages en place à cette date ; "
         "attributions et départs datés dans la période indiquée.",
-        f"« Année {b.year} » : attributions du 1er janvier au {b.snapshot:%d/%m/%Y} ; « 12 mois "
-        "glissants » : les 12 mois qui précèdent la photographie.",
+        f"« Année {b.year} » : attributions du 1er janvier au {b.snapshot:%d/%m/%Y} ; « 12 mois » : les 12 mois qui précèdent la photographie.",
         "Objectifs légaux T1 ≥ 25 %, T2 ≥ 50 %, T3 ≥ 25 % par réservataire (CCH L441-1), "
         "remplacés par un objectif local de la CIA ou d'une convention quand il existe ; « à "
         "surveiller » : sous la cible d'au plus la tolérance de l'objectif.",
@@ -77,6 +76,11 @@ def hypotheses(b: Bilan) -> list[str]:
         "précédente ; absente quand cette photographie n'existe pas.",
     ]
     if not b.targets.empty:
-        ytd = b.targets[(b.targets["periode"] == "annee_en_cours") & (b.targets["hypothese"] != "")]
-        out += [f"{target_title(r)} : {r['hypothese']}" for r in ytd.to_dict("records")]
+        targets = ordered(b.targets)
+        ytd = targets[(targets["periode"] == "annee_en_cours") & (targets["hypothese"] != "")]
+        where = (lambda r: "") if b.territory else (lambda r: f" · {r['territoire']}")
+        out += [
+            f"{target_title(r)}{where(r)} : {r['hypothese'].removeprefix('Hypothèse : ')}"
+            for r in ytd.to_dict("records")
+        ]
     return out

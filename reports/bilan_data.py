@@ -63,7 +63,7 @@ SERIES_INDICATORS = (
     "part_attributions_prioritaires",
     "nb_attributions",
 )
-WHOLE_STOCK = "l'ensemble du patrimoine"
+WHOLE_STOCK = "Ensemble du patrimoine"
 
 
 @dataclass

@@ -152,6 +152,7 @@ def territory_map(
     def project(lon: float, lat: float) -> tuple[float, float]:
         return x0 + (lon - min(xs)) * shrink * ratio, y0 + (lat - min(ys)) * ratio
 
+    outlines = []  # QPV outlines go on top of the residences, so that they stay visible
     for ring, kind in shapes:
         pts = [c for lon, lat, *_ in ring for c in project(lon, lat)]
         if kind == "commune":
@@ -164,15 +165,18 @@ def territory_map(
                 )
             )
         else:
-            drawing.add(
+            outlines.append(
                 PolyLine(pts + pts[:2], strokeColor=TARGET, strokeWidth=1.2, strokeDashArray=(2, 1))
             )
-    for row in places.sort_values("masque", ascending=False).to_dict("records"):
+    drawn = places.sort_values("masque", ascending=False) if "masque" in places else places
+    for row in drawn.to_dict("records"):
         if pd.isna(row.get("lon")) or pd.isna(row.get("lat")):
             continue
         x, y = project(float(row["lon"]), float(row["lat"]))
         colour = fragility_colour(row.get("valeur"), bool(row.get("masque")))
         drawing.add(Circle(x, y, 2.6, fillColor=colour, strokeColor=INK, strokeWidth=0.25))
+    for outline in outlines:
+        drawing.add(outline)
     _legend(drawing, width, mask_label)
     return drawing
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from reports.formats import MASK_LABEL, value
 from semantic.scope import ROLE_LABELS, Scope
 
@@ -74,3 +76,12 @@ def reader_label(scope: Scope, territory_name: str) -> str:
     if scope.national:
         return f"{role} — tout le patrimoine"
     return f"{role} — périmètre limité à {territory_name}"
+
+
+def ordered(targets: pd.DataFrame) -> pd.DataFrame:
+    """T1, T2, T3 then local targets, territory by territory (the whole stock has several)."""
+    if targets.empty:
+        return targets
+    rank = targets["objectif_id"].str.split("-").str[0].map({"T1": 0, "T2": 1, "T3": 2}).fillna(3)
+    keys = ["territoire", "_r", "objectif_id", "periode"]
+    return targets.assign(_r=rank).sort_values(keys).drop(columns="_r")
