@@ -16,7 +16,7 @@ from reports.bilan_annex import annex
 from reports.bilan_data import ALLOCATION_INDICATORS, SERIES_INDICATORS, Bilan, build_bilan
 from reports.bilan_graphics import series_chart, territory_map
 from reports.bilan_pdf import Spacer, keep, para, render, table
-from reports.formats import MASK_LABEL, change, number, percent, target_text, value
+from reports.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
@@ -113,7 +113,7 @@ def target_rows(b: Bilan) -> list[list[str]]:
         masked = r["statut"] == "secret"
         shown = lb.cell(r["valeur"], unit, masked)
         before = r["valeur_un_an"]
-        trend = "—" if masked or pd.isna(before) else change(r["valeur"] - before, unit)
+        trend = "—" if masked or pd.isna(before) else shown_gap(r["valeur"] - before, unit)
         rows.append(
             [
                 lb.target_title(r) + ("" if b.territory else f" · {r['territoire']}"),
@@ -207,18 +207,22 @@ def profile_section(b: Bilan) -> list:
         if overall:
             row.append(value(r["valeur_ensemble"], ind.unit))
         rows.append(row)
-    scope_note = (
-        "comparé à l'ensemble du patrimoine du bailleur"
-        if overall
-        else "sur le seul périmètre du lecteur"
-    )
+    if overall:
+        scope_note = "comparé à l'ensemble du patrimoine du bailleur"
+    elif b.territory is None:
+        scope_note = "sur l'ensemble du patrimoine"
+    else:
+        scope_note = "sur le seul périmètre du lecteur"
     return [
-        para("3. Occupation du parc", "h1"),
-        para(
-            f"Profil des logements et des ménages en place au {b.snapshot:%d/%m/%Y}, {scope_note}.",
-            "small",
-        ),
-        table([header, *rows], [230, 120, 120] if overall else [300, 170]),
+        keep(
+            para("3. Occupation du parc", "h1"),
+            para(
+                f"Profil des logements et des ménages en place au {b.snapshot:%d/%m/%Y}, "
+                f"{scope_note}.",
+                "small",
+            ),
+            table([header, *rows], [230, 120, 120] if overall else [300, 170]),
+        )
     ]
 
 
@@ -241,7 +245,7 @@ def mixite_section(b: Bilan) -> list:
     rows = []
     for r in b.mixite.to_dict("records"):
         masked = bool(r["masque"])
-        evo = "—" if masked or pd.isna(r["evolution"]) else change(r["evolution"], "ratio")
+        evo = "—" if masked or pd.isna(r["evolution"]) else shown_gap(r["evolution"], "ratio")
         flag = "Alerte" if r["alerte"] else ""
         rows.append(
             [

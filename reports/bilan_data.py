@@ -38,6 +38,12 @@ ALLOCATION_BREAKDOWNS = (
     ("financement", "Par financement"),
     ("en_qpv", "En QPV / hors QPV"),
 )
+# The whole stock's bilan adds a row per EPCI.
+WHOLE_STOCK_BREAKDOWNS = (
+    *ALLOCATION_BREAKDOWNS[:1],
+    ("epci", "Par EPCI"),
+    *ALLOCATION_BREAKDOWNS[1:],
+)
 # The occupancy profile: the main indicators of the stock and of the households in place.
 PROFILE_INDICATORS = (
     "nb_logements",
@@ -162,7 +168,7 @@ def build_bilan(
         targets=_targets(engine, scope, code, snap, earlier, catalogue),
         allocations=[
             (title, dim, allocation_table(engine, scope, dim, **kwargs))
-            for dim, title in ALLOCATION_BREAKDOWNS
+            for dim, title in (ALLOCATION_BREAKDOWNS if code else WHOLE_STOCK_BREAKDOWNS)
         ],
         profile=_profile(engine, scope, **kwargs),
         mixite=_mixite(engine, scope, places, snap, catalogue),
