@@ -32,6 +32,7 @@ FRAGILITY_CLASSES = (
     (math.inf, colors.HexColor("#B30000"), "50 % et plus"),
 )
 MASKED_COLOUR = colors.HexColor("#B8BEC6")
+MIN_SPAN_DEG = 0.01  # the smallest area a map shows (about 1 km)
 
 
 def _text(s: str) -> str:
@@ -142,6 +143,13 @@ def territory_map(
     if not xs:
         drawing.add(String(0, height / 2, "Aucun contour à dessiner.", fontName=FONT, fontSize=9))
         return drawing
+    # a territory drawn from one residence alone (no outline): a small square around it
+    xs += (
+        [min(xs) - MIN_SPAN_DEG, max(xs) + MIN_SPAN_DEG] if max(xs) - min(xs) < MIN_SPAN_DEG else []
+    )
+    ys += (
+        [min(ys) - MIN_SPAN_DEG, max(ys) + MIN_SPAN_DEG] if max(ys) - min(ys) < MIN_SPAN_DEG else []
+    )
     shrink = math.cos(math.radians(sum(ys) / len(ys)))
     span_x = max((max(xs) - min(xs)) * shrink, 1e-6)
     span_y = max(max(ys) - min(ys), 1e-6)
