@@ -4,6 +4,7 @@ latest snapshot in that scope and the number of targets off track."""
 import streamlit as st
 
 from queries.errors import PeuplementError
+from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.headline import delta_color, format_delta, overview, status_badge
 from ui.identity import known_epci_names, scope_label
@@ -67,3 +68,10 @@ right.caption(
     f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller, sur 12 mois glissants."
 )
 right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")
+
+if user.scope.masks_small_cells:  # partners file and forward it; staff find it on Objectifs
+    st.subheader("Bilan annuel")
+    st.caption(
+        "Le bilan de l'année de votre territoire, en PDF, avec les chiffres protégés de ce portail."
+    )
+    offer_bilan(user, "accueil")

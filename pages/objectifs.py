@@ -8,6 +8,7 @@ from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
 from ui import mixite_view as mv
+from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.secrecy_notice import partner_notice
 
@@ -26,6 +27,8 @@ except PeuplementError as exc:
     st.error(str(exc))
     st.stop()
 st.caption(f":material/event: Photographie du {snapshot:%d/%m/%Y}.")
+with st.expander("Bilan annuel en PDF (objectifs, attributions, occupation, carte, méthode)"):
+    offer_bilan(user, "objectifs")
 
 st.header("Objectifs")
 if targets.empty:

@@ -9,6 +9,13 @@ from dataclasses import dataclass
 
 ROLES = ("admin", "manager", "charge_clientele", "partenaire")
 INTERNAL_ROLES = ("admin", "manager", "charge_clientele")
+# How a role reads on screen and in the documents a user exports.
+ROLE_LABELS = {
+    "admin": "Administration",
+    "manager": "Direction",
+    "charge_clientele": "Chargé·e de clientèle",
+    "partenaire": "Partenaire (lecture seule)",
+}
 
 
 @dataclass(frozen=True)

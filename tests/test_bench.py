@@ -83,3 +83,16 @@ def test_the_report_shows_every_question_method_and_target(tiny_root):
     # the partner column: the same questions for a partner of the largest EPCI (E1, 9 dwellings)
     assert "partenaire / interne (apparié)" in text and f"l'EPCI {E1}" in text
     assert "partenaire ≤ 1.3 × rôle interne, même EPCI (apparié)" in text
+
+
+def test_the_bilan_is_timed_in_its_own_process_and_checked_against_five_seconds(tiny_root):
+    from queries.bench.report import bilan_targets
+    from queries.bench.workers import run_bilan_subprocess
+
+    bilan = run_bilan_subprocess(tiny_root, repeat=1)
+    assert bilan["epci"] == E1  # the tiny root's largest EPCI (8 of its 12 dwellings)
+    assert bilan["partenaire_pages"] == bilan["interne_pages"] == 7
+    assert bilan["partenaire_s"] > 0 and bilan["interne_s"] > 0
+    passed = bilan_targets({**bilan, "partenaire_s": 4.9, "interne_s": 5.1})
+    assert [t["pass"] for t in passed] == [True, False]
+    assert passed[1]["failing"] == ["5.10 s"]

@@ -23,7 +23,7 @@ import streamlit_authenticator as stauth
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from semantic.errors import PeuplementError
-from semantic.scope import Scope
+from semantic.scope import ROLE_LABELS, Scope
 from ui import audit
 from ui.settings import (
     SECRETS_COOKIE_KEY,
@@ -37,13 +37,6 @@ from ui.users import UserRecord, authenticator_credentials, load_users
 STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 # When this session logged in (epoch seconds): open sessions expire like the cookie does.
 LOGIN_TIME_KEY = "_peuplement_login_ts"
-
-ROLE_LABELS = {
-    "admin": "Administration",
-    "manager": "Direction",
-    "charge_clientele": "Chargé·e de clientèle",
-    "partenaire": "Partenaire (lecture seule)",
-}
 
 
 class NotLoggedInError(PeuplementError):

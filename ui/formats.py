@@ -1,80 +1,16 @@
-"""Numbers the French way: `25,3 %`, `12 345`, `9 243 €`; masked cells as the secrecy label."""
+"""French number formats for the screens: the rules live in `reports.formats`, below `ui/`, so
+that the `peuplement` command and the PDF reports write numbers exactly as the screens do."""
 
-from __future__ import annotations
-
-import math
-
-import pandas as pd
-
-NBSP = "\u202f"  # narrow no-break space, the French thousands separator
-MASK_LABEL = "< 11"  # shown instead of any value computed on too few households or allocations
-UNIT_SUFFIX = {
-    "euros_par_an": " €",
-    "ans": " ans",
-    "mois": " mois",
-    "personnes": " pers.",
-}
-SENS = {">=": "≥", "<=": "≤"}  # the direction of a target
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def number(value, decimals: int = 0) -> str:
-    if _missing(value):
-        return "—"
-    text = f"{float(value):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    return text
-
-
-def percent(value, decimals: int = 1) -> str:
-    if _missing(value):
-        return "—"
-    return f"{number(float(value) * 100, decimals)}{NBSP}%"
-
-
-def points(value, decimals: int = 1) -> str:
-    """A difference of two rates, in percentage points, signed."""
-    if _missing(value):
-        return "—"
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{number(abs(float(value)) * 100, decimals)}{NBSP}pt"
-
-
-def value(value, unit: str, masked: bool = False) -> str:
-    """An indicator value in its unit; the secrecy label when masked."""
-    if masked:
-        return MASK_LABEL
-    if unit == "ratio":
-        return percent(value)
-    if unit in ("logements", "menages", "attributions", "departs", "demandes"):
-        return number(value)
-    decimals = 0 if unit == "euros_par_an" else (2 if unit == "demandes_par_attribution" else 1)
-    return "—" if _missing(value) else number(value, decimals) + UNIT_SUFFIX.get(unit, "")
-
-
-def change(delta, unit: str) -> str:
-    """A change between two snapshots in the indicator's unit (points for rates)."""
-    if _missing(delta):
-        return "—"
-    if unit == "ratio":
-        return points(delta)
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    return sign + value(abs(delta), unit)
-
-
-def shown_gap(delta, unit: str) -> str:
-    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »."""
-    if delta is None or pd.isna(delta):
-        return change(delta, unit)
-    digits = 3 if unit == "ratio" else (0 if unit == "euros_par_an" else 1)
-    return change(round(float(delta), digits) + 0.0, unit)
-
-
-def target_text(sens: str, cible: float, unit: str) -> str:
-    """« ≥ 25 % », « ≤ 3,5 % »: a target without needless decimals."""
-    if unit == "ratio":
-        pct = round(float(cible) * 100, 1)
-        return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
-    return f"{SENS[sens]} {value(cible, unit)}"
+from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
+    MASK_LABEL,
+    NBSP,
+    SENS,
+    UNIT_SUFFIX,
+    change,
+    number,
+    percent,
+    points,
+    shown_gap,
+    target_text,
+    value,
+)

@@ -14,7 +14,7 @@ from queries import bench
 from queries.bench.questions import METHODS
 from queries.bench.report import build_report, markdown
 from queries.bench.roots import NATIONAL_DATA_ROOT, NATIONAL_SEED, bench_root, ensure_root
-from queries.bench.workers import run_worker
+from queries.bench.workers import run_bilan_subprocess, run_worker
 from queries.settings import DEMO_DATA_ROOT
 
 
@@ -41,12 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     if seconds is not None:
         generated["démo"] = seconds
     roots = {"démo": bench_root("démo", args.demo_root, args.repeat)}
+    print("démo · bilan PDF…", file=sys.stderr, flush=True)
+    bilan = run_bilan_subprocess(args.demo_root, args.repeat)
+    print(
+        f"Bilan PDF d'un EPCI ({bilan['epci']}) sur la démo : partenaire "
+        f"{bilan['partenaire_s']:.2f} s, interne {bilan['interne_s']:.2f} s "
+        f"({bilan['partenaire_pages']} pages ; cible ≤ {bilan['limit_s']:g} s)",
+        flush=True,
+    )
     if not args.skip_national:
         seconds = ensure_root(args.national_root, args.national_logements, 1, seed=NATIONAL_SEED)
         if seconds is not None:
             generated["national"] = seconds
         roots["national"] = bench_root("national", args.national_root, args.repeat)
-    report = build_report(roots, args.repeat, generated)
+    report = build_report(roots, args.repeat, generated, bilan)
     text = markdown(report)
     print(text)
     if args.out:

@@ -202,6 +202,17 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def run_bilan_subprocess(root: Path, repeat: int) -> dict:
+    """The annual PDF bilan of the root's largest EPCI, timed by `python -m reports.timing` in a
+    fresh process (reports/ sits above queries/: run, never imported, from here)."""
+    command = [sys.executable, "-m", "reports.timing", "--root", str(root), "--repeat", str(repeat)]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise RuntimeError(f"la mesure du bilan sur {root} a échoué (code {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_subprocess(kind: str, root: Path, repeat: int) -> dict:
     """One worker in a fresh process, so that its load time and peak memory are its own."""
     command = [

@@ -1,0 +1,300 @@
+"""The annual bilan as a PDF: `bilan_pdf(engine, scope, territory, year=…)` gathers the figures
+for the reader's scope (reports/bilan_data.py) and lays out its sections, in this order: cover,
+targets, allocations of the year, occupancy, residences à enjeu de mixité, map, quarterly series,
+method annex."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from reportlab.platypus import PageBreak, Table
+
+from queries.engine import Engine
+from reports import bilan_labels as lb
+from reports.bilan_annex import annex
+from reports.bilan_data import ALLOCATION_INDICATORS, SERIES_INDICATORS, Bilan, build_bilan
+from reports.bilan_graphics import series_chart, territory_map
+from reports.bilan_pdf import Spacer, keep, para, render, table
+from reports.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from semantic.catalogue import Catalogue
+from semantic.scope import Scope
+
+PDF_MIME = "application/pdf"
+
+
+def bilan_pdf(
+    engine: Engine,
+    scope: Scope,
+    territory: str | None = None,
+    *,
+    year: int | None = None,
+    snapshot: dt.date | str | None = None,
+    catalogue: Catalogue | None = None,
+    user: str = "",
+) -> tuple[Bilan, bytes]:
+    bilan = build_bilan(engine, scope, territory, year=year, snapshot=snapshot, catalogue=catalogue)
+    return bilan, render(bilan, story(bilan, user))
+
+
+def file_name(bilan: Bilan) -> str:
+    where = bilan.territory or "patrimoine"
+    return f"bilan-{bilan.year}-{where}-{bilan.snapshot:%Y%m%d}.pdf"
+
+
+def story(bilan: Bilan, user: str = "") -> list:
+    return [
+        *cover(bilan, user),
+        PageBreak(),
+        *targets_section(bilan),
+        *allocations_section(bilan),
+        *profile_section(bilan),
+        *mixite_section(bilan),
+        PageBreak(),
+        *map_section(bilan),
+        PageBreak(),
+        *series_section(bilan),
+        PageBreak(),
+        *annex(bilan),
+    ]
+
+
+def cover(b: Bilan, user: str) -> list:
+    code = f" ({b.territory})" if b.territory else ""
+    start = dt.date(b.year, 1, 1)
+    lines = [
+        ("Territoire", f"{b.territory_name}{code}"),
+        ("Année", f"{b.year} : attributions du {start:%d/%m/%Y} au {b.snapshot:%d/%m/%Y}"),
+        ("Photographie", f"du {b.snapshot:%d/%m/%Y} (données arrêtées à cette date)"),
+        ("Produit par", lb.PRODUCER),
+        ("Édité le", f"{b.generated_at:%d/%m/%Y à %H:%M}" + (f" par {user}" if user else "")),
+        ("Lecteur", lb.reader_label(b.scope, b.territory_name)),
+    ]
+    out = [
+        Spacer(1, 60),
+        para("Bilan annuel des attributions", "title"),
+        Spacer(1, 8),
+        para("et de l'occupation du parc social", "subtitle"),
+        Spacer(1, 30),
+        para(f"{b.territory_name} · {b.year}", "subtitle"),
+        Spacer(1, 40),
+        table([[k, v] for k, v in lines], [110, 360], numeric_from=2, header=False),
+        Spacer(1, 24),
+    ]
+    if b.scope.masks_small_cells:
+        out.append(para(secrecy_sentence(b.catalogue), "body"))
+    else:
+        out.append(
+            para(
+                "Document produit par un compte interne : chiffres exacts, rien n'y est masqué ; "
+                "ne le transmettez pas tel quel à un partenaire.",
+                "body",
+            )
+        )
+    return out
+
+
+def secrecy_sentence(catalogue: Catalogue) -> str:
+    secrecy = catalogue.parameters.secret_statistique
+    return (
+        f"Secret statistique : les effectifs de ce document sont légèrement modifiés "
+        f"(± {secrecy.perturbation.amplitude} au plus, toujours de la même façon pour les mêmes "
+        "ménages ou attributions) et les taux sont calculés sur ces effectifs ; toute valeur "
+        f"calculée sur moins de {secrecy.seuil} ménages ou attributions est masquée "
+        f"(« {MASK_LABEL} »)."
+    )
+
+
+def target_rows(b: Bilan) -> list[list[str]]:
+    """One row per target and period, as the PDF prints it."""
+    rows = []
+    for r in lb.ordered(b.targets).to_dict("records"):
+        unit = b.catalogue.indicator(r["indicateur"]).unit
+        masked = r["statut"] == "secret"
+        shown = lb.cell(r["valeur"], unit, masked)
+        before = r["valeur_un_an"]
+        trend = "—" if masked or pd.isna(before) else shown_gap(r["valeur"] - before, unit)
+        rows.append(
+            [
+                lb.target_title(r) + ("" if b.territory else f" · {r['territoire']}"),
+                lb.period_label(r["periode"], b.snapshot),
+                shown,
+                target_text(r["sens"], r["cible"], unit),
+                lb.STATUS_LABELS[r["statut"]],
+                "—" if pd.isna(r["manquants"]) else number(r["manquants"]),
+                lb.cell(before, unit, masked) if not pd.isna(before) or masked else "—",
+                trend,
+            ]
+        )
+    return rows
+
+
+def targets_section(b: Bilan) -> list:
+    out = [para("1. Objectifs d'attribution", "h1")]
+    if b.targets.empty:
+        return [*out, para("Aucun objectif ne s'applique à ce territoire pour cette photographie.")]
+    earlier = f"{b.year_earlier:%d/%m/%Y}" if b.year_earlier else "indisponible"
+    out.append(
+        para(
+            "Objectifs légaux (CCH L441-1) et locaux du territoire. « Année "
+            f"{b.year} » : attributions du 1er janvier au {b.snapshot:%d/%m/%Y} ; « 12 mois » : "
+            "les 12 mois qui précèdent la photographie. « Manquantes » : attributions supplémentaires qui auraient "
+            "atteint la cible au même total. « Il y a un an » : la même mesure sur la "
+            f"photographie du {earlier}.",
+            "small",
+        )
+    )
+    header = [
+        "Objectif",
+        "Période",
+        "Valeur",
+        "Cible",
+        "Statut",
+        "Manquantes",
+        "Il y a un an",
+        "Évolution",
+    ]
+    out.append(table([header, *target_rows(b)], [134, 46, 44, 42, 62, 62, 52, 50], numeric_from=2))
+    return out
+
+
+def allocation_rows(b: Bilan, dim: str | None, df: pd.DataFrame) -> list[list[str]]:
+    rows = []
+    for r in df.to_dict("records"):
+        label = (
+            "Toutes les attributions"
+            if dim is None
+            else lb.value_label(dim, r[dim], r.get(f"{dim}_libelle"))
+        )
+        cells = [label]
+        for ind_id, _ in ALLOCATION_INDICATORS:
+            unit = b.catalogue.indicator(ind_id).unit
+            cells.append(lb.cell(r[ind_id], unit, bool(r[f"{ind_id}_masque"])))
+        rows.append(cells)
+    return rows
+
+
+def allocations_section(b: Bilan) -> list:
+    out = [
+        para(f"2. Attributions de l'année {b.year}", "h1"),
+        para(
+            f"Attributions du 1er janvier au {b.snapshot:%d/%m/%Y}. Publics prioritaires : DALO ou "
+            "prioritaires ; délai : médiane entre le dépôt de la demande et l'attribution.",
+            "small",
+        ),
+    ]
+    header = ["", *[title for _, title in ALLOCATION_INDICATORS]]
+    for title, dim, df in b.allocations:
+        rows = allocation_rows(b, dim, df)
+        body = (
+            table([[title, *header[1:]], *rows], [158, 64, 76, 50, 60, 70])
+            if rows
+            else para("Aucune attribution.")
+        )
+        out.append(keep(Spacer(1, 6), body))
+    return out
+
+
+def profile_section(b: Bilan) -> list:
+    overall = b.profile["valeur_ensemble"].notna().any()
+    header = ["Indicateur", b.territory_name if b.territory else "Ensemble du patrimoine"]
+    if overall:
+        header.append("Ensemble du patrimoine")
+    rows = []
+    for r in b.profile.to_dict("records"):
+        ind = b.catalogue.indicator(r["indicateur"])
+        row = [ind.label, lb.cell(r["valeur"], ind.unit, r["masque"])]
+        if overall:
+            row.append(value(r["valeur_ensemble"], ind.unit))
+        rows.append(row)
+    if overall:
+        scope_note = "comparé à l'ensemble du patrimoine du bailleur"
+    elif b.territory is None:
+        scope_note = "sur l'ensemble du patrimoine"
+    else:
+        scope_note = "sur le seul périmètre du lecteur"
+    return [
+        keep(
+            para("3. Occupation du parc", "h1"),
+            para(
+                f"Profil des logements et des ménages en place au {b.snapshot:%d/%m/%Y}, "
+                f"{scope_note}.",
+                "small",
+            ),
+            table([header, *rows], [230, 120, 120] if overall else [300, 170]),
+        )
+    ]
+
+
+def mixite_section(b: Bilan) -> list:
+    out = [para("4. Résidences à enjeu de mixité", "h1")]
+    if b.mixite.empty:
+        return [
+            *out,
+            para(
+                "Aucune résidence du territoire ne figure sur la liste des résidences à enjeu de mixité."
+            ),
+        ]
+    out.append(
+        para(
+            "Part des ménages en fragilité (au moins deux critères sur quatre) dans les résidences "
+            "de la liste de la CIA, et son évolution depuis la photographie précédente.",
+            "small",
+        )
+    )
+    rows = []
+    for r in b.mixite.to_dict("records"):
+        masked = bool(r["masque"])
+        evo = "—" if masked or pd.isna(r["evolution"]) else shown_gap(r["evolution"], "ratio")
+        flag = "Alerte" if r["alerte"] else ""
+        rows.append(
+            [
+                r["residence_libelle"],
+                r["commune_libelle"],
+                lb.cell(r["valeur"], "ratio", masked),
+                evo,
+                "—" if pd.isna(r["seuil"]) else percent(r["seuil"], 0),
+                flag,
+            ]
+        )
+    header = ["Résidence", "Commune", "Fragilité", "Évolution", "Seuil PSA", ""]
+    return [*out, table([header, *rows], [140, 110, 55, 55, 55, 45], numeric_from=2)]
+
+
+def map_section(b: Bilan) -> list:
+    return [
+        para(f"5. Carte : {b.territory_name}", "h1"),
+        para(
+            "Communes du territoire, quartiers prioritaires (QPV) et résidences du bailleur "
+            "colorées selon la part de ménages en fragilité à la date de la photographie.",
+            "small",
+        ),
+        Spacer(1, 6),
+        territory_map(
+            b.communes,
+            b.qpv,
+            b.places,
+            mask_label=f"secret ({MASK_LABEL} ménages)"
+            if b.scope.masks_small_cells
+            else "non calculable",
+        ),
+    ]
+
+
+def series_section(b: Bilan) -> list:
+    legal = {t.indicateur: t.cible for t in b.catalogue.parameters.objectifs_legaux}
+    charts = []
+    for ind_id in SERIES_INDICATORS:
+        ind = b.catalogue.indicator(ind_id)
+        charts.append(series_chart(b.series[ind_id], ind.label, ind.unit, legal.get(ind_id)))
+    grid = [charts[i : i + 2] for i in range(0, len(charts), 2)]
+    return [
+        para("6. Évolution trimestrielle", "h1"),
+        para(
+            "Valeur à chaque photographie trimestrielle, attributions des 12 mois précédents "
+            "(comme sur la page Évolution). Un point couvert par le secret statistique n'est pas tracé.",
+            "small",
+        ),
+        Spacer(1, 6),
+        Table(grid, colWidths=[255, 255]),
+    ]
