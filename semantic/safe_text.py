@@ -30,8 +30,17 @@ FORMULA_GUARD = "'"
 _SHOWN_NUMBER = re.compile(
     r"[+\-]?\d[\d \u00a0\u202f.,]*(?:[ \u00a0\u202f]?(?:%|pt|€|ans|mois|pers\.))?"
 )
-# Characters Markdown (CommonMark + GitHub extensions + Streamlit directives) gives a meaning to.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$=])")
+# Characters that build something in Streamlit's Markdown wherever they stand: links and images
+# (`[`, `]`), emphasis, code, tables, strikethrough, LaTeX, and e-mail autolinks (`@`). Other
+# punctuation (hyphens, dots, parentheses) only matters in the places handled below, so names
+# such as « Grenoble-Alpes-Métropole (200040715) » keep their plain Markdown source.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$@])")
+# `:` before a letter or a slash: `http://` autolinks, `:red[…]` directives, `:material/…:` icons.
+_DIRECTIVE_COLON = re.compile(r":(?=[\w/])")
+# `www.` starts a GFM autolink.
+_WWW = re.compile(r"(?i)\b(www)\.")
+# At the start of a text, these open a heading, a list, a quote, a rule or a numbered list.
+_BLOCK_START = re.compile(r"^(\s*\d*)([-+=#>.)])")
 
 
 def spreadsheet_cell(value):
@@ -47,8 +56,11 @@ def spreadsheet_cell(value):
 def markdown_text(value) -> str:
     """`value` as text for Streamlit Markdown: shown as written, building nothing."""
     text = "" if value is None else str(value)
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    # Angle brackets as entities: Streamlit passes some HTML through; a backslash would not stop it.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # A line break inside a name would start a new Markdown block (a heading, a list, a quote).
-    return " ".join(text.splitlines())
+    text = " ".join(text.splitlines())
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _DIRECTIVE_COLON.sub(r"\\:", text)
+    text = _WWW.sub(r"\1\\.", text)
+    text = _BLOCK_START.sub(r"\1\\\2", text)
+    # Angle brackets as entities: Streamlit passes some HTML through; a backslash would not stop it.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

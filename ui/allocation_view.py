@@ -18,6 +18,7 @@ import streamlit as st
 
 from queries.allocation import candidates, impacts, vacant_dwellings
 from queries.profile import residence_profile
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import allocation_effects as ae
 from ui import data
@@ -163,7 +164,8 @@ def study_dwelling(scope: Scope, id_logement: str, criteria: Criteria) -> Study:
 def show_demands(study: Study, dwelling: Mapping, criteria: Criteria) -> None:
     """The criteria in words, then the demands that do not fit when they are asked for."""
     same_epci, burden = criteria.same_epci, criteria.burden
-    place = "une commune de l'EPCI" if same_epci else f"la commune ({dwelling['commune_libelle']})"
+    commune = markdown_text(dwelling["commune_libelle"])
+    place = "une commune de l'EPCI" if same_epci else f"la commune ({commune})"
     st.caption(
         f"Demande active dont le premier choix est {place}, sans sur- ni sous-occupation, "
         f"ressources sous le plafond {dwelling['financement']} et taux d'effort ≤ {burden} %."
@@ -181,7 +183,7 @@ def show_effects(study: Study, dwelling: Mapping, year: int) -> None:
     imps = study.imps
     ae.show_situation(imps.iloc[0], dwelling, year)
     for text in ae.mixite_warnings(imps):
-        st.warning(text, icon=":material/warning:")
+        st.warning(markdown_text(text), icon=":material/warning:")  # may name a residence
     st.caption("Hypothèses : " + " ".join(ae.hypotheses(study.demands, imps)))
 
     st.subheader("Comparaison des candidatures")
