@@ -5,6 +5,7 @@ are never written; non-admins are refused."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import bcrypt
@@ -65,7 +66,7 @@ def users_file(tmp_path, monkeypatch, tiny_root):
     path.chmod(0o600)
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(path))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "k" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(tiny_root))
     monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
     return path

@@ -8,6 +8,7 @@ the audit trail in a temporary folder.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -192,7 +193,7 @@ def test_an_account_removed_from_the_users_file_is_out_at_the_next_rerun(monkeyp
     users.write_text(f"usernames:\n  p.test:\n    {record}\n", encoding="utf-8")
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "c" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     at = app("p.test").run()
     assert [t.value for t in at.title] == ["Accueil"]
     users.write_text(f"usernames:\n  q.test:\n    {record}\n", encoding="utf-8")
@@ -474,7 +475,7 @@ def test_partner_whose_territory_is_not_in_the_data_gets_an_empty_state(monkeypa
     )
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "c" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     at = app("g.test").run()  # the tiny root has no dwelling in Le Grésivaudan
     assert not at.exception
     assert [i.value for i in at.info] == [

@@ -26,12 +26,14 @@ from semantic.errors import PeuplementError
 from semantic.scope import Scope
 from ui import audit
 from ui.settings import (
+    DEMO_USERS_FILE,
     SECRETS_COOKIE_KEY,
     SECRETS_SECTION,
+    PortalConfigError,
     PortalSettings,
     read_settings,
 )
-from ui.users import UserRecord, authenticator_credentials, load_users
+from ui.users import UserRecord, authenticator_credentials, load_users, published_hashes_in
 
 # Session keys written by streamlit-authenticator: the login state the portal trusts.
 STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
@@ -72,7 +74,16 @@ def check_startup_settings(
     environ = os.environ if environ is None else environ
     key = _secrets_cookie_key() if secrets is None else _cookie_key_in(secrets)
     settings = read_settings(environ, key)
-    load_users(settings.users_file)
+    users = load_users(settings.users_file, include_disabled=True)
+    if not settings.demo:
+        published = published_hashes_in(users, DEMO_USERS_FILE)
+        if published:
+            raise PortalConfigError(
+                f"Démarrage refusé : dans {settings.users_file}, le mot de passe de "
+                f"{', '.join(published)} est celui d'un compte de démonstration (même hachage "
+                f"que {DEMO_USERS_FILE.name}), publié dans le README. Donnez-lui un mot de passe "
+                "propre à la production."
+            )
     return settings
 
 
