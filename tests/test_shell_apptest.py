@@ -208,17 +208,21 @@ def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
     now = [1000.0]
     throttle = LoginThrottle(
         tmp_path / "state.json",
+        secret="clé de test",
         max_failures=3,
         window_seconds=600,
         lockout_seconds=900,
         clock=lambda: now[0],
     )
-    assert throttle.record_failure("Bob ").attempts_left == 2  # names are normalised
+    assert throttle.reserve("Bob ").status.attempts_left == 2  # names are normalised
     now[0] += 700  # the first failure leaves the window
-    assert throttle.record_failure("bob").attempts_left == 2
-    assert throttle.record_failure("bob").attempts_left == 1
-    locked = throttle.record_failure("BOB")
-    assert locked.locked and locked.remaining_seconds == 900
+    assert throttle.reserve("bob").status.attempts_left == 2
+    assert throttle.reserve("bob").status.attempts_left == 1
+    third = throttle.reserve("BOB")
+    assert third.allowed and third.started_lockout  # the third is still checked, and locks
+    assert third.status.locked and third.status.remaining_seconds == 900
+    refused = throttle.reserve("bob")
+    assert not refused.allowed and not refused.started_lockout
     now[0] += 899.5
     assert throttle.status("bob").remaining_seconds == 1
     now[0] += 1
@@ -230,16 +234,21 @@ def test_throttle_success_resets_and_state_file_stays_small(tmp_path):
     now = [0.0]
     path = tmp_path / "state.json"
     throttle = LoginThrottle(
-        path, max_failures=3, window_seconds=60, lockout_seconds=60, clock=lambda: now[0]
+        path,
+        secret="clé de test",
+        max_failures=3,
+        window_seconds=60,
+        lockout_seconds=60,
+        clock=lambda: now[0],
     )
-    throttle.record_failure("a")
+    throttle.reserve("a")
     throttle.record_success("a")
     assert throttle.status("a").attempts_left == 3
     for n in range(50):
-        throttle.record_failure(f"spray{n}")
+        throttle.reserve(f"spray{n}")
     now[0] += 61
-    throttle.record_failure("last")
-    assert set(__import__("json").loads(path.read_text())) == {"last"}
+    throttle.reserve("last")
+    assert set(__import__("json").loads(path.read_text())) == {throttle.key("last")}
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(900, "15 min 0 s"), (61, "1 min 1 s"), (9, "9 s")])

@@ -1,15 +1,27 @@
 """Failed-login counts per username, kept server-side in a small JSON file.
 
 The counts live on the server (next to the audit file), so a browser cannot reset them by clearing
-its cookies or opening a new session, and several server processes share them. Unknown usernames
-are counted like known ones: the answer never reveals whether an account exists.
+its cookies or opening a new session, and several server processes share them (one file lock).
+Unknown usernames are counted like known ones: the answer never reveals whether an account exists.
+
+Two rules make the count hold under attack:
+
+- An attempt is **reserved** (counted as a failure) under the lock *before* its password is
+  checked, and refused when the account is locked or the reservations in flight would pass the
+  limit. Ten logins submitted at once therefore get at most `max_failures` password checks; a
+  good password then clears the count (`record_success`).
+- The file holds no typed text: each key is an HMAC-SHA256 of the normalised username with a
+  server secret, so a password typed in the Identifiant field is never written in clear.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -17,8 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-# Longer names are cut: the state file must stay small whatever an attacker types.
+# Longer names are cut: what is hashed stays bounded whatever an attacker types.
 MAX_USERNAME_LENGTH = 100
+# What a key of the state file looks like (a hex HMAC-SHA256); anything else is dropped when saved
+# (a file written by an older version held names in clear).
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+# Domain separation: the secret also signs session cookies; these digests must never collide.
+_HMAC_CONTEXT = b"peuplement/login-throttle/"
 
 
 @dataclass(frozen=True)
@@ -26,6 +43,15 @@ class LockStatus:
     locked: bool
     remaining_seconds: int  # wait before the next try, 0 when not locked
     attempts_left: int  # failures still allowed before the lockout
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """An attempt counted before its password is checked."""
+
+    allowed: bool  # False: locked, the password must not be checked
+    status: LockStatus  # the state counting this attempt as a failure
+    started_lockout: bool  # this attempt's failure is the one that locks the account
 
 
 def normalise_username(username: str) -> str:
@@ -44,39 +70,54 @@ class LoginThrottle:
         self,
         path: Path,
         *,
+        secret: str | bytes,
         max_failures: int,
         window_seconds: int,
         lockout_seconds: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = path
+        self._secret = secret.encode("utf-8") if isinstance(secret, str) else secret
         self.max_failures = max_failures
         self.window_seconds = window_seconds
         self.lockout_seconds = lockout_seconds
         self.clock = clock
 
+    def key(self, username: str) -> str:
+        """What the state file holds for `username`: an HMAC, never the typed text."""
+        name = normalise_username(username).encode("utf-8")
+        return hmac.new(self._secret, _HMAC_CONTEXT + name, hashlib.sha256).hexdigest()
+
     def status(self, username: str) -> LockStatus:
         with self._state() as state:
-            return self._status(state.get(normalise_username(username)), self.clock())
+            return self._status(state.get(self.key(username)), self.clock())
 
-    def record_failure(self, username: str) -> LockStatus:
-        """Count one failure; the status says whether this failure started a lockout."""
+    def reserve(self, username: str) -> Reservation:
+        """Count this attempt as a failure now, under the lock, before its password is checked.
+
+        Refused (nothing counted) while the account is locked. The attempt that reaches the limit
+        is still allowed its check, and starts the lockout: when its password is good,
+        `record_success` lifts it.
+        """
         now = self.clock()
         with self._state(write=True) as state:
-            key = normalise_username(username)
+            key = self.key(username)
             entry = state.get(key) or {"echecs": [], "verrouille_jusqua": 0.0}
-            if entry["verrouille_jusqua"] <= now:
-                recent = [t for t in entry["echecs"] if now - t < self.window_seconds] + [now]
-                if len(recent) >= self.max_failures:
-                    entry = {"echecs": [], "verrouille_jusqua": now + self.lockout_seconds}
-                else:
-                    entry = {"echecs": recent, "verrouille_jusqua": 0.0}
+            if entry["verrouille_jusqua"] > now:
+                return Reservation(False, self._status(entry, now), False)
+            recent = [t for t in entry["echecs"] if now - t < self.window_seconds] + [now]
+            if len(recent) >= self.max_failures:
+                entry = {"echecs": [], "verrouille_jusqua": now + self.lockout_seconds}
+            else:
+                entry = {"echecs": recent, "verrouille_jusqua": 0.0}
             state[key] = entry
-            return self._status(entry, now)
+            status = self._status(entry, now)
+            return Reservation(True, status, status.locked)
 
     def record_success(self, username: str) -> None:
+        """A good password: the account's failures (its own reservation included) are forgotten."""
         with self._state(write=True) as state:
-            state.pop(normalise_username(username), None)
+            state.pop(self.key(username), None)
 
     def _status(self, entry: dict | None, now: float) -> LockStatus:
         if not entry:
@@ -105,12 +146,16 @@ class LoginThrottle:
             return {}
 
     def _pruned(self, state: dict, now: float) -> dict:
-        """Drop entries that no longer lock or count, so the file does not grow without bound."""
+        """Drop entries that no longer lock or count, so the file does not grow without bound,
+        and any key that is not an HMAC (so no typed text outlives an upgrade)."""
         return {
-            name: entry
-            for name, entry in state.items()
-            if entry["verrouille_jusqua"] > now
-            or any(now - t < self.window_seconds for t in entry["echecs"])
+            key: entry
+            for key, entry in state.items()
+            if _KEY.match(key)
+            and (
+                entry["verrouille_jusqua"] > now
+                or any(now - t < self.window_seconds for t in entry["echecs"])
+            )
         }
 
     def _save(self, state: dict) -> None:

@@ -1,9 +1,10 @@
 """The login form, the logout button and the session flow that `Home.py` runs on every rerun.
 
-The portal draws its own form rather than `Authenticate.login()`: the lockout must be checked
-before the password, with the submitted username, which the library's form does not expose. The
-password itself is still checked by streamlit-authenticator (bcrypt), which also stores the login
-state in the session and signs the re-authentication cookie.
+The portal draws its own form rather than `Authenticate.login()`: the attempt must be counted
+before the password is checked, with the submitted username, which the library's form does not
+expose. `ui.login_attempts.check_login` reserves, checks (bcrypt) and audits the attempt;
+streamlit-authenticator then stores the login state in the session and signs the
+re-authentication cookie.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from ui.auth import (
     end_session,
     restore_from_cookie,
 )
-from ui.lockout import LoginThrottle, format_wait, normalise_username
+from ui.lockout import format_wait
+from ui.login_attempts import check_login
 from ui.settings import PortalSettings
-from ui.users import load_users
 
 FORM_KEY = "connexion"
 USERNAME_WIDGET, PASSWORD_WIDGET = "connexion_identifiant", "connexion_mot_de_passe"
@@ -121,39 +122,23 @@ def _check_password(
     password: str,
     message: Any,
 ) -> CurrentUser | None:
-    name = normalise_username(username)
-    record = load_users(settings.users_file).get(name)
-    known_name = name if record else None  # what was typed for an unknown account is not logged
-    throttle = LoginThrottle(
-        settings.login_state_file,
-        max_failures=settings.max_failed_logins,
-        window_seconds=settings.failure_window_seconds,
-        lockout_seconds=settings.lockout_seconds,
-    )
-    status = throttle.status(name)
-    if status.locked:  # the password is not even checked while locked
-        audit_for(settings, "login_failure", known_name, record, {"motif": "compte_verrouille"})
-        message.error(_locked_message(status.remaining_seconds))
-        return None
-    if authenticator.authentication_controller.login(name, password):
-        throttle.record_success(name)
+    attempt = check_login(settings, username, password)
+    if attempt.username is not None:
+        # The password was checked by check_login (bcrypt): the library only stores the login
+        # state in the session, as it does for its own cookie, and signs the cookie.
+        authenticator.authentication_controller.login(token={"username": attempt.username})
         st.session_state[LOGIN_TIME_KEY] = time.time()
         authenticator.cookie_controller.set_cookie()
         user = current_user(settings)
         if user is not None:
             audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
         return user
-    status = throttle.record_failure(name)
-    audit_for(
-        settings, "login_failure", known_name, record, {"identifiant_connu": record is not None}
-    )
-    if status.locked:
-        audit_for(settings, "lockout", known_name, record, {"duree_s": settings.lockout_seconds})
-        message.error(_locked_message(status.remaining_seconds))
+    if attempt.locked:
+        message.error(_locked_message(attempt.remaining_seconds))
     else:
         message.error(
             "Identifiant ou mot de passe incorrect. "
-            f"Encore {status.attempts_left} essai(s) avant un verrouillage de "
+            f"Encore {attempt.attempts_left} essai(s) avant un verrouillage de "
             f"{format_wait(settings.lockout_seconds)}."
         )
     return None
