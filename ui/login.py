@@ -9,7 +9,6 @@ re-authentication cookie.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,14 +16,15 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from ui.auth import (
-    LOGIN_TIME_KEY,
     STATUS_KEY,
     CurrentUser,
     audit_for,
     build_authenticator,
     current_user,
+    end_reason,
     end_session,
     restore_from_cookie,
+    start_session,
 )
 from ui.lockout import format_wait
 from ui.login_attempts import check_login
@@ -36,6 +36,12 @@ LOGOUT_WIDGET = "deconnexion"
 # Why the login form is back (logout, expiry): kept until the next login, because the cookie
 # component reruns the app right after a logout and a one-run message would vanish at once.
 NOTICE_KEY = "_peuplement_notice"
+# Why an open session ended without its user clicking « Se déconnecter ».
+END_NOTICES = {
+    "session_expiree": "Votre session a expiré : reconnectez-vous.",
+    "session_fermee": "Votre session a été fermée (déconnexion ailleurs, mot de passe changé, "
+    "compte désactivé ou déconnexion générale) : reconnectez-vous.",
+}
 # The app uses the wide layout for tables and maps; a login form reads better at a page's width.
 LOGIN_WIDTH_PX = 760
 
@@ -50,8 +56,9 @@ def portal_session(
     authenticator = build_authenticator(settings)
     user = current_user(settings)
     if user is None and st.session_state.get(STATUS_KEY) is True:
-        end_session(authenticator, settings, "session_expiree")
-        st.session_state[NOTICE_KEY] = ("info", "Votre session a expiré : reconnectez-vous.")
+        reason = end_reason(settings)
+        end_session(authenticator, settings, reason)
+        st.session_state[NOTICE_KEY] = ("info", END_NOTICES[reason])
     elif user is not None:
         sidebar(user)
         if not logout_button(authenticator, settings):
@@ -126,10 +133,7 @@ def _check_password(
     if attempt.username is not None:
         # The password was checked by check_login (bcrypt): the library only stores the login
         # state in the session, as it does for its own cookie, and signs the cookie.
-        authenticator.authentication_controller.login(token={"username": attempt.username})
-        st.session_state[LOGIN_TIME_KEY] = time.time()
-        authenticator.cookie_controller.set_cookie()
-        user = current_user(settings)
+        user = start_session(authenticator, settings, attempt.username)
         if user is not None:
             audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
         return user

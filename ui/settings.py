@@ -31,6 +31,8 @@ DEMO_USERS_FILE = PROJECT_ROOT / "data" / "demo_users.yaml"
 DEFAULT_AUDIT_FILE = PROJECT_ROOT / "data" / "audit" / "audit.jsonl"
 # Failed-login counts live on the server, next to the audit file: clearing cookies cannot reset them.
 LOGIN_STATE_FILENAME = "login_failures.json"
+# The open sessions (ui.sessions), there too: every server process of the machine reads the same list.
+SESSIONS_FILENAME = "sessions.json"
 
 # --- session cookie --------------------------------------------------------------------------
 # Name of the re-authentication cookie; specific to the portal so it never collides with another app.
@@ -88,6 +90,10 @@ class PortalSettings:
     @property
     def login_state_file(self) -> Path:
         return self.audit_file.with_name(LOGIN_STATE_FILENAME)
+
+    @property
+    def sessions_file(self) -> Path:
+        return self.audit_file.with_name(SESSIONS_FILENAME)
 
 
 def is_demo(environ: Mapping[str, str]) -> bool:
