@@ -52,17 +52,24 @@ def test_ten_parallel_wrong_then_right_attempts_on_a_locked_account_never_get_in
     assert not events(settings.audit_file, "login_success")
 
 
-def test_ten_logins_at_once_get_at_most_the_allowed_password_checks(settings):
-    passwords = ["mauvais"] * 9 + [PASSWORD]
+def test_ten_wrong_passwords_at_once_get_five_checks_and_one_lockout(settings):
     with ThreadPoolExecutor(max_workers=10) as pool:
-        attempts = list(pool.map(lambda p: check_login(settings, PARTNER, p), passwords))
+        attempts = list(pool.map(lambda _: check_login(settings, PARTNER, "mauvais"), range(10)))
     failures = events(settings.audit_file, "login_failure")
     checked = [e for e in failures if "motif" not in e["details"]]
-    successes = [a for a in attempts if a.username == PARTNER]
-    # every attempt was answered; at most MAX_FAILED_LOGINS passwords were checked in all
-    assert len(failures) + len(successes) == 10
-    assert len(checked) + len(successes) <= MAX_FAILED_LOGINS
-    assert len(events(settings.audit_file, "lockout")) <= 1
+    assert len(failures) == 10 and not any(a.username for a in attempts)
+    assert len(checked) == MAX_FAILED_LOGINS  # the others waited, then found the account locked
+    assert [e["details"] for e in failures if "motif" in e["details"]] == [
+        {"motif": "compte_verrouille"}
+    ] * (10 - MAX_FAILED_LOGINS)
+    assert len(events(settings.audit_file, "lockout")) == 1
+
+
+def test_ten_good_passwords_at_once_all_get_in(settings):
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        attempts = list(pool.map(lambda _: check_login(settings, PARTNER, PASSWORD), range(10)))
+    assert [a.username for a in attempts] == [PARTNER] * 10
+    assert not events(settings.audit_file, "login_failure")
 
 
 def test_failure_counts_hold_no_typed_text(settings):

@@ -218,11 +218,14 @@ def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
     now[0] += 700  # the first failure leaves the window
     assert throttle.reserve("bob").status.attempts_left == 2
     assert throttle.reserve("bob").status.attempts_left == 1
-    third = throttle.reserve("BOB")
-    assert third.allowed and third.started_lockout  # the third is still checked, and locks
-    assert third.status.locked and third.status.remaining_seconds == 900
+    assert throttle.reserve("BOB").allowed  # the third is still checked...
+    busy = throttle.reserve("bob")  # ...while a fourth waits: three are counted or in flight
+    assert not busy.allowed and busy.busy
+    locked = throttle.record_failure("bob")  # a failure confirmed at the limit locks, once
+    assert locked.locked and locked.started_lockout and locked.remaining_seconds == 900
+    assert not throttle.record_failure("bob").started_lockout
     refused = throttle.reserve("bob")
-    assert not refused.allowed and not refused.started_lockout
+    assert not refused.allowed and not refused.busy and refused.status.locked
     now[0] += 899.5
     assert throttle.status("bob").remaining_seconds == 1
     now[0] += 1

@@ -7,9 +7,9 @@ Unknown usernames are counted like known ones: the answer never reveals whether 
 Two rules make the count hold under attack:
 
 - An attempt is **reserved** (counted as a failure) under the lock *before* its password is
-  checked, and refused when the account is locked or the reservations in flight would pass the
-  limit. Ten logins submitted at once therefore get at most `max_failures` password checks; a
-  good password then clears the count (`record_success`).
+  checked, and refused when the account is locked or when the failures and the attempts being
+  checked already reach the limit. Ten wrong passwords submitted at once therefore get exactly
+  `max_failures` checks and one lockout; a good password clears the count (`record_success`).
 - The file holds no typed text: each key is an HMAC-SHA256 of the normalised username with a
   server secret, so a password typed in the Identifiant field is never written in clear.
 """
@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # Longer names are cut: what is hashed stays bounded whatever an attacker types.
@@ -43,15 +43,16 @@ class LockStatus:
     locked: bool
     remaining_seconds: int  # wait before the next try, 0 when not locked
     attempts_left: int  # failures still allowed before the lockout
+    started_lockout: bool = False  # this failure is the one that locked the account
 
 
 @dataclass(frozen=True)
 class Reservation:
     """An attempt counted before its password is checked."""
 
-    allowed: bool  # False: locked, the password must not be checked
+    allowed: bool  # False: the password must not be checked
     status: LockStatus  # the state counting this attempt as a failure
-    started_lockout: bool  # this attempt's failure is the one that locks the account
+    busy: bool  # refused because the attempts being checked already reach the limit
 
 
 def normalise_username(username: str) -> str:
@@ -95,9 +96,10 @@ class LoginThrottle:
     def reserve(self, username: str) -> Reservation:
         """Count this attempt as a failure now, under the lock, before its password is checked.
 
-        Refused (nothing counted) while the account is locked. The attempt that reaches the limit
-        is still allowed its check, and starts the lockout: when its password is good,
-        `record_success` lifts it.
+        Refused (nothing counted) while the account is locked, and while the failures and the
+        attempts still being checked already reach the limit (`busy`: the caller may wait for
+        those to end). The lockout itself starts when a failure is confirmed
+        (`record_failure`), so that good passwords checked at the same time are not refused.
         """
         now = self.clock()
         with self._state(write=True) as state:
@@ -105,14 +107,26 @@ class LoginThrottle:
             entry = state.get(key) or {"echecs": [], "verrouille_jusqua": 0.0}
             if entry["verrouille_jusqua"] > now:
                 return Reservation(False, self._status(entry, now), False)
-            recent = [t for t in entry["echecs"] if now - t < self.window_seconds] + [now]
+            recent = [t for t in entry["echecs"] if now - t < self.window_seconds]
             if len(recent) >= self.max_failures:
-                entry = {"echecs": [], "verrouille_jusqua": now + self.lockout_seconds}
-            else:
-                entry = {"echecs": recent, "verrouille_jusqua": 0.0}
-            state[key] = entry
-            status = self._status(entry, now)
-            return Reservation(True, status, status.locked)
+                return Reservation(False, self._status(entry, now), True)
+            state[key] = {"echecs": [*recent, now], "verrouille_jusqua": 0.0}
+            return Reservation(True, self._status(state[key], now), False)
+
+    def record_failure(self, username: str) -> LockStatus:
+        """A reserved attempt's password was wrong: it stays counted; when the count reaches the
+        limit, the lockout starts (`started_lockout` on exactly one failure)."""
+        now = self.clock()
+        with self._state(write=True) as state:
+            key = self.key(username)
+            entry = state.get(key) or {"echecs": [now], "verrouille_jusqua": 0.0}
+            if entry["verrouille_jusqua"] > now:
+                return replace(self._status(entry, now), started_lockout=False)
+            recent = [t for t in entry["echecs"] if now - t < self.window_seconds]
+            if len(recent) >= self.max_failures:
+                state[key] = {"echecs": [], "verrouille_jusqua": now + self.lockout_seconds}
+                return replace(self._status(state[key], now), started_lockout=True)
+            return self._status(entry, now)
 
     def record_success(self, username: str) -> None:
         """A good password: the account's failures (its own reservation included) are forgotten."""

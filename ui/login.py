@@ -137,7 +137,11 @@ def _check_password(
         if user is not None:
             audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
         return user
-    if attempt.locked:
+    if attempt.busy:
+        message.error(
+            "Trop de connexions simultanées sur ce compte : réessayez dans quelques secondes."
+        )
+    elif attempt.locked:
         message.error(_locked_message(attempt.remaining_seconds))
     else:
         message.error(
