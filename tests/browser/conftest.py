@@ -93,7 +93,7 @@ def serve_portal(audit_dir: Path, data_root: Path, warm: bool = True):
     env.pop("PEUPLEMENT_COOKIE_KEY", None)
     env.pop("PEUPLEMENT_USERS_FILE", None)
     # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
-    command = [sys.executable, "-m", "streamlit", "run", "Home.py"]
+    command = [sys.executable, "-m", "ui.server"]
     command += ["--server.headless", "true", "--server.port", str(port)]
     with (audit_dir / "server.log").open("w") as log:
         process = subprocess.Popen(
