@@ -267,7 +267,7 @@ def test_every_other_role_is_refused(root, tmp_path, role):
         at.switch_page("pages/administration.py")
     at = logged_in(role, str(page_path("administration"))).run()
     assert not at.exception
-    assert at.error[0].value.startswith("Accès refusé : votre rôle")
+    assert at.error[0].value.startswith("Accès refusé : page non autorisée pour votre rôle")
     assert not at.title and not at.file_uploader and not at.dataframe and not at.button
     (refused,) = events(tmp_path, "access_refused")
     assert (refused["role"], refused["details"]) == (role, {"page": "administration"})

@@ -15,13 +15,14 @@ from pathlib import Path
 import bcrypt
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from semantic.scope import ROLES, Scope
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
 from tests.apptest_support import HOME, portal, small_demo, steady_navigation
 from ui import audit
 from ui.access import PAGE_IDS, can_open
-from ui.auth import LOGIN_TIME_KEY
+from ui.auth import LOGIN_TIME_KEY, ROLE_LABELS
 from ui.lockout import LoginThrottle, format_wait
 from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.navigation import page_path
@@ -287,11 +288,33 @@ REFUSED = [(role, p) for role in ROLES for p in PAGE_IDS if not can_open(role, p
 def test_page_guard_refuses_a_role_not_allowed_and_audits_it(role, page_id, audit_file):
     at = app(DEMO_ACCOUNTS[role], script=str(page_path(page_id))).run()
     assert not at.exception
-    assert errors(at)[0].startswith("Accès refusé : votre rôle")
+    assert errors(at)[0].startswith("Accès refusé : page non autorisée pour votre rôle")
     assert len(at.title) == 0  # the page stopped before drawing anything
     (refused,) = events(audit_file, "access_refused")
     assert refused["user"] == DEMO_ACCOUNTS[role] and refused["role"] == role
     assert refused["details"] == {"page": page_id}
+
+
+@pytest.mark.parametrize(("role", "page_id"), REFUSED)
+def test_a_refused_page_typed_as_a_url_says_so_and_is_audited(role, page_id, audit_file):
+    """What a browser does for /<page_id>: a run whose page is the one registered under that URL
+    (AppTest's switch_page finds pages by file, and a refused page has no file: the hash of its
+    URL path is what Streamlit's router would pick)."""
+    at = app(DEMO_ACCOUNTS[role]).run()
+    at._page_hash = calc_hash(page_id)
+    at.run()
+    assert not at.exception
+    assert errors(at) == [
+        "Accès refusé : page non autorisée pour votre rôle "
+        f"({ROLE_LABELS[role]}). Adressez-vous à l'administrateur du portail si vous pensez que "
+        "c'est une erreur."
+    ]
+    assert [t.value for t in at.title] == []  # neither the page nor Accueil
+    assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+    at.run()  # a rerun of the same visit (the cookie component reports back) is not a new refusal
+    (refused,) = events(audit_file, "access_refused")
+    assert refused["user"] == DEMO_ACCOUNTS[role] and refused["role"] == role
+    assert refused["details"] == {"page": page_id, "via": "url"}
 
 
 def test_refused_pages_cover_partners_and_staff():
