@@ -310,3 +310,15 @@ def test_no_widget_key_can_overwrite_the_login_state():
     for path in APP_FILES:
         found = shadow.findall(path.read_text(encoding="utf-8"))
         assert not found, f"{path.name} has a widget keyed {found}"
+
+
+def test_without_the_demo_users_file_there_is_no_demo_hash_to_refuse(users_file, tmp_path):
+    from ui.users import published_hashes_in
+
+    assert published_hashes_in(load_users(users_file), tmp_path / "absent.yaml") == []
+    assert published_hashes_in(load_users(DEMO_USERS_FILE), DEMO_USERS_FILE) == [
+        "admin.demo",
+        "clientele.demo",
+        "direction.demo",
+        "partenaire.voironnais",
+    ]
