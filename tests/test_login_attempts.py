@@ -105,3 +105,11 @@ def test_an_unknown_name_costs_a_bcrypt_check_like_a_known_one(settings):
     # Demo hashes have cost 12 (~0.1-0.3 s here); an answer without bcrypt takes milliseconds.
     assert known > 0.05
     assert unknown > 0.6 * known, (known, unknown)
+
+
+def test_a_failure_confirmed_after_a_concurrent_success_still_counts(settings):
+    throttle = throttle_for(settings)
+    assert throttle.reserve(PARTNER).allowed  # a wrong password being checked...
+    throttle.record_success(PARTNER)  # ...while a good one clears the count
+    assert not throttle.record_failure(PARTNER).locked
+    assert throttle.status(PARTNER).attempts_left == MAX_FAILED_LOGINS - 1

@@ -119,7 +119,8 @@ class LoginThrottle:
         now = self.clock()
         with self._state(write=True) as state:
             key = self.key(username)
-            entry = state.get(key) or {"echecs": [now], "verrouille_jusqua": 0.0}
+            # a good password checked meanwhile cleared the count: this failure still counts
+            entry = state.setdefault(key, {"echecs": [now], "verrouille_jusqua": 0.0})
             if entry["verrouille_jusqua"] > now:
                 return replace(self._status(entry, now), started_lockout=False)
             recent = [t for t in entry["echecs"] if now - t < self.window_seconds]
