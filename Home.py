@@ -1,6 +1,7 @@
 """Entrypoint of the portal: settings check, login, role-filtered navigation.
 
-Start with `uv run --frozen streamlit run Home.py` (see README). The home page itself is
+Start with `make run`, i.e. `uv run --frozen python -m ui.server` (see README and ui/server.py:
+it switches Streamlit's legacy `pages/` mode off before the first request). The home page itself is
 pages/accueil.py; every page checks access again at its top (ui.guard.require_page).
 """
 

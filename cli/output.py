@@ -9,6 +9,8 @@ import sys
 
 import pandas as pd
 
+from semantic.safe_text import spreadsheet_cell
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -50,9 +52,14 @@ def write(df: pd.DataFrame, fmt: str, out=None) -> None:
     if fmt == "csv":
         import csv
 
+        # A CSV may be opened in Excel: a name from the data such as =HYPERLINK(…) is quoted.
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        # Only texts are quoted, before numbers become text: -1e-05 stays a number.
+        writer.writerow([spreadsheet_cell(h) for h in header])
+        writer.writerows(
+            [_text(spreadsheet_cell(v)) for v in row]
+            for row in df.itertuples(index=False, name=None)
+        )
         return
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")

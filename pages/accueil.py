@@ -4,10 +4,11 @@ latest snapshot in that scope and the number of targets off track."""
 import streamlit as st
 
 from queries.errors import PeuplementError
+from semantic.safe_text import markdown_text
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.headline import delta_color, format_delta, overview, status_badge
-from ui.identity import known_epci_names, scope_label
+from ui.identity import shown_scope
 from ui.navigation import page_path
 from ui.secrecy_notice import partner_notice
 
@@ -15,8 +16,8 @@ user = require_page("accueil")
 st.title("Accueil")
 partner_notice(user.scope)
 st.markdown(
-    f"Connecté·e : **{user.name}** ({user.role_label})  \n"
-    f"Périmètre : **{scope_label(user.scope, known_epci_names(user.scope))}**"
+    f"Connecté·e : **{markdown_text(user.name)}** ({user.role_label})  \n"
+    f"Périmètre : **{shown_scope(user.scope)}**"
 )
 
 try:

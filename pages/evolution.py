@@ -5,6 +5,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
+from semantic.safe_text import markdown_text
 from ui import data, filters, trends
 from ui.guard import require_page
 from ui.secrecy_notice import partner_notice
@@ -48,7 +49,7 @@ for indicator_id in indicators:
     if indicator_id not in drawable:
         st.caption(f"{labels[indicator_id]} : pas de découpage par {trends.SCALES[scale].lower()}.")
 for t in shown:
-    st.subheader(t.label)
+    st.subheader(markdown_text(t.label))
     if t.points.empty or t.points["valeur"].isna().all():
         st.info("Aucune valeur à tracer pour ces territoires.")
     else:

@@ -5,6 +5,7 @@ are never written; non-admins are refused."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import bcrypt
@@ -15,8 +16,10 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest_support import steady_navigation
 from tests.tiny_data import E2
 from ui import accounts, audit
+from ui.auth import SESSION_ID_KEY
 from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.navigation import page_path
+from ui.sessions import FileSessionRegistry
 from ui.settings import DEMO_USERS_FILE
 from ui.users import BCRYPT_HASH, load_users
 
@@ -65,7 +68,7 @@ def users_file(tmp_path, monkeypatch, tiny_root):
     path.chmod(0o600)
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(path))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "k" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(tiny_root))
     monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit" / "audit.jsonl"))
     return path
@@ -224,6 +227,9 @@ def test_an_invalid_account_is_explained_and_nothing_is_written(users_file):
 def test_a_disabled_account_cannot_log_in_and_its_session_ends(users_file):
     partner = session(PARTNER).run()
     assert [t.value for t in partner.title] == ["Accueil"]
+    registry = FileSessionRegistry(users_file.parent / "audit" / "sessions.json")
+    partner_session = partner.session_state[SESSION_ID_KEY]
+    assert registry.get(partner_session) is not None
 
     at = admin_page()
     assert ADMIN not in at.selectbox(key="adm_compte_choix").options  # never oneself
@@ -245,10 +251,43 @@ def test_a_disabled_account_cannot_log_in_and_its_session_ends(users_file):
     assert at.button(key="adm_compte_bascule").label == "Réactiver le compte"
     at.button(key="adm_compte_bascule").click().run()
     assert [t.value for t in login(PARTNER, "partner-password-1").title] == ["Accueil"]
+    # the session open before the disabling stays closed (its cookie too): gone from the registry
+    assert registry.get(partner_session) is None
     assert [e["details"] for e in admin_actions(users_file)] == [
-        {"action": "compte_desactivation", "compte": PARTNER},
+        {"action": "compte_desactivation", "compte": PARTNER, "sessions_fermees": 1},
         {"action": "compte_reactivation", "compte": PARTNER},
     ]
+
+
+def test_log_out_everyone_closes_every_other_session_at_its_next_action(users_file):
+    partner, manager = session(PARTNER).run(), session(MANAGER).run()
+    assert [t.value for t in partner.title] == [t.value for t in manager.title] == ["Accueil"]
+    at = admin_page()
+    at.button(key="adm_deconnexion_generale").click().run()
+    assert [s.value for s in at.success] == ["2 session(s) fermée(s)."]
+    for other in (partner.run(), manager.run()):
+        assert [t.value for t in other.title] == ["Portail peuplement : connexion"]
+        assert other.info[0].value.startswith("Votre session a été fermée")
+    at.run()  # the administrator's own session is kept
+    assert [t.value for t in at.title] == ["Administration"]
+    assert admin_actions(users_file)[-1]["details"] == {
+        "action": "deconnexion_generale",
+        "sessions_fermees": 2,
+    }
+    logouts = [e for e in audit.read_events(audit_file(users_file)) if e["event"] == "logout"]
+    assert sorted(e["user"] for e in logouts) == sorted([PARTNER, MANAGER])
+    assert {e["details"]["motif"] for e in logouts} == {"session_fermee"}
+
+
+def test_a_password_changed_in_the_users_file_closes_the_open_sessions(users_file):
+    partner = session(PARTNER).run()
+    assert [t.value for t in partner.title] == ["Accueil"]
+    text = users_file.read_text(encoding="utf-8")
+    old = load_users(users_file)[PARTNER].password
+    users_file.write_text(text.replace(old, _hash("a-new-password-2")), encoding="utf-8")
+    partner.run()
+    assert [t.value for t in partner.title] == ["Portail peuplement : connexion"]
+    assert [t.value for t in login(PARTNER, "a-new-password-2").title] == ["Accueil"]
 
 
 def test_changing_a_role_is_written_and_audited(users_file):

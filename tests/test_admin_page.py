@@ -166,7 +166,8 @@ def test_an_existing_date_is_replaced_only_when_ticked_and_the_old_one_archived(
     assert snapshots_table(at).iloc[0]["Remplace"] == "oui"
 
 
-def test_a_server_folder_of_rpls_csv_is_checked_and_published(root, tmp_path):
+def test_a_server_folder_of_rpls_csv_is_checked_and_published(root, tmp_path, monkeypatch):
+    monkeypatch.setenv("PEUPLEMENT_IMPORT_DIR", str(tmp_path))
     at = admin_page()
     at.radio(key="adm_snap_origine").set_value("folder").run()
     at.text_input(key="adm_snap_dossier").input(str(tmp_path / "absent"))
@@ -183,6 +184,66 @@ def test_a_server_folder_of_rpls_csv_is_checked_and_published(root, tmp_path):
     assert NEW_DATE in list_snapshots(root)
     (event,) = events(tmp_path, "admin_action")
     assert event["details"]["fichiers"] == [f"{t}.csv" for t in TABLES]
+
+
+def check_folder(at: AppTest, folder: str) -> AppTest:
+    at.radio(key="adm_snap_origine").set_value("folder").run()
+    at.text_input(key="adm_snap_dossier").input(folder)
+    at.date_input(key="adm_snap_date").set_value(NEW_DATE)
+    return at.button(key="adm_snap_verifier").click().run()
+
+
+def everything_shown(at: AppTest) -> str:
+    """Every text and table cell of the page, to look for what must not be there."""
+    texts = [e.value for kind in ("error", "warning", "success", "info") for e in getattr(at, kind)]
+    texts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(map(str, texts))
+
+
+def test_without_an_import_root_no_server_folder_is_read(root, monkeypatch):
+    monkeypatch.delenv("PEUPLEMENT_IMPORT_DIR", raising=False)
+    at = admin_page()
+    at.radio(key="adm_snap_origine").set_value("folder").run()
+    assert "Import depuis un dossier du serveur désactivé : définissez PEUPLEMENT_IMPORT_DIR." in [
+        i.value for i in at.info
+    ]
+    assert not [t for t in at.text_input if t.key == "adm_snap_dossier"]
+
+
+@pytest.mark.parametrize("folder", ["/etc", "../..", "{root}/../elsewhere"])
+def test_a_folder_outside_the_import_root_is_refused(root, tmp_path, monkeypatch, folder):
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    monkeypatch.setenv("PEUPLEMENT_IMPORT_DIR", str(imports))
+    at = check_folder(admin_page(), folder.format(root=imports))
+    assert [e.value for e in at.error] == [
+        f"Le dossier « {folder.format(root=imports)} » n'est pas dans le dossier d'import du "
+        f"serveur ({imports}, variable PEUPLEMENT_IMPORT_DIR) : déposez-y les fichiers, ou "
+        "téléversez-les."
+    ]
+    assert "adm_snap_rapport" not in at.session_state
+
+
+def test_symbolic_links_are_not_followed_and_no_server_file_is_echoed(root, tmp_path, monkeypatch):
+    imports, secret = tmp_path / "imports", tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    source = export_rpls(root, S3, imports / "2026-03-31")[0].parent
+    monkeypatch.setenv("PEUPLEMENT_IMPORT_DIR", str(imports))
+    (imports / "lien").symlink_to(tmp_path, target_is_directory=True)
+    at = check_folder(admin_page(), "lien")
+    assert [e.value for e in at.error] == [
+        f"« {imports / 'lien'} » est un lien symbolique : le portail ne suit pas les liens. "
+        f"Indiquez le dossier lui-même, dans {imports}."
+    ]
+    (source / "residences.csv").unlink()
+    (source / "residences.csv").symlink_to(secret)  # a "table" that is a server file
+    (source / "batiments.csv").write_text(secret.read_text(encoding="utf-8"), encoding="utf-8")
+    at = check_folder(at, source.relative_to(imports).as_posix())
+    shown = everything_shown(at)
+    assert "root:x" not in shown and "/bin/bash" not in shown
+    report = at.session_state["adm_snap_rapport"]
+    assert not report.ok and "root:x" not in report.csv()
+    assert "residences" not in [s.table for s in report.sources]  # the link was not read
 
 
 def test_an_uploaded_mapping_completes_the_shipped_one(root, tmp_path):
@@ -267,7 +328,7 @@ def test_every_other_role_is_refused(root, tmp_path, role):
         at.switch_page("pages/administration.py")
     at = logged_in(role, str(page_path("administration"))).run()
     assert not at.exception
-    assert at.error[0].value.startswith("Accès refusé : votre rôle")
+    assert at.error[0].value.startswith("Accès refusé : page non autorisée pour votre rôle")
     assert not at.title and not at.file_uploader and not at.dataframe and not at.button
     (refused,) = events(tmp_path, "access_refused")
     assert (refused["role"], refused["details"]) == (role, {"page": "administration"})

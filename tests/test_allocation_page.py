@@ -171,7 +171,7 @@ def test_each_role_gets_the_screen_or_a_refusal(tiny, role, username):
     at = page(username).run()
     assert not at.exception
     if role == "partenaire":
-        assert at.error[0].value.startswith("Accès refusé : votre rôle")
+        assert at.error[0].value.startswith("Accès refusé : page non autorisée pour votre rôle")
         assert len(at.title) == 0 and len(at.dataframe) == 0 and len(at.selectbox) == 0
         assert not any("L31" in str(e.value) for e in at.markdown)
         (refused,) = [e for e in audit.read_events(tiny) if e["event"] == "access_refused"]

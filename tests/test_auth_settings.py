@@ -4,6 +4,7 @@ says why; the users file is checked record by record."""
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import bcrypt
@@ -21,7 +22,7 @@ from ui.settings import (
 from ui.users import UsersFileError, load_users
 
 HOME = Path(__file__).resolve().parent.parent / "Home.py"
-GOOD_KEY = "k" * MIN_COOKIE_KEY_LENGTH
+GOOD_KEY = secrets.token_urlsafe(32)  # drawn per test run, as an operator would
 HASH = bcrypt.hashpw(b"secret-de-test", bcrypt.gensalt(4)).decode()
 
 
@@ -145,9 +146,61 @@ def test_demo_mode_starts_without_a_key_and_never_uses_the_default(env):
     assert len(settings.cookie_key) >= MIN_COOKIE_KEY_LENGTH
 
 
-def test_demo_flag_wins_over_a_production_users_file(users_file):
-    settings = check_startup_settings(production(users_file, PEUPLEMENT_DEMO="1"), secrets={})
-    assert settings.demo and settings.users_file == DEMO_USERS_FILE
+def test_demo_flag_with_a_production_users_file_is_refused(users_file):
+    env = production(users_file, PEUPLEMENT_DEMO="1", PEUPLEMENT_COOKIE_KEY=GOOD_KEY)
+    with pytest.raises(PortalConfigError) as caught:
+        check_startup_settings(env, secrets={})
+    message = str(caught.value)
+    assert message.startswith("Démarrage refusé : PEUPLEMENT_DEMO=1 (mode démonstration")
+    assert "retirez PEUPLEMENT_DEMO pour la production" in message
+
+
+def test_a_copy_of_the_demo_users_file_is_refused_in_production(tmp_path):
+    copy = tmp_path / "users.yaml"
+    copy.write_text(DEMO_USERS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(PortalConfigError) as caught:
+        check_startup_settings(production(copy, PEUPLEMENT_COOKIE_KEY=GOOD_KEY), secrets={})
+    message = str(caught.value)
+    assert "admin.demo, clientele.demo, direction.demo, partenaire.voironnais" in message
+    assert "celui d'un compte de démonstration" in message
+
+
+def test_one_demo_hash_pasted_under_another_name_is_refused(tmp_path):
+    demo_hash = load_users(DEMO_USERS_FILE)["partenaire.voironnais"].password
+    users = write_users(
+        tmp_path / "users.yaml",
+        f"""usernames:
+  chef.test:
+    name: Chef test
+    password: "{HASH}"
+    role: manager
+    territoires: {{national: true}}
+  m.durand:
+    name: Marie Durand
+    password: "{demo_hash}"
+    role: partenaire
+    territoires: {{epci: ["243800984"]}}
+    disabled: true
+""",
+    )
+    with pytest.raises(PortalConfigError, match=r"le mot de passe de m\.durand est celui"):
+        check_startup_settings(production(users, PEUPLEMENT_COOKIE_KEY=GOOD_KEY), secrets={})
+
+
+@pytest.mark.parametrize(
+    ("key", "distinct", "bits"),
+    # 32 x 0 bits; 32 x 1 bit; 39 characters of 4 kinds (9 or 10 of each): 39 x 1.9986 = 78 bits
+    [("a" * 32, 1, 0), ("ab" * 16, 2, 32), ("abcd" * 9 + "abc", 4, 78)],
+)
+def test_a_cookie_key_with_too_little_entropy_is_refused(users_file, key, distinct, bits):
+    with pytest.raises(PortalConfigError) as caught:
+        check_startup_settings(production(users_file, PEUPLEMENT_COOKIE_KEY=key), secrets={})
+    message = str(caught.value)
+    assert message.startswith(
+        f"Démarrage refusé : la clé de cookie est trop prévisible ({distinct} caractère(s) "
+        f"différent(s), environ {bits} bits d'entropie estimée, minimum 80)"
+    )
+    assert "token_urlsafe(48)" in message
 
 
 def test_demo_users_file_is_valid_and_has_one_account_per_role():
@@ -257,3 +310,15 @@ def test_no_widget_key_can_overwrite_the_login_state():
     for path in APP_FILES:
         found = shadow.findall(path.read_text(encoding="utf-8"))
         assert not found, f"{path.name} has a widget keyed {found}"
+
+
+def test_without_the_demo_users_file_there_is_no_demo_hash_to_refuse(users_file, tmp_path):
+    from ui.users import published_hashes_in
+
+    assert published_hashes_in(load_users(users_file), tmp_path / "absent.yaml") == []
+    assert published_hashes_in(load_users(DEMO_USERS_FILE), DEMO_USERS_FILE) == [
+        "admin.demo",
+        "clientele.demo",
+        "direction.demo",
+        "partenaire.voironnais",
+    ]

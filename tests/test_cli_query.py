@@ -187,3 +187,16 @@ def test_console_script_runs_as_a_real_process(tiny_root):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1] == "12.0,,,12,false"
+
+
+def test_csv_quotes_formula_like_texts_and_keeps_numbers(capsys):
+    import pandas as pd
+
+    from cli.output import write
+
+    frame = pd.DataFrame(
+        {"territoire": ['=HYPERLINK("http://h","x")', "Voiron"], "v": [-1e-05, 2.5]}
+    )
+    write(frame, "csv")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["territoire,v", '"\'=HYPERLINK(""http://h"",""x"")",-1e-05', "Voiron,2.5"]

@@ -152,3 +152,86 @@ def test_secrecy_rule_takes_the_threshold_and_warns_internal_files():
     assert "légèrement modifiés (± 2 au plus" in partner  # the perturbation, stated once
     assert "légèrement modifiés" not in secrecy_text(11, "< 11", internal=True)
     assert "ne le transmettez pas tel quel" in secrecy_text(11, "< 11", internal=True)
+
+
+# --- formula injection (issue 13) -------------------------------------------------------------------
+
+POISONED = pd.DataFrame(
+    {
+        "Territoire": ['=HYPERLINK("http://evil.example/x","Voreppe")', "@SUM(A1:A9)", "-2+3"],
+        "Indicateur": ["+cmd|' /C calc'!A0", "\tTab", "\rRetour"],
+        "Valeur": [f"4,0{NNBSP}%", "-3", f"+0,2{NNBSP}pt"],
+    }
+)
+
+
+def test_csv_neutralises_formula_like_text_and_keeps_numbers():
+    lines = csv_bytes(POISONED).decode("utf-8-sig").split("\r\n")
+    assert (
+        lines[1]
+        == """"'=HYPERLINK(""http://evil.example/x"",""Voreppe"")";'+cmd|' /C calc'!A0;4,0 %"""
+    )
+    assert lines[2].startswith("'@SUM(A1:A9);'\tTab;-3")  # a signed count stays a number
+    assert lines[3].startswith("'-2+3;") and lines[3].endswith(";+0,2 pt")
+
+
+def test_xlsx_never_holds_a_live_formula(metadata):
+    poisoned_meta = Metadata(**{**metadata.__dict__, "scope": "=1+1", "filters": (("EPCI", "@x"),)})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(POISONED, poisoned_meta)))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    table = list(book["Tableau"].iter_rows(values_only=True))
+    assert table[1][0] == """'=HYPERLINK("http://evil.example/x","Voreppe")"""
+    assert table[2][:2] == ("'@SUM(A1:A9)", "'\tTab")
+    assert table[3][0] == "'-2+3"
+    meta = {r[0]: r[1] for r in book[METADATA_SHEET].iter_rows(values_only=True) if r and r[0]}
+    assert meta["Périmètre de l'utilisateur"] == "'=1+1" and meta["Filtre : EPCI"] == "'@x"
+
+
+def test_commission_sheet_never_holds_a_live_formula():
+    from ui.commission_sheet import CommissionSheet, commission_xlsx
+
+    formula = '=HYPERLINK("http://evil.example/x","Voreppe")'
+    dwelling = {
+        "id_logement": "L1",
+        "qpv_libelle": "@QPV",
+        "qpv": "QP038001",
+        "en_qpv": True,
+        "residence_libelle": formula,
+        "residence": "R1",
+        "batiment_libelle": "-B",
+        "etage": 2,
+        "commune_libelle": "+Voiron",
+        "commune": "38563",
+        "epci_libelle": "EPCI",
+        "epci": "243800984",
+        "enjeu_mixite": False,
+        "nb_pieces": 3,
+        "surface_habitable": 65.0,
+        "loyer_mensuel": 420.0,
+        "financement": "PLUS",
+        "reservataire": "etat",
+        "date_debut_vacance": dt.date(2026, 8, 1),
+        "jours_vacance": 60,
+        "residence_nb_menages": 40,
+        "residence_part_fragiles": 0.2,
+        "residence_part_sous_40pc": 0.3,
+    }
+    candidates = pd.DataFrame({"Demande": ["=1+1"], "Revenu (€)": [1200.0]})
+    sheet = CommissionSheet(
+        dwelling,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        candidates,
+        ["=cmd"],
+        [("Éditée par", "@me")],
+        dt.date(2026, 9, 30),
+        "01/10/2026",
+    )
+    book = openpyxl.load_workbook(io.BytesIO(commission_xlsx(sheet)))
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [f"{c.parent.title}!{c.coordinate}" for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert f"'{formula} (R1)" in values and "'+Voiron (38563)" in values
+    assert {"'=1+1", "'@me", 1200} <= values
+    assert "Alerte : =cmd" in values  # not at the start: harmless

@@ -6,6 +6,8 @@ households; a link to a residence outside the user's scope is ignored; a partner
 
 from __future__ import annotations
 
+import secrets
+
 import bcrypt
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,7 +19,6 @@ from semantic.scope import Scope
 from tests import apptest_support as support
 from tests.apptest_support import HOME, ROOT, portal, small_demo, steady_navigation
 from ui.formats import number, percent
-from ui.settings import MIN_COOKIE_KEY_LENGTH
 
 PAGE = str(ROOT / "pages" / "residence.py")
 MANAGER, OFFICER, PARTNER = "direction.demo", "clientele.demo", "partenaire.voironnais"
@@ -63,7 +64,7 @@ def voironnais_officer(monkeypatch, tmp_path):
     )
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "k" * MIN_COOKIE_KEY_LENGTH)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     return "clientele.voiron"
 
 

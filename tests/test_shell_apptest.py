@@ -8,19 +8,21 @@ the audit trail in a temporary folder.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from pathlib import Path
 
 import bcrypt
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from semantic.scope import ROLES, Scope
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
 from tests.apptest_support import HOME, portal, small_demo, steady_navigation
 from ui import audit
 from ui.access import PAGE_IDS, can_open
-from ui.auth import LOGIN_TIME_KEY
+from ui.auth import LOGIN_TIME_KEY, ROLE_LABELS
 from ui.lockout import LoginThrottle, format_wait
 from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.navigation import page_path
@@ -192,7 +194,7 @@ def test_an_account_removed_from_the_users_file_is_out_at_the_next_rerun(monkeyp
     users.write_text(f"usernames:\n  p.test:\n    {record}\n", encoding="utf-8")
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "c" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     at = app("p.test").run()
     assert [t.value for t in at.title] == ["Accueil"]
     users.write_text(f"usernames:\n  q.test:\n    {record}\n", encoding="utf-8")
@@ -207,17 +209,24 @@ def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
     now = [1000.0]
     throttle = LoginThrottle(
         tmp_path / "state.json",
+        secret="clé de test",
         max_failures=3,
         window_seconds=600,
         lockout_seconds=900,
         clock=lambda: now[0],
     )
-    assert throttle.record_failure("Bob ").attempts_left == 2  # names are normalised
+    assert throttle.reserve("Bob ").status.attempts_left == 2  # names are normalised
     now[0] += 700  # the first failure leaves the window
-    assert throttle.record_failure("bob").attempts_left == 2
-    assert throttle.record_failure("bob").attempts_left == 1
-    locked = throttle.record_failure("BOB")
-    assert locked.locked and locked.remaining_seconds == 900
+    assert throttle.reserve("bob").status.attempts_left == 2
+    assert throttle.reserve("bob").status.attempts_left == 1
+    assert throttle.reserve("BOB").allowed  # the third is still checked...
+    busy = throttle.reserve("bob")  # ...while a fourth waits: three are counted or in flight
+    assert not busy.allowed and busy.busy
+    locked = throttle.record_failure("bob")  # a failure confirmed at the limit locks, once
+    assert locked.locked and locked.started_lockout and locked.remaining_seconds == 900
+    assert not throttle.record_failure("bob").started_lockout
+    refused = throttle.reserve("bob")
+    assert not refused.allowed and not refused.busy and refused.status.locked
     now[0] += 899.5
     assert throttle.status("bob").remaining_seconds == 1
     now[0] += 1
@@ -229,16 +238,21 @@ def test_throttle_success_resets_and_state_file_stays_small(tmp_path):
     now = [0.0]
     path = tmp_path / "state.json"
     throttle = LoginThrottle(
-        path, max_failures=3, window_seconds=60, lockout_seconds=60, clock=lambda: now[0]
+        path,
+        secret="clé de test",
+        max_failures=3,
+        window_seconds=60,
+        lockout_seconds=60,
+        clock=lambda: now[0],
     )
-    throttle.record_failure("a")
+    throttle.reserve("a")
     throttle.record_success("a")
     assert throttle.status("a").attempts_left == 3
     for n in range(50):
-        throttle.record_failure(f"spray{n}")
+        throttle.reserve(f"spray{n}")
     now[0] += 61
-    throttle.record_failure("last")
-    assert set(__import__("json").loads(path.read_text())) == {"last"}
+    throttle.reserve("last")
+    assert set(__import__("json").loads(path.read_text())) == {throttle.key("last")}
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(900, "15 min 0 s"), (61, "1 min 1 s"), (9, "9 s")])
@@ -274,11 +288,33 @@ REFUSED = [(role, p) for role in ROLES for p in PAGE_IDS if not can_open(role, p
 def test_page_guard_refuses_a_role_not_allowed_and_audits_it(role, page_id, audit_file):
     at = app(DEMO_ACCOUNTS[role], script=str(page_path(page_id))).run()
     assert not at.exception
-    assert errors(at)[0].startswith("Accès refusé : votre rôle")
+    assert errors(at)[0].startswith("Accès refusé : page non autorisée pour votre rôle")
     assert len(at.title) == 0  # the page stopped before drawing anything
     (refused,) = events(audit_file, "access_refused")
     assert refused["user"] == DEMO_ACCOUNTS[role] and refused["role"] == role
     assert refused["details"] == {"page": page_id}
+
+
+@pytest.mark.parametrize(("role", "page_id"), REFUSED)
+def test_a_refused_page_typed_as_a_url_says_so_and_is_audited(role, page_id, audit_file):
+    """What a browser does for /<page_id>: a run whose page is the one registered under that URL
+    (AppTest's switch_page finds pages by file, and a refused page has no file: the hash of its
+    URL path is what Streamlit's router would pick)."""
+    at = app(DEMO_ACCOUNTS[role]).run()
+    at._page_hash = calc_hash(page_id)
+    at.run()
+    assert not at.exception
+    assert errors(at) == [
+        "Accès refusé : page non autorisée pour votre rôle "
+        f"({ROLE_LABELS[role]}). Adressez-vous à l'administrateur du portail si vous pensez que "
+        "c'est une erreur."
+    ]
+    assert [t.value for t in at.title] == []  # neither the page nor Accueil
+    assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+    at.run()  # a rerun of the same visit (the cookie component reports back) is not a new refusal
+    (refused,) = events(audit_file, "access_refused")
+    assert refused["user"] == DEMO_ACCOUNTS[role] and refused["role"] == role
+    assert refused["details"] == {"page": page_id, "via": "url"}
 
 
 def test_refused_pages_cover_partners_and_staff():
@@ -474,7 +510,7 @@ def test_partner_whose_territory_is_not_in_the_data_gets_an_empty_state(monkeypa
     )
     monkeypatch.setenv("PEUPLEMENT_DEMO", "0")
     monkeypatch.setenv("PEUPLEMENT_USERS_FILE", str(users))
-    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", "c" * 40)
+    monkeypatch.setenv("PEUPLEMENT_COOKIE_KEY", secrets.token_urlsafe(32))
     at = app("g.test").run()  # the tiny root has no dwelling in Le Grésivaudan
     assert not at.exception
     assert [i.value for i in at.info] == [

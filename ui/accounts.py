@@ -1,5 +1,6 @@
 """Accounts, on the Administration page: list them, create one with its territories and an initial
-password, disable or enable one, change a role.
+password, disable or enable one (disabling closes its open sessions), change a role, and log
+everyone out (ui.sessions).
 
 The forms only: the changes to the users file (checks, bcrypt, the atomic rewrite under a lock) are
 in `ui.account_changes`. In demo mode the accounts are those of data/demo_users.yaml, whose
@@ -28,7 +29,7 @@ from ui.account_changes import (
     set_disabled,
     set_role,
 )
-from ui.auth import ROLE_LABELS, CurrentUser, audit_for
+from ui.auth import ROLE_LABELS, SESSION_ID_KEY, CurrentUser, audit_for, session_registry
 from ui.settings import USERS_FILE_ENV, PortalSettings
 from ui.users import UserRecord, load_users
 
@@ -85,6 +86,7 @@ def accounts_section(user: CurrentUser, settings: PortalSettings) -> None:
     users = load_users(settings.users_file, include_disabled=True)
     st.subheader("Comptes")
     st.dataframe(accounts_table(users, epcis), hide_index=True)
+    _log_out_everyone(user, settings)
     if settings.demo:
         st.info(DEMO_NOTICE)
         return
@@ -109,7 +111,7 @@ def accounts_section(user: CurrentUser, settings: PortalSettings) -> None:
     _create_form(settings.users_file, epcis, communes, record)
     others = {n: u for n, u in users.items() if n != user.username}  # nobody locks themselves out
     if others:
-        _manage_form(settings.users_file, others, record)
+        _manage_form(settings, others, record)
 
 
 def _create_form(path: Path, epcis: dict, communes: dict, record) -> None:
@@ -176,7 +178,8 @@ def _create_form(path: Path, epcis: dict, communes: dict, record) -> None:
     )
 
 
-def _manage_form(path: Path, users: dict[str, UserRecord], record) -> None:
+def _manage_form(settings: PortalSettings, users: dict[str, UserRecord], record) -> None:
+    path = settings.users_file
     with st.expander("Désactiver, réactiver ou changer le rôle d'un compte"):
         account = st.selectbox("Compte", list(users), key="adm_compte_choix")
         current = users[account]
@@ -185,7 +188,7 @@ def _manage_form(path: Path, users: dict[str, UserRecord], record) -> None:
         if left.button(label, key="adm_compte_bascule"):
             verb = "réactivé" if current.disabled else "désactivé"
             record(
-                lambda: set_disabled(path, account, not current.disabled),
+                lambda: _toggled(settings, account, current),
                 lambda _: f"Compte « {account} » {verb}.",
             )
         new_role = right.selectbox(
@@ -202,6 +205,31 @@ def _manage_form(path: Path, users: dict[str, UserRecord], record) -> None:
                 lambda: _changed_role(path, account, current, new_role),
                 lambda _: f"Rôle de « {account} » : {ROLE_LABELS[new_role]}.",
             )
+
+
+def _toggled(settings: PortalSettings, account: str, current: UserRecord) -> dict[str, Any]:
+    """Disable (its open sessions are closed too) or enable an account."""
+    details = set_disabled(settings.users_file, account, not current.disabled)
+    if not current.disabled:
+        details["sessions_fermees"] = session_registry(settings).close_user(account)
+    return details
+
+
+def _log_out_everyone(user: CurrentUser, settings: PortalSettings) -> None:
+    """Close every open session but this one (in every server process), and record it."""
+    with st.expander("Déconnecter tout le monde"):
+        st.caption(
+            "Ferme toutes les sessions ouvertes (sauf la vôtre) : chacun retrouve le formulaire de "
+            "connexion à sa prochaine action, y compris avec un cookie copié. Utile après une "
+            "fuite de mot de passe ou un poste partagé resté connecté."
+        )
+        if not st.button("Déconnecter tout le monde", key="adm_deconnexion_generale"):
+            return
+    closed = session_registry(settings).close_all(keep=st.session_state.get(SESSION_ID_KEY))
+    details = {"action": "deconnexion_generale", "sessions_fermees": closed}
+    audit_for(settings, "admin_action", user.username, user, details)
+    st.session_state[FLASH_KEY] = f"{closed} session(s) fermée(s)."
+    st.rerun()
 
 
 def _changed_role(path: Path, account: str, current: UserRecord, role: str) -> dict[str, Any]:

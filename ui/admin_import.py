@@ -23,6 +23,7 @@ from ingest import importer
 from queries.settings import default_data_root
 from semantic.errors import PeuplementError
 from ui.auth import CurrentUser, audit_for, startup_settings
+from ui.import_folder import IMPORT_DIR_ENV, ImportFolderError, import_root, server_folder
 
 UPLOAD, FOLDER = "upload", "folder"
 SOURCES = {UPLOAD: "Téléverser les fichiers", FOLDER: "Dossier sur le serveur"}
@@ -87,12 +88,15 @@ def import_form(kind: str) -> None:
         )
         folder = ""
     else:
-        files = []
+        files, folder, root = [], "", import_root()
+        if root is None:
+            st.info(f"Import depuis un dossier du serveur désactivé : définissez {IMPORT_DIR_ENV}.")
+            return
         folder = st.text_input(
-            "Dossier sur le serveur",
+            f"Dossier sur le serveur (dans {root})",
             key=f"{prefix}_dossier",
-            placeholder="/srv/exports/2026-03-31",
-            help=help_text + " Le dossier doit exister sur le serveur du portail.",
+            placeholder="2026-03-31",
+            help=help_text + f" Un dossier de {root}, sans lien symbolique.",
         )
     snapshot = None
     if kind == "snapshot":
@@ -132,13 +136,11 @@ def _source(files, folder: str):
     if files:
         return {f.name: f.getvalue() for f in files}
     if folder.strip():
-        path = Path(folder.strip()).expanduser()
-        if not path.is_dir():
-            st.error(
-                f"Le dossier « {path} » n'existe pas sur le serveur (ou n'est pas un dossier)."
-            )
+        try:
+            return server_folder(folder, import_root())
+        except ImportFolderError as exc:
+            st.error(str(exc))
             return None
-        return path
     st.warning("Téléversez les fichiers ou indiquez un dossier du serveur.")
     return None
 

@@ -19,6 +19,7 @@ import streamlit as st
 from ingest.contract import OBJECTIFS_FILE
 from queries.alerts import mixite_alerts, target_trends
 from queries.targets import evaluate_targets
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data
 from ui.charts import SPARKLINE_HEIGHT, sparkline
@@ -141,15 +142,16 @@ def _sparkline_spec(scope_key, snapshot, version, objectif_id, *, _card, _points
 def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:
     """One target: its header, one column per period, the sparkline, its source."""
     with st.container(border=True):
-        st.markdown(f"#### {card.title} {badge(card.status)}")
-        where = card.territory + (f" · {card.filters}" if card.filters else "")
+        # Titles, territories, filters, sources and comments come from the data and objectifs.yaml.
+        st.markdown(f"#### {markdown_text(card.title)} {badge(card.status)}")
+        where = markdown_text(card.territory + (f" · {card.filters}" if card.filters else ""))
         st.caption(f"{NATURE_LABELS.get(card.nature, card.nature)} `{card.objectif_id}` · {where}")
         columns = st.columns([2] * len(card.rows) + [2])
         for column, row in zip(columns, card.rows, strict=False):
             column.markdown(f"**{PERIOD_LABELS[row['periode']]}** {badge(row['statut'])}")
             column.markdown("  \n".join(period_lines(row, card, snapshot)))
             if row["hypothese"]:
-                column.caption(row["hypothese"])
+                column.caption(markdown_text(row["hypothese"]))
         with columns[-1]:
             if points_.empty or points_["valeur"].isna().all():
                 st.caption("Pas de tendance : aucune valeur mesurable sur les photographies.")
@@ -161,4 +163,5 @@ def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot:
                     alt=f"Tendance : {card.title}",
                 )
                 st.caption(trend_caption(points_, card))
-        st.caption(f"Source : {card.source}" + (f" — {card.comment}" if card.comment else ""))
+        source = card.source + (f" — {card.comment}" if card.comment else "")
+        st.caption(f"Source : {markdown_text(source)}")

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from semantic.safe_text import markdown_text
 from ui.formats import change, number, percent, value
 
 # (dimension, label, code column of vacant_dwellings, label column or None), in cascade order
@@ -80,8 +81,8 @@ def show_dwelling(dwelling: Mapping, prof: pd.DataFrame) -> None:
     """The dwelling's facts, its residence's profile summary, and the whole profile folded."""
     facts = dwelling_facts(dwelling)
     left, middle, summary = st.columns([2, 2, 1.4])
-    left.markdown("  \n".join(f"**{k}** : {v}" for k, v in facts[:6]))
-    middle.markdown("  \n".join(f"**{k}** : {v}" for k, v in facts[6:12]))
+    left.markdown("  \n".join(f"**{k}** : {markdown_text(v)}" for k, v in facts[:6]))
+    middle.markdown("  \n".join(f"**{k}** : {markdown_text(v)}" for k, v in facts[6:12]))
     short = ("Ménages en place (résidence)", "Ménages en fragilité", "Ressources < 40 % PLUS")
     for label, (_, text) in zip(short, facts[12:], strict=True):
         summary.metric(label, text)

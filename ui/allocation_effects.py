@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from semantic.safe_text import markdown_text
 from ui.allocation_dwellings import RESERVATAIRES, yes_no
 from ui.formats import number, percent
 
@@ -36,9 +37,9 @@ def show_situation(first: Mapping, dwelling: Mapping, year: int) -> None:
     columns = st.columns(3)
     for i, g in enumerate(groups(first, dwelling, year)):
         columns[i % 3].metric(g.short, rate(first, g.key, "avant"), help=g.label, border=True)
-        columns[i % 3].caption(situation_note(first, g))
+        columns[i % 3].caption(markdown_text(situation_note(first, g)))
     if first["note_batiment_etage"]:
-        st.caption(first["note_batiment_etage"])
+        st.caption(markdown_text(first["note_batiment_etage"]))  # names the building
 
 
 def others_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from queries.allocation import (
 )
 from queries.profile import residence_profile
 from semantic.catalogue import load_catalogue
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import allocation_effects as ae
 from ui import data
@@ -204,11 +205,8 @@ def study_dwelling(scope: Scope, id_logement: str, criteria: Criteria) -> Study:
 def show_demands(study: Study, dwelling: Mapping, criteria: Criteria) -> None:
     """The criteria in words, the order of examination, then the demands that do not fit when
     they are asked for."""
-    place = (
-        "une commune de l'EPCI"
-        if criteria.same_epci
-        else f"la commune ({dwelling['commune_libelle']})"
-    )
+    commune = markdown_text(dwelling["commune_libelle"])
+    place = "une commune de l'EPCI" if criteria.same_epci else f"la commune ({commune})"
     flag = (
         f" Un taux d'effort au-delà de {criteria.burden} % est signalé, sans écarter la demande."
         if criteria.burden
@@ -232,7 +230,7 @@ def show_effects(study: Study, dwelling: Mapping, year: int, criteria: Criteria)
     imps = study.imps
     ae.show_situation(imps.iloc[0], dwelling, year)
     for text in ae.mixite_warnings(imps, criteria.min_points):
-        st.warning(text, icon=":material/warning:")
+        st.warning(markdown_text(text), icon=":material/warning:")  # may name a residence
     st.caption("Hypothèses : " + " ".join(ae.hypotheses(study.demands, imps)))
 
     st.subheader("Comparaison des candidatures")

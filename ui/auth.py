@@ -25,18 +25,29 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from semantic.errors import PeuplementError
 from semantic.scope import ROLE_LABELS, Scope
 from ui import audit
+from ui.sessions import (
+    FileSessionRegistry,
+    SessionEntry,
+    SessionRegistry,
+    password_fingerprint,
+    session_id,
+)
 from ui.settings import (
+    DEMO_USERS_FILE,
     SECRETS_COOKIE_KEY,
     SECRETS_SECTION,
+    PortalConfigError,
     PortalSettings,
     read_settings,
 )
-from ui.users import UserRecord, authenticator_credentials, load_users
+from ui.users import UserRecord, authenticator_credentials, load_users, published_hashes_in
 
 # Session keys written by streamlit-authenticator: the login state the portal trusts.
 STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 # When this session logged in (epoch seconds): open sessions expire like the cookie does.
 LOGIN_TIME_KEY = "_peuplement_login_ts"
+# This session's name in the server-side registry (ui.sessions): gone from it means logged out.
+SESSION_ID_KEY = "_peuplement_session_id"
 
 
 class NotLoggedInError(PeuplementError):
@@ -65,7 +76,16 @@ def check_startup_settings(
     environ = os.environ if environ is None else environ
     key = _secrets_cookie_key() if secrets is None else _cookie_key_in(secrets)
     settings = read_settings(environ, key)
-    load_users(settings.users_file)
+    users = load_users(settings.users_file, include_disabled=True)
+    if not settings.demo:
+        published = published_hashes_in(users, DEMO_USERS_FILE)
+        if published:
+            raise PortalConfigError(
+                f"Démarrage refusé : dans {settings.users_file}, le mot de passe de "
+                f"{', '.join(published)} est celui d'un compte de démonstration (même hachage "
+                f"que {DEMO_USERS_FILE.name}), publié dans le README. Donnez-lui un mot de passe "
+                "propre à la production."
+            )
     return settings
 
 
@@ -102,8 +122,9 @@ def _stop_with_error(message: str) -> NoReturn:
 def current_user(settings: PortalSettings) -> CurrentUser | None:
     """The logged-in user, from the authenticator's state and the users file; None otherwise.
 
-    None too when the session is older than the session expiry, or when the account has been
-    removed from the users file since the login.
+    None too when the session is older than the session expiry, when the account has been
+    removed from the users file or disabled since the login, or when the session is no longer in
+    the server-side registry (logged out elsewhere, password changed, everyone logged out).
     """
     if st.session_state.get(STATUS_KEY) is not True:
         return None
@@ -116,7 +137,48 @@ def current_user(settings: PortalSettings) -> CurrentUser | None:
         started = st.session_state[LOGIN_TIME_KEY] = time.time()
     if time.time() - started > settings.session_expiry_days * 86400:
         return None
+    if not _registered(settings, username, record, started):
+        return None
     return _user(username, record)
+
+
+def end_reason(settings: PortalSettings) -> str:
+    """Why a logged-in session is no longer valid: expired, or closed (registry, users file)."""
+    started = st.session_state.get(LOGIN_TIME_KEY)
+    expired = isinstance(started, float) and (
+        time.time() - started > settings.session_expiry_days * 86400
+    )
+    return "session_expiree" if expired else "session_fermee"
+
+
+def session_registry(settings: PortalSettings) -> SessionRegistry:
+    """Where the open sessions are listed (one file next to the audit trail, for now)."""
+    return FileSessionRegistry(settings.sessions_file)
+
+
+def _registered(
+    settings: PortalSettings, username: str, record: UserRecord, started: float
+) -> bool:
+    sid = st.session_state.get(SESSION_ID_KEY)
+    if sid is None:
+        # Only this module and ui.login set the login state, and both register the session; a
+        # state set otherwise (a test harness presetting it) is registered now, then checked.
+        expires = started + settings.session_expiry_days * 86400
+        _open(settings, username, record, expires)
+        return True
+    entry = session_registry(settings).get(sid)
+    return (
+        entry is not None
+        and entry.username == username
+        and entry.fingerprint == password_fingerprint(record.password)
+    )
+
+
+def _open(settings: PortalSettings, username: str, record: UserRecord, expires: float) -> None:
+    sid = session_id(username, expires)
+    entry = SessionEntry(username, float(expires), password_fingerprint(record.password))
+    session_registry(settings).open(sid, entry)
+    st.session_state[SESSION_ID_KEY] = sid
 
 
 def current_scope() -> Scope:
@@ -177,10 +239,28 @@ def end_session(
     """Log out: clear the login state, delete the cookie, record it."""
     username = st.session_state.get(USERNAME_KEY)
     record = load_users(settings.users_file).get(username) if isinstance(username, str) else None
+    sid = st.session_state.pop(SESSION_ID_KEY, None)
+    if sid is not None:  # the cookie no longer logs in, from this browser or a copy of it
+        session_registry(settings).close(sid)
     authenticator.authentication_controller.logout()
     authenticator.cookie_controller.delete_cookie()
     st.session_state.pop(LOGIN_TIME_KEY, None)
     audit_for(settings, "logout", username, record, {"motif": reason} if reason else None)
+
+
+def start_session(
+    authenticator: stauth.Authenticate, settings: PortalSettings, username: str
+) -> CurrentUser | None:
+    """After a good password: the login state, the signed cookie, the session registered."""
+    authenticator.authentication_controller.login(token={"username": username})
+    st.session_state[LOGIN_TIME_KEY] = time.time()
+    authenticator.cookie_controller.set_cookie()
+    record = load_users(settings.users_file).get(username)
+    expires = authenticator.cookie_controller.cookie_model.exp_date
+    if record is None or expires is None:
+        return None
+    _open(settings, username, record, expires)
+    return current_user(settings)
 
 
 def restore_from_cookie(
@@ -188,9 +268,15 @@ def restore_from_cookie(
 ) -> CurrentUser | None:
     """A new browser session of a user who logged in earlier, from the signed cookie."""
     token = authenticator.cookie_controller.get_cookie()
-    if not token or token.get("username") not in load_users(settings.users_file):
+    record = load_users(settings.users_file).get(token.get("username")) if token else None
+    if record is None:
         return None
+    sid = session_id(token["username"], token["exp_date"])
+    entry = session_registry(settings).get(sid)
+    if entry is None or entry.fingerprint != password_fingerprint(record.password):
+        return None  # a signed cookie of a session that was closed: the login form
     authenticator.authentication_controller.login(token=token)
+    st.session_state[SESSION_ID_KEY] = sid
     # The session ends when the cookie does, not one expiry after this page load.
     expiry = settings.session_expiry_days * 86400
     st.session_state[LOGIN_TIME_KEY] = float(token["exp_date"]) - expiry

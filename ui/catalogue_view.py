@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from semantic.catalogue import Catalogue
+from semantic.safe_text import markdown_text
 from ui.formats import target_text
 
 THEMES = {
@@ -70,9 +71,11 @@ def entries(catalogue: Catalogue, local_targets: pd.DataFrame | None = None) -> 
         for r in rows.to_dict("records"):
             unit = catalogue.indicator(r["indicateur"]).unit
             where = r["territoire"] + (f", {r['filtres']}" if r["filtres"] else "")
+            # the territory's name comes from the data, the source from objectifs.yaml: as text
             local.setdefault(r["indicateur"], []).append(
-                f"**{r['objectif_id']}** (objectif local {r['annee']}) : "
-                f"{target_text(r['sens'], r['cible'], unit)} — {where} — {r['source']}"
+                f"**{markdown_text(r['objectif_id'])}** (objectif local {r['annee']}) : "
+                f"{target_text(r['sens'], r['cible'], unit)} — {markdown_text(where)} — "
+                f"{markdown_text(r['source'])}"
             )
     out = []
     for ind in catalogue.indicators.values():

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from queries.allocation import EXAMINATION_ORDER, LAWFUL_EFFECTS
+from semantic.safe_text import spreadsheet_cell
 from ui.allocation_dwellings import RESERVATAIRES, dwelling_facts, profile_table
 from ui.allocation_effects import (
     comparison_table,
@@ -155,7 +156,7 @@ def commission_xlsx(sheet: CommissionSheet) -> bytes:
     )
     for text in sheet.warnings:
         ws2.append([])
-        ws2.append([f"Alerte : {text}"])
+        _append(ws2, [f"Alerte : {text}"])
     ws3 = wb.create_sheet("Hypothèses")
     rows = [["Élément", "Valeur"], *map(list, sheet.settings), ["Avertissement", NO_DECISION]]
     _rows(ws3, rows, bold_first=True)
@@ -170,21 +171,30 @@ def commission_xlsx(sheet: CommissionSheet) -> bytes:
 
 def _rows(ws, rows: list[list], *, bold_first: bool = False) -> None:
     for i, row in enumerate(rows):
-        ws.append([_cell(v) for v in row])
+        _append(ws, row)
         if bold_first and i == 0 and row:
             ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
 
 
 def _table(ws, title: str, df: pd.DataFrame) -> None:
-    ws.append([title])
+    _append(ws, [title])
     ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
-    ws.append(list(df.columns))
+    _append(ws, list(df.columns))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for record in df.itertuples(index=False):
-        ws.append([_cell(v) for v in record])
+        _append(ws, record)
     ws.append([])
+
+
+def _append(ws, values) -> None:
+    """One row; a text is always a string cell, formula-like ones neutralised (a residence or
+    commune name such as `=HYPERLINK(…)` must never become a live formula)."""
+    ws.append([spreadsheet_cell(_cell(v)) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _cell(v):

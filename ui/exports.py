@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from semantic.catalogue import load_catalogue
 from semantic.models import IndicatorDef
+from semantic.safe_text import spreadsheet_cell
 from ui.auth import audit_event
 from ui.formats import NBSP
 
@@ -101,7 +102,8 @@ def secrecy_text(threshold: int, label: str, internal: bool) -> str:
 def csv_bytes(shown: pd.DataFrame) -> bytes:
     """The shown text table as CSV for French Excel: BOM, `;`, decimal comma, and no thousands
     separator inside numbers (so Excel reads 12345 and 25,3 % as numbers)."""
-    plain = shown.map(_plain) if len(shown) else shown
+    plain = shown.map(lambda v: spreadsheet_cell(_plain(v))) if len(shown) else shown
+    plain = plain.set_axis([spreadsheet_cell(str(c)) for c in shown.columns], axis=1)
     return plain.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
@@ -141,7 +143,7 @@ def xlsx_bytes(
     book = Workbook()
     table = book.active
     table.title = sheet
-    table.append(list(shown.columns))
+    _append(table, list(shown.columns))
     for i in range(len(shown)):
         row = []
         for j in range(len(shown.columns)):
@@ -151,7 +153,7 @@ def xlsx_bytes(
                 row.append((float(number), cell_format))
             else:
                 row.append((shown.iloc[i, j], None))
-        table.append([v for v, _ in row])
+        _append(table, [v for v, _ in row])
         for j, (_, cell_format) in enumerate(row, start=1):
             if cell_format:
                 table.cell(row=i + 2, column=j).number_format = cell_format
@@ -162,6 +164,15 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _append(sheet, values: Sequence) -> None:
+    """One row; a text is always a string cell, formula-like ones neutralised (a name from the data
+    such as `=HYPERLINK(…)` must never become a live formula in the reader's Excel)."""
+    sheet.append([spreadsheet_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _is_number(value) -> bool:
@@ -190,15 +201,15 @@ DEFINITION_HEADERS = ("Indicateur", "Identifiant", "Unité", "Définition", "For
 
 def _metadata_sheet(sheet, metadata: Metadata) -> None:
     for name, value in metadata_rows(metadata):
-        sheet.append([name, value])
+        _append(sheet, [name, value])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
     sheet.append([])
-    sheet.append(["Définitions des indicateurs"])
+    _append(sheet, ["Définitions des indicateurs"])
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
-    sheet.append(list(DEFINITION_HEADERS))
+    _append(sheet, list(DEFINITION_HEADERS))
     header_row = sheet.max_row
     for ind in metadata.indicators:
-        sheet.append([ind.label, ind.id, ind.unit, ind.description, ind.formula, ind.source])
+        _append(sheet, [ind.label, ind.id, ind.unit, ind.description, ind.formula, ind.source])
     for j in range(1, len(DEFINITION_HEADERS) + 1):
         cell = sheet.cell(row=header_row, column=j)
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from semantic.safe_text import markdown_text
 from ui.charts import french
 from ui.formats import number, percent, value
 
@@ -173,7 +174,8 @@ def show_floors(long: pd.DataFrame, prof: pd.DataFrame) -> None:
     st.altair_chart(floor_heatmap(cells, choices[chosen]), width="stretch")
     found = concentration_lines(cells, choices[chosen], reference)
     if found:
-        st.warning("Concentrations repérées :\n" + "\n".join(f"- {line}" for line in found))
+        lines = "\n".join(f"- {markdown_text(line)}" for line in found)  # building names: data
+        st.warning("Concentrations repérées :\n" + lines)
     else:
         st.success("Aucune concentration marquée sur un étage pour cet indicateur.")
     households = households_by_floor(long)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from semantic.errors import PeuplementError
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data
 from ui.auth import CurrentUser
@@ -36,6 +37,12 @@ def known_epci_names(scope: Scope) -> dict[str, str]:
 def show_identity(user: CurrentUser) -> None:
     """The sidebar block: name, role and scope of the logged-in user."""
     with st.sidebar:
-        st.markdown(f"**{user.name}**  \n`{user.username}`")
+        # a username is [a-z0-9._@-] only (ui.users): safe in a code span
+        st.markdown(f"**{markdown_text(user.name)}**  \n`{user.username}`")
         st.caption(f"Rôle : {user.role_label}")
-        st.caption(f"Périmètre : {scope_label(user.scope, known_epci_names(user.scope))}")
+        st.caption(f"Périmètre : {shown_scope(user.scope)}")
+
+
+def shown_scope(scope: Scope) -> str:
+    """The scope in words for Markdown: the EPCI names come from the data, so they are escaped."""
+    return markdown_text(scope_label(scope, known_epci_names(scope)))

@@ -1,14 +1,14 @@
 """The login form, the logout button and the session flow that `Home.py` runs on every rerun.
 
-The portal draws its own form rather than `Authenticate.login()`: the lockout must be checked
-before the password, with the submitted username, which the library's form does not expose. The
-password itself is still checked by streamlit-authenticator (bcrypt), which also stores the login
-state in the session and signs the re-authentication cookie.
+The portal draws its own form rather than `Authenticate.login()`: the attempt must be counted
+before the password is checked, with the submitted username, which the library's form does not
+expose. `ui.login_attempts.check_login` reserves, checks (bcrypt) and audits the attempt;
+streamlit-authenticator then stores the login state in the session and signs the
+re-authentication cookie.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,18 +16,19 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from ui.auth import (
-    LOGIN_TIME_KEY,
     STATUS_KEY,
     CurrentUser,
     audit_for,
     build_authenticator,
     current_user,
+    end_reason,
     end_session,
     restore_from_cookie,
+    start_session,
 )
-from ui.lockout import LoginThrottle, format_wait, normalise_username
+from ui.lockout import format_wait
+from ui.login_attempts import check_login
 from ui.settings import PortalSettings
-from ui.users import load_users
 
 FORM_KEY = "connexion"
 USERNAME_WIDGET, PASSWORD_WIDGET = "connexion_identifiant", "connexion_mot_de_passe"
@@ -35,6 +36,12 @@ LOGOUT_WIDGET = "deconnexion"
 # Why the login form is back (logout, expiry): kept until the next login, because the cookie
 # component reruns the app right after a logout and a one-run message would vanish at once.
 NOTICE_KEY = "_peuplement_notice"
+# Why an open session ended without its user clicking « Se déconnecter ».
+END_NOTICES = {
+    "session_expiree": "Votre session a expiré : reconnectez-vous.",
+    "session_fermee": "Votre session a été fermée (déconnexion ailleurs, mot de passe changé, "
+    "compte désactivé ou déconnexion générale) : reconnectez-vous.",
+}
 # The app uses the wide layout for tables and maps; a login form reads better at a page's width.
 LOGIN_WIDTH_PX = 760
 
@@ -49,8 +56,9 @@ def portal_session(
     authenticator = build_authenticator(settings)
     user = current_user(settings)
     if user is None and st.session_state.get(STATUS_KEY) is True:
-        end_session(authenticator, settings, "session_expiree")
-        st.session_state[NOTICE_KEY] = ("info", "Votre session a expiré : reconnectez-vous.")
+        reason = end_reason(settings)
+        end_session(authenticator, settings, reason)
+        st.session_state[NOTICE_KEY] = ("info", END_NOTICES[reason])
     elif user is not None:
         sidebar(user)
         if not logout_button(authenticator, settings):
@@ -121,39 +129,24 @@ def _check_password(
     password: str,
     message: Any,
 ) -> CurrentUser | None:
-    name = normalise_username(username)
-    record = load_users(settings.users_file).get(name)
-    known_name = name if record else None  # what was typed for an unknown account is not logged
-    throttle = LoginThrottle(
-        settings.login_state_file,
-        max_failures=settings.max_failed_logins,
-        window_seconds=settings.failure_window_seconds,
-        lockout_seconds=settings.lockout_seconds,
-    )
-    status = throttle.status(name)
-    if status.locked:  # the password is not even checked while locked
-        audit_for(settings, "login_failure", known_name, record, {"motif": "compte_verrouille"})
-        message.error(_locked_message(status.remaining_seconds))
-        return None
-    if authenticator.authentication_controller.login(name, password):
-        throttle.record_success(name)
-        st.session_state[LOGIN_TIME_KEY] = time.time()
-        authenticator.cookie_controller.set_cookie()
-        user = current_user(settings)
+    attempt = check_login(settings, username, password)
+    if attempt.username is not None:
+        # The password was checked by check_login (bcrypt): the library only stores the login
+        # state in the session, as it does for its own cookie, and signs the cookie.
+        user = start_session(authenticator, settings, attempt.username)
         if user is not None:
             audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
         return user
-    status = throttle.record_failure(name)
-    audit_for(
-        settings, "login_failure", known_name, record, {"identifiant_connu": record is not None}
-    )
-    if status.locked:
-        audit_for(settings, "lockout", known_name, record, {"duree_s": settings.lockout_seconds})
-        message.error(_locked_message(status.remaining_seconds))
+    if attempt.busy:
+        message.error(
+            "Trop de connexions simultanées sur ce compte : réessayez dans quelques secondes."
+        )
+    elif attempt.locked:
+        message.error(_locked_message(attempt.remaining_seconds))
     else:
         message.error(
             "Identifiant ou mot de passe incorrect. "
-            f"Encore {status.attempts_left} essai(s) avant un verrouillage de "
+            f"Encore {attempt.attempts_left} essai(s) avant un verrouillage de "
             f"{format_wait(settings.lockout_seconds)}."
         )
     return None

@@ -14,6 +14,7 @@ import streamlit as st
 # The module, not its functions: looked up at call time, so a test can stand in for the query.
 from queries import map_data as map_queries
 from semantic.catalogue import Catalogue
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data, map_legend
 from ui.map_layers import BuiltMap
@@ -167,10 +168,10 @@ def show_attention(built: BuiltMap) -> None:
         if item.linkable:
             st.page_link(
                 page_path("residence"),
-                label=item.title,
+                label=markdown_text(item.title),
                 icon=":material/apartment:",
                 query_params={"residence": item.residence},
             )
         else:
-            st.markdown(f"**{item.title}**")
-        st.caption(" ; ".join(item.reasons))
+            st.markdown(f"**{markdown_text(item.title)}**")
+        st.caption(markdown_text(" ; ".join(item.reasons)))

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from semantic.safe_text import markdown_text
 from ui.access import can_open
 from ui.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
 from ui.navigation import page_path
@@ -72,7 +73,7 @@ def show_mixite_alert(row: dict, *, role: str) -> None:
     listed."""
     link = can_open(role, "residence")
     with st.container(border=True):
-        name = f"{row['residence_libelle']} — {row['commune_libelle']}"
+        name = markdown_text(f"{row['residence_libelle']} — {row['commune_libelle']}")
         left, right = st.columns([2, 3], vertical_alignment="center")
         if link:
             left.page_link(
@@ -83,14 +84,13 @@ def show_mixite_alert(row: dict, *, role: str) -> None:
             )
         else:
             left.markdown(f"**{name}**")
-        left.caption(
-            f"{row['epci_libelle']} · "
-            + (str(row["qpv_libelle"]) if not pd.isna(row["qpv_libelle"]) else "hors QPV")
-        )
+        qpv = str(row["qpv_libelle"]) if not pd.isna(row["qpv_libelle"]) else "hors QPV"
+        left.caption(markdown_text(f"{row['epci_libelle']} · {qpv}"))
         right.markdown(mixite_figures(row))
         right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
         if row["seuil_objectif"]:
-            right.caption(f"Seuil : objectif {row['seuil_objectif']} — {row['seuil_source']}")
+            seuil = f"objectif {row['seuil_objectif']} — {row['seuil_source']}"
+            right.caption(f"Seuil : {markdown_text(seuil)}")
 
 
 def mixite_caption(df: pd.DataFrame) -> str:

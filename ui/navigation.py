@@ -1,7 +1,9 @@
 """The navigation menu: French titles and icons of the pages, filtered by `ui.access`.
 
-A page the role may not open is not given to `st.navigation`, so it cannot be reached even by
-typing its URL; each page also checks access itself (`ui.guard.require_page`).
+A page the role may not open is never given to `st.navigation`: its file cannot run, even by
+typing its URL. In its place, under the same URL, a hidden page that runs no page code says
+« page non autorisée pour votre rôle » and records `access_refused` (Streamlit would otherwise
+serve the home page without a word). Each page also checks access itself (`ui.guard`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def page_path(page_id: str) -> Path:
 def allowed_pages(role: str) -> dict[str, list[st.Page]]:
     """The pages `role` may open, by section, as `st.navigation` takes them."""
     sections: dict[str, list[st.Page]] = {}
+    refused: list[st.Page] = []
     for entry in PAGES:
         if can_open(role, entry.page_id):
             page = st.Page(
@@ -59,7 +62,30 @@ def allowed_pages(role: str) -> dict[str, list[st.Page]]:
                 default=entry.page_id == "accueil",
             )
             sections.setdefault(entry.section, []).append(page)
+        else:
+            refused.append(
+                st.Page(
+                    _refusal(entry.page_id),
+                    title=entry.title,
+                    url_path=entry.page_id,
+                    visibility="hidden",
+                )
+            )
+    if refused:  # no section title: hidden pages only, nothing shows in the menu
+        sections[""] = refused
     return sections
+
+
+def _refusal(page_id: str):
+    """The hidden stand-in of a page the role may not open."""
+
+    def refused() -> None:
+        from ui.guard import refuse_by_url  # here: ui.guard imports this module
+
+        refuse_by_url(page_id)
+
+    refused.__name__ = f"refus_{page_id}"
+    return refused
 
 
 def login_page() -> st.Page:

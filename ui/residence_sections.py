@@ -18,6 +18,7 @@ import streamlit as st
 
 from queries.profile import PROFILE
 from semantic.catalogue import Catalogue
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data
 from ui.charts import INCOME_BRACKETS, bar_chart, comparison_chart, income_chart
@@ -91,7 +92,7 @@ def show_card(c: Card, facts: Mapping) -> None:
     badges = ":blue-badge[QPV]" if c.in_qpv else ""
     if c.enjeu_mixite:
         badges += " :orange-badge[Résidence à enjeu de mixité (liste CIA)]"
-    st.header(f"{c.name} {badges}")
+    st.header(f"{markdown_text(c.name)} {badges}")
     st.markdown(place_line({**facts, "residence": c.residence}))
     st.caption(f"Photographie du {c.snapshot:%d/%m/%Y}.")
     for column, (label, text) in zip(
@@ -122,10 +123,10 @@ def place_line(row: Mapping) -> str:
     qpv = row.get("qpv_libelle")
     return " · ".join(
         [
-            f"**Commune** : {row['commune_libelle']}",
-            f"**EPCI** : {row['epci_libelle']}",
-            f"**QPV** : {'hors QPV' if pd.isna(qpv) or not qpv else qpv}",
-            f"**Identifiant** : {row['residence']}",
+            f"**Commune** : {markdown_text(row['commune_libelle'])}",
+            f"**EPCI** : {markdown_text(row['epci_libelle'])}",
+            f"**QPV** : {'hors QPV' if pd.isna(qpv) or not qpv else markdown_text(qpv)}",
+            f"**Identifiant** : {markdown_text(row['residence'])}",
         ]
     )
 
@@ -236,13 +237,14 @@ def movements(
 def show_profile(c: Card, prof: pd.DataFrame, brackets: pd.DataFrame) -> None:
     st.header("Profil social comparé à l'EPCI")
     st.caption(
-        f"Ménages en place de la résidence comparés à ceux de {c.epci_name}. Parts calculées sur "
+        f"Ménages en place de la résidence comparés à ceux de {markdown_text(c.epci_name)}. "
+        "Parts calculées sur "
         "les ménages (au revenu connu pour les ressources)."
     )
     metrics = headline_metrics(prof)
     for column, (label, shown, around) in zip(st.columns(len(metrics)), metrics, strict=True):
         column.metric(label, shown, border=True)
-        column.caption(around)
+        column.caption(markdown_text(around))
     st.markdown("**Ressources au regard des plafonds** (ménages au revenu connu)")
     st.altair_chart(income_chart(brackets), width="stretch")
     groups = [g for g in profile_groups() if comparison_chart(prof, g) is not None]

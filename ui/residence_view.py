@@ -19,6 +19,7 @@ import streamlit as st
 from queries.places import residences
 from queries.profile import breakdown, residence_profile
 from semantic.catalogue import load_catalogue
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data
 
@@ -162,7 +163,8 @@ def follow_link(rows: pd.DataFrame) -> None:
     asked = st.query_params.get(PARAM)
     valid = requested(asked, rows)
     if asked and valid is None:
-        st.warning(f"La résidence « {asked} » n'est pas dans votre périmètre : lien ignoré.")
+        shown = markdown_text(asked)  # typed in the URL: shown as text, never as Markdown
+        st.warning(f"La résidence « {shown} » n'est pas dans votre périmètre : lien ignoré.")
         del st.query_params[PARAM]
     elif valid and st.session_state.get(URL_KEY) != valid:
         st.session_state[KEY] = st.session_state[URL_KEY] = valid

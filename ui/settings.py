@@ -6,7 +6,9 @@ Read from the environment and `st.secrets`; every value is a named constant with
 
 from __future__ import annotations
 
+import math
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ DEMO_USERS_FILE = PROJECT_ROOT / "data" / "demo_users.yaml"
 DEFAULT_AUDIT_FILE = PROJECT_ROOT / "data" / "audit" / "audit.jsonl"
 # Failed-login counts live on the server, next to the audit file: clearing cookies cannot reset them.
 LOGIN_STATE_FILENAME = "login_failures.json"
+# The open sessions (ui.sessions), there too: every server process of the machine reads the same list.
+SESSIONS_FILENAME = "sessions.json"
 
 # --- session cookie --------------------------------------------------------------------------
 # Name of the re-authentication cookie; specific to the portal so it never collides with another app.
@@ -37,6 +41,11 @@ COOKIE_NAME = "peuplement_session"
 SESSION_EXPIRY_DAYS = 1.0
 # The cookie is an HS256 JWT: a short key could be brute-forced offline from one stolen cookie.
 MIN_COOKIE_KEY_LENGTH = 32
+# Long is not enough: 32 × "a" is 32 characters and no secret. The key's entropy is estimated as its
+# length times the Shannon entropy of its characters' frequencies (bits per character): a random
+# 32-character hex key scores about 120 bits (never under 95 in 2,000 draws), `token_urlsafe(48)`
+# about 330, 32 × "a" zero, "ab" × 16 thirty-two.
+MIN_COOKIE_KEY_BITS = 80
 # Keys shipped by streamlit-authenticator (its default argument and its README example): public,
 # so anyone could forge a session cookie signed with them.
 LIBRARY_DEFAULT_COOKIE_KEYS = frozenset({"some_key", "some_signature_key", "random_signature_key"})
@@ -56,7 +65,7 @@ _TRUE, _FALSE = ("1", "true", "oui", "yes"), ("0", "false", "non", "no")
 _KEY_HOWTO = (
     f"Renseignez [{SECRETS_SECTION}] {SECRETS_COOKIE_KEY} dans .streamlit/secrets.toml ou la "
     f"variable d'environnement {COOKIE_KEY_ENV} : au moins {MIN_COOKIE_KEY_LENGTH} caractères "
-    "aléatoires, par exemple la sortie de "
+    "tirés au hasard (pas une répétition ni un motif), par exemple la sortie de "
     '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
 )
 
@@ -81,6 +90,10 @@ class PortalSettings:
     @property
     def login_state_file(self) -> Path:
         return self.audit_file.with_name(LOGIN_STATE_FILENAME)
+
+    @property
+    def sessions_file(self) -> Path:
+        return self.audit_file.with_name(SESSIONS_FILENAME)
 
 
 def is_demo(environ: Mapping[str, str]) -> bool:
@@ -110,6 +123,13 @@ def read_settings(
 ) -> PortalSettings:
     """Check the settings as a whole; raise PortalConfigError saying what to fix."""
     demo = is_demo(environ)
+    if demo and environ.get(USERS_FILE_ENV, "").strip():
+        raise PortalConfigError(
+            f"Démarrage refusé : {DEMO_ENV}=1 (mode démonstration, mots de passe publiés) et "
+            f"{USERS_FILE_ENV} (fichier de production) sont définis ensemble. Le mode démonstration "
+            f"ouvrirait les données de ce serveur aux comptes de démonstration : retirez {DEMO_ENV} "
+            f"pour la production, ou {USERS_FILE_ENV} pour la démonstration."
+        )
     users_file = DEMO_USERS_FILE if demo else _production_users_file(environ)
     configured = (secrets_cookie_key or environ.get(COOKIE_KEY_ENV, "")).strip()
     ephemeral = False
@@ -165,3 +185,19 @@ def _check_cookie_key(key: str) -> None:
             f"Démarrage refusé : la clé de cookie est trop courte ({len(key)} caractères, minimum "
             f"{MIN_COOKIE_KEY_LENGTH}). " + _KEY_HOWTO
         )
+    bits = key_entropy_bits(key)
+    if bits < MIN_COOKIE_KEY_BITS:
+        raise PortalConfigError(
+            f"Démarrage refusé : la clé de cookie est trop prévisible ({len(set(key))} caractère(s) "
+            f"différent(s), environ {bits:.0f} bits d'entropie estimée, minimum "
+            f"{MIN_COOKIE_KEY_BITS}) : une clé faite de répétitions se devine et permettrait de "
+            "forger un cookie de session. " + _KEY_HOWTO
+        )
+
+
+def key_entropy_bits(key: str) -> float:
+    """Length × Shannon entropy of the characters' frequencies: a cheap upper bound that catches
+    repetitions and tiny alphabets (it cannot see a predictable sequence of distinct characters)."""
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return len(key) * per_char + 0.0  # + 0.0: one repeated character is 0 bits, not -0

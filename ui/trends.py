@@ -20,6 +20,7 @@ import streamlit as st
 
 from queries.series import series
 from semantic.catalogue import Catalogue
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data, filters, formats
 from ui.kpi_table import targets_in_scope
@@ -83,11 +84,12 @@ def notes(t: Trend, threshold: int) -> list[str]:
     if t.masked:
         out.append(
             f":material/lock: Non tracés, sous le secret statistique (moins de {threshold}) : "
-            + " ; ".join(t.masked)
+            + " ; ".join(map(markdown_text, t.masked))
             + ". La courbe s'interrompt."
         )
     if t.missing:
-        out.append("Non calculables (aucun cas au dénominateur) : " + " ; ".join(t.missing) + ".")
+        missing = " ; ".join(map(markdown_text, t.missing))
+        out.append(f"Non calculables (aucun cas au dénominateur) : {missing}.")
     return out
 
 
@@ -256,7 +258,7 @@ def rules_caption(rules: pd.DataFrame | None) -> str:
     if local.empty:
         return ""
     items = [
-        f"{territory} {condition} ({', '.join(str(d.year) for d in group['debut'])})"
+        f"{markdown_text(territory)} {condition} ({', '.join(str(d.year) for d in group['debut'])})"
         for (territory, condition), group in local.groupby(["territoire", "condition"], sort=True)
     ]
     return "Objectifs locaux (pointillés de la couleur du territoire) — " + " ; ".join(items) + "."

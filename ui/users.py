@@ -129,6 +129,15 @@ def _load(path_str: str, _inode: int, _mtime_ns: int, _size: int) -> dict[str, U
     return dict(parsed.usernames)
 
 
+def published_hashes_in(users: dict[str, UserRecord], demo_file: Path) -> list[str]:
+    """The accounts of `users` whose password hash is one of the demo accounts' (their passwords
+    are published in the README): a copy of the demo file, or a demo account pasted into it."""
+    if not Path(demo_file).is_file():  # a deployment without the demo accounts: nothing to compare
+        return []
+    demo = {u.password for u in load_users(demo_file, include_disabled=True).values()}
+    return sorted(name for name, user in users.items() if user.password in demo)
+
+
 def authenticator_credentials(users: dict[str, UserRecord]) -> dict:
     """A fresh credentials dict for streamlit-authenticator (it mutates what it is given)."""
     return {

@@ -16,6 +16,7 @@ import re
 
 import numpy as np
 
+from ingest.importer.mapping import normalize
 from ingest.importer.report import Issues
 from ingest.importer.sources import RawTable, text_frame
 
@@ -77,7 +78,9 @@ def read_csv(name: str, data: bytes, expected: set[str], issues: Issues, digest:
             "La ligne d'en-tête ne contient aucun séparateur reconnu (point-virgule, virgule, "
             "tabulation ou barre verticale) : enregistrez le fichier au format CSV.",
             line=1,
-            value=first[:80],
+            # the line helps to see the separator used, but only when it is one of our headers:
+            # a file that is no table (a server file named like one) is never echoed
+            value=first[:80] if _names_a_column(first, expected) else "",
         )
         return None
     csv.field_size_limit(FIELD_SIZE_LIMIT)
@@ -103,6 +106,10 @@ def read_csv(name: str, data: bytes, expected: set[str], issues: Issues, digest:
     lines_array = np.asarray(lines, dtype=np.int64)
     complete = len(rows) == len(filled) - 1
     return RawTable(name, "CSV", header, frame, lines_array, details, digest, complete)
+
+
+def _names_a_column(line: str, expected: set[str]) -> bool:
+    return any(normalize(token) in expected for token in re.split(r"[^\w]+", line) if token)
 
 
 def _wrong_width(name: str, line: int, found: int, width: int, sep: str, issues: Issues) -> None:

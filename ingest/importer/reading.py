@@ -44,7 +44,17 @@ def read_source(src: SourceFile, expected: set[str], issues: Issues) -> RawTable
         "Parquet": _read_parquet,
         "GeoJSON": _read_geojson,
     }
-    return reader[FORMATS[src.suffix]](src.name, data, expected, issues, digest)
+    table = reader[FORMATS[src.suffix]](src.name, data, expected, issues, digest)
+    if table is not None and not any(normalize(h) in expected for h in table.header):
+        # Not a table of ours: say so without repeating any of its content (header or values).
+        issues.whole_file(
+            src.name,
+            "colonnes introuvables",
+            "Aucune des colonnes attendues dans la ligne d'en-tête : ce fichier n'est pas une "
+            "table de la photographie ou du référentiel (son contenu n'est pas repris ici).",
+        )
+        return None
+    return table
 
 
 def _read_xlsx(name, data, expected, issues: Issues, digest) -> RawTable | None:

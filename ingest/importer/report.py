@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from semantic.safe_text import spreadsheet_cell
+
 # Rows kept per (file, column, rule): past this, one closing line gives the count. A column of
 # a million malformed dates is one mistake, and the report must stay readable and small.
 MAX_ROWS_PER_RULE = 1000
@@ -170,7 +172,8 @@ def issues_csv(issues: Sequence[ImportIssue]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(issue.as_row() for issue in issues)
+    # The values come from the user's files: a formula-like one must not run in the reader's Excel.
+    writer.writerows([spreadsheet_cell(v) for v in issue.as_row()] for issue in issues)
     return buffer.getvalue()
 
 

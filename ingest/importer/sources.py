@@ -4,11 +4,13 @@ A table's file is found by its name without extension, compared without case or 
 table's own name (logements.csv) or one of the `files` names of the mapping (rpls.xlsx,
 occupants.parquet…; see ingest/mappings/rpls.yaml). A reference table keyed by year may carry the
 year in its name (seuils_q1_2026.csv). Extensions: .csv .txt .tsv, .xlsx .xlsm, .parquet,
-.geojson .json. Other files are listed as ignored; hidden files and Excel lock files are skipped.
+.geojson .json. Other files are listed as ignored; hidden files, Excel lock files and symbolic
+links are skipped.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping as AbcMapping
@@ -45,7 +47,12 @@ class SourceFile:
     data: bytes | None = None
 
     def read_bytes(self) -> bytes:
-        return self.data if self.data is not None else Path(self.path).read_bytes()
+        if self.data is not None:
+            return self.data
+        # O_NOFOLLOW: a file swapped for a symbolic link after the folder was listed is not read.
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
 
     @property
     def suffix(self) -> str:
@@ -80,12 +87,13 @@ def text_frame(rows: list[list[str]], width: int) -> pd.DataFrame:
 def collect_sources(
     source: Path | str | AbcMapping[str, bytes] | Iterable[SourceFile],
 ) -> list[SourceFile]:
-    """The files of a folder (not its subfolders), or uploaded files given as {name: bytes}."""
+    """The files of a folder (not its subfolders, nor symbolic links: a link could point at any
+    file of the server), or uploaded files given as {name: bytes}."""
     if isinstance(source, str | Path):
         return [
             SourceFile(p.name, path=p)
             for p in sorted(Path(source).iterdir())
-            if p.is_file() and not p.name.startswith((".", "~$"))
+            if not p.is_symlink() and p.is_file() and not p.name.startswith((".", "~$"))
         ]
     if isinstance(source, AbcMapping):
         return [SourceFile(Path(name).name, data=bytes(data)) for name, data in source.items()]

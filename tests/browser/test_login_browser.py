@@ -104,10 +104,10 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     assert not any(PASSWORD in e for e in events)
 
 
-def test_a_page_outside_the_role_is_not_served_by_url(portal, browser):
+def test_a_page_outside_the_role_is_refused_by_url_and_audited(portal, browser):
     from playwright.sync_api import expect
 
-    base_url, _ = portal
+    base_url, audit_file = portal
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -119,10 +119,17 @@ def test_a_page_outside_the_role_is_not_served_by_url(portal, browser):
     wait_for_cookie(context, present=True)
 
     page.goto(f"{base_url}/administration")  # new session: the cookie logs the partner back in
-    expect(page.locator("h1", has_text="Accueil").first).to_be_visible()
+    expect(page.get_by_text("page non autorisée pour votre rôle", exact=False)).to_be_visible()
     expect(page.locator("h1", has_text="Administration")).to_have_count(0)
+    expect(
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Administration")
+    ).to_have_count(0)
     shot(page, "04_url_administration_partenaire")
     context.close()
+    refused = [
+        e for e in audit_file.read_text(encoding="utf-8").splitlines() if "access_refused" in e
+    ]
+    assert len(refused) == 1 and '"page": "administration"' in refused[0] and PARTNER in refused[0]
 
 
 def test_first_request_of_a_fresh_server_by_url_shows_the_login_form(
