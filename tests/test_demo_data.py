@@ -367,6 +367,19 @@ def test_qpv_households_are_poorer_and_move_more(demo):
     assert rotation_qpv > 1.2 * rotation_other
 
 
+def test_plai_share_has_no_step_at_the_change_of_ceiling_year(demo):
+    # with the 2022 PLAI taken as 2024 the share jumped by ~4 points on 2025-03-31 (issue 15)
+    shares = {}
+    for snapshot in SNAPSHOTS:
+        h = households(demo, snapshot)
+        known = h[h["revenu_fiscal_reference"].notna()]
+        plai = ceiling(demo["reference"]["plafonds"], known, "PLAI", int(snapshot[:4]))
+        under = known["revenu_fiscal_reference"] <= plai
+        shares[snapshot] = under.groupby(known["code_epci"]).mean()
+    series = pd.DataFrame(shares).T
+    assert (series.diff().abs().dropna() < 0.015).all().all(), series.round(4).to_dict()
+
+
 def test_dwellings_and_households_are_matched_like_in_reality(demo):
     h = households(demo, SNAPSHOTS[-1])
     known = h[h["revenu_fiscal_reference"].notna()]
@@ -482,6 +495,14 @@ def test_reference_ceilings_follow_the_published_rules():
     assert at.loc[(2025, "autres", "PLAI", 3), "plafond"] == 22356
     assert at.loc[(2024, "idf", "PLS", 1), "plafond"] == round(26044 * 1.3)
     assert at.loc[(2023, "autres", "PLUS", 1), "plafond_personne_sup"] == 6273  # official 2023
+    # PLAI 2024 for one person outside IdF is the published 12 453 (not the 2022 11 626), and
+    # 2023 is 2024 / 1.0349
+    assert at.loc[(2024, "autres", "PLAI", 1), "plafond"] == 12453
+    assert at.loc[(2023, "autres", "PLAI", 1), "plafond"] == 12033
+    plai, plus = (
+        at.xs((f, 1), level=("financement", "categorie"))["plafond"] for f in ("PLAI", "PLUS")
+    )
+    assert ((plai / plus).round(3) == 0.55).all()  # every year and zone
     for year in (2024, 2025, 2026):
         assert (at.loc[year, "plafond"] > at.loc[year - 1, "plafond"].to_numpy()).all()
     seuils = reference_data.seuils_q1_table()
