@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from ingest.contract import REFERENCE_TABLES, SNAPSHOT_TABLES, Table, table_path
+from ingest.validation.ceilings import CEILING_RULES
 from ingest.validation.checks import Check, contract_checks
 from ingest.validation.engine import Session
 from ingest.validation.files import ACCEPTED_TYPES, open_table_file
@@ -32,6 +33,7 @@ _REFERENCE_NAMES = frozenset(t.name for t in REFERENCE_TABLES)
 ALL_CHECKS: tuple[Check, ...] = (
     *(check for table in REFERENCE_TABLES + SNAPSHOT_TABLES for check in contract_checks(table)),
     *RULES,
+    *CEILING_RULES,
 )
 # Checks on reference tables only run once; the others run again in every snapshot.
 REFERENCE_CHECKS = [c for c in ALL_CHECKS if c.tables <= _REFERENCE_NAMES]
@@ -39,7 +41,9 @@ SNAPSHOT_CHECKS = [c for c in ALL_CHECKS if not c.tables <= _REFERENCE_NAMES]
 
 
 def validate_root(root: Path) -> list[Problem]:
-    """Every problem of the data root at `root` (an empty list when it follows the contract)."""
+    """Every error of the data root at `root` (an empty list when it follows the contract).
+
+    Warnings (see check_root) are left out: they never make a root invalid."""
     return list(check_root(root).problems)
 
 
@@ -59,7 +63,9 @@ def check_root(root: Path) -> Report:
                 problems += _load(session, root, table, date)
             problems += session.run(SNAPSHOT_CHECKS, date)
         problems += check_objectifs(root)
-        return Report(tuple(problems), session.files_checked, session.rows_checked)
+        errors = tuple(p for p in problems if p.severity == "error")
+        warnings = tuple(p for p in problems if p.severity != "error")
+        return Report(errors, session.files_checked, session.rows_checked, warnings)
 
 
 def _load(session: Session, root: Path, table: Table, date: dt.date | None) -> list[Problem]:
