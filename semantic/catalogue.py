@@ -177,6 +177,18 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
             problems.append(
                 f"parametres.yaml: objectif {target.id}: dimension inconnue « {target.par} »"
             )
+    for ind_id in params.avec_et_sans_mutations if params else ():
+        ind = indicators.get(ind_id)
+        if ind is None:
+            problems.append(
+                f"parametres.yaml: avec_et_sans_mutations: indicateur inconnu « {ind_id} »{_guess(ind_id, indicators)}"
+            )
+        elif not all("mutation" in bases[b].dimensions for b in ind.bases if b in bases) or (
+            ind.dimensions is not None and "mutation" not in ind.dimensions
+        ):
+            problems.append(
+                f"parametres.yaml: avec_et_sans_mutations: {ind_id} ne se découpe pas par mutation"
+            )
 
 
 def _conditions(flt):

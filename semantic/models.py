@@ -163,3 +163,5 @@ class SecrecyDef(Frozen):
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     objectifs_legaux: tuple[LegalTargetDef, ...]
+    # indicators whose targets are also rated without mutations, shown side by side
+    avec_et_sans_mutations: tuple[str, ...] = ()

@@ -140,6 +140,8 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     lines[0] += f" (écart {shown_gap(row['ecart'], card.unit)})"
     if card.unit == "ratio" and not pd.isna(row["numerateur"]):
         lines.append(f"{number(row['numerateur'])} sur {number(row['denominateur'])}")
+    if isinstance(row.get("statut_hors_mutations"), str):  # T1, T2: the figure without mutations
+        lines.append(without_mutations_line(row, card.unit))
     missing = row["manquants"]
     if not pd.isna(missing) and missing > 0:
         if row["sens"] == ">=":
@@ -157,6 +159,18 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
             f"({number(expected)}) : **{percent(needed)}**"
         )
     return lines
+
+
+def without_mutations_line(row: dict, unit: str) -> str:
+    """« Hors mutations : **0,0 %** (0 sur 1), non atteint », next to the figure with them."""
+    status = row["statut_hors_mutations"]
+    if status == "secret":
+        return f"Hors mutations : {MASK_LABEL} (secret statistique)"
+    if status == "non_mesurable":
+        return "Hors mutations : aucune attribution sur la période"
+    shown = value(row["valeur_hors_mutations"], unit)
+    count = f"{number(row['numerateur_hors_mutations'])} sur {number(row['denominateur_hors_mutations'])}"
+    return f"Hors mutations : **{shown}** ({count}), {STATUS_LABELS.get(status, status)}"
 
 
 def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
