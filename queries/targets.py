@@ -152,7 +152,8 @@ def evaluate_targets(
         ind = catalogue.indicator(target.indicateur)
         is_flow = any(catalogue.bases[b].periode for b in ind.bases)
         where = {target.echelle: [target.code], **target.filtres}
-        for period in flow_periods if is_flow else (None,):
+        periods = [p for p in flow_periods if p != "ytd" or catalogue.offers_ytd(ind.id)]
+        for period in periods if is_flow else (None,):
             request = make_request(
                 catalogue,
                 engine,
