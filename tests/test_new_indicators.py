@@ -1,0 +1,88 @@
+"""The indicators added for the CIA annual bilan (issue 15), hand-computed on the tiny data root
+(tests/tiny_data.py) at S3 = 2025-12-31, and on copies of it with one household's income changed.
+
+PLUS 2025 ceilings, zone autres: one person 23 201, a household of category 3 37 259.
+"""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from cli.main import main
+from queries.engine import open_engine
+from queries.evaluate import evaluate
+from semantic.catalogue import load_catalogue
+from semantic.scope import Scope
+from tests.tiny_data import E1, E2, S3, write_tiny_root
+
+ALL = Scope.internal("manager")
+NEW = (
+    "nb_attributions_anru",
+    "part_attributions_anru",
+    "part_menages_sls",
+    "part_menages_plus_150pc",
+)
+
+
+def _figures(df, key: str) -> dict:
+    return {r[key]: (r["valeur"], r["numerateur"], r["effectif"]) for r in df.to_dict("records")}
+
+
+def test_anru_rehousing_by_epci(tiny_engine):
+    # E1: A1, A5, A6, A7, none rehoused by urban renewal; E2: A2, and A3 rehoused
+    count = evaluate(tiny_engine, "nb_attributions_anru", ALL, by=["epci"])
+    assert dict(zip(count["epci"], count["valeur"], strict=True)) == {E1: 0, E2: 1}
+    share = evaluate(tiny_engine, "part_attributions_anru", ALL, by=["epci"])
+    assert _figures(share, "epci") == {E1: (0.0, 0, 4), E2: (0.5, 1, 2)}
+    # A3 is outside QPV: the ANRU share counts in T1 as well, but stands on its own here
+    outside = evaluate(tiny_engine, "part_attributions_anru", ALL, where={"en_qpv": [False]})
+    assert (outside["numerateur"].iloc[0], outside["denominateur"].iloc[0]) == (1, 4)
+
+
+def _with_income(tmp_path, incomes: dict[str, float]):
+    """The tiny root with the RFR of some households of S3 replaced."""
+    root = write_tiny_root(tmp_path)
+    path = root / "snapshots" / f"date={S3.isoformat()}" / "menages.parquet"
+    table = pq.read_table(path)
+    ids = table.column("id_menage").to_pylist()
+    rfr = table.column("revenu_fiscal_reference").to_pylist()
+    for menage, income in incomes.items():
+        rfr[ids.index(menage)] = income
+    index = table.schema.get_field_index("revenu_fiscal_reference")
+    column = pc.cast(rfr, table.schema.field(index).type)
+    pq.write_table(table.set_column(index, "revenu_fiscal_reference", column), path)
+    return open_engine(root)
+
+
+@pytest.mark.parametrize(
+    ("incomes", "sls", "above_150"),
+    [
+        ({}, 1, 0),  # M08 30 000 = 1.293 x 23 201
+        ({"M05": 27842.0}, 2, 0),  # 1.2000 x 23 201 = 27 841.2: M05 now above 1.2 too
+        ({"M05": 27841.0}, 1, 0),  # 27 841 is not above 1.2
+        ({"M08": 34802.0}, 1, 1),  # 1.5 x 23 201 = 34 801.5: M08 above 1.5 as well
+        ({"M08": 34801.0}, 1, 0),
+        ({"M06": 56000.0}, 2, 1),  # couple with a child, category 3: 56 000 / 37 259 = 1.503
+    ],
+)
+def test_sls_and_150_percent_thresholds(tmp_path, incomes, sls, above_150):
+    engine = _with_income(tmp_path, incomes)
+    for indicator, expected in (("part_menages_sls", sls), ("part_menages_plus_150pc", above_150)):
+        row = evaluate(engine, indicator, ALL).iloc[0]
+        # 7 households with a known RFR (M04's is unknown)
+        assert (row["numerateur"], row["denominateur"]) == (expected, 7), indicator
+        assert row["valeur"] == pytest.approx(expected / 7)
+    engine.close()
+
+
+def test_new_indicators_are_documented_and_listed(capsys):
+    catalogue = load_catalogue()
+    for indicator in NEW:
+        ind = catalogue.indicator(indicator)
+        assert ind.label and len(ind.description) > 40 and ind.source and ind.formula
+    assert main(["catalogue", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    for indicator in NEW:
+        assert f"| `{indicator}` |" in out
