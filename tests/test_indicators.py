@@ -96,6 +96,11 @@ TOTALS = [
     ("taux_mobilite", (4 / 8, 4, 8, 8)),  # L10 and L11 let since 2025-06-01 are left out
     ("nb_demandes", (4, None, None, 4)),
     ("pression_demande", (4 / 6, 4, 6, 6)),
+    ("pression_demande_typologie", (4 / 6, 4, 6, 6)),  # by rooms in test_new_indicators.py
+    # satisfaction: attributions / active demands of the same public (see test_new_indicators.py)
+    ("taux_satisfaction_q1", (2 / 2, 2, 2, 2)),  # A5, A7 / DM1, DM2 (E1 threshold 9 000)
+    ("taux_satisfaction_dalo", (2 / 1, 2, 1, 1)),  # A2, A7 / DM4
+    ("taux_satisfaction_mutations", (2 / 1, 2, 1, 1)),  # A1, A6 / DM2
 ]
 
 

@@ -6,6 +6,7 @@ PLUS 2025 ceilings, zone autres: one person 23 201, a household of category 3 37
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -86,3 +87,32 @@ def test_new_indicators_are_documented_and_listed(capsys):
     out = capsys.readouterr().out
     for indicator in NEW:
         assert f"| `{indicator}` |" in out
+
+
+def test_pressure_by_typology(tiny_engine):
+    # wished rooms: DM1 2, DM2 3, DM3 2, DM4 4; allocated dwellings: A3 L11, A6 L07, A7 L01 with
+    # 2 rooms, A1 L05 and A5 L08 with 3, A2 L10 with 4
+    df = evaluate(tiny_engine, "pression_demande_typologie", ALL, by=["nb_pieces"])
+    by_rooms = {r["nb_pieces"]: (r["numerateur"], r["denominateur"]) for r in df.to_dict("records")}
+    assert by_rooms == {2: (2, 3), 3: (1, 2), 4: (1, 1)}
+
+
+def test_satisfaction_rates_by_epci(tiny_engine):
+    # E1: first quartile A5, A7 / DM1 (8 400 per UC), DM2 (8 000); DALO A7 / no demand; mutations
+    # A1, A6 / DM2. E2 has no threshold for 2025 and: DALO A2 / DM4, no mutation
+    expected = {
+        "taux_satisfaction_q1": {E1: (1.0, 2, 2), E2: (None, 0, 0)},
+        "taux_satisfaction_dalo": {E1: (None, 1, 0), E2: (1.0, 1, 1)},
+        "taux_satisfaction_mutations": {E1: (2.0, 2, 1), E2: (None, 0, 0)},
+    }
+    for indicator, by_epci in expected.items():
+        df = evaluate(tiny_engine, indicator, ALL, by=["epci"])
+        found = {
+            r["epci"]: (
+                None if pd.isna(r["valeur"]) else r["valeur"],
+                r["numerateur"],
+                r["denominateur"],
+            )
+            for r in df.to_dict("records")
+        }
+        assert found == by_epci, indicator

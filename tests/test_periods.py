@@ -25,7 +25,15 @@ from ui.filters import Selection
 from ui.kpi_table import unsupported
 
 ALL = Scope.internal()
-RATES_OVER_A_STOCK = {"taux_rotation", "taux_mobilite", "pression_demande"}
+RATES_OVER_A_STOCK = {
+    "taux_rotation",
+    "taux_mobilite",
+    "pression_demande",
+    "pression_demande_typologie",
+    "taux_satisfaction_q1",
+    "taux_satisfaction_dalo",
+    "taux_satisfaction_mutations",
+}
 
 
 def test_the_rates_over_a_stock_are_the_ones_without_year_to_date():
