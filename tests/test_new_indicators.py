@@ -16,7 +16,7 @@ from queries.engine import open_engine
 from queries.evaluate import evaluate
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
-from tests.tiny_data import E1, E2, S3, write_tiny_root
+from tests.tiny_data import E1, E2, S1, S3, write_tiny_root
 
 ALL = Scope.internal("manager")
 NEW = (
@@ -116,3 +116,19 @@ def test_satisfaction_rates_by_epci(tiny_engine):
             for r in df.to_dict("records")
         }
         assert found == by_epci, indicator
+
+
+def test_new_entrants_against_households_in_place(tiny_engine):
+    # entered after 2024-12-31: M04 (RFR unknown), M07, M08; in place before: M01 M02 M03 M05 M06.
+    # PLAI 2025: M07 (category 3, 12 000 <= 22 356) yes, M08 (30 000 > 12 760) no; in place M01,
+    # M02, M06 under PLAI, M03 and M05 above.
+    count = evaluate(tiny_engine, "nb_menages", ALL, by=["emmenage_periode"])
+    assert dict(zip(count["emmenage_periode"], count["valeur"], strict=True)) == {True: 3, False: 5}
+    plai = evaluate(tiny_engine, "part_menages_plai", ALL, by=["emmenage_periode"])
+    found = {
+        r["emmenage_periode"]: (r["numerateur"], r["denominateur"]) for r in plai.to_dict("records")
+    }
+    assert found == {True: (1, 2), False: (3, 5)}
+    # on 2024-12-31 the five households then in place all entered before 2024-01-01 (M02 in 2023)
+    earlier = evaluate(tiny_engine, "nb_menages", ALL, snapshot=S1, by=["emmenage_periode"])
+    assert dict(zip(earlier["emmenage_periode"], earlier["valeur"], strict=True)) == {False: 5}

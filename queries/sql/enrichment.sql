@@ -98,6 +98,8 @@ SELECT snapshot_date, id_menage, id_logement, code_epci, nom_epci, code_commune,
        revenu_fiscal_reference <= CASE financement WHEN 'PLAI' THEN plafond_plai
             WHEN 'PLUS' THEN plafond_plus WHEN 'PLS' THEN plafond_pls END AS sous_plafond_financement,
        date_diff('day', date_entree, snapshot_date) / 365.25 AS anciennete,
+       -- entered during the 12 months ending on the snapshot (the period of the flows)
+       date_entree > CAST(snapshot_date - INTERVAL 1 YEAR AS DATE) AS emmenage_periode,
        nb_pieces > nb_personnes + 1 AS sous_occupation,
        surface_habitable < CASE WHEN nb_personnes <= 1 THEN 9 WHEN nb_personnes = 2 THEN 16
             ELSE least(16 + 9 * (nb_personnes - 2), 70) END AS sur_occupation
