@@ -91,6 +91,11 @@ TOTALS = [
     ("nb_attributions_anru", (1, None, None, 1)),  # A3
     ("part_attributions_anru", (1 / 6, 1, 6, 6)),
     ("delai_attente_median_mois", (DELAI_MEDIAN_MOIS, None, None, 6)),
+    # rent / resources: A3 .195, A6 .208, A1 .280, A7 .427, A2 .671, A5 .750
+    ("taux_effort_median_entrants", ((420 / 1500 + 320 / 750) / 2, None, None, 6)),
+    ("part_entrants_effort_33", (3 / 6, 3, 6, 6)),  # A2, A5, A7
+    # (resources - rent) x 12 / UC: A5 1 800, A2 2 123, A7 5 160, A1 8 640, A6 11 314, A3 19 320
+    ("reste_a_vivre_median_entrants", ((5160 + 8640) / 2, None, None, 6)),
     ("nb_departs", (2, None, None, 2)),  # X01, X02; X03 left on 2024-12-31, outside the period
     ("taux_rotation", (2 / 10, 2, 10, 10)),
     ("taux_mobilite", (4 / 8, 4, 8, 8)),  # L10 and L11 let since 2025-06-01 are left out
