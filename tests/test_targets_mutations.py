@@ -23,7 +23,7 @@ from semantic.errors import DefinitionError
 from semantic.scope import Scope
 from tests.test_definitions import _copy
 from tests.tiny_data import E1, E2, S3, write_tiny_root
-from ui.target_cards import cards, period_lines, without_mutations_line
+from ui.target_cards import cards, overview_table, period_lines, without_mutations_line
 
 WITHOUT = [
     "valeur_hors_mutations",
@@ -137,3 +137,17 @@ def test_target_cards_show_the_figure_without_mutations(tiny_engine):
     partner = evaluate_targets(tiny_engine, Scope(role="partenaire", epci=(E1,)))
     row = partner[partner["objectif_id"] == f"T1-{E1}"].iloc[0].to_dict()
     assert without_mutations_line(row, "ratio") == "Hors mutations : < 11 (secret statistique)"
+
+
+def test_the_table_of_every_target_shows_the_value_without_mutations(tiny_engine):
+    df = evaluate_targets(tiny_engine, Scope.internal())
+    table = overview_table(df, load_catalogue())
+    shown = dict(
+        zip(table["Objectif"] + " " + table["Période"], table["Hors mutations"], strict=True)
+    )
+    assert shown[f"T2-{E1} 12 derniers mois"] == "0,0\u202f%"
+    assert shown[f"T1-{E1} Année civile en cours"] == "100,0\u202f%"
+    assert shown[f"T3-{E1}-etat 12 derniers mois"] == "—"
+    partner = evaluate_targets(tiny_engine, Scope(role="partenaire", epci=(E1,)))
+    masked = overview_table(partner, load_catalogue())
+    assert set(masked.loc[masked["Objectif"] == f"T1-{E1}", "Hors mutations"]) == {"< 11"}

@@ -173,6 +173,14 @@ def without_mutations_line(row: dict, unit: str) -> str:
     return f"Hors mutations : **{shown}** ({count}), {STATUS_LABELS.get(status, status)}"
 
 
+def _without_mutations_cell(row: dict, unit: str) -> str:
+    """The value without mutations in the table of every target; « — » for the targets not split."""
+    status = row.get("statut_hors_mutations")
+    if not isinstance(status, str):
+        return "—"
+    return value(row["valeur_hors_mutations"], unit, masked=status == "secret")
+
+
 def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Every target and period, as shown: French formats, the secrecy label, status in words."""
     units = {i: catalogue.indicator(i).unit for i in df["indicateur"].unique()}
@@ -189,6 +197,7 @@ def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 "Filtres": filters_text(r["filtres"], catalogue),
                 "Période": PERIOD_LABELS[r["periode"]],
                 "Valeur": value(r["valeur"], unit, masked=masked),
+                "Hors mutations": _without_mutations_cell(r, unit),
                 "Cible": target_text(r["sens"], r["cible"], unit),
                 "Écart": MASK_LABEL if masked else shown_gap(r["ecart"], unit),
                 "Statut": STATUS_LABELS.get(r["statut"], r["statut"]),
