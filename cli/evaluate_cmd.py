@@ -26,7 +26,8 @@ def register(sub) -> None:
     p.add_argument(
         "--period",
         default="rolling12",
-        help=f"période des flux : {' ou '.join(PERIODS)} (12 mois glissants ou année civile en cours)",
+        help=f"période des flux : {' ou '.join(PERIODS)} (12 mois glissants ou année civile en "
+        "cours ; pas d'année en cours pour un taux rapporté à un stock, comme la rotation)",
     )
     add_common(p)
     p.set_defaults(run=run)

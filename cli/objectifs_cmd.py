@@ -1,4 +1,7 @@
-"""`peuplement objectifs`: every target that applies in scope, with its evaluation."""
+"""`peuplement objectifs`: every target that applies in scope, with its evaluation.
+
+T1 and T2 are also rated without mutations (columns *_hors_mutations, after the others): no source
+settles whether allocations to households already in social housing count for them."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ TABLE_COLUMNS = [
     "manquants",
     "part_necessaire",
     "source",
+    "valeur_hors_mutations",
+    "statut_hors_mutations",
 ]
 
 
@@ -38,7 +43,8 @@ def run(args) -> int:
     df = evaluate_targets(engine, scope_from_args(args), snapshot=args.snapshot)
     if args.format == "table":
         df = df[TABLE_COLUMNS].copy()
-        for col in ("valeur", "ecart", "part_necessaire"):
+        for col in ("valeur", "ecart", "part_necessaire", "valeur_hors_mutations"):
             df[col] = df[col].map(lambda v: "" if v is None or v != v else f"{v:.3f}")
+        df["statut_hors_mutations"] = df["statut_hors_mutations"].fillna("")
     write(df, args.format)
     return 0

@@ -1,7 +1,8 @@
 """`peuplement validate [DATA_ROOT]`: check a data root against the data contract.
 
-Prints every problem, grouped by file, then one summary line. Exit code 0 when the root follows
-the contract, 1 when it has problems, 2 when DATA_ROOT is not a folder.
+Prints every problem, grouped by file, then the warnings (data that can be read but looks wrong,
+e.g. a ceiling lower than the year before), then one summary line. Exit code 0 when the root follows
+the contract (warnings or not), 1 when it has problems, 2 when DATA_ROOT is not a folder.
 """
 
 from __future__ import annotations
@@ -40,5 +41,8 @@ def run(args: argparse.Namespace) -> int:
     report = check_root(root)
     if report.problems:
         print(format_problems(report.problems))
+    if report.warnings:
+        print("Avertissements (les données restent utilisables; vérifiez-les):")
+        print(format_problems(report.warnings))
     print(summary(report))
     return 1 if report.problems else 0

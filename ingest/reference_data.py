@@ -7,12 +7,20 @@ Provenance of each figure (also stated in ``ingest/sources/README.md``):
 
 - PLUS 2024, 2025, 2026: official values (arrêtés of the ministry in charge of housing, as carried
   by the openfisca-france parameters).
-- PLAI 2024, 2025, 2026: *derived* — the official PLAI 2022 values scaled by the PLUS index of the
-  year (PLUS year / PLUS 2022); within a couple of euros of the published single-person values.
+- PLAI 2025, 2026: *derived* — the official PLAI 2022 values scaled by the PLUS index of the year
+  (PLUS year / PLUS 2022); within a couple of euros of the published single-person values.
+- PLAI 2024: *derived* — PLAI 2025 × PLUS 2024 / PLUS 2025, per zone and category (the single-person
+  value outside Île-de-France, 12 453 €, is the published one). The 2022 official figures
+  (11 626 € for one person outside Île-de-France) were used here as 2024 until issue 15: that made
+  PLAI 6.6 % too low in 2023 and 2024 and the share of PLAI households jump at the 2025 change.
 - PLS: *derived* by rule — PLUS × 1.30, rounded to the euro.
 - 2023 (PLUS and PLAI): *derived* — 2024 divided by the revaluation applied on 1 January 2024
   (+3.49 %, the IRL of the third quarter of 2023), rounded to the euro. Check: it gives the official
   2023 PLUS amount per extra person outside Île-de-France (6 492 / 1.0349 = 6 273 €).
+
+Sanity rules every ceiling table must follow (checked by ``peuplement validate`` as warnings, see
+ingest.validation.ceilings): a year's ceiling is never below the previous year's, and PLAI / PLUS for
+a single person stays about 0.55.
 
 Replace a derived figure by the official one when a user supplies it.
 
@@ -54,12 +62,12 @@ PLUS = {
     },
 }
 
-# Derived PLAI values (see the module docstring).
+# Derived PLAI values, every year (see the module docstring): none is an official figure.
 PLAI = {
-    2024: {
-        "paris_limitrophes": (13378, 21805, 28582, 31287, 37218, 41884, 4666),
-        "idf": (13378, 21805, 26210, 28779, 34071, 38339, 4270),
-        "autres": (11626, 16939, 20370, 22665, 26519, 29886, 3333),
+    2024: {  # derived from 2025 by the PLUS 2024 / 2025 ratio, not the 2022 official values
+        "paris_limitrophes": (14328, 23355, 30614, 33511, 39863, 44861, 4998),
+        "idf": (14328, 23355, 28073, 30825, 36493, 41064, 4573),
+        "autres": (12453, 18143, 21818, 24276, 28404, 32010, 3570),
     },
     2025: {
         "paris_limitrophes": (14682, 23931, 31369, 34338, 40847, 45968, 5121),

@@ -17,6 +17,7 @@ from ingest.contract import (
     Table,
     table_path,
 )
+from ingest.validation.ceilings import CEILING_RULES
 from ingest.validation.checks import Check, contract_checks
 from ingest.validation.engine import Session
 from ingest.validation.files import ACCEPTED_TYPES, open_table_file
@@ -39,6 +40,7 @@ _CHECKED = REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES
 ALL_CHECKS: tuple[Check, ...] = (
     *(check for table in _CHECKED for check in contract_checks(table)),
     *RULES,
+    *CEILING_RULES,
 )
 # Checks on reference tables only run once; the others run again in every snapshot.
 REFERENCE_CHECKS = [c for c in ALL_CHECKS if c.tables <= _REFERENCE_NAMES]
@@ -46,7 +48,9 @@ SNAPSHOT_CHECKS = [c for c in ALL_CHECKS if not c.tables <= _REFERENCE_NAMES]
 
 
 def validate_root(root: Path) -> list[Problem]:
-    """Every problem of the data root at `root` (an empty list when it follows the contract)."""
+    """Every error of the data root at `root` (an empty list when it follows the contract).
+
+    Warnings (see check_root) are left out: they never make a root invalid."""
     return list(check_root(root).problems)
 
 
@@ -69,7 +73,9 @@ def check_root(root: Path) -> Report:
                 problems += _load(session, root, table, date)
             problems += session.run(SNAPSHOT_CHECKS, date)
         problems += check_objectifs(root)
-        return Report(tuple(problems), session.files_checked, session.rows_checked)
+        errors = tuple(p for p in problems if p.severity == "error")
+        warnings = tuple(p for p in problems if p.severity != "error")
+        return Report(errors, session.files_checked, session.rows_checked, warnings)
 
 
 def _load(session: Session, root: Path, table: Table, date: dt.date | None) -> list[Problem]:

@@ -24,7 +24,12 @@ try:
     )
     period = filters.period_filter("evo_periode", period_col)
     scale, codes, offered = trends.territory_picker(user.scope, eng.latest, "evo", scale_col)
-    drawable = [i for i in indicators if scale in catalogue.supported_dimensions(i)]
+    drawable = [
+        i
+        for i in indicators
+        if scale in catalogue.supported_dimensions(i)
+        and (period != "ytd" or catalogue.offers_ytd(i))
+    ]
     shown = []
     if drawable and 0 < len(codes) <= trends.MAX_TERRITORIES:
         with st.spinner("Calcul des séries sur toutes les photographies…"):
@@ -46,7 +51,11 @@ elif not shown and codes:
 elif not shown:
     st.info(f"Choisissez de 1 à {trends.MAX_TERRITORIES} territoires à comparer.")
 for indicator_id in indicators:
-    if indicator_id not in drawable:
+    if period == "ytd" and not catalogue.offers_ytd(indicator_id):
+        st.caption(
+            f"{labels[indicator_id]} : taux rapporté à un stock, sur 12 mois glissants seulement."
+        )
+    elif indicator_id not in drawable:
         st.caption(f"{labels[indicator_id]} : pas de découpage par {trends.SCALES[scale].lower()}.")
 for t in shown:
     st.subheader(markdown_text(t.label))

@@ -159,9 +159,10 @@ def impacts(
 
 
 def _evaluate_in(engine, scope, snap, catalogue, indicator: str, where: dict) -> pd.Series:
-    """The indicator's one row for a group: calendar year to date for a flow, else the stock."""
+    """The indicator's one row for a group: calendar year to date for a flow (12 months for a
+    rate over a stock, which has no year to date), else the stock."""
     flow = any(catalogue.bases[b].periode for b in catalogue.indicator(indicator).bases)
-    period = "ytd" if flow else "rolling12"
+    period = "ytd" if flow and catalogue.offers_ytd(indicator) else "rolling12"
     return evaluate(
         engine, indicator, scope, snapshot=snap, where=where, period=period, catalogue=catalogue
     ).iloc[0]

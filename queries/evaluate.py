@@ -44,6 +44,7 @@ def make_request(
             f"période inconnue : « {period} ».{f' Vouliez-vous dire « {guess} » ?' if guess else ''} "
             f"Valeurs valides : {', '.join(PERIODS)}."
         )
+    catalogue.check_period(indicator_id, period)  # no year to date for a rate over a stock
     typed_where = []
     for dim_id, values in (where or {}).items():
         dim = catalogue.check_dimension(indicator_id, dim_id)

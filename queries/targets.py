@@ -5,7 +5,6 @@ year to date and on the rolling 12 months."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
@@ -15,14 +14,18 @@ from ingest.contract import OBJECTIFS_FILE
 from queries.engine import Engine
 from queries.evaluate import make_request, run
 from queries.members import members
+from queries.mutations import COLUMNS as MUTATION_COLUMNS
+from queries.mutations import add_without_mutations, splits_mutations
 from queries.sql.builder import REST_OF_LAST_YEAR, period_bounds
+from queries.target_rules import missing_cases, needed_share, status
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.objectifs import load_targets
 from semantic.scope import Scope
 
+__all__ = ["evaluate_targets", "missing_cases", "needed_share", "status"]
+
 PERIOD_LABELS = {"ytd": "annee_en_cours", "rolling12": "glissant_12_mois", None: "photographie"}
 STATUS_ORDER = {"non_atteint": 0, "a_surveiller": 1, "non_mesurable": 2, "secret": 3, "atteint": 4}
-_EPS = 1e-9  # guards ceil() against binary rounding (0.3 x 10 = 3.0000000000000004)
 
 
 @dataclass(frozen=True)
@@ -133,32 +136,6 @@ def applicable_targets(
     return targets
 
 
-def status(value, target: float, direction: str, tolerance: float) -> str:
-    if value is None or pd.isna(value):
-        return "non_mesurable"
-    gap = value - target if direction == ">=" else target - value
-    if gap >= -_EPS:
-        return "atteint"
-    return "a_surveiller" if -gap <= tolerance + _EPS else "non_atteint"
-
-
-def missing_cases(num, den, target: float, direction: str):
-    """Additional numerator cases needed to reach the target at the current denominator
-    (for "<=": numerator cases too many)."""
-    if num is None or den is None or pd.isna(num) or pd.isna(den) or den == 0:
-        return None
-    raw = target * den - num if direction == ">=" else num - target * den
-    return max(0, math.ceil(raw - _EPS))
-
-
-def needed_share(num, den, remaining, target: float):
-    """Share of the remaining allocations of the year that must meet the criterion to end the year
-    exactly on target: (target x (den + R) - num) / R; None when nothing remains to allocate."""
-    if num is None or den is None or pd.isna(num) or pd.isna(den) or not remaining:
-        return None
-    return max(0.0, (target * (den + remaining) - num) / remaining)
-
-
 def evaluate_targets(
     engine: Engine,
     scope: Scope,
@@ -179,7 +156,8 @@ def evaluate_targets(
         ind = catalogue.indicator(target.indicateur)
         is_flow = any(catalogue.bases[b].periode for b in ind.bases)
         where = {target.echelle: [target.code], **target.filtres}
-        for period in flow_periods if is_flow else (None,):
+        periods = [p for p in flow_periods if p != "ytd" or catalogue.offers_ytd(ind.id)]
+        for period in periods if is_flow else (None,):
             request = make_request(
                 catalogue,
                 engine,
@@ -228,9 +206,13 @@ def evaluate_targets(
             }
             if period == "ytd" and ind.is_ratio and not masked:
                 _add_year_end_projection(row, engine, catalogue, scope, snap, ind.id, where, target)
+            if splits_mutations(catalogue, ind.id, target.filtres):
+                add_without_mutations(row, engine, catalogue, scope, snap, where, period, target)
             rows.append(row)
     df = pd.DataFrame(rows, columns=_COLUMNS)
-    for col in ("manquants", "numerateur", "denominateur", "attributions_attendues"):
+    for col in ("manquants", "numerateur", "denominateur", "attributions_attendues") + tuple(
+        c for c in MUTATION_COLUMNS if c.startswith(("manquants", "numerateur", "denominateur"))
+    ):
         df[col] = df[col].astype("Int64")
     if df.empty:
         return df
@@ -298,4 +280,5 @@ _COLUMNS = [
     "hypothese",
     "source",
     "commentaire",
+    *MUTATION_COLUMNS,
 ]

@@ -13,11 +13,19 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from semantic.errors import DefinitionError, UnknownNameError, UnsupportedDimensionError, closest
+from semantic.errors import (
+    DefinitionError,
+    UnknownNameError,
+    UnsupportedDimensionError,
+    UnsupportedPeriodError,
+    closest,
+)
 from semantic.models import AtLeast, BaseDef, Condition, DimensionDef, IndicatorDef, ParametersDef
 from semantic.yaml_lines import line_of, load_with_lines
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+# The periods of flow indicators (queries.sql.builder.PERIODS holds the same two names).
+ROLLING_12_MONTHS, YEAR_TO_DATE = "rolling12", "ytd"
 _PY_TYPES = {
     "string": (str,),
     "int": (int,),
@@ -61,6 +69,22 @@ class Catalogue:
         if dimension_id not in supported:
             raise UnsupportedDimensionError(indicator_id, dimension_id, supported)
         return dim
+
+    def offers_ytd(self, indicator_id: str) -> bool:
+        """Whether the calendar year to date ("ytd") is offered for the indicator.
+
+        Not for a ratio of the period's events over a stock (taux_rotation, taux_mobilite) or of a
+        stock over the period's events (pression_demande): nine months of departures over a whole
+        stock read as a low rotation. Counts and ratios of events over events (T1, T2, T3) are
+        offered; stock indicators ignore the period."""
+        bases = self.indicator(indicator_id).bases
+        with_period = {bool(self.bases[b].periode) for b in bases}
+        return len(with_period) == 1
+
+    def check_period(self, indicator_id: str, period: str) -> None:
+        """UnsupportedPeriodError when the indicator is not offered on the (valid) `period`."""
+        if period == YEAR_TO_DATE and not self.offers_ytd(indicator_id):
+            raise UnsupportedPeriodError(indicator_id, period, (ROLLING_12_MONTHS,))
 
     @property
     def secrecy_threshold(self) -> int:
@@ -176,6 +200,18 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
         elif target.par and target.par not in dimensions:
             problems.append(
                 f"parametres.yaml: objectif {target.id}: dimension inconnue « {target.par} »"
+            )
+    for ind_id in params.avec_et_sans_mutations if params else ():
+        ind = indicators.get(ind_id)
+        if ind is None:
+            problems.append(
+                f"parametres.yaml: avec_et_sans_mutations: indicateur inconnu « {ind_id} »{_guess(ind_id, indicators)}"
+            )
+        elif not all("mutation" in bases[b].dimensions for b in ind.bases if b in bases) or (
+            ind.dimensions is not None and "mutation" not in ind.dimensions
+        ):
+            problems.append(
+                f"parametres.yaml: avec_et_sans_mutations: {ind_id} ne se découpe pas par mutation"
             )
 
 

@@ -42,6 +42,19 @@ class UnsupportedDimensionError(PeuplementError):
         )
 
 
+class UnsupportedPeriodError(PeuplementError):
+    """A period an indicator is not offered on (the calendar year to date of a rate over a stock)."""
+
+    def __init__(self, indicator: str, period: str, offered: Iterable[str]):
+        self.indicator, self.period, self.offered = indicator, period, tuple(offered)
+        super().__init__(
+            f"L'indicateur « {indicator} » ne se calcule pas sur la période « {period} » : il "
+            "rapporte les événements de la période à un stock (ou un stock à ces événements), et "
+            "une année civile incomplète le fausserait. Périodes valides : "
+            f"{', '.join(self.offered)}."
+        )
+
+
 class InvalidValueError(PeuplementError):
     """A malformed argument value (date, filter, period…)."""
 

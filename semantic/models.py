@@ -244,3 +244,5 @@ class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     objectifs_legaux: tuple[LegalTargetDef, ...]
     aide_attribution: AllocationAidDef
+    # indicators whose targets are also rated without mutations, shown side by side
+    avec_et_sans_mutations: tuple[str, ...] = ()

@@ -237,3 +237,14 @@ def test_target_rules_hold_legal_thresholds_and_local_targets_of_the_territories
     assert drawn["fin"].iloc[1] == pd.Timestamp("2026-09-30")  # not past the last snapshot
     t3 = trends.target_rules(catalogue, "part_attributions_prioritaires", points, local, "epci")
     assert t3["libelle"].tolist() == ["T3 ≥ 25,0\u202f% par réservataire (légal)"]
+
+
+def test_year_to_date_draws_no_rate_over_a_stock():
+    # nine months of departures over the whole stock would read as a low rotation
+    at = evolution("manager", evo_indicateurs=[T1, "taux_rotation"], evo_periode="ytd")
+    assert len(charts(at)) == 1  # T1 only
+    assert "Taux de rotation : taux rapporté à un stock, sur 12 mois glissants seulement." in [
+        c.value for c in at.caption
+    ]
+    at = evolution("manager", evo_indicateurs=[T1, "taux_rotation"], evo_periode="rolling12")
+    assert len(charts(at)) == 2

@@ -49,6 +49,9 @@ TOTALS = [
     ("part_menages_plus", (1 / 7, 1, 7, 7)),  # M03
     ("part_menages_pls", (2 / 7, 2, 7, 7)),  # M05 (25000 <= 30161), M08 (30000 <= 30161)
     ("part_menages_au_dela", (0.0, 0, 7, 7)),
+    # PLUS 2025 for one person 23 201: M08 30 000 is 1.293 of it (> 1.2), M05 25 000 1.078
+    ("part_menages_sls", (1 / 7, 1, 7, 7)),
+    ("part_menages_plus_150pc", (0.0, 0, 7, 7)),  # none above 1.5 (see test_new_indicators.py)
     ("part_menages_sous_20pc", (0.0, 0, 7, 7)),
     ("part_menages_sous_40pc", (3 / 7, 3, 7, 7)),  # M01 .388, M02 .311, M07 .322
     ("part_menages_sous_60pc", (4 / 7, 4, 7, 7)),  # + M06 .537
@@ -85,12 +88,24 @@ TOTALS = [
     ("part_attributions_q1_hors_qpv", (2 / 4, 2, 4, 4)),  # A5 first quartile, A3 ANRU; A2 unknown
     ("part_attributions_non_q1_en_qpv", (1 / 2, 1, 2, 2)),  # A1; A7 sits exactly on the threshold
     ("part_attributions_mutations", (2 / 6, 2, 6, 6)),
+    ("nb_attributions_anru", (1, None, None, 1)),  # A3
+    ("part_attributions_anru", (1 / 6, 1, 6, 6)),
     ("delai_attente_median_mois", (DELAI_MEDIAN_MOIS, None, None, 6)),
+    # rent / resources: A3 .195, A6 .208, A1 .280, A7 .427, A2 .671, A5 .750
+    ("taux_effort_median_entrants", ((420 / 1500 + 320 / 750) / 2, None, None, 6)),
+    ("part_entrants_effort_33", (3 / 6, 3, 6, 6)),  # A2, A5, A7
+    # (resources - rent) x 12 / UC: A5 1 800, A2 2 123, A7 5 160, A1 8 640, A6 11 314, A3 19 320
+    ("reste_a_vivre_median_entrants", ((5160 + 8640) / 2, None, None, 6)),
     ("nb_departs", (2, None, None, 2)),  # X01, X02; X03 left on 2024-12-31, outside the period
     ("taux_rotation", (2 / 10, 2, 10, 10)),
     ("taux_mobilite", (4 / 8, 4, 8, 8)),  # L10 and L11 let since 2025-06-01 are left out
     ("nb_demandes", (4, None, None, 4)),
     ("pression_demande", (4 / 6, 4, 6, 6)),
+    ("pression_demande_typologie", (4 / 6, 4, 6, 6)),  # by rooms in test_new_indicators.py
+    # satisfaction: attributions / active demands of the same public (see test_new_indicators.py)
+    ("taux_satisfaction_q1", (2 / 2, 2, 2, 2)),  # A5, A7 / DM1, DM2 (E1 threshold 9 000)
+    ("taux_satisfaction_dalo", (2 / 1, 2, 1, 1)),  # A2, A7 / DM4
+    ("taux_satisfaction_mutations", (2 / 1, 2, 1, 1)),  # A1, A6 / DM2
 ]
 
 

@@ -80,6 +80,14 @@ def test_ties_never_leave_a_class_empty():
     assert many.thresholds == (2.0, 3.0, 9.0) and min(many.counts) > 0
 
 
+def test_a_top_value_filling_the_upper_quantiles_gives_fewer_classes():
+    # 3 distinct values ask for 3 classes, but 5 already starts at the first third: the second
+    # third has no value above 5 to start at (this raised ValueError on the demo's PLAI map)
+    scale = mlg.classify([0, 1, 5, 5, 5, 5, 5, 5, 5, 5], "logements")
+    assert scale.thresholds == (5.0,) and scale.counts == (2, 8)
+    assert scale.colours == (PALETTE[0], PALETTE[4])
+
+
 def test_fixed_breaks_keep_an_empty_class_and_its_colour():
     scale = mlg.classify([0.05, 0.25, 0.27], "ratio", breaks=[0.1, 0.2, 0.3])
     assert scale.counts == (1, 0, 2, 0)

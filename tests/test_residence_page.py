@@ -290,3 +290,18 @@ def test_search_ignores_case_and_accents_and_links_are_checked():
     assert requested("R3", rows) == "R3"
     assert requested("R9", rows) is None and requested("", rows) is None
     assert [floor_label(e) for e in (0, 1, 2, None)] == ["RDC", "1er", "2e", "Étage inconnu"]
+
+
+def test_the_rotation_rate_has_no_calendar_year_to_date(engine):
+    facts = biggest_residence(engine)
+    at = open_page(MANAGER, facts["residence"])
+    (moves,) = [d.value for d in at.dataframe if "Année civile en cours" in d.value.columns]
+    by_label = moves.set_index("Indicateur")
+    assert by_label.loc["Taux de rotation", "Année civile en cours"] == "— (sur 12 mois seulement)"
+    assert by_label.loc["Taux de rotation", "12 derniers mois"].endswith(")")  # value (num/den)
+    departs = evaluate(
+        engine, "nb_departs", STAFF, where={"residence": [facts["residence"]]}, period="ytd"
+    )
+    assert by_label.loc["Nombre de départs", "Année civile en cours"] == number(
+        departs["valeur"].iloc[0]
+    )  # a count stays raw

@@ -92,6 +92,8 @@ def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
 
 def unsupported(catalogue: Catalogue, indicator_id: str, selection: Selection) -> str | None:
     """Why `indicator_id` cannot be computed at this scale with these filters, or None."""
+    if selection.period == "ytd" and not catalogue.offers_ytd(indicator_id):
+        return "pas d'année civile en cours pour un taux rapporté à un stock (12 mois glissants)"
     supported = catalogue.supported_dimensions(indicator_id)
     missing = [d for d in (*selection.by, *selection.where) if d not in supported]
     if not missing:

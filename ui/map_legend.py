@@ -87,7 +87,12 @@ def classify(
         distinct, starts = sorted(set(vals)), []
         for i in range(1, k):  # class i starts at the value at quantile i/k, or the next one up
             start, floor = vals[(i * len(vals)) // k], starts[-1] if starts else vals[0]
-            starts.append(start if start > floor else min(d for d in distinct if d > floor))
+            if start <= floor:
+                higher = [d for d in distinct if d > floor]
+                if not higher:  # the top value already fills the upper quantiles: fewer classes
+                    break
+                start = higher[0]
+            starts.append(start)
         thresholds = tuple(starts)
         bounds = [vals[0], *thresholds]
         if not thresholds:

@@ -37,6 +37,9 @@ MOVEMENTS = (
     ("delai_attente_median_mois", None),
 )
 MOVEMENT_PERIODS = (("rolling12", "12 derniers mois"), ("ytd", "Année civile en cours"))
+# A rate over the stock (rotation) has no calendar-year-to-date value: part of a year's departures
+# over the whole stock would read as a low rotation.
+NO_YEAR_TO_DATE = "— (sur 12 mois seulement)"
 
 
 # --- figures at the page's snapshot ----------------------------------------------------------------
@@ -219,6 +222,9 @@ def movements(
         ind = catalogue.indicator(ind_id)
         row = {"Indicateur": ind.label}
         for period, title in MOVEMENT_PERIODS:
+            if period == "ytd" and not catalogue.offers_ytd(ind_id):  # a rate over the stock
+                row[title] = NO_YEAR_TO_DATE
+                continue
             found = indicator(scope, ind_id, {"residence": [residence]}, period=period).iloc[0]
             row[title] = value(found["valeur"], ind.unit, masked=bool(found["masque"]))
             if ind.is_ratio and not found["masque"] and not pd.isna(found["denominateur"]):

@@ -140,6 +140,8 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     lines[0] += f" (écart {shown_gap(row['ecart'], card.unit)})"
     if card.unit == "ratio" and not pd.isna(row["numerateur"]):
         lines.append(f"{number(row['numerateur'])} sur {number(row['denominateur'])}")
+    if isinstance(row.get("statut_hors_mutations"), str):  # T1, T2: the figure without mutations
+        lines.append(without_mutations_line(row, card.unit))
     missing = row["manquants"]
     if not pd.isna(missing) and missing > 0:
         if row["sens"] == ">=":
@@ -159,6 +161,26 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     return lines
 
 
+def without_mutations_line(row: dict, unit: str) -> str:
+    """« Hors mutations : **0,0 %** (0 sur 1), non atteint », next to the figure with them."""
+    status = row["statut_hors_mutations"]
+    if status == "secret":
+        return f"Hors mutations : {MASK_LABEL} (secret statistique)"
+    if status == "non_mesurable":
+        return "Hors mutations : aucune attribution sur la période"
+    shown = value(row["valeur_hors_mutations"], unit)
+    count = f"{number(row['numerateur_hors_mutations'])} sur {number(row['denominateur_hors_mutations'])}"
+    return f"Hors mutations : **{shown}** ({count}), {STATUS_LABELS.get(status, status)}"
+
+
+def _without_mutations_cell(row: dict, unit: str) -> str:
+    """The value without mutations in the table of every target; « — » for the targets not split."""
+    status = row.get("statut_hors_mutations")
+    if not isinstance(status, str):
+        return "—"
+    return value(row["valeur_hors_mutations"], unit, masked=status == "secret")
+
+
 def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Every target and period, as shown: French formats, the secrecy label, status in words."""
     units = {i: catalogue.indicator(i).unit for i in df["indicateur"].unique()}
@@ -175,6 +197,7 @@ def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 "Filtres": filters_text(r["filtres"], catalogue),
                 "Période": PERIOD_LABELS[r["periode"]],
                 "Valeur": value(r["valeur"], unit, masked=masked),
+                "Hors mutations": _without_mutations_cell(r, unit),
                 "Cible": target_text(r["sens"], r["cible"], unit),
                 "Écart": MASK_LABEL if masked else shown_gap(r["ecart"], unit),
                 "Statut": STATUS_LABELS.get(r["statut"], r["statut"]),

@@ -6,8 +6,10 @@ tenant each year; among households in place about 37 % single persons, 20 % sing
 2.3 persons on average, 11 % of lease holders under 30 and 25-30 % aged 65 or more, half receiving
 housing benefit, poorer in QPV and in PLAI dwellings, older and longer-settled in old estates;
 among attributions outside QPV only about 15 % to first-quartile applicants (legal target 25 %),
-5-10 % DALO, 15-25 % other priority publics, 25-35 % transfers, a median wait of 10-20 months;
-among applicants 73 % under the PLAI ceiling, 43 % single persons, 27 % single parents.
+2-4 % DALO (Isère, not Île-de-France), about a third to priority publics (three quarters of the
+État contingent), 25-35 % transfers, a median wait of 10-20 months;
+among applicants 73 % under the PLAI ceiling, 43 % single persons, 27 % single parents, and by
+definition a quarter of each EPCI's applicants under its first-quartile threshold.
 
 Probabilities are tuples aligned with the label tuples named next to them. Changing a figure here
 changes the demo everywhere; tests/test_demo_data.py pins the outcomes.
@@ -79,7 +81,9 @@ FINANCEMENT_PROBS_BY_ERA = (
     (0.06, 0.84, 0.06, 0.02, 0.02),
     (0.28, 0.55, 0.14, 0.02, 0.01),  # recent programmes: a quarter PLAI by rule
 )
-RENT_PER_M2 = (5.4, 6.2, 8.9, 10.5, 6.0)  # € per m² per month, aligned with FINANCEMENTS
+# € per m² per month, aligned with FINANCEMENTS: PLAI rent ceilings sit about 11 % under PLUS ones,
+# so PLAI rents stay lower than PLUS rents although PLAI dwellings are more recent.
+RENT_PER_M2 = (4.8, 6.2, 8.9, 10.5, 6.0)
 RENT_ERA_FACTOR = (0.86, 0.95, 1.10)
 RESERVATAIRE_PROBS = (0.27, 0.20, 0.15, 0.35, 0.03)
 SHARE_VIDE_BUILDINGS = 0.012  # old buildings emptied for works or demolition
@@ -170,12 +174,17 @@ VACANCY_SHORT = (15.0, 40.0)  # minimum, mean of the exponential part
 VACANCY_LONG = (30.0, 270.0)
 SHARE_LONG_VACANCY = 0.28
 SHARE_LONG_VACANCY_QPV = 0.45
+# A dwelling offered for rent is re-let (rent cut, other applicants) within this many days at most;
+# longer emptiness is for works, demolition or sale: mode "vide", with no vacancy date.
+MAX_VACANCY_DAYS = 600
 WARM_UP_MONTHS = 12  # simulated before the first period so that every period is full
 
 # ---------------------------------------------------------------- attributions and demands
 SHARE_MUTATION_ATTRIBUTIONS = 0.30
-DALO_BY_RESERVATAIRE = (0.20, 0.025, 0.03, 0.025, 0.02)  # aligned with RESERVATAIRES
-PRIORITAIRE_BY_RESERVATAIRE = (0.35, 0.14, 0.20, 0.20, 0.15)
+# DALO rehousing concentrates in Île-de-France and PACA: 2-4 % of attributions in Isère, mostly on
+# the État contingent, which is meant for priority households (about 3 in 4 of its attributions).
+DALO_BY_RESERVATAIRE = (0.09, 0.005, 0.01, 0.005, 0.005)  # aligned with RESERVATAIRES
+PRIORITAIRE_BY_RESERVATAIRE = (0.75, 0.14, 0.20, 0.20, 0.15)  # among non-DALO households
 GRANDE_PRECARITE_PRIORITY = 0.12  # among DALO or priority households
 GRANDE_PRECARITE_OTHER = 0.01
 RELOGEMENT_ANRU = {CENTRAL_EPCI: 0.04}  # ANRU programmes of the metropolis
@@ -197,11 +206,17 @@ MAX_WAIT_YEARS = 5  # demands are at most 5 years old
 
 # Active demands per attribution per year: higher demand pressure in the metropolis.
 DEMAND_PRESSURE = {CENTRAL_EPCI: 4.5}
-DEMAND_PRESSURE_OTHER = 2.2
+# SNE demand counts every landlord's applicants: well above the bailleur's own lettings even outside
+# the metropolis (and large enough for the first quartile to be a quarter of them, see demand.py).
+DEMAND_PRESSURE_OTHER = 3.3
 DEMAND_MEAN_DURATION_YEARS = 1.8  # unsatisfied demands lapse or are housed elsewhere
 DEMAND_MAX_AGE_YEARS = 5
 UNSATISFIED_COMPOSITION_PROBS = (0.49, 0.07, 0.13, 0.27, 0.04)
-UNSATISFIED_LOG_Q = (-0.05, 0.30)  # mean and spread of log(resources per UC / Q1 threshold)
+# Mean and spread of log(resources per UC / Q1 threshold) of the demands no attribution ends; on
+# each snapshot they are shifted per EPCI so that Q1_SHARE_DEMANDS of all active demands are under
+# it. The narrow spread keeps about 70 % of applicants under the PLAI ceiling (about 1.25 x Q1).
+UNSATISFIED_LOG_Q = (0.20, 0.14)
+Q1_SHARE_DEMANDS = 0.25  # the threshold is by definition the first quartile of the applicants
 UNSATISFIED_MUTATION = 0.31
 UNSATISFIED_DALO = 0.04
 UNSATISFIED_PRIORITAIRE = 0.15

@@ -7,6 +7,15 @@ EPCI (demand pressure).
 
 Demands already filed at the end that a later attribution will satisfy are added too (their exit
 falls after the end), so that the last snapshots are not short of them.
+
+Resources are kept as declared against one year's first-quartile threshold (``seuil_ref``: the
+year of filing, or of the attribution for satisfied demands); an applicant renews the demand every
+year with updated resources, so a snapshot shows them scaled to the threshold of its own year
+(resources_at). The threshold of an EPCI is, by its definition, the income per consumption unit
+under which the poorest quarter of its applicants lie: on each snapshot, the resources of the
+demands no attribution ends ("free" ones) are scaled, EPCI by EPCI, so that a quarter of the active
+demands are under it (the satisfied ones keep the resources of their attribution, which the T1/T2
+calibration fixed).
 """
 
 from __future__ import annotations
@@ -38,6 +47,10 @@ def build_demands(
 ) -> pd.DataFrame:
     """Every demand active at some point of [first_period_start - 5 years, end], in filing order."""
     satisfied = satisfied_demands(tenancies, stock, territory)
+    satisfied["free"] = False
+    satisfied["seuil_ref"] = seuils_q1(
+        satisfied["code_epci"].to_numpy(), years_of(satisfied["exit"].to_numpy())
+    )
     years = (end - start) / DAYS_PER_YEAR
     parts = [satisfied]
     for epci in sorted(set(territory.communes["code_epci"])):
@@ -54,6 +67,36 @@ def build_demands(
         parts.append(future_satisfied_demands(rng, satisfied[here], per_year, end))
     demands = pd.concat(parts, ignore_index=True)
     return demands.sort_values(["depot", "exit"], kind="stable", ignore_index=True)
+
+
+def resources_at(demands: pd.DataFrame, day: int) -> np.ndarray:
+    """Monthly resources the demands active on ``day`` declare then.
+
+    Resources follow the EPCI's threshold from the year they were declared against to the year of
+    ``day`` (demands are renewed yearly with updated resources). Then, EPCI by EPCI, those of the
+    free demands are scaled by one factor so that exactly cal.Q1_SHARE_DEMANDS of all the active
+    demands are under the threshold: the same cut as allocations.calibrated_offsets.
+    """
+    epci, free = demands["code_epci"].to_numpy(), demands["free"].to_numpy()
+    now = seuils_q1(epci, years_of(np.full(len(demands), day)))
+    revenu = demands["revenu_mensuel"].to_numpy() * now / demands["seuil_ref"].to_numpy()
+    units = hh.consumption_units(demands["size"].to_numpy(), demands["under_14"].to_numpy())
+    log_q = np.log(revenu * 12 / units / now)
+    for code in np.unique(epci):
+        here = epci == code
+        moved = np.sort(log_q[here & free])
+        if len(moved) == 0:
+            continue
+        wanted = round(cal.Q1_SHARE_DEMANDS * here.sum()) - int((log_q[here & ~free] <= 0).sum())
+        k = min(max(wanted, 0), len(moved))
+        if k == 0:
+            cut = moved[0] - 0.05
+        elif k == len(moved):
+            cut = moved[-1] + 0.05
+        else:  # halfway between the k-th and the next: a margin against rounding to the cent
+            cut = (moved[k - 1] + moved[k]) / 2
+        revenu[here & free] *= np.exp(-cut)
+    return revenu.round(2)
 
 
 def satisfied_demands(tenancies: pd.DataFrame, stock: Stock, territory: Territory):
@@ -152,6 +195,8 @@ def unsatisfied_demands(rng, territory: Territory, epci: str, active: float, fir
             "dalo": dalo,
             "prioritaire": prioritaire,
             "mutation": rng.random(count) < cal.UNSATISFIED_MUTATION,
+            "free": np.ones(count, dtype=bool),
+            "seuil_ref": seuil,
         }
     )
 

@@ -18,6 +18,7 @@ from ingest import contract, reference_data
 from ingest.demo import calibration as cal
 from ingest.demo import households as hh
 from ingest.demo.dates import one_year_before, to_days, years_of
+from ingest.demo.demand import resources_at
 from ingest.demo.names import format_ids, id_width
 from ingest.demo.stock import Stock
 from ingest.demo.tenancies import History
@@ -236,7 +237,7 @@ def demands_at(world: World, ids: dict[str, pd.Series], day: int) -> pa.Table:
             "nb_personnes": d["size"].to_numpy(),
             "nb_moins_14": d["under_14"].to_numpy(),
             "composition": labels(contract.COMPOSITIONS, d["composition"].to_numpy()),
-            "revenu_mensuel": d["revenu_mensuel"].to_numpy(),
+            "revenu_mensuel": resources_at(d, day),
             "dalo": d["dalo"].to_numpy(),
             "prioritaire": d["prioritaire"].to_numpy(),
             "mutation": d["mutation"].to_numpy(),

@@ -67,8 +67,13 @@ def vacancy_components(in_qpv: np.ndarray):
 
 
 def mean_vacancy_days(in_qpv: np.ndarray) -> np.ndarray:
+    """Mean of the shifted exponentials, each capped at cal.MAX_VACANCY_DAYS."""
     p_long, short, long_ = vacancy_components(in_qpv)
-    return (1 - p_long) * sum(short) + p_long * sum(long_)
+
+    def capped(minimum: float, excess: float) -> float:
+        return minimum + excess * (1 - np.exp(-(cal.MAX_VACANCY_DAYS - minimum) / excess))
+
+    return (1 - p_long) * capped(*short) + p_long * capped(*long_)
 
 
 def draw_vacancy_days(rng: np.random.Generator, in_qpv: np.ndarray, ongoing: bool = False):
@@ -83,7 +88,8 @@ def draw_vacancy_days(rng: np.random.Generator, in_qpv: np.ndarray, ongoing: boo
     shape = 1.0
     if ongoing:  # length-biased shifted exponential: a mix of Exp and Gamma(2) excesses
         shape = np.where(rng.random(n) < minimum / (minimum + excess), 1.0, 2.0)
-    return np.ceil(minimum + rng.gamma(shape, excess)).astype(np.int64)
+    days = np.ceil(minimum + rng.gamma(shape, excess)).astype(np.int64)
+    return np.minimum(days, cal.MAX_VACANCY_DAYS)
 
 
 def draw_incumbents(rng, ctx: pd.DataFrame, start: int) -> dict[str, np.ndarray]:

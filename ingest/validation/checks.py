@@ -30,6 +30,8 @@ class Check:
     sql: str
     message: str
     allowed: tuple[str, ...] = ()  # bound as $allowed
+    # "error": the data breaks the contract; "warning": it can be read but looks wrong
+    severity: str = "error"
 
     @property
     def tables(self) -> frozenset[str]:

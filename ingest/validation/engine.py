@@ -152,6 +152,7 @@ class Session:
             examples=tuple(examples),
             count=count,
             rows=tuple(pos + 1 for pos in rows),
+            severity=check.severity,
         )
 
 

@@ -17,6 +17,7 @@ class Problem:
     short stable id ("orphan_reference"); `message` says in French what is wrong and how to fix it.
     `examples` holds a few offending values, `count` the number of offending rows, `rows` the first
     offending row numbers (1 = first data row of the file) and `line` a line of a text file.
+    `severity` is "error" (breaks the contract) or "warning" (readable, but looks wrong).
     """
 
     file: str
@@ -27,15 +28,21 @@ class Problem:
     count: int = 0
     rows: tuple[int, ...] = ()
     line: int | None = None
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
 class Report:
-    """Every problem of a data root, with what was read (for the "all clear" line)."""
+    """Every problem of a data root, with what was read (for the "all clear" line).
+
+    `problems` holds the errors only; `warnings` what can be read but looks wrong (they never make
+    a root invalid).
+    """
 
     problems: tuple[Problem, ...]
     files_checked: int
     rows_checked: int
+    warnings: tuple[Problem, ...] = ()
 
 
 def _plural(n: int, word: str) -> str:
@@ -79,9 +86,11 @@ def summary(report: Report) -> str:
         f"{_plural(report.files_checked, 'fichier')} et "
         f"{_plural(report.rows_checked, 'ligne')} vérifiés"
     )
+    warned = f", {_plural(len(report.warnings), 'avertissement')}" if report.warnings else ""
     if not report.problems:
-        return f"Aucun problème: {checked}."
+        return f"Aucun problème{warned}: {checked}."
     files = len({p.file for p in report.problems})
     return (
-        f"{_plural(len(report.problems), 'problème')} dans {_plural(files, 'fichier')} ({checked})."
+        f"{_plural(len(report.problems), 'problème')} dans {_plural(files, 'fichier')}{warned} "
+        f"({checked})."
     )

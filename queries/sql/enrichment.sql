@@ -103,6 +103,8 @@ SELECT snapshot_date, id_menage, id_logement,
        revenu_fiscal_reference <= CASE financement WHEN 'PLAI' THEN plafond_plai
             WHEN 'PLUS' THEN plafond_plus WHEN 'PLS' THEN plafond_pls END AS sous_plafond_financement,
        date_diff('day', date_entree, snapshot_date) / 365.25 AS anciennete,
+       -- entered during the 12 months ending on the snapshot (the period of the flows)
+       date_entree > CAST(snapshot_date - INTERVAL 1 YEAR AS DATE) AS emmenage_periode,
        nb_pieces > nb_personnes + 1 AS sous_occupation,
        surface_habitable < CASE WHEN nb_personnes <= 1 THEN 9 WHEN nb_personnes = 2 THEN 16
             ELSE least(16 + 9 * (nb_personnes - 2), 70) END AS sur_occupation
@@ -122,7 +124,7 @@ WITH a AS (
            l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
            l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment,
            l.etage, l.nb_pieces, l.financement, l.reservataire AS reservataire_logement,
-           l.en_location_depuis_1_an
+           l.en_location_depuis_1_an, l.loyer_mensuel
     FROM a JOIN logements l ON l.snapshot_date = a.snapshot_date AND l.id_logement = a.id_logement
 )
 SELECT x.snapshot_date, x.id_attribution, x.id_logement,
@@ -136,7 +138,10 @@ SELECT x.snapshot_date, x.id_attribution, x.id_logement,
             ELSE x.revenu_mensuel * 12 / x.uc <= s.seuil_q1_uc END AS premier_quartile,
        x.dalo, x.prioritaire, x.grande_precarite, x.mutation, x.relogement_anru,
        date_diff('day', x.date_depot_demande, x.date_attribution) AS delai_attente_jours,
-       x.en_location_depuis_1_an
+       x.en_location_depuis_1_an,
+       -- effort of the new entrant: rent (without charges, before APL) over declared resources
+       x.loyer_mensuel / NULLIF(x.revenu_mensuel, 0) AS taux_effort,
+       (x.revenu_mensuel - x.loyer_mensuel) * 12 / x.uc AS reste_a_vivre_uc
 FROM x ASOF LEFT JOIN seuils_q1 s ON s.code_epci = x.code_epci AND x.annee_attribution >= s.annee
 ORDER BY x.snapshot_date, x.code_epci, x.date_attribution, x.id_attribution;
 

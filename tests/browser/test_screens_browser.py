@@ -93,18 +93,20 @@ def test_objectifs_page_lists_targets_trends_and_alerts(portal, browser, role):
     expect(main.get_by_text("T1 · 1er quartile hors QPV").first).to_be_visible()
     expect(main.get_by_text("Année civile en cours").first).to_be_visible()
     expect(main.get_by_text("12 derniers mois").first).to_be_visible()
-    expect(main.get_by_text("Il manque", exact=False).first).to_be_visible()
     expect(main.locator("h2", has_text="Résidences à enjeu de mixité")).to_be_visible()
     settle(page)
     assert charts(main).count() >= 1
     expect(charts(main).first.locator("canvas, svg").first).to_be_visible()
     if role == "partenaire":
+        # on this small root the partner's targets that miss are under the secrecy threshold
+        expect(main.get_by_text("Valeur masquée", exact=False).first).to_be_visible()
         expect(main.get_by_text(PARTNER_EPCI).first).to_be_visible()
         expect(main.get_by_text(CENTRAL_EPCI)).to_have_count(0)
         expect(
             page.get_by_test_id("stSidebar").get_by_role("link", name="Résidence")
         ).to_have_count(0)
     else:
+        expect(main.get_by_text("Il manque", exact=False).first).to_be_visible()
         expect(main.get_by_text(CENTRAL_EPCI).first).to_be_visible()
         expect(main.get_by_text("au-dessus du seuil du PSA", exact=False).first).to_be_visible()
     shot(page, f"objectifs_{role}")
@@ -192,9 +194,13 @@ def test_catalogue_page_lists_and_searches_indicators(portal, browser, role):
     main.get_by_label("Rechercher un indicateur").press("Enter")
     expect(main.get_by_text("Ménages en fragilité · ", exact=False)).to_have_count(0)
     settle(page)
-    expect(main.get_by_text(f"2 indicateur(s) sur {total}.")).to_be_visible()
+    # T1, T2, ANRU rehousing (its description names the first quartile) and Q1 satisfaction
+    expect(main.get_by_text(f"4 indicateur(s) sur {total}.")).to_be_visible()
     expect(main.get_by_text("1er quartile hors QPV · ", exact=False)).to_be_visible()
     expect(main.get_by_text("Hors 1er quartile en QPV · ", exact=False)).to_be_visible()
+    expect(
+        main.get_by_text("Satisfaction des demandes du 1er quartile · ", exact=False)
+    ).to_be_visible()
     expect(main.get_by_text("(objectif légal)", exact=False).first).to_be_visible()
     settle(page)
     shot(page, f"catalogue_recherche_{role}")

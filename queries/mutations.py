@@ -1,0 +1,86 @@
+"""Targets rated again without mutations, side by side with the figure that counts them.
+
+A mutation is an allocation to a household that already rents social housing. No source settles
+whether mutations count in T1 and T2, so the indicators listed in the parameters under
+`avec_et_sans_mutations` are evaluated a second time on the allocations that are not mutations,
+for the same territory, filters and period. The legal figure (with mutations) stays the one the
+status and the missing count of a target rest on; the second one is shown next to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from queries.engine import Engine
+from queries.evaluate import make_request, run
+from queries.target_rules import missing_cases, status
+from semantic.catalogue import Catalogue
+from semantic.scope import Scope
+
+MUTATION_DIMENSION = "mutation"
+# Columns added to each row of evaluate_targets (empty for the other indicators).
+COLUMNS = (
+    "valeur_hors_mutations",
+    "statut_hors_mutations",
+    "manquants_hors_mutations",
+    "numerateur_hors_mutations",
+    "denominateur_hors_mutations",
+)
+
+
+def splits_mutations(catalogue: Catalogue, indicator: str, filtres: dict) -> bool:
+    """Whether a target on `indicator` with `filtres` gets its figure without mutations (not when
+    the target already filters on mutation)."""
+    return (
+        indicator in catalogue.parameters.avec_et_sans_mutations
+        and MUTATION_DIMENSION not in filtres
+    )
+
+
+def without_mutations(
+    engine: Engine,
+    catalogue: Catalogue,
+    scope: Scope,
+    snapshot: dt.date,
+    indicator: str,
+    where: dict,
+    period: str,
+) -> dict:
+    """Value, numerator and denominator of `indicator` over the allocations that are not
+    mutations (all None when masked by the user's secrecy rule), plus `masque`."""
+    request = make_request(
+        catalogue,
+        engine,
+        indicator,
+        scope,
+        snapshot=snapshot,
+        where={**where, MUTATION_DIMENSION: [False]},
+        period=period,
+    )
+    res = run(engine, catalogue, request).iloc[0]
+    masked = bool(res["masque"])
+
+    def known(column: str, kind: type):
+        return None if masked or pd.isna(res[column]) else kind(res[column])
+
+    return {
+        "valeur": known("valeur", float),
+        "numerateur": known("numerateur", int),
+        "denominateur": known("denominateur", int),
+        "masque": masked,
+    }
+
+
+def add_without_mutations(row: dict, engine, catalogue, scope, snap, where, period, target) -> None:
+    """Fill the COLUMNS of one row of evaluate_targets: value, status and missing cases of the
+    target rated on the allocations that are not mutations."""
+    res = without_mutations(engine, catalogue, scope, snap, row["indicateur"], where, period)
+    num, den, value = res["numerateur"], res["denominateur"], res["valeur"]
+    row["valeur_hors_mutations"] = value
+    row["statut_hors_mutations"] = (
+        "secret" if res["masque"] else status(value, target.cible, target.sens, target.tolerance)
+    )
+    row["manquants_hors_mutations"] = missing_cases(num, den, target.cible, target.sens)
+    row["numerateur_hors_mutations"], row["denominateur_hors_mutations"] = num, den
