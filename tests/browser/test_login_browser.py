@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import SCREENSHOTS, skip_without_chromium
+from tests.browser.support import SCREENSHOTS, skip_without_chromium, wait_for_run
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +82,10 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
 
     sidebar.get_by_role("button", name="Se déconnecter").click()
+    # the logout reruns the app (the cookie component reports back): while a run is drawing, the
+    # previous run's form can still be in the page; read the page once the runs are over
+    expect(page.get_by_text("Vous êtes déconnecté·e.").first).to_be_visible()
+    wait_for_run(page)
     expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
     expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
     # nothing of the partner's session remains once the run is over
