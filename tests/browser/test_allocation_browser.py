@@ -22,10 +22,13 @@ skip_without_chromium()
 @pytest.fixture(scope="module")
 def dwelling(demo_data_root):
     """The vacant dwelling of a residence on the mixité list with the fewest candidates among
-    those where one of them raises its fragility, from the query layer; and their demand numbers."""
+    those where one of them raises its share of households under 40 % of PLUS by at least the
+    page's warning threshold, from the query layer; and their demand numbers."""
     from queries.allocation import candidates, impacts, vacant_dwellings
     from queries.engine import open_engine
     from semantic.scope import Scope
+    from ui.allocation_effects import mixite_warnings
+    from ui.allocation_view import DEFAULT_MIN_EFFECT_POINTS
 
     scope = Scope.internal("charge_clientele")
     engine = open_engine(demo_data_root)
@@ -34,12 +37,14 @@ def dwelling(demo_data_root):
         vacant = vacant_dwellings(engine, scope)
         for id_logement in vacant.loc[vacant["enjeu_mixite"], "id_logement"]:
             ids = list(candidates(engine, scope, id_logement)["id_demande"])
-            if ids and impacts(engine, scope, id_logement, ids)["alerte_mixite"].any():
+            if ids and mixite_warnings(
+                impacts(engine, scope, id_logement, ids), DEFAULT_MIN_EFFECT_POINTS
+            ):  # the page warns from this rise on
                 found.append((len(ids), id_logement, ids))
     finally:
         engine.close()
     if not found:
-        pytest.fail("no demo dwelling on the mixité list with a fragile candidate")
+        pytest.fail("no demo dwelling on the mixité list with a candidate raising the warning")
     return min(found)[1:]
 
 
