@@ -18,6 +18,7 @@ COMMANDS = {
     "demo": "cli.demo_cmd",
     "evaluate": "cli.evaluate_cmd",
     "objectifs": "cli.objectifs_cmd",
+    "projection": "cli.projection_cmd",
     "catalogue": "cli.catalogue_cmd",
     "import": "cli.import_cmd",  # also registers import-reference
 }

@@ -206,4 +206,3 @@ def targets(
     df["necessaires"] = df["necessaires"].astype("Int64")
     df["par_trimestre"] = df["par_trimestre"].astype("Int64")
     return df.assign(trimestres_restants=df["trimestres_restants"].astype("Int64"), date=snapshot)
-
