@@ -11,7 +11,7 @@ import pytest
 from queries.forecast import departures as dep
 from queries.forecast.backtest import Result, departures_backtest, verdicts
 from queries.forecast.history import is_quarter_end, next_quarter_ends
-from queries.forecast.projection import _choice
+from queries.forecast.projection import choose
 from queries.forecast.trajectory import share_after, trajectory
 from queries.forecast.year_end import project_year_end, quarters_left
 from queries.sql.builder import QUARTER_TO_DATE, period_bounds
@@ -149,10 +149,10 @@ def test_a_method_is_shown_only_when_it_beats_every_naive_baseline():
     tied = [model, Result("f", "naïf : a", 1.0, 10)]
     assert verdicts(beaten) == {"f": True}
     assert verdicts(tied) == {"f": False}
-    assert _choice(beaten)[0] is True
-    shown, label = _choice(tied)
+    assert choose(beaten)[0] is True
+    shown, label = choose(tied)
     assert not shown and label.startswith("naïf : a")
-    assert _choice([])[1].startswith("naïf : dernier trimestre (historique trop court")
+    assert choose([])[1].startswith("naïf : dernier trimestre (historique trop court")
 
 
 # --- year-end targets --------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def departures(
     if history.empty:
         return pd.DataFrame()
     results = bt.departures_backtest(history, unit, group)
-    use_model, label = _choice(results)
+    use_model, label = choose(results)
     fitted = dep.expected(dep.fit(history, unit, group))
     last = history[history["date"] == history["date"].max()]
     labels = last.set_index(unit)[f"{unit}_libelle"] if f"{unit}_libelle" in last else None
@@ -120,10 +120,13 @@ def departures(
     return out
 
 
-def _choice(results: list[bt.Result]) -> tuple[bool, str]:
-    """(show the model?, label of what is shown) from a family's back-test rows."""
+def choose(
+    results: list[bt.Result], fallback: str = "naïf : dernier trimestre"
+) -> tuple[bool, str]:
+    """(show the model?, label of what is shown) from a family's back-test rows; without a
+    back-test (history too short) the naive `fallback` is shown."""
     if not results:
-        return False, "naïf : dernier trimestre (historique trop court pour éprouver la méthode)"
+        return False, f"{fallback} (historique trop court pour éprouver la méthode)"
     naive = [r for r in results if r.methode.startswith("naïf")]
     best = min(naive, key=lambda r: r.mae)
     if results[0].mae < best.mae:
@@ -148,7 +151,9 @@ def occupancy(
     history = bt.departures_history(engine, catalogue, scope, "residence")
     if history.empty:
         return pd.DataFrame()
-    use_model, label = _choice(bt.trajectory_backtest(engine, catalogue, scope, history))
+    use_model, label = choose(
+        bt.trajectory_backtest(engine, catalogue, scope, history), "naïf : part inchangée"
+    )
     snapshot = quarter_ends(engine)[-1]
     rates = dep.fit(history, "residence", "epci").set_index("residence")
     entrants = entrant_profiles(engine, catalogue, scope, snapshot)
@@ -194,7 +199,9 @@ def targets(
     if by and by not in (("epci",), ("epci", "reservataire"), ("reservataire",)):
         raise InvalidValueError("les objectifs se projettent par EPCI (et réservataire pour le T3)")
     snapshot = quarter_ends(engine)[-1] if quarter_ends(engine) else engine.latest
-    use_model, label = _choice(bt.targets_backtest(engine, catalogue, scope))
+    use_model, label = choose(
+        bt.targets_backtest(engine, catalogue, scope), "naïf : 12 mois glissants"
+    )
     df = year_end_targets(engine, catalogue, scope, snapshot)
     if df.empty:
         return df
