@@ -36,6 +36,7 @@ HYPOTHESES = (
     "calcul sur les effectifs, année par année : ménages concernés l'an prochain = ménages "
     "concernés − départs × part actuelle + départs × part des entrants.",
 )
+CHART_HEIGHT = 320  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
 CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
@@ -116,13 +117,11 @@ def scenario_chart(df: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X("Année:Q", title="Années à partir d'aujourd'hui", axis=alt.Axis(values=YEARS)),
-            y=alt.Y(
-                "part:Q", title="Ménages sous 40 % du plafond PLUS", axis=alt.Axis(format=".0%")
-            ),
+            y=alt.Y("part:Q", title="Part sous 40 % PLUS", axis=alt.Axis(format=".0%")),
             color=alt.Color(
                 "Scénario:N",
                 scale=colors,
-                legend=alt.Legend(title=None, orient="bottom", labelLimit=500),
+                legend=alt.Legend(title=None, orient="top", direction="vertical", labelLimit=600),
             ),
             tooltip=[
                 alt.Tooltip("Scénario:N"),
@@ -130,7 +129,6 @@ def scenario_chart(df: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
                 alt.Tooltip("part:Q", format=".1%"),
             ],
         )
-        .properties(height=260)
     )
     return french(chart)
 
@@ -199,7 +197,7 @@ def _show_trajectory(inputs: dict, found: Outlooks, the_card: Card) -> None:
         "B": f"B — entrants à {share_b} % sous 40 %",
     }
     df = scenarios(inputs, float(share_a), share_b / 100)
-    st.altair_chart(scenario_chart(df, labels))
+    st.altair_chart(scenario_chart(df, labels), height=CHART_HEIGHT)
     st.dataframe(scenario_table(df), hide_index=True)
     if not found.trajectory_is_forecast:
         st.warning(
@@ -211,7 +209,8 @@ def _show_trajectory(inputs: dict, found: Outlooks, the_card: Card) -> None:
     st.markdown(
         f"Méthode et hypothèses : {number(inputs['menages'])} ménages au revenu connu, dont "
         f"{number(inputs['concernes'])} sous 40 % du plafond PLUS ; "
-        f"{number(inputs['departs_par_an'], 1)} départs par an attendus. Scénario A : les "
+        f"{number(inputs['departs_par_an'], 1)} départs par an attendus parmi eux (le taux de "
+        "départ par logement ci-dessus, appliqué à ces ménages). Scénario A : les "
         f"entrants ressemblent aux ménages installés depuis moins d'un an dans l'EPCI "
         f"({where}) : {percent(share_a)} sous 40 % du plafond PLUS.\n"
         + "\n".join(f"- {h}" for h in HYPOTHESES)

@@ -129,15 +129,17 @@ def choose(
         return False, f"{fallback} (historique trop court pour éprouver la méthode)"
     naive = [r for r in results if r.methode.startswith("naïf")]
     best = min(naive, key=lambda r: r.mae)
+    model, baseline = _decimal(results[0].mae), _decimal(best.mae)
     if results[0].mae < best.mae:
-        return (
-            True,
-            f"{results[0].methode} (MAE {results[0].mae:.2f} contre {best.mae:.2f} au naïf)",
-        )
-    return (
-        False,
-        f"{best.methode} (la méthode ne bat pas ce naïf au back-test : {results[0].mae:.2f} contre {best.mae:.2f})",
+        return True, f"{results[0].methode} (MAE {model} contre {baseline} au naïf)"
+    return False, (
+        f"{best.methode} (la méthode ne bat pas ce naïf au back-test : MAE {model} contre "
+        f"{baseline})"
     )
+
+
+def _decimal(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",")
 
 
 def occupancy(
