@@ -157,3 +157,25 @@ def test_projection_errors_say_what_is_valid(capsys, tiny_root, argv, message):
     _, err = capsys.readouterr()
     assert code == 2
     assert message in err
+
+
+def test_backtest_figures_of_docs_anticipation(demo_engine):
+    """The table of docs/anticipation.md, recomputed: when the demo or a method changes, the
+    document must change with it."""
+    from queries.forecast.backtest import run_backtest, verdicts
+
+    results = run_backtest(demo_engine, load_catalogue(), Scope.internal())
+    table = {(r.famille, r.methode): (round(r.mae, 3), r.n) for r in results}
+    residence = "départs par trimestre (résidence)"
+    epci = "départs par trimestre (epci)"
+    path = "trajectoire : part sous 40 % PLUS à 1 an (points)"
+    year_end = "objectifs T1/T2/T3 : valeur au 31/12 (points)"
+    assert table[(residence, "taux mutualisé (EB)")] == (0.858, 1332)
+    assert table[(residence, "taux propre")] == (0.872, 1332)
+    assert table[(residence, "naïf : dernier trimestre")] == (1.062, 1332)
+    assert table[(residence, "naïf : même trimestre N-1")] == (1.05, 1332)
+    assert table[(epci, "taux mutualisé (EB)")] == (8.823, 12)
+    assert table[(epci, "naïf : même trimestre N-1")] == (9.583, 12)
+    assert table[(path, "naïf : part inchangée")] == (2.313, 332)
+    assert table[(year_end, "naïf : 12 mois glissants")] == (3.002, 140)
+    assert verdicts(results) == {residence: True, epci: True, path: False, year_end: True}
