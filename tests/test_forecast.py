@@ -197,3 +197,8 @@ def test_quarter_ends():
         dt.date(2027, 9, 30),
     ]
     assert is_quarter_end(dt.date(2026, 6, 30)) and not is_quarter_end(dt.date(2026, 5, 31))
+
+
+def test_no_history_gives_no_rates():
+    empty = _history().iloc[0:0]
+    assert dep.fit(empty, "residence", "epci").empty

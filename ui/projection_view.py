@@ -140,7 +140,8 @@ def show_projection(scope: Scope, the_card: Card) -> None:
     st.subheader("Projection : départs attendus et trajectoire d'occupation")
     with st.spinner("Calcul des projections…"):
         found = outlooks(scope)
-    rows = found.departures[found.departures["residence"] == the_card.residence]
+    deps = found.departures
+    rows = deps[deps["residence"] == the_card.residence] if "residence" in deps else deps
     _show_departures(rows)
     inputs = found.trajectory[found.trajectory["residence"] == the_card.residence]
     if inputs.empty:

@@ -93,6 +93,8 @@ def fit(
     """Rates from a quarterly history of `taux_rotation` (numerateur = departures of the quarter,
     denominateur = dwellings proposés à la location at its end). A unit with a masked quarter
     (partners: a cell under the secrecy threshold) gets no rate."""
+    if history.empty:  # no quarter-end snapshot yet
+        return pd.DataFrame(columns=[unit, "groupe", "departs", "exposition", "logements", "taux"])
     h = history.copy()
     h["groupe"] = h[group] if group else "tout"
     masked = h.groupby(unit)["masque"].any()

@@ -37,7 +37,9 @@ def residence_outlooks(
         engine, DEPARTURES, scope, by=("residence",), horizon=horizon, catalogue=catalogue
     )
     history = bt.departures_history(engine, catalogue, scope, "residence")
-    snapshot = quarter_ends(engine)[-1] if quarter_ends(engine) else engine.latest
+    if history.empty:  # no quarter-end snapshot: nothing to project from
+        return Outlooks(departures, pd.DataFrame(columns=["residence"]), False, "", engine.latest)
+    snapshot = quarter_ends(engine)[-1]
     shown, method = choose(
         bt.trajectory_backtest(engine, catalogue, scope, history), "naïf : part inchangée"
     )
