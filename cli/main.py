@@ -19,6 +19,7 @@ COMMANDS = {
     "evaluate": "cli.evaluate_cmd",
     "objectifs": "cli.objectifs_cmd",
     "bilan": "cli.bilan_cmd",
+    "projection": "cli.projection_cmd",
     "catalogue": "cli.catalogue_cmd",
     "import": "cli.import_cmd",  # also registers import-reference
 }

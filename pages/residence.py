@@ -6,6 +6,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from ui import floor_view as fv
+from ui import projection_view as pv
 from ui import residence_view as rv
 from ui.guard import require_page
 from ui.navigation import page_path
@@ -43,3 +44,7 @@ rv.show_profile(sheet.card, sheet.profile, sheet.brackets)
 fv.show_buildings(sheet.buildings, sheet.profile)
 fv.show_floors(sheet.floors, sheet.profile)
 rv.show_movements(sheet.movements)
+try:
+    pv.show_projection(user.scope, sheet.card)
+except PeuplementError as exc:
+    st.error(str(exc))

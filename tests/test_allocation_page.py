@@ -125,6 +125,25 @@ def test_officer_lists_the_vacant_dwellings_in_scope(demo, demo_case):
     assert set(at.multiselect(key="aa_commune").options) == communes, name
 
 
+def test_dwelling_list_shows_the_departures_expected_in_each_residence(demo, demo_root):
+    from queries.forecast.outlook import residence_outlooks
+
+    engine = open_engine(demo_root)
+    try:
+        departures = residence_outlooks(engine, OFFICER_SCOPE).departures
+        residence_of = vacant_dwellings(engine, OFFICER_SCOPE).set_index("id_logement")["residence"]
+    finally:
+        engine.close()
+    expected = departures.groupby("residence")["attendu"].sum()
+    at = page(OFFICER).run()
+    assert not at.exception and not at.error
+    shown = frame(at, "Logement")
+    column = "Départs attendus (résidence, 4 trimestres)"
+    for row in shown.head(5).to_dict("records"):  # each dwelling: its own residence's figure
+        assert row[column] == pytest.approx(expected[residence_of[row["Logement"]]])
+    assert shown[column].notna().all()
+
+
 def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     _, id_logement, cands, imps = demo_case
     at = open_dwelling(id_logement)

@@ -75,6 +75,9 @@ TOTALS = [
     ("anciennete_mediane", ((ANC[3] + ANC[4]) / 2, None, None, 8)),
     ("part_anciennete_plus_10_ans", (3 / 8, 3, 8, 8)),  # M01, M03 (10.998 y), M05
     ("part_emmenages_recents", (4 / 8, 4, 8, 8)),  # M02 (2.84 y), M04, M07, M08
+    # moved in less than a year ago with a known RFR: M07 (.322) and M08 (over PLUS); M04 (0.997 y)
+    # has no RFR, so it is in neither count
+    ("part_entrants_sous_40pc", (1 / 2, 1, 2, 2)),
     ("taux_sous_occupation", (1 / 8, 1, 8, 8)),  # M07: 4 rooms for 2 persons
     ("taux_sur_occupation", (1 / 8, 1, 8, 8)),  # M06: 3 persons in 20 m² < 25 m²
     ("part_menages_fragiles", (4 / 8, 4, 8, 8)),  # M01 (2), M02 (4), M06 (2), M07 (3)

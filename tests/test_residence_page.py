@@ -136,8 +136,8 @@ def test_manager_opens_a_residence_from_a_link_and_reads_its_card(engine):
         engine, "nb_logements", STAFF, by=["financement"], where={"residence": [facts["residence"]]}
     )
     assert "**Logements par financement**" in [m.value for m in at.markdown]
-    # dwellings ×2, income brackets, five profile groups, floor heatmap
-    assert len(at.get("vega_lite_chart")) == 9
+    # dwellings ×2, income brackets, five profile groups, floor heatmap, projection scenarios
+    assert len(at.get("vega_lite_chart")) == 10
     assert int(by_financement["valeur"].sum()) == facts["nb_logements"]
 
 
@@ -305,3 +305,26 @@ def test_the_rotation_rate_has_no_calendar_year_to_date(engine):
     assert by_label.loc["Nombre de départs", "Année civile en cours"] == number(
         departs["valeur"].iloc[0]
     )  # a count stays raw
+
+
+def test_projection_section_shows_the_query_layers_departures_and_two_scenarios(engine):
+    from queries.forecast.outlook import residence_outlooks
+    from queries.forecast.trajectory import share_after
+
+    facts = biggest_residence(engine)
+    at = open_page(MANAGER, facts["residence"])
+    found = residence_outlooks(engine, STAFF)
+    rows = found.departures[found.departures["residence"] == facts["residence"]]
+    assert metrics(at)["Départs attendus sur un an"] == number(rows["attendu"].sum(), 1)
+    inputs = found.trajectory.set_index("residence").loc[facts["residence"]]
+    (table,) = [d.value for d in at.dataframe if "Scénario A" in d.value.columns]
+    today = f"{percent(inputs['part'])} ({number(inputs['concernes'], 1)} ménages)"
+    assert table.iloc[0].tolist() == ["Aujourd'hui", today, today]
+    # Scenario B with no entrant under 40 %: s(1) = 0 + (s − 0)(1 − D/N).
+    at.slider(key="proj_scenario_b").set_value(0).run()
+    (table,) = [d.value for d in at.dataframe if "Scénario A" in d.value.columns]
+    after = share_after(inputs["part"], inputs["departs_par_an"] / inputs["menages"], 0.0, 1)
+    assert table.iloc[1]["Scénario B"].startswith(percent(after))
+    # two snapshots only: no back-test possible, so the trajectory is not shown as a forecast
+    assert any("historique trop court" in w.value for w in at.warning)
+    assert any("Méthode et hypothèses" in m.value for m in at.markdown)

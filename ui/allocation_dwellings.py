@@ -137,6 +137,9 @@ def dwellings_table(df: pd.DataFrame) -> pd.DataFrame:
             "Fragiles (résidence)": df["residence_part_fragiles"],
             "< 40 % PLUS (résidence)": df["residence_part_sous_40pc"],
             "Enjeu de mixité": df["enjeu_mixite"].map(yes_no),
+            "Départs attendus (résidence, 4 trimestres)": df.get(
+                "residence_departs_attendus", pd.Series(pd.NA, index=df.index, dtype="Float64")
+            ),
         }
     )
 
@@ -146,6 +149,12 @@ DWELLING_CONFIG = {
     "Loyer (€/mois)": st.column_config.NumberColumn(format="euro", step=1),
     "Fragiles (résidence)": st.column_config.NumberColumn(format="percent", step=0.001),
     "< 40 % PLUS (résidence)": st.column_config.NumberColumn(format="percent", step=0.001),
+    "Départs attendus (résidence, 4 trimestres)": st.column_config.NumberColumn(
+        format="localized",
+        step=0.1,
+        help="Départs attendus dans la résidence sur les quatre prochains trimestres : taux de "
+        "départ de la résidence rapproché de celui de son EPCI (voir la Fiche résidence).",
+    ),
 }
 
 

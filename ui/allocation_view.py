@@ -28,7 +28,7 @@ from semantic.catalogue import load_catalogue
 from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import allocation_effects as ae
-from ui import data
+from ui import data, projection_view
 
 # Step 1 is drawn by ui.allocation_dwellings; named here too so the page has one entry point.
 from ui.allocation_dwellings import RESERVATAIRES, forget_stale
@@ -66,8 +66,17 @@ def snapshot_date() -> dt.date:
 
 
 def vacant(scope: Scope, where: Mapping[str, Sequence] | None = None) -> pd.DataFrame:
+    """The vacant dwellings, with the departures expected in their residence over the next four
+    quarters (`residence_departs_attendus`, from the projection of the Fiche résidence)."""
     frozen = tuple((d, tuple(v)) for d, v in sorted((where or {}).items()) if v)
-    return _vacant(*_key(scope), frozen, _scope=scope)
+    listing = _vacant(*_key(scope), frozen, _scope=scope)
+    if listing.empty:
+        return listing
+    departures = projection_view.outlooks(scope).departures
+    expected = (
+        departures.groupby("residence")["attendu"].sum(min_count=1) if len(departures) else {}
+    )
+    return listing.assign(residence_departs_attendus=listing["residence"].map(expected))
 
 
 @st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)

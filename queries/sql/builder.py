@@ -19,6 +19,10 @@ PERIODS = ("rolling12", "ytd")
 # Internal period: the rest of the previous calendar year after the snapshot's day and month, used
 # to estimate the allocations still to come this year ("same volume as the same months last year").
 REST_OF_LAST_YEAR = "reste_annee_n_1"
+# Internal period: the calendar quarter to date (the whole quarter on a quarter-end snapshot), used
+# by the projections (queries/forecast/) to read quarterly departures and allocations from each
+# snapshot's own tables, with the same scope and secrecy as any other count.
+QUARTER_TO_DATE = "trimestre_en_cours"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ def period_bounds(snapshot: dt.date, period: str) -> tuple[dt.date, dt.date]:
     """(exclusive start, inclusive end) of the events counted for a snapshot."""
     if period == "ytd":
         return dt.date(snapshot.year - 1, 12, 31), snapshot
+    if period == QUARTER_TO_DATE:  # exclusive start: the last day of the previous quarter
+        first_month = 3 * ((snapshot.month - 1) // 3) + 1
+        return dt.date(snapshot.year, first_month, 1) - dt.timedelta(days=1), snapshot
     try:
         start = snapshot.replace(year=snapshot.year - 1)
     except ValueError:  # 29 February

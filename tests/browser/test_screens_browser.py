@@ -148,7 +148,9 @@ def test_residence_page_search_card_profile_and_floors(portal, browser, demo_dat
     expect(main.locator("h2", has_text="Étage par étage")).to_be_visible()
     settle(page)
     assert f"residence={best['residence']}" in page.url
-    assert charts(main).count() == 9  # dwellings ×2, income, five profile groups, floors
+    assert (
+        charts(main).count() == 10
+    )  # dwellings ×2, income, five profile groups, floors, projection
     shot(page, "residence_manager")
     context.close()
 

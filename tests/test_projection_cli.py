@@ -1,0 +1,181 @@
+"""`peuplement projection`: output, errors, and the secrecy of a partner's projections (demo)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from cli.main import main
+from queries.engine import open_engine
+from queries.evaluate import evaluate
+from queries.forecast.history import evaluate_at, quarter_ends
+from queries.sql.builder import QUARTER_TO_DATE
+from semantic.catalogue import load_catalogue
+from semantic.scope import Scope
+
+VOIRONNAIS = "243800984"  # the demo partner account's EPCI
+PARTNER = Scope("partenaire", epci=(VOIRONNAIS,))
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_root):
+    engine = open_engine(demo_root)
+    yield engine
+    engine.close()
+
+
+def _csv(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, list(csv.DictReader(io.StringIO(out))), err
+
+
+def test_partner_departures_come_from_the_partners_perturbed_counts(capsys, demo_root, demo_engine):
+    code, rows, err = _csv(
+        capsys,
+        "projection",
+        "nb_departs",
+        "--by",
+        "epci",
+        "--horizon",
+        "2",
+        "--role",
+        "partenaire",
+        "--territoires",
+        VOIRONNAIS,
+        "--data-dir",
+        str(demo_root),
+        "--format",
+        "csv",
+    )
+    assert (code, err) == (0, "")
+    assert [(r["epci"], r["trimestre"]) for r in rows] == [
+        (VOIRONNAIS, "2026-12-31"),
+        (VOIRONNAIS, "2027-03-31"),
+    ]
+    catalogue = load_catalogue()
+    # The dwellings behind the projection are what `evaluate` shows this partner ...
+    shown = evaluate(demo_engine, "taux_rotation", PARTNER, by=["epci"], catalogue=catalogue)
+    assert int(rows[0]["logements"]) == int(shown["denominateur"].iloc[0])
+    # ... and the departures are the sum of the partner's perturbed quarterly counts,
+    quarters = [
+        evaluate_at(
+            demo_engine,
+            catalogue,
+            "taux_rotation",
+            scope,
+            day,
+            by=("epci",),
+            period=QUARTER_TO_DATE,
+        )
+        for scope in (PARTNER, Scope.internal())
+        for day in quarter_ends(demo_engine)
+    ]
+    perturbed = sum(int(q["numerateur"].iloc[0]) for q in quarters[:13])
+    exact = sum(int(q[q["epci"] == VOIRONNAIS]["numerateur"].iloc[0]) for q in quarters[13:])
+    assert int(rows[0]["departs_historique"]) == perturbed
+    assert perturbed != exact  # not the exact figures (1 127 departures in 13 quarters)
+
+
+def test_partner_residences_rest_on_perturbed_counts_and_small_ones_are_masked(
+    capsys, demo_root, demo_engine
+):
+    # A residence's departures are a ratio's numerator (taux_rotation): a partner sees them
+    # perturbed, and a residence of fewer than 11 dwellings masked (effectif = dwellings).
+    code, rows, _ = _csv(
+        capsys,
+        "projection",
+        "nb_departs",
+        "--by",
+        "residence",
+        "--horizon",
+        "1",
+        "--role",
+        "partenaire",
+        "--territoires",
+        VOIRONNAIS,
+        "--data-dir",
+        str(demo_root),
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    catalogue = load_catalogue()
+    history = [
+        evaluate_at(
+            demo_engine,
+            catalogue,
+            "taux_rotation",
+            PARTNER,
+            day,
+            by=("residence",),
+            period=QUARTER_TO_DATE,
+        ).set_index("residence")
+        for day in quarter_ends(demo_engine)
+    ]
+    masked = set().union(*(set(h.index[h["masque"]]) for h in history))
+    assert masked and {r["residence"] for r in rows if r["masque"] == "true"} == masked
+    assert all(r["attendu"] == "" for r in rows if r["masque"] == "true")
+    first = next(r for r in rows if r["masque"] == "false")
+    perturbed = sum(int(h.loc[first["residence"], "numerateur"]) for h in history)
+    assert int(first["departs_historique"]) == perturbed
+
+
+def test_internal_departures_by_residence_keep_the_pooled_model(capsys, demo_root):
+    code, rows, _ = _csv(
+        capsys,
+        "projection",
+        "nb_departs",
+        "--by",
+        "residence",
+        "--horizon",
+        "1",
+        "--data-dir",
+        str(demo_root),
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    assert all(r["methode"].startswith("taux mutualisé (EB)") for r in rows)
+    first = rows[0]
+    assert int(first["bas"]) <= float(first["attendu"]) <= int(first["haut"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nb_menages", "--by", "epci"], "pas de projection pour « nb_menages »"),
+        (["nb_departs", "--by", "epci", "--horizon", "9"], "horizon 9"),
+        (["nb_departs", "--by", "batiment"], "choisir un seul de residence, commune, epci"),
+        (["nb_departs", "--by", "epci", "--snapshot", "2025-12-31"], "--snapshot"),
+    ],
+)
+def test_projection_errors_say_what_is_valid(capsys, tiny_root, argv, message):
+    code = main(["projection", *argv, "--data-dir", str(tiny_root)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert message in err
+
+
+def test_backtest_figures_of_docs_anticipation(demo_engine):
+    """The table of docs/anticipation.md, recomputed: when the demo or a method changes, the
+    document must change with it."""
+    from queries.forecast.backtest import run_backtest, verdicts
+
+    results = run_backtest(demo_engine, load_catalogue(), Scope.internal())
+    table = {(r.famille, r.methode): (round(r.mae, 3), r.n) for r in results}
+    residence = "départs par trimestre (résidence)"
+    epci = "départs par trimestre (epci)"
+    path = "trajectoire : part sous 40 % PLUS à 1 an (points)"
+    year_end = "objectifs T1/T2/T3 : valeur au 31/12 (points)"
+    assert table[(residence, "taux mutualisé (EB)")] == (0.858, 1332)
+    assert table[(residence, "taux propre")] == (0.872, 1332)
+    assert table[(residence, "naïf : dernier trimestre")] == (1.062, 1332)
+    assert table[(residence, "naïf : même trimestre N-1")] == (1.05, 1332)
+    assert table[(epci, "taux mutualisé (EB)")] == (8.823, 12)
+    assert table[(epci, "naïf : même trimestre N-1")] == (9.583, 12)
+    assert table[(path, "naïf : part inchangée")] == (2.313, 332)
+    assert table[(year_end, "naïf : 12 mois glissants")] == (3.002, 140)
+    assert verdicts(results) == {residence: True, epci: True, path: False, year_end: True}
