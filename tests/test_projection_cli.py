@@ -170,12 +170,12 @@ def test_backtest_figures_of_docs_anticipation(demo_engine):
     epci = "départs par trimestre (epci)"
     path = "trajectoire : part sous 40 % PLUS à 1 an (points)"
     year_end = "objectifs T1/T2/T3 : valeur au 31/12 (points)"
-    assert table[(residence, "taux mutualisé (EB)")] == (0.858, 1332)
-    assert table[(residence, "taux propre")] == (0.872, 1332)
-    assert table[(residence, "naïf : dernier trimestre")] == (1.062, 1332)
-    assert table[(residence, "naïf : même trimestre N-1")] == (1.05, 1332)
-    assert table[(epci, "taux mutualisé (EB)")] == (8.823, 12)
-    assert table[(epci, "naïf : même trimestre N-1")] == (9.583, 12)
-    assert table[(path, "naïf : part inchangée")] == (2.313, 332)
-    assert table[(year_end, "naïf : 12 mois glissants")] == (3.002, 140)
+    assert table[(residence, "taux mutualisé (EB)")] == (0.862, 1332)
+    assert table[(residence, "taux propre")] == (0.877, 1332)
+    assert table[(residence, "naïf : dernier trimestre")] == (1.042, 1332)
+    assert table[(residence, "naïf : même trimestre N-1")] == (1.056, 1332)
+    assert table[(epci, "taux mutualisé (EB)")] == (15.511, 12)
+    assert table[(epci, "naïf : même trimestre N-1")] == (15.75, 12)
+    assert table[(path, "naïf : part inchangée")] == (2.14, 332)
+    assert table[(year_end, "naïf : 12 mois glissants")] == (3.736, 140)
     assert verdicts(results) == {residence: True, epci: True, path: False, year_end: True}
