@@ -20,14 +20,14 @@ import fcntl
 import hashlib
 import hmac
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from ui.json_store import write_json_atomically
 
 # Longer names are cut: what is hashed stays bounded whatever an attacker types.
 MAX_USERNAME_LENGTH = 100
@@ -174,9 +174,4 @@ class LoginThrottle:
         }
 
     def _save(self, state: dict) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".login_failures.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        write_json_atomically(self.path, state)

@@ -22,14 +22,14 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from ui.json_store import write_json_atomically
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,7 @@ class FileSessionRegistry:
                 self._save({k: e for k, e in state.items() if e["expire"] > now})
 
     def _save(self, state: dict) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".sessions.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        write_json_atomically(self.path, state)
 
 
 def _digest(session_id: str) -> str:
