@@ -3,13 +3,13 @@ latest snapshot in that scope and the number of targets off track."""
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from semantic.safe_text import markdown_text
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.headline import delta_color, format_delta, overview, status_badge
 from ui.identity import shown_scope
 from ui.navigation import page_path
+from ui.page_errors import stop_on_error
 from ui.secrecy_notice import partner_notice
 
 user = require_page("accueil")
@@ -20,11 +20,8 @@ st.markdown(
     f"Périmètre : **{shown_scope(user.scope)}**"
 )
 
-try:
+with stop_on_error():
     ov = overview(user.scope)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 
 since = f", comparée à celle du {ov.previous_snapshot:%d/%m/%Y}" if ov.previous_snapshot else ""
 freshness = f"Photographie du {ov.snapshot:%d/%m/%Y} (il y a {ov.age_days} jours){since}."

@@ -4,22 +4,19 @@ sheet. Facts and impacts only: no score, no ranking; the commission decides."""
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from ui import allocation_view as av
 from ui.guard import require_page
+from ui.page_errors import stop_on_error
 
 user = require_page("aide_attribution")
 st.title("Aide à l'attribution")
 st.caption(av.INTRO)
 
-try:
+with stop_on_error():
     snapshot = av.snapshot_date()
     st.caption(f"Photographie du {snapshot:%d/%m/%Y}.")
     st.header("1. Logement vacant")
     listing = av.vacant(user.scope, av.dwelling_filters(av.vacant(user.scope)))
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 if listing.empty:
     st.info("Aucun logement vacant dans votre périmètre pour ces filtres.")
     st.stop()
@@ -27,20 +24,14 @@ dwelling = av.choose_dwelling(listing)
 if dwelling is None:
     st.info("Choisissez un logement vacant pour voir les demandes qui lui conviennent.")
     st.stop()
-try:
+with stop_on_error():
     profile = av.profile(user.scope, dwelling["residence"])
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 av.show_dwelling(dwelling, profile)
 
 st.header("2. Demandes qui conviennent")
 criteria = av.choose_criteria(dwelling)
-try:
+with stop_on_error():
     study = av.study_dwelling(user.scope, dwelling["id_logement"], criteria)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 av.show_demands(study, dwelling, criteria)
 if study.fit.empty:
     st.info("Aucune demande active ne convient à ce logement avec ces critères.")

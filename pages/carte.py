@@ -4,24 +4,21 @@ côté, les résidences à surveiller, chacune avec un lien vers sa fiche."""
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import map_layers
 from ui import map_view as mv
 from ui.guard import require_page
+from ui.page_errors import stop_on_error
 from ui.secrecy_notice import partner_notice
 
 user = require_page("carte")
 catalogue = load_catalogue()
 st.title("Carte")
 partner_notice(user.scope)
-try:
+with stop_on_error():
     choice = mv.map_filters(user.scope, catalogue)
     with st.spinner("Préparation de la carte…"):
         md = mv.load_map(user.scope, choice)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 
 if md.communes.empty:
     st.info("Aucun territoire de votre périmètre ne correspond à ces filtres.")

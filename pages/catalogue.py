@@ -6,8 +6,8 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
-from ui import alerts_view as av
 from ui import catalogue_view as cv
+from ui import data
 from ui.guard import require_page
 
 user = require_page("catalogue")
@@ -21,7 +21,7 @@ st.caption(
 )
 try:
     with st.spinner("Lecture des objectifs de votre périmètre…"):
-        local = av.targets(user.scope)
+        local = data.targets(user.scope)
 except PeuplementError as exc:
     st.error(str(exc))
     local = None

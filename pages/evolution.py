@@ -3,11 +3,11 @@ même graphique, avec les seuils légaux (T1, T2, T3) et les objectifs locaux.""
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from semantic.safe_text import markdown_text
 from ui import data, filters, trends
 from ui.guard import require_page
+from ui.page_errors import stop_on_error
 from ui.secrecy_notice import partner_notice
 
 user = require_page("evolution")
@@ -16,7 +16,7 @@ labels = {i: ind.label for i, ind in catalogue.indicators.items()}
 T1 = catalogue.parameters.objectifs_legaux[0].indicateur
 st.title("Évolution")
 partner_notice(user.scope)
-try:
+with stop_on_error():
     eng = data.engine()
     ind_col, scale_col, period_col = st.columns([3, 1, 2])
     indicators = ind_col.multiselect(
@@ -38,9 +38,6 @@ try:
                 trends.trend(catalogue, i, user.scope, scale, codes, period, local)
                 for i in drawable
             ]
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 
 if not offered:
     st.info("Aucun territoire de votre périmètre dans les données à cette échelle.")

@@ -4,12 +4,12 @@ date and the rolling 12 months, worst first, each with its trend; then the resid
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
 from ui import mixite_view as mv
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
+from ui.page_errors import stop_on_error
 from ui.secrecy_notice import partner_notice
 
 user = require_page("objectifs")
@@ -17,15 +17,11 @@ catalogue = load_catalogue()
 st.title("Objectifs et alertes")
 partner_notice(user.scope)
 st.caption(av.INTRO)
-try:
-    with st.spinner("Calcul des objectifs, de leurs tendances et des alertes…"):
-        snapshot = av.snapshot_date()
-        targets = av.targets(user.scope)
-        trends = av.trends(user.scope)
-        mixite = av.mixite(user.scope)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
+with stop_on_error(), st.spinner("Calcul des objectifs, de leurs tendances et des alertes…"):
+    snapshot = av.snapshot_date()
+    targets = av.targets(user.scope)
+    trends = av.trends(user.scope)
+    mixite = av.mixite(user.scope)
 st.caption(f":material/event: Photographie du {snapshot:%d/%m/%Y}.")
 with st.expander("Bilan annuel en PDF (objectifs, attributions, occupation, carte, méthode)"):
     offer_bilan(user, "objectifs")

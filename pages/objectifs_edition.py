@@ -7,17 +7,15 @@ from semantic.catalogue import load_catalogue
 from semantic.errors import PeuplementError
 from ui import targets_editor as te
 from ui.guard import require_page
+from ui.page_errors import stop_on_error
 
 user = require_page("objectifs_edition")
 st.title("Objectifs locaux")
 st.caption(te.INTRO)
 te.show_flash()
 catalogue = load_catalogue()
-try:
+with stop_on_error("Le fichier des objectifs ne peut pas être lu : corrigez-le à la main."):
     targets = te.current_targets(catalogue)
-except PeuplementError as exc:
-    st.error(f"Le fichier des objectifs ne peut pas être lu : corrigez-le à la main.\n\n{exc}")
-    st.stop()
 
 st.header("Objectifs en place")
 if targets:

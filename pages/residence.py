@@ -10,15 +10,13 @@ from ui import projection_view as pv
 from ui import residence_view as rv
 from ui.guard import require_page
 from ui.navigation import page_path
+from ui.page_errors import stop_on_error
 
 user = require_page("residence")
 st.title("Fiche résidence")
 st.caption(rv.INTRO)
-try:
+with stop_on_error():
     rows = rv.residence_list(user.scope)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 if rows.empty:
     st.info("Aucune résidence dans votre périmètre pour la dernière photographie.")
     st.stop()
@@ -28,12 +26,8 @@ if chosen is None:
     st.info("Choisissez une résidence pour afficher sa fiche.")
     st.stop()
 
-try:
-    with st.spinner("Calcul du profil de la résidence…"):
-        sheet = rv.load_sheet(user.scope, rows, chosen)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
+with stop_on_error(), st.spinner("Calcul du profil de la résidence…"):
+    sheet = rv.load_sheet(user.scope, rows, chosen)
 
 rv.show_card(sheet.card, sheet.facts)
 st.page_link(page_path("carte"), label="Voir la carte des résidences", icon=":material/map:")

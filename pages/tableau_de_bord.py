@@ -4,12 +4,12 @@ de ce qui est affiché."""
 
 import streamlit as st
 
-from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import data, exports, kpi_display, kpi_table
 from ui.filters import dashboard_filters
 from ui.guard import require_page
 from ui.identity import known_epci_names, scope_label
+from ui.page_errors import stop_on_error
 from ui.secrecy_notice import partner_notice
 
 PAGE = "tableau_de_bord"
@@ -19,15 +19,12 @@ catalogue = load_catalogue()
 secrecy = catalogue.parameters.secret_statistique
 st.title("Tableau de bord")
 partner_notice(user.scope)
-try:
+with stop_on_error():
     with st.container(border=True):
         selection = dashboard_filters(user.scope, data.engine().snapshots, "tdb")
         indicators = kpi_table.indicator_picker(catalogue, "tdb")
     with st.spinner("Calcul des indicateurs…"):
         table = kpi_table.kpi_table(user.scope, selection, indicators, catalogue)
-except PeuplementError as exc:
-    st.error(str(exc))
-    st.stop()
 
 for indicator_id, reason in table.skipped.items():
     st.caption(

@@ -11,14 +11,10 @@ split stays an implementation detail.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
-from queries.alerts import mixite_alerts, target_trends
-from queries.targets import evaluate_targets
 from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import data
@@ -60,69 +56,26 @@ INTRO = (
     "12 derniers mois, du plus en retard au mieux placé. En fin de page : les résidences à enjeu de "
     "mixité dont la part de ménages en fragilité augmente ou dépasse le seuil du PSA."
 )
-CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
-# --- cached calls, keyed on the scope, the snapshot and the data version -------------------------
-# The data version (root and snapshot list) does not see an edit of objectifs.yaml, which changes
-# every answer below: the file's size and modification time are part of each key too.
+# --- cached calls: ui.data (per scope, data version and objectifs.yaml version) ---------------
 
 
 def snapshot_date() -> dt.date:
     return data.engine().latest
 
 
-def _key(scope: Scope) -> tuple[str, str, str]:
-    eng = data.engine()
-    return (
-        scope.cache_key(),
-        eng.latest.isoformat(),
-        f"{data.data_version(eng)}|{_targets_file(eng)}",
-    )
-
-
-def _targets_file(eng) -> str:
-    try:
-        found = (Path(eng.data_root) / OBJECTIFS_FILE).stat()
-    except FileNotFoundError:
-        return "sans objectifs locaux"
-    return f"{found.st_mtime_ns}:{found.st_size}"
-
-
 def targets(scope: Scope) -> pd.DataFrame:
     """`evaluate_targets` at the latest snapshot."""
-    return _targets(*_key(scope), _scope=scope)
-
-
-@st.cache_data(**CACHE)
-def _targets(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return evaluate_targets(data.engine(), _scope, snapshot=dt.date.fromisoformat(snapshot))
+    return data.targets(scope)
 
 
 def trends(scope: Scope) -> pd.DataFrame:
-    return _trends(*_key(scope), _scope=scope)
-
-
-@st.cache_data(**CACHE)
-def _trends(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return target_trends(data.engine(), _scope, snapshot=snapshot)
+    return data.target_trends(scope, snapshot_date().isoformat())
 
 
 def mixite(scope: Scope) -> pd.DataFrame:
-    return _mixite(*_key(scope), _scope=scope)
-
-
-@st.cache_data(**CACHE)
-def _mixite(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return mixite_alerts(data.engine(), _scope, snapshot=snapshot)
-
-
-def _same(scope_key: str, scope: Scope) -> None:
-    if scope_key != scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+    return data.mixite_alerts(scope, snapshot_date().isoformat())
 
 
 # --- each target, drawn as a card with its sparkline ----------------------------------------------
@@ -131,12 +84,14 @@ def _same(scope_key: str, scope: Scope) -> None:
 def sparkline_spec(scope: Scope, card: TargetCard, points_: pd.DataFrame) -> dict:
     """The sparkline as a Vega-Lite spec, cached: building and validating two dozen altair charts
     costs seconds, and every rerun of the page (a filter changed) would pay it again."""
-    return _sparkline_spec(*_key(scope), card.objectif_id, _card=card, _points=points_)
+    day = snapshot_date().isoformat()
+    return _sparkline_spec(scope, day, card.objectif_id, _card=card, _points=points_)
 
 
-@st.cache_data(**CACHE)
-def _sparkline_spec(scope_key, snapshot, version, objectif_id, *, _card, _points) -> dict:
-    return sparkline(_points, _card).to_dict()
+@data.scoped
+def _sparkline_spec(scope: Scope, snapshot: str, objectif_id: str, *, _card, _points) -> dict:
+    cible = float(_card.rows[0]["cible"])
+    return sparkline(_points, cible=cible, unit=_card.unit, rule=_card.rule).to_dict()
 
 
 def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:

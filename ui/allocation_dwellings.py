@@ -14,6 +14,7 @@ import streamlit as st
 
 from semantic.safe_text import markdown_text
 from ui.formats import change, number, percent, value
+from ui.labels import RESERVATAIRES
 
 # (dimension, label, code column of vacant_dwellings, label column or None), in cascade order
 FILTERS = (
@@ -24,13 +25,6 @@ FILTERS = (
     ("financement", "Financement", "financement", None),
     ("reservataire", "Réservataire", "reservataire", None),
 )
-RESERVATAIRES = {
-    "etat": "État (contingent préfectoral)",
-    "action_logement": "Action Logement",
-    "collectivite": "Collectivité",
-    "bailleur": "Bailleur (non réservé)",
-    "autre": "Autre réservataire",
-}
 
 # --- widgets that own one session-state key ------------------------------------------------------
 

@@ -15,16 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from semantic.safe_text import markdown_text
-from ui.allocation_dwellings import RESERVATAIRES, yes_no
+from ui.allocation_dwellings import yes_no
 from ui.formats import number, percent
+from ui.labels import COMPOSITIONS, RESERVATAIRES
 
-COMPOSITIONS = {
-    "personne_seule": "Personne seule",
-    "couple_sans_enfant": "Couple sans enfant",
-    "couple_avec_enfants": "Couple avec enfant(s)",
-    "monoparentale": "Famille monoparentale",
-    "autre": "Autre",
-}
 GOALS = {
     "T1": "attributions hors QPV au 1er quartile",
     "T2": "attributions en QPV hors 1er quartile",

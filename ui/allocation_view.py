@@ -28,12 +28,12 @@ from semantic.catalogue import load_catalogue
 from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui import allocation_effects as ae
-from ui import data, projection_view
-
-# Step 1 is drawn by ui.allocation_dwellings; named here too so the page has one entry point.
-from ui.allocation_dwellings import RESERVATAIRES, forget_stale
+from ui import data
 from ui.allocation_dwellings import choose_dwelling as choose_dwelling
 from ui.allocation_dwellings import dwelling_filters as dwelling_filters
+
+# Step 1 is drawn by ui.allocation_dwellings; named here too so the page has one entry point.
+from ui.allocation_dwellings import forget_stale
 from ui.allocation_dwellings import show_dwelling as show_dwelling
 from ui.auth import CurrentUser
 from ui.commission_sheet import (
@@ -43,6 +43,7 @@ from ui.commission_sheet import (
     export_buttons,
     presented_text,
 )
+from ui.labels import RESERVATAIRES
 
 DEFAULT_RENT_BURDEN_PERCENT = 35  # rent burdens above it are flagged (never excluded)
 DEFAULT_MIN_EFFECT_POINTS = 1.0  # mixité warnings from this rise on (points)
@@ -53,12 +54,11 @@ INTRO = (
     "score, ne classe pas les candidatures et ne décide rien."
 )
 
-# --- cached calls, keyed on the scope, the snapshot and the data version -------------------------
+# --- cached calls (ui.data.scoped: per scope and data version), at the latest snapshot ---------
 
 
-def _key(scope: Scope) -> tuple[str, str, str]:
-    eng = data.engine()
-    return scope.cache_key(), eng.resolve_snapshot(None).isoformat(), data.data_version(eng)
+def _latest() -> str:
+    return data.engine().resolve_snapshot(None).isoformat()
 
 
 def snapshot_date() -> dt.date:
@@ -69,34 +69,32 @@ def vacant(scope: Scope, where: Mapping[str, Sequence] | None = None) -> pd.Data
     """The vacant dwellings, with the departures expected in their residence over the next four
     quarters (`residence_departs_attendus`, from the projection of the Fiche résidence)."""
     frozen = tuple((d, tuple(v)) for d, v in sorted((where or {}).items()) if v)
-    listing = _vacant(*_key(scope), frozen, _scope=scope)
+    listing = _vacant(scope, _latest(), frozen)
     if listing.empty:
         return listing
-    departures = projection_view.outlooks(scope).departures
+    departures = data.outlooks(scope).departures
     expected = (
         departures.groupby("residence")["attendu"].sum(min_count=1) if len(departures) else {}
     )
     return listing.assign(residence_departs_attendus=listing["residence"].map(expected))
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _vacant(scope_key, snapshot, version, where, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
+@data.scoped
+def _vacant(scope: Scope, snapshot: str, where: tuple) -> pd.DataFrame:
     filters = {d: list(v) for d, v in where} or None
-    return vacant_dwellings(data.engine(), _scope, snapshot=snapshot, where=filters)
+    return vacant_dwellings(data.engine(), scope, snapshot=snapshot, where=filters)
 
 
 def demands(scope: Scope, id_logement: str, effort_flag: float | None, *, others: bool, epci: bool):
     """`candidates` for the dwelling: those that fit, and the others with their reasons."""
-    return _demands(*_key(scope), id_logement, effort_flag, others, epci, _scope=scope)
+    return _demands(scope, _latest(), id_logement, effort_flag, others, epci)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _demands(scope_key, snapshot, version, id_logement, flag, others, epci, *, _scope):
-    _same(scope_key, _scope)
+@data.scoped
+def _demands(scope: Scope, snapshot: str, id_logement: str, flag, others: bool, epci: bool):
     return candidates(
         data.engine(),
-        _scope,
+        scope,
         id_logement,
         snapshot=snapshot,
         effort_flag=flag,
@@ -106,30 +104,23 @@ def _demands(scope_key, snapshot, version, id_logement, flag, others, epci, *, _
 
 
 def effects(scope: Scope, id_logement: str, ids: Sequence[str], contingent: str) -> pd.DataFrame:
-    return _effects(*_key(scope), id_logement, tuple(ids), contingent, _scope=scope)
+    return _effects(scope, _latest(), id_logement, tuple(ids), contingent)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _effects(scope_key, snapshot, version, id_logement, ids, contingent, *, _scope: Scope):
-    _same(scope_key, _scope)
+@data.scoped
+def _effects(scope: Scope, snapshot: str, id_logement: str, ids: tuple, contingent: str):
     return impacts(
-        data.engine(), _scope, id_logement, list(ids), snapshot=snapshot, contingent=contingent
+        data.engine(), scope, id_logement, list(ids), snapshot=snapshot, contingent=contingent
     )
 
 
 def profile(scope: Scope, residence: str) -> pd.DataFrame:
-    return _profile(*_key(scope), residence, _scope=scope)
+    return _profile(scope, _latest(), residence)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _profile(scope_key, snapshot, version, residence, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return residence_profile(data.engine(), residence, _scope, snapshot=snapshot)
-
-
-def _same(scope_key: str, scope: Scope) -> None:
-    if scope_key != scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _profile(scope: Scope, snapshot: str, residence: str) -> pd.DataFrame:
+    return residence_profile(data.engine(), residence, scope, snapshot=snapshot)
 
 
 # --- the sections of the page ---------------------------------------------------------------------

@@ -7,15 +7,10 @@ running Streamlit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import altair as alt
 import pandas as pd
 
 from ui.formats import number, percent, value
-
-if TYPE_CHECKING:
-    from ui.alerts_view import TargetCard
 
 # French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
 FRENCH_LOCALE = alt.Locale(
@@ -45,23 +40,22 @@ def french(chart):
 # --- Objectifs et alertes ---------------------------------------------------------------------
 
 
-def sparkline(points_: pd.DataFrame, card: TargetCard) -> alt.LayerChart:
-    """The target's indicator over the snapshots, with its target as a dashed line; masked
-    snapshots are gaps."""
-    cible = float(card.rows[0]["cible"])
+def sparkline(points_: pd.DataFrame, *, cible: float, unit: str, rule: str) -> alt.LayerChart:
+    """The target's indicator over the snapshots, with its target `cible` (worded `rule`) as a
+    dashed line; masked snapshots are gaps."""
     pts = points_.sort_values("date").copy()
     pts["valeur"] = pts["valeur"].astype("Float64").where(~pts["masque"].astype(bool))
     pts["valeur"] = pts["valeur"].astype(float)
     pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
     pts["Valeur"] = [
-        value(v, card.unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
+        value(v, unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
     ]
     measured = pts["valeur"].dropna()
     low = min([cible, *measured]) if len(measured) else cible
     high = max([cible, *measured]) if len(measured) else cible
     margin = max((high - low) * 0.15, abs(cible) * 0.05, 1e-3)
     y_scale = alt.Scale(domain=[low - margin, high + margin], zero=False)
-    fmt = ".0%" if card.unit == "ratio" else ",.1f"
+    fmt = ".0%" if unit == "ratio" else ",.1f"
     line = (
         alt.Chart(pts)
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
@@ -71,12 +65,12 @@ def sparkline(points_: pd.DataFrame, card: TargetCard) -> alt.LayerChart:
             tooltip=[alt.Tooltip("Date:N"), alt.Tooltip("Valeur:N")],
         )
     )
-    rule = (
-        alt.Chart(pd.DataFrame({"cible": [cible], "Cible": [card.rule]}))
+    target = (
+        alt.Chart(pd.DataFrame({"cible": [cible], "Cible": [rule]}))
         .mark_rule(strokeDash=[4, 3], color="#c0392b")
         .encode(y="cible:Q", tooltip=[alt.Tooltip("Cible:N")])
     )
-    chart = french(alt.layer(rule, line).properties(height=SPARKLINE_HEIGHT))
+    chart = french(alt.layer(target, line).properties(height=SPARKLINE_HEIGHT))
     return chart.configure_axis(grid=False, labelFontSize=10)
 
 

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from queries.allocation import EXAMINATION_ORDER, LAWFUL_EFFECTS
 from semantic.safe_text import spreadsheet_cell
-from ui.allocation_dwellings import RESERVATAIRES, dwelling_facts, profile_table
+from ui.allocation_dwellings import dwelling_facts, profile_table
 from ui.allocation_effects import (
     comparison_table,
     effect_table,
@@ -32,6 +32,7 @@ from ui.allocation_effects import (
 from ui.auth import audit_event
 from ui.exports import XLSX_MIME
 from ui.formats import number, percent
+from ui.labels import RESERVATAIRES
 
 PAGE_ID = "aide_attribution"  # the page the audit trail names for these exports
 NO_DECISION = (

@@ -1,23 +1,31 @@
-"""Cached calls to the query layer, for pages: one engine per data root, results per scope.
+"""The one cache layer of the screens: one engine per data root, results per scope.
 
-Every cached result is keyed on the indicator, its breakdown and filters, the snapshot, the data
-version (root and snapshot list) and the user's scope key: two users with different scopes never
-share a cached answer.
+Screens cache a call to the query layer by decorating it with `scoped`: its answer is keyed on the
+user's scope key, the data version (root and snapshot list) and the state of objectifs.yaml, plus
+the call's own arguments. Two users with different scopes never share an answer; an answer computed
+from an older state of the data or of the targets never returns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+import hashlib
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from ingest.contract import OBJECTIFS_FILE
+from queries.alerts import mixite_alerts as _mixite_alerts
+from queries.alerts import target_trends as _target_trends
 from queries.engine import Engine, get_engine
 from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
+from queries.forecast.outlook import Outlooks, residence_outlooks
 from queries.members import members
 from queries.settings import default_data_root
 from queries.targets import evaluate_targets
@@ -49,63 +57,6 @@ def data_version(eng: Engine) -> str:
     return repr(eng.version)
 
 
-def indicator(
-    indicator_id: str,
-    scope: Scope,
-    *,
-    snapshot: dt.date | None = None,
-    by: Iterable[str] = (),
-    where: Where = None,
-    period: str = "rolling12",
-) -> pd.DataFrame:
-    """`queries.evaluate.evaluate` for `scope`, cached per scope."""
-    eng = engine()
-    return _indicator(
-        indicator_id,
-        scope.cache_key(),
-        eng.resolve_snapshot(snapshot).isoformat(),
-        tuple(by),
-        _frozen_where(where),
-        period,
-        data_version(eng),
-        _scope=scope,
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS)
-def _indicator(
-    indicator_id: str,
-    scope_key: str,
-    snapshot: str,
-    by: tuple[str, ...],
-    where: tuple[tuple[str, tuple[str, ...]], ...],
-    period: str,
-    version: str,
-    *,
-    _scope: Scope,
-) -> pd.DataFrame:
-    if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
-    return evaluate(
-        engine(),
-        indicator_id,
-        _scope,
-        snapshot=snapshot,
-        by=by,
-        where={dim: list(values) for dim, values in where} or None,
-        period=period,
-    )
-
-
-def targets(scope: Scope, *, snapshot: dt.date | None = None) -> pd.DataFrame:
-    """`queries.targets.evaluate_targets` for `scope`, cached per scope."""
-    eng = engine()
-    snap = eng.resolve_snapshot(snapshot).isoformat()
-    return _targets(
-        scope.cache_key(), snap, data_version(eng), objectifs_version(eng), _scope=scope
-    )
-
-
 def objectifs_version(eng: Engine) -> str:
     """Local targets are read on every evaluation: their file's state keys cached answers, so an
     edit shows at once in every server process, without reloading the data."""
@@ -116,27 +67,111 @@ def objectifs_version(eng: Engine) -> str:
     return f"{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
 
 
-@st.cache_data(show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS)
-def _targets(
-    scope_key: str, snapshot: str, version: str, objectifs: str, *, _scope: Scope
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def scoped(func: Callable[..., R]) -> Callable[..., R]:
+    """Cache `func(scope, *args, **kwargs)` per user scope, data version and objectifs version.
+
+    The arguments after the scope are part of the key (Streamlit hashes them), except those whose
+    name starts with an underscore (passed through unhashed: the caller vouches that the hashed
+    ones identify them). The scope itself is passed unhashed with its `cache_key()` as the key,
+    checked again inside, so that a key and a scope describing different users cannot meet.
+    """
+    digest = hashlib.sha256(inspect.getsource(func).encode()).hexdigest()[:12]
+
+    def run(scope_key: str, version: str, objectifs: str, *args, _scope: Scope, **kwargs) -> R:
+        if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
+            raise RuntimeError("cache key and scope disagree")
+        return func(_scope, *args, **kwargs)
+
+    # Streamlit names a cache by its function's module, qualified name and source: every `run` has
+    # the same source, so each takes the decorated function's name and a digest of its source.
+    run.__module__ = func.__module__
+    run.__qualname__ = f"{func.__qualname__}[{digest}]"
+    cached = st.cache_data(
+        show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS
+    )(run)
+
+    @functools.wraps(func)
+    def call(scope: Scope, *args, **kwargs) -> R:
+        eng = engine()
+        key = (scope.cache_key(), data_version(eng), objectifs_version(eng))
+        return cached(*key, *args, _scope=scope, **kwargs)
+
+    call.clear = cached.clear  # type: ignore[attr-defined]
+    return call
+
+
+def indicator(
+    indicator_id: str,
+    scope: Scope,
+    *,
+    snapshot: dt.date | None = None,
+    by: Iterable[str] = (),
+    where: Where = None,
+    period: str = "rolling12",
 ) -> pd.DataFrame:
-    if scope_key != _scope.cache_key():
-        raise RuntimeError("cache key and scope disagree")
-    return evaluate_targets(engine(), _scope, snapshot=dt.date.fromisoformat(snapshot))
+    """`queries.evaluate.evaluate` for `scope`, cached per scope."""
+    snap = engine().resolve_snapshot(snapshot).isoformat()
+    return _indicator(scope, indicator_id, snap, tuple(by), _frozen_where(where), period)
 
 
+@scoped
+def _indicator(
+    scope: Scope,
+    indicator_id: str,
+    snapshot: str,
+    by: tuple[str, ...],
+    where: tuple[tuple[str, tuple[str, ...]], ...],
+    period: str,
+) -> pd.DataFrame:
+    return evaluate(
+        engine(),
+        indicator_id,
+        scope,
+        snapshot=snapshot,
+        by=by,
+        where={dim: list(values) for dim, values in where} or None,
+        period=period,
+    )
+
+
+def targets(scope: Scope, *, snapshot: dt.date | None = None) -> pd.DataFrame:
+    """`queries.targets.evaluate_targets` for `scope`, cached per scope."""
+    return _targets(scope, engine().resolve_snapshot(snapshot).isoformat())
+
+
+@scoped
+def _targets(scope: Scope, snapshot: str) -> pd.DataFrame:
+    return evaluate_targets(engine(), scope, snapshot=dt.date.fromisoformat(snapshot))
+
+
+@scoped
 def epci_names(scope: Scope) -> dict[str, str]:
     """Code → name of the EPCIs of `scope` present in the latest snapshot."""
-    eng = engine()
-    return _epci_names(scope.cache_key(), data_version(eng), _scope=scope)
-
-
-@st.cache_data(show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS)
-def _epci_names(scope_key: str, version: str, *, _scope: Scope) -> dict[str, str]:
-    if scope_key != _scope.cache_key():
-        raise RuntimeError("cache key and scope disagree")
-    found = members(engine(), "epci", _scope)
+    found = members(engine(), "epci", scope)
     return dict(zip(found["code"].astype(str), found["libelle"].astype(str), strict=True))
+
+
+@scoped
+def target_trends(scope: Scope, snapshot: str) -> pd.DataFrame:
+    """`queries.alerts.target_trends`: each target's indicator over the snapshots."""
+    return _target_trends(engine(), scope, snapshot=snapshot)
+
+
+@scoped
+def mixite_alerts(scope: Scope, snapshot: str) -> pd.DataFrame:
+    """`queries.alerts.mixite_alerts`: the résidences à enjeu de mixité to watch."""
+    return _mixite_alerts(engine(), scope, snapshot=snapshot)
+
+
+@scoped
+def outlooks(scope: Scope) -> Outlooks:
+    """`queries.forecast.outlook.residence_outlooks`: the projections of the residences in scope
+    (the Fiche résidence and the allocation aid's "départs attendus" share them)."""
+    return residence_outlooks(engine(), scope)
 
 
 def _frozen_where(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -19,7 +19,7 @@ import streamlit as st
 from queries.members import members
 from semantic.scope import Scope
 from ui import data
-from ui.allocation_dwellings import RESERVATAIRES
+from ui.labels import RESERVATAIRES
 
 # Scales of the table rows, coarsest first; "ensemble" is one row for the whole selection.
 SCALES = {
@@ -58,30 +58,18 @@ def options(
     dimension: str, scope: Scope, snapshot: dt.date, where: Mapping[str, Sequence] | None = None
 ) -> dict:
     """Code → label of the values of `dimension` present in `scope` (cached per scope)."""
-    eng = data.engine()
     frozen = tuple(sorted((d, tuple(v)) for d, v in (where or {}).items() if v))
-    found = _members(
-        dimension,
-        scope.cache_key(),
-        snapshot.isoformat(),
-        frozen,
-        data.data_version(eng),
-        _scope=scope,
-    )
+    found = _members(scope, dimension, snapshot.isoformat(), frozen)
     found = found[found["code"].notna()]
     return {code: str(label) for code, label in zip(found["code"], found["libelle"], strict=True)}
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _members(
-    dimension: str, scope_key: str, snapshot: str, where: tuple, version: str, *, _scope: Scope
-) -> pd.DataFrame:
-    if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _members(scope: Scope, dimension: str, snapshot: str, where: tuple) -> pd.DataFrame:
     return members(
         data.engine(),
         dimension,
-        _scope,
+        scope,
         snapshot=dt.date.fromisoformat(snapshot),
         where={d: list(v) for d, v in where} or None,
     )

@@ -107,30 +107,19 @@ def unsupported(catalogue: Catalogue, indicator_id: str, selection: Selection) -
 
 def comparison(indicator_id: str, scope: Scope, selection: Selection) -> pd.DataFrame:
     """`queries.comparisons.compare` for `scope`, cached per scope and data version."""
-    eng = data.engine()
     where = tuple(
         sorted((d, tuple(str(v) for v in values)) for d, values in selection.where.items())
     )
-    return _compare(
-        indicator_id,
-        scope.cache_key(),
-        selection.snapshot.isoformat(),
-        selection.by,
-        where,
-        selection.period,
-        data.data_version(eng),
-        _scope=scope,
-    )
+    snapshot = selection.snapshot.isoformat()
+    return _compare(scope, indicator_id, snapshot, selection.by, where, selection.period)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _compare(indicator_id, scope_key, snapshot, by, where, period, version, *, _scope: Scope):
-    if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _compare(scope: Scope, indicator_id: str, snapshot: str, by, where: tuple, period: str):
     return compare(
         data.engine(),
         indicator_id,
-        _scope,
+        scope,
         snapshot=snapshot,
         by=by,
         where={d: list(v) for d, v in where} or None,
@@ -141,17 +130,13 @@ def _compare(indicator_id, scope_key, snapshot, by, where, period, version, *, _
 def targets_in_scope(scope: Scope, snapshot: dt.date) -> pd.DataFrame:
     """The targets of `scope` for the year of `snapshot` (see `targets_frame`); cached per scope,
     data version and version of the local targets file (an admin may edit it at any time)."""
-    eng = data.engine()
-    version = f"{data.data_version(eng)}|{data.objectifs_version(eng)}"
-    return _targets(scope.cache_key(), snapshot.isoformat(), version, _scope=scope)
+    return _targets(scope, snapshot.isoformat())
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _targets(scope_key: str, snapshot: str, version: str, *, _scope: Scope) -> pd.DataFrame:
-    if scope_key != _scope.cache_key():
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _targets(scope: Scope, snapshot: str) -> pd.DataFrame:
     day = dt.date.fromisoformat(snapshot)
-    return targets_frame(applicable_targets(data.engine(), _scope, day, load_catalogue()))
+    return targets_frame(applicable_targets(data.engine(), scope, day, load_catalogue()))
 
 
 def targets_frame(targets) -> pd.DataFrame:

@@ -20,8 +20,6 @@ from ui import data, map_legend
 from ui.map_layers import BuiltMap
 from ui.navigation import page_path
 
-CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-
 
 @dataclass(frozen=True)
 class MapChoice:
@@ -36,23 +34,19 @@ class MapChoice:
     version: str  # the data version the options were read from
 
 
-@st.cache_data(**CACHE)
-def _options(scope_key, snapshot, epcis, version, *, _scope) -> dict[str, dict[str, str]]:
-    if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _options(scope: Scope, snapshot: str, epcis: tuple) -> dict[str, dict[str, str]]:
     return map_queries.filter_options(
-        data.engine(), _scope, dt.date.fromisoformat(snapshot), list(epcis)
+        data.engine(), scope, dt.date.fromisoformat(snapshot), list(epcis)
     )
 
 
-@st.cache_data(**CACHE)
-def _map(indicators, scope_key, snapshot, where, version, *, _scope):
-    if scope_key != _scope.cache_key():
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _map(scope: Scope, indicators: tuple, snapshot: str, where: tuple) -> map_queries.MapData:
     residence, commune = indicators
     return map_queries.map_data(
         data.engine(),
-        _scope,
+        scope,
         residence_indicator=residence,
         commune_indicator=commune,
         snapshot=snapshot,
@@ -76,7 +70,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     # Option labels as dict lookups, not lambdas: widget settings must pickle (enforceSerializable…).
     label = {i: ind.label for i, ind in catalogue.indicators.items()}
     eng = data.engine()
-    version, key = data.data_version(eng), scope.cache_key()
+    version = data.data_version(eng)
     snap_col, epci_col, commune_col, fin_col = st.columns(4)
     snapshot = snap_col.selectbox(
         "Photographie",
@@ -85,7 +79,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         key="carte_photographie",
     )
     day = snapshot.isoformat()
-    options = _options(key, day, (), version, _scope=scope)
+    options = _options(scope, day, ())
     keep_known("carte_epci", options["epci"])
     epcis = epci_col.multiselect(
         "EPCI",
@@ -94,7 +88,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         placeholder="Tout le périmètre",
         key="carte_epci",
     )
-    names = _options(key, day, tuple(epcis), version, _scope=scope)["commune"]
+    names = _options(scope, day, tuple(epcis))["commune"]
     keep_known("carte_communes", names)
     communes = commune_col.multiselect(
         "Communes", list(names), format_func=names.get, placeholder="Toutes", key="carte_communes"
@@ -144,8 +138,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
 def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:
     """The map's data for these filters, cached per user scope and data version."""
     indicators = (choice.indicator, choice.area)
-    key = scope.cache_key()
-    return _map(indicators, key, choice.snapshot, choice.where, choice.version, _scope=scope)
+    return _map(scope, indicators, choice.snapshot, choice.where)
 
 
 def show_map(built: BuiltMap, no_residence: bool, indicator_label: str) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from queries.forecast.departures import HIGH, LOW, poisson_quantile
-from queries.forecast.outlook import Outlooks, residence_outlooks
+from queries.forecast.outlook import Outlooks
 from queries.forecast.trajectory import trajectory
 from semantic.scope import Scope
 from ui import data
@@ -37,19 +37,10 @@ HYPOTHESES = (
     "concernés − départs × part actuelle + départs × part des entrants.",
 )
 CHART_HEIGHT = 320  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
-CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
 def outlooks(scope: Scope) -> Outlooks:
-    eng = data.engine()
-    return _outlooks(scope.cache_key(), data.data_version(eng), _scope=scope)
-
-
-@st.cache_data(**CACHE)
-def _outlooks(scope_key, version, *, _scope: Scope) -> Outlooks:
-    if scope_key != _scope.cache_key():
-        raise RuntimeError("cache key and scope disagree")
-    return residence_outlooks(data.engine(), _scope)
+    return data.outlooks(scope)
 
 
 # --- builders ------------------------------------------------------------------------------------

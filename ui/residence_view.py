@@ -51,26 +51,23 @@ KEY = "res_residence"  # the residence list's widget key
 # The residence the URL named when the page last synced with it: a link is applied once, when it
 # names another residence, so that a later pick in the list is not undone on the next rerun.
 URL_KEY = "res_url"
-CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
 
 
-# --- cached calls, keyed on the scope, the snapshot and the data version -------------------------
+# --- cached calls (ui.data.scoped: per scope and data version), at the latest snapshot ---------
 
 
-def _key(scope: Scope) -> tuple[str, str, str]:
-    eng = data.engine()
-    return scope.cache_key(), eng.latest.isoformat(), data.data_version(eng)
+def _latest() -> str:
+    return data.engine().latest.isoformat()
 
 
 def residence_list(scope: Scope) -> pd.DataFrame:
     """The residences in scope with their facts (commune, QPV, year built, dwellings…)."""
-    return _residences(*_key(scope), _scope=scope)
+    return _residences(scope, _latest())
 
 
-@st.cache_data(**CACHE)
-def _residences(scope_key, snapshot, version, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    found = residences(data.engine(), _scope, snapshot=snapshot)
+@data.scoped
+def _residences(scope: Scope, snapshot: str) -> pd.DataFrame:
+    found = residences(data.engine(), scope, snapshot=snapshot)
     if found.empty:
         return found
     return found.sort_values(["residence_libelle", "commune_libelle", "residence"]).reset_index(
@@ -79,29 +76,22 @@ def _residences(scope_key, snapshot, version, *, _scope: Scope) -> pd.DataFrame:
 
 
 def profile(scope: Scope, residence: str) -> pd.DataFrame:
-    return _profile(*_key(scope), residence, _scope=scope)
+    return _profile(scope, _latest(), residence)
 
 
-@st.cache_data(**CACHE)
-def _profile(scope_key, snapshot, version, residence, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return residence_profile(data.engine(), residence, _scope, snapshot=snapshot)
+@data.scoped
+def _profile(scope: Scope, snapshot: str, residence: str) -> pd.DataFrame:
+    return residence_profile(data.engine(), residence, scope, snapshot=snapshot)
 
 
 def by_level(scope: Scope, residence: str, level: str) -> pd.DataFrame:
     """The profile by building ("batiment") or by building and floor ("etage"), long format."""
-    return _by_level(*_key(scope), residence, level, _scope=scope)
+    return _by_level(scope, _latest(), residence, level)
 
 
-@st.cache_data(**CACHE)
-def _by_level(scope_key, snapshot, version, residence, level, *, _scope: Scope) -> pd.DataFrame:
-    _same(scope_key, _scope)
-    return breakdown(data.engine(), residence, _scope, level, snapshot=snapshot)
-
-
-def _same(scope_key: str, scope: Scope) -> None:
-    if scope_key != scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _by_level(scope: Scope, snapshot: str, residence: str, level: str) -> pd.DataFrame:
+    return breakdown(data.engine(), residence, scope, level, snapshot=snapshot)
 
 
 # --- choosing a residence -------------------------------------------------------------------------

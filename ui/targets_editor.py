@@ -25,9 +25,8 @@ from semantic.objectifs import SCALES, LocalTargetDef, load_targets
 from semantic.scope import Scope
 from ui import data, filters, formats
 from ui.access import can_open
-from ui.allocation_dwellings import RESERVATAIRES
-from ui.allocation_effects import COMPOSITIONS
 from ui.auth import CurrentUser, audit_event
+from ui.labels import COMPOSITIONS, RESERVATAIRES
 
 INTRO = (
     "Objectifs fixés localement (CIA, PSA, conventions de réservation) : ils remplacent l'objectif "

@@ -100,24 +100,13 @@ def indicator_series(
     indicator_id: str, scope: Scope, scale: str, codes: Sequence[str], period: str
 ) -> pd.DataFrame:
     """`queries.series.series` by `scale` restricted to `codes`, cached per scope and data version."""
-    eng = data.engine()
-    return _series(
-        indicator_id,
-        scope.cache_key(),
-        scale,
-        tuple(codes),
-        period,
-        data.data_version(eng),
-        _scope=scope,
-    )
+    return _series(scope, indicator_id, scale, tuple(codes), period)
 
 
-@st.cache_data(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)
-def _series(indicator_id, scope_key, scale, codes, period, version, *, _scope: Scope):
-    if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
-        raise RuntimeError("cache key and scope disagree")
+@data.scoped
+def _series(scope: Scope, indicator_id: str, scale: str, codes: tuple, period: str):
     where = {scale: list(codes)} if codes else None
-    return series(data.engine(), indicator_id, _scope, by=[scale], where=where, period=period)
+    return series(data.engine(), indicator_id, scope, by=[scale], where=where, period=period)
 
 
 def local_targets(scope: Scope, snapshots: Sequence[dt.date]) -> pd.DataFrame:
