@@ -1,17 +1,18 @@
 """Entrypoint of the portal: settings check, login, role-filtered navigation.
 
-Start with `make run`, i.e. `uv run --frozen python -m ui.server` (see README and ui/server.py:
+Start with `make run`, i.e. `uv run --frozen python -m ui.shell.server` (see README and ui/shell/server.py:
 it switches Streamlit's legacy `pages/` mode off before the first request). The home page itself is
-pages/accueil.py; every page checks access again at its top (ui.guard.require_page).
+pages/accueil.py; every page checks access again at its top (ui.shell.guard.require_page).
 """
 
 import streamlit as st
 
-from ui.auth import startup_settings
-from ui.identity import show_identity
-from ui.login import portal_session
-from ui.navigation import allowed_pages, leave_legacy_pages_mode, login_page
-from ui.users import load_users
+from ui.shared.identity import show_identity
+from ui.shell.auth import startup_settings
+from ui.shell.guard import refuse_by_url
+from ui.shell.login import portal_session
+from ui.shell.navigation import allowed_pages, leave_legacy_pages_mode, login_page
+from ui.shell.users import load_users
 
 INTRO = (
     "Portail de pilotage des politiques de peuplement : occupation sociale du parc, attributions "
@@ -37,4 +38,4 @@ user = portal_session(settings, intro=intro, sidebar=show_identity)
 if user is None:
     st.navigation([login_page()], position="hidden").run()
 else:
-    st.navigation(allowed_pages(user.role)).run()
+    st.navigation(allowed_pages(user.role, refuse_by_url)).run()

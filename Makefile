@@ -25,7 +25,7 @@ $(DEMO)/objectifs.yaml: | install
 demo: $(DEMO)/objectifs.yaml  ## write the demo data root under data/demo
 
 run: install demo  ## start the portal on the demo data (demo accounts, see README)
-	PEUPLEMENT_DEMO=1 $(RUN) python -m ui.server --server.headless true --server.port $(PORT)
+	PEUPLEMENT_DEMO=1 $(RUN) python -m ui.shell.server --server.headless true --server.port $(PORT)
 
 lint: install
 	$(RUN) ruff check .

@@ -4,13 +4,13 @@ latest snapshot in that scope and the number of targets off track."""
 import streamlit as st
 
 from semantic.safe_text import markdown_text
-from ui.bilan_download import offer_bilan
-from ui.guard import require_page
-from ui.headline import delta_color, format_delta, overview, status_badge
-from ui.identity import shown_scope
-from ui.navigation import page_path
-from ui.page_errors import stop_on_error
-from ui.secrecy_notice import partner_notice
+from ui.shared.bilan_download import offer_bilan
+from ui.shared.headline import delta_color, format_delta, overview, status_badge
+from ui.shared.identity import shown_scope
+from ui.shared.page_errors import stop_on_error
+from ui.shared.secrecy_notice import partner_notice
+from ui.shell.guard import require_page
+from ui.shell.navigation import page_path
 
 user = require_page("accueil")
 st.title("Accueil")

@@ -3,9 +3,9 @@ place (retire one), and the accounts."""
 
 import streamlit as st
 
-from ui import accounts, admin_import
-from ui.auth import startup_settings
-from ui.guard import require_page
+from ui.screens.administration import accounts, admin_import
+from ui.shell.auth import startup_settings
+from ui.shell.guard import require_page
 
 user = require_page("administration")
 st.title("Administration")

@@ -4,9 +4,9 @@ sheet. Facts and impacts only: no score, no ranking; the commission decides."""
 
 import streamlit as st
 
-from ui import allocation_view as av
-from ui.guard import require_page
-from ui.page_errors import stop_on_error
+from ui.screens.aide_attribution import allocation_view as av
+from ui.shared.page_errors import stop_on_error
+from ui.shell.guard import require_page
 
 user = require_page("aide_attribution")
 st.title("Aide à l'attribution")

@@ -5,11 +5,11 @@ côté, les résidences à surveiller, chacune avec un lien vers sa fiche."""
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
-from ui import map_layers
-from ui import map_view as mv
-from ui.guard import require_page
-from ui.page_errors import stop_on_error
-from ui.secrecy_notice import partner_notice
+from ui.screens.carte import map_layers
+from ui.screens.carte import map_view as mv
+from ui.shared.page_errors import stop_on_error
+from ui.shared.secrecy_notice import partner_notice
+from ui.shell.guard import require_page
 
 user = require_page("carte")
 catalogue = load_catalogue()

@@ -6,9 +6,9 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
-from ui import catalogue_view as cv
-from ui import data
-from ui.guard import require_page
+from ui.screens.catalogue import catalogue_view as cv
+from ui.shared import data
+from ui.shell.guard import require_page
 
 user = require_page("catalogue")
 st.title("Catalogue des indicateurs")

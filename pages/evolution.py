@@ -5,10 +5,11 @@ import streamlit as st
 
 from semantic.catalogue import load_catalogue
 from semantic.safe_text import markdown_text
-from ui import data, filters, trends
-from ui.guard import require_page
-from ui.page_errors import stop_on_error
-from ui.secrecy_notice import partner_notice
+from ui.screens.evolution import trends
+from ui.shared import data, filters
+from ui.shared.page_errors import stop_on_error
+from ui.shared.secrecy_notice import partner_notice
+from ui.shell.guard import require_page
 
 user = require_page("evolution")
 catalogue = load_catalogue()

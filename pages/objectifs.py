@@ -5,12 +5,12 @@ date and the rolling 12 months, worst first, each with its trend; then the resid
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
-from ui import alerts_view as av
-from ui import mixite_view as mv
-from ui.bilan_download import offer_bilan
-from ui.guard import require_page
-from ui.page_errors import stop_on_error
-from ui.secrecy_notice import partner_notice
+from ui.screens.objectifs import alerts_view as av
+from ui.screens.objectifs import mixite_view as mv
+from ui.shared.bilan_download import offer_bilan
+from ui.shared.page_errors import stop_on_error
+from ui.shared.secrecy_notice import partner_notice
+from ui.shell.guard import require_page
 
 user = require_page("objectifs")
 catalogue = load_catalogue()

@@ -5,9 +5,9 @@ import streamlit as st
 
 from semantic.catalogue import load_catalogue
 from semantic.errors import PeuplementError
-from ui import targets_editor as te
-from ui.guard import require_page
-from ui.page_errors import stop_on_error
+from ui.screens.objectifs_edition import targets_editor as te
+from ui.shared.page_errors import stop_on_error
+from ui.shell.guard import require_page
 
 user = require_page("objectifs_edition")
 st.title("Objectifs locaux")

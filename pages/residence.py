@@ -5,12 +5,12 @@ the same profile by building and by floor, recent allocations and departures, a 
 import streamlit as st
 
 from queries.errors import PeuplementError
-from ui import floor_view as fv
-from ui import projection_view as pv
-from ui import residence_view as rv
-from ui.guard import require_page
-from ui.navigation import page_path
-from ui.page_errors import stop_on_error
+from ui.screens.residence import floor_view as fv
+from ui.screens.residence import projection_view as pv
+from ui.screens.residence import residence_view as rv
+from ui.shared.page_errors import stop_on_error
+from ui.shell.guard import require_page
+from ui.shell.navigation import page_path
 
 user = require_page("residence")
 st.title("Fiche résidence")

@@ -5,12 +5,13 @@ de ce qui est affiché."""
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
-from ui import data, exports, kpi_display, kpi_table
-from ui.filters import dashboard_filters
-from ui.guard import require_page
-from ui.identity import known_epci_names, scope_label
-from ui.page_errors import stop_on_error
-from ui.secrecy_notice import partner_notice
+from ui.screens.tableau_de_bord import kpi_display
+from ui.shared import data, exports, kpi_table
+from ui.shared.filters import dashboard_filters
+from ui.shared.identity import known_epci_names, scope_label
+from ui.shared.page_errors import stop_on_error
+from ui.shared.secrecy_notice import partner_notice
+from ui.shell.guard import require_page
 
 PAGE = "tableau_de_bord"
 user = require_page(PAGE)

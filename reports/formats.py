@@ -1,6 +1,6 @@
 """Numbers the French way: `25,3 %`, `12 345`, `9 243 €`; masked cells as the secrecy label.
 
-Shared by the screens (`ui/formats.py` re-exports it) and the PDF reports, which the command line
+Shared by the screens (`ui/shared/formats.py` re-exports it) and the PDF reports, which the command line
 also builds: it imports nothing of the project."""
 
 from __future__ import annotations

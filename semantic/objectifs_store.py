@@ -6,7 +6,7 @@ one rename (temporary file in the same folder + `os.replace`), so a reader sees 
 new one, never half of one. The file stays a readable YAML that version control diffs line by line:
 one block per target, keys always in the same order, the comment header kept (comments inside the
 list are not: the file is rewritten from its data). Each change returns its before → after for the
-audit trail. No Streamlit here: the editor page (ui.targets_editor) and tests call these functions.
+audit trail. No Streamlit here: the editor page (ui.screens.objectifs_edition.targets_editor) and tests call these functions.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The access matrix, role × page, written out in full: a change to ui.access must change this
+"""The access matrix, role × page, written out in full: a change to ui.shell.access must change this
 table too, on purpose."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 
 from semantic.errors import UnknownNameError
 from semantic.scope import ROLES
-from ui.access import ACCESS, PAGE_IDS, can_open
-from ui.navigation import PAGES
+from ui.shell.access import ACCESS, PAGE_IDS, can_open
+from ui.shell.navigation import PAGES
 
 # page id: (admin, manager, charge_clientele, partenaire)
 MATRIX = {
@@ -100,6 +100,6 @@ def _guarded_page_ids(path) -> list[str]:
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
 def test_every_page_file_calls_the_guard_with_its_own_id(page_id):
-    from ui.navigation import page_path
+    from ui.shell.navigation import page_path
 
     assert _guarded_page_ids(page_path(page_id)) == [page_id]

@@ -15,13 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest_support import steady_navigation
 from tests.tiny_data import E2
-from ui import accounts, audit
-from ui.auth import SESSION_ID_KEY
-from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
-from ui.navigation import page_path
-from ui.sessions import FileSessionRegistry
-from ui.settings import DEMO_USERS_FILE
-from ui.users import BCRYPT_HASH, load_users
+from ui.screens.administration import accounts
+from ui.shell import audit
+from ui.shell.auth import SESSION_ID_KEY
+from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
+from ui.shell.navigation import page_path
+from ui.shell.sessions import FileSessionRegistry
+from ui.shell.settings import DEMO_USERS_FILE
+from ui.shell.users import BCRYPT_HASH, load_users
 
 HOME = str(Path(__file__).resolve().parent.parent / "Home.py")
 ADMIN, PARTNER, MANAGER = "admin.test", "partenaire.test", "direction.test"

@@ -18,9 +18,9 @@ from tests import apptest_support as support
 from tests.apptest_support import ACCOUNTS, HOME, portal, steady_navigation
 from tests.import_fixtures import set_cell, tree_hashes
 from tests.tiny_data import S1, S3, write_tiny_root
-from ui import audit
-from ui.admin_import import last_quarter_end
-from ui.navigation import page_path
+from ui.screens.administration.admin_import import last_quarter_end
+from ui.shell import audit
+from ui.shell.navigation import page_path
 
 NEW_DATE = dt.date(2026, 3, 31)
 TABLES = ("residences", "batiments", "logements", "menages", "departs", "attributions", "demandes")

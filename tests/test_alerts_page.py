@@ -26,8 +26,8 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui.headline import STATUS_LABELS
-from ui.target_cards import PERIOD_LABELS, cards, overview_table, period_lines
+from ui.screens.objectifs.target_cards import PERIOD_LABELS, cards, overview_table, period_lines
+from ui.shared.headline import STATUS_LABELS
 
 PARTNER_EPCI = "243800984"
 SCOPES = {
@@ -272,7 +272,7 @@ def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
 
 
 def test_gaps_and_targets_are_worded_the_french_way():
-    from ui.formats import shown_gap, target_text
+    from ui.shared.formats import shown_gap, target_text
 
     assert target_text(">=", 0.25, "ratio") == "≥ 25\u202f%"
     assert target_text("<=", 0.035, "ratio") == "≤ 3,5\u202f%"
@@ -281,7 +281,7 @@ def test_gaps_and_targets_are_worded_the_french_way():
 
 
 def test_filters_are_named_as_readers_name_them():
-    from ui.target_cards import filters_text
+    from ui.screens.objectifs.target_cards import filters_text
 
     catalogue = load_catalogue()
     assert filters_text("reservataire = action_logement", catalogue) == (

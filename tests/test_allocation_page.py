@@ -25,9 +25,9 @@ from tests.apptest_support import (
     steady_navigation,
 )
 from tests.tiny_allocation_data import write_allocation_root
-from ui import audit
-from ui.formats import percent
-from ui.navigation import page_path
+from ui.shared.formats import percent
+from ui.shell import audit
+from ui.shell.navigation import page_path
 
 PAGE = str(page_path("aide_attribution"))
 OFFICER, PARTNER = "clientele.demo", "partenaire.voironnais"
@@ -201,7 +201,7 @@ def test_each_role_gets_the_screen_or_a_refusal(tiny, role, username):
 
 
 def test_the_query_layer_refuses_a_partner_too(tiny):
-    from ui import allocation_view
+    from ui.screens.aide_attribution import allocation_view
 
     with pytest.raises(AllocationAccessError, match="réservé aux équipes du bailleur"):
         allocation_view.vacant(Scope(role="partenaire", epci=("243800984",)))
@@ -322,7 +322,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
     """Plain functions, no Streamlit run: a name from the data cannot inject markup."""
     import datetime as dt
 
-    from ui import commission_sheet as cs
+    from ui.screens.aide_attribution import commission_sheet as cs
 
     engine = open_engine(tiny_allocation_root)
     try:

@@ -1,5 +1,6 @@
 """Layers run one way: pages -> ui -> queries -> semantic (ingest holds the data contract and
-sits beside queries). A wrong-way import, SQL or file reading in a page fails here."""
+sits beside queries); inside ui/, shell <- shared <- screens, and no screen imports another. A
+wrong-way import, an import cycle, SQL or file reading in a page fails here."""
 
 from __future__ import annotations
 
@@ -68,3 +69,165 @@ def test_sql_is_written_only_by_the_builder_and_the_engine():
     # The benchmark's SQL is written by hand on purpose: it is what the builder is measured against.
     allowed = {"queries/bench/questions.py"}
     assert all(w.startswith("queries/sql/") or w in allowed for w in writers), writers
+
+
+# --- inside ui/: shell <- shared <- screens, no screen imports another, no import cycle ---------
+
+PROJECT_PACKAGES = ("semantic", "queries", "ingest", "reports", "cli", "ui", "pages")
+# ui sub-layer -> the ui sub-layers it must never import (screens are checked one against another)
+UI_FORBIDDEN = {"ui.shell": ("ui.shared", "ui.screens"), "ui.shared": ("ui.screens",)}
+
+
+def module_graph(root: Path, packages=PROJECT_PACKAGES) -> dict[str, set[str]]:
+    """Module name -> the project modules it imports, anywhere in its text (top level, functions
+    and `if TYPE_CHECKING:` blocks alike: a cycle hidden in a function is still a cycle)."""
+    files = {}
+    for package in packages:
+        base = root / package
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else []:
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            files[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        is_package = path.name == "__init__.py"
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base_parts = name.split(".") if is_package else name.split(".")[:-1]
+                    base_parts = base_parts[: len(base_parts) - node.level + 1]
+                    module = ".".join([*base_parts, *([node.module] if node.module else [])])
+                else:
+                    module = node.module or ""
+                # `from package import module` names a module; `from module import name` does not
+                targets = [
+                    f"{module}.{a.name}" if f"{module}.{a.name}" in files else module
+                    for a in node.names
+                ]
+            else:
+                continue
+            found |= {t for t in targets if t in files and t != name}
+        graph[name] = found
+    return graph
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Wrong-way imports inside ui/, and a page importing another page's screen."""
+    bad = []
+    for module, imported in graph.items():
+        for target in imported:
+            for layer, forbidden in UI_FORBIDDEN.items():
+                if module.startswith(layer + ".") and target.startswith(forbidden):
+                    bad.append(f"{module} -> {target}")
+            own = _screen_of(module)
+            other = _screen_of(target)
+            if other and module.startswith(("ui.screens.", "pages.")) and other != own:
+                bad.append(f"{module} -> {target} (another screen)")
+    return sorted(bad)
+
+
+def _screen_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] == ["ui", "screens"] and len(parts) > 2:
+        return parts[2]
+    if parts[0] == "pages" and len(parts) > 1:
+        return parts[1]
+    return None
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_ui_layers_and_screens_stay_apart():
+    assert layer_violations(module_graph(ROOT)) == []
+
+
+def test_no_import_cycle_in_the_project():
+    assert import_cycles(module_graph(ROOT)) == []
+
+
+def test_every_ui_module_is_in_a_layer():
+    flat = [p.name for p in (ROOT / "ui").glob("*.py") if p.name != "__init__.py"]
+    assert flat == [], f"ui/ modules outside ui/shell, ui/shared, ui/screens/<screen>: {flat}"
+
+
+def _plant(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for parent in path.relative_to(root).parents:
+            if str(parent) != ".":
+                (root / parent / "__init__.py").touch()
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_checks_catch_a_planted_screen_to_screen_import(tmp_path):
+    root = _plant(
+        tmp_path,
+        {
+            "ui/shared/formats.py": "",
+            "ui/screens/carte/view.py": "from ui.shared import formats\n",
+            "ui/screens/objectifs/cards.py": "from ui.screens.carte.view import x\n",
+            "ui/shell/auth.py": "def f():\n    from ui.shared.formats import y\n",
+            "pages/carte.py": "from ui.screens.objectifs import cards\n",
+        },
+    )
+    assert layer_violations(module_graph(root)) == [
+        "pages.carte -> ui.screens.objectifs.cards (another screen)",
+        "ui.screens.objectifs.cards -> ui.screens.carte.view (another screen)",
+        "ui.shell.auth -> ui.shared.formats",
+    ]
+
+
+def test_the_checks_catch_a_planted_cycle(tmp_path):
+    root = _plant(
+        tmp_path,
+        {
+            "ui/shared/charts.py": "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from ui.shared.cards import Card\n",
+            "ui/shared/cards.py": "from ui.shared import charts\n",
+            "queries/a.py": "from queries import b\n",
+            "queries/b.py": "def later():\n    from .a import f\n",
+            "queries/c.py": "from queries import a\n",
+        },
+    )
+    assert import_cycles(module_graph(root)) == [
+        ["queries.a", "queries.b"],
+        ["ui.shared.cards", "ui.shared.charts"],
+    ]

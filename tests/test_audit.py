@@ -10,7 +10,7 @@ import pytest
 
 from semantic.errors import InvalidValueError
 from semantic.scope import Scope
-from ui import audit
+from ui.shell import audit
 
 PARTNER = Scope(role="partenaire", epci=("243800984",))
 FIELDS = ["ts", "user", "role", "scope", "event", "details"]

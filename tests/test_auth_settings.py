@@ -12,14 +12,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from semantic.errors import PeuplementError
-from ui.auth import check_startup_settings
-from ui.settings import (
+from ui.shell.auth import check_startup_settings
+from ui.shell.settings import (
     DEMO_USERS_FILE,
     LIBRARY_DEFAULT_COOKIE_KEYS,
     MIN_COOKIE_KEY_LENGTH,
     PortalConfigError,
 )
-from ui.users import UsersFileError, load_users
+from ui.shell.users import UsersFileError, load_users
 
 HOME = Path(__file__).resolve().parent.parent / "Home.py"
 GOOD_KEY = secrets.token_urlsafe(32)  # drawn per test run, as an operator would
@@ -313,7 +313,7 @@ def test_no_widget_key_can_overwrite_the_login_state():
 
 
 def test_without_the_demo_users_file_there_is_no_demo_hash_to_refuse(users_file, tmp_path):
-    from ui.users import published_hashes_in
+    from ui.shell.users import published_hashes_in
 
     assert published_hashes_in(load_users(users_file), tmp_path / "absent.yaml") == []
     assert published_hashes_in(load_users(DEMO_USERS_FILE), DEMO_USERS_FILE) == [

@@ -20,7 +20,7 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui import audit
+from ui.shell import audit
 
 VOIRONNAIS = "243800984"
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from semantic.catalogue import load_catalogue
 from semantic.scope import ROLES
 from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
-from ui.catalogue_view import THEMES, UNITS
+from ui.screens.catalogue.catalogue_view import THEMES, UNITS
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +129,7 @@ def test_search_with_no_match_says_so():
 def test_entries_list_legal_and_local_targets_by_hand():
     import pandas as pd
 
-    from ui.catalogue_view import entries, search
+    from ui.screens.catalogue.catalogue_view import entries, search
 
     local = pd.DataFrame(
         [

@@ -34,10 +34,12 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui import audit, kpi_display, kpi_table
-from ui.exports import METADATA_SHEET
-from ui.filters import Selection
-from ui.navigation import page_path
+from ui.screens.tableau_de_bord import kpi_display
+from ui.shared import kpi_table
+from ui.shared.exports import METADATA_SHEET
+from ui.shared.filters import Selection
+from ui.shell import audit
+from ui.shell.navigation import page_path
 
 PAGE = str(page_path("tableau_de_bord"))
 PARTNER_EPCI = "243800984"

@@ -27,8 +27,8 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui import trends
-from ui.navigation import page_path
+from ui.screens.evolution import trends
+from ui.shell.navigation import page_path
 
 PAGE = str(page_path("evolution"))
 PARTNER_EPCI = "243800984"

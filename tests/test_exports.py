@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from semantic.catalogue import load_catalogue
-from ui.exports import (
+from ui.shared.exports import (
     METADATA_SHEET,
     Metadata,
     csv_bytes,
@@ -189,7 +189,7 @@ def test_xlsx_never_holds_a_live_formula(metadata):
 
 
 def test_commission_sheet_never_holds_a_live_formula():
-    from ui.commission_sheet import CommissionSheet, commission_xlsx
+    from ui.screens.aide_attribution.commission_sheet import CommissionSheet, commission_xlsx
 
     formula = '=HYPERLINK("http://evil.example/x","Voreppe")'
     dwelling = {

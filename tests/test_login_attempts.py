@@ -1,7 +1,7 @@
 """One login attempt under attack: reserved before the password check (threads racing on one
 account), no typed text kept in the failure counts, and the same bcrypt cost for unknown names.
 
-Plain functions (ui.login_attempts), the demo accounts of data/demo_users.yaml (bcrypt cost 12),
+Plain functions (ui.shell.login_attempts), the demo accounts of data/demo_users.yaml (bcrypt cost 12),
 the audit trail and the counts in a temporary folder.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ui import audit
-from ui.auth import check_startup_settings
-from ui.login_attempts import check_login, throttle_for
-from ui.settings import MAX_FAILED_LOGINS
+from ui.shell import audit
+from ui.shell.auth import check_startup_settings
+from ui.shell.login_attempts import check_login, throttle_for
+from ui.shell.settings import MAX_FAILED_LOGINS
 
 PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 

@@ -19,9 +19,9 @@ import pytest
 from queries.map_data import epci_outlines, flag_threshold, map_data
 from semantic.scope import Scope
 from tests.tiny_data import E1, E2
-from ui import map_layers as ml
-from ui import map_legend as mlg
-from ui.formats import NBSP
+from ui.screens.carte import map_layers as ml
+from ui.screens.carte import map_legend as mlg
+from ui.shared.formats import NBSP
 
 MANAGER = Scope.internal("manager")
 PARTNER = Scope(role="partenaire", epci=(E2,))

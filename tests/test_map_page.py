@@ -18,9 +18,9 @@ from queries.evaluate import evaluate
 from queries.places import boundaries, residences
 from semantic.scope import Scope
 from tests.apptest_support import portal, steady_navigation
-from ui import map_layers as ml
-from ui import map_legend as mlg
-from ui.formats import value
+from ui.screens.carte import map_layers as ml
+from ui.screens.carte import map_legend as mlg
+from ui.shared.formats import value
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = str(ROOT / "Home.py")

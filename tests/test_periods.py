@@ -21,8 +21,8 @@ from semantic.catalogue import load_catalogue
 from semantic.errors import UnsupportedPeriodError
 from semantic.scope import Scope
 from tests.tiny_data import E1, write_tiny_root
-from ui.filters import Selection
-from ui.kpi_table import unsupported
+from ui.shared.filters import Selection
+from ui.shared.kpi_table import unsupported
 
 ALL = Scope.internal()
 RATES_OVER_A_STOCK = {

@@ -33,7 +33,7 @@ from tests.apptest_support import (
     steady_navigation,
 )
 from tests.poisoned_data import FORMULA, poison, unsafe_markup
-from ui.access import PAGE_IDS, can_open
+from ui.shell.access import PAGE_IDS, can_open
 
 # Proto fields that Streamlit renders as Markdown or HTML (options and table cells are plain text).
 MARKUP_FIELDS = {"body", "label", "help", "caption", "title"}

@@ -18,7 +18,7 @@ from queries.places import residences
 from semantic.scope import Scope
 from tests import apptest_support as support
 from tests.apptest_support import HOME, ROOT, portal, small_demo, steady_navigation
-from ui.formats import number, percent
+from ui.shared.formats import number, percent
 
 PAGE = str(ROOT / "pages" / "residence.py")
 MANAGER, OFFICER, PARTNER = "direction.demo", "clientele.demo", "partenaire.voironnais"
@@ -231,7 +231,7 @@ def test_households_by_floor_on_the_tiny_root_by_hand(tiny_engine):
     """R1 of tests/tiny_data.py: M01 on the ground floor of Bât. A, M02 and M03 on its 1st
     floor, M04 on the ground floor of Bât. B."""
     from queries.profile import breakdown
-    from ui.floor_view import households_by_floor
+    from ui.screens.residence.floor_view import households_by_floor
 
     long = breakdown(tiny_engine, "R1", STAFF, "etage", indicators=("part_menages_fragiles",))
     table = households_by_floor(long)
@@ -254,7 +254,7 @@ def _floor(batiment: str, etage: int, households: int, share: float) -> list[dic
 def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
     import pandas as pd
 
-    from ui.floor_view import concentration_lines, floor_cells
+    from ui.screens.residence.floor_view import concentration_lines, floor_cells
 
     long = pd.DataFrame(
         _floor("A", 0, 3, 1.0)  # +50 points on 3 households: a concentration
@@ -274,8 +274,8 @@ def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
 def test_search_ignores_case_and_accents_and_links_are_checked():
     import pandas as pd
 
-    from ui.floor_view import floor_label
-    from ui.residence_view import requested, search
+    from ui.screens.residence.floor_view import floor_label
+    from ui.screens.residence.residence_view import requested, search
 
     rows = pd.DataFrame(
         {

@@ -10,10 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest_support import HOME, portal, steady_navigation
-from ui import audit
-from ui.auth import SESSION_ID_KEY
-from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
-from ui.sessions import FileSessionRegistry, SessionEntry, password_fingerprint, session_id
+from ui.shell import audit
+from ui.shell.auth import SESSION_ID_KEY
+from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
+from ui.shell.sessions import FileSessionRegistry, SessionEntry, password_fingerprint, session_id
 
 PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 

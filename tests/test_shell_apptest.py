@@ -20,13 +20,13 @@ from streamlit.util import calc_hash
 from semantic.scope import ROLES, Scope
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
 from tests.apptest_support import HOME, portal, small_demo, steady_navigation
-from ui import audit
-from ui.access import PAGE_IDS, can_open
-from ui.auth import LOGIN_TIME_KEY, ROLE_LABELS
-from ui.lockout import LoginThrottle, format_wait
-from ui.login import PASSWORD_WIDGET, USERNAME_WIDGET
-from ui.navigation import page_path
-from ui.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
+from ui.shell import audit
+from ui.shell.access import PAGE_IDS, can_open
+from ui.shell.auth import LOGIN_TIME_KEY, ROLE_LABELS
+from ui.shell.lockout import LoginThrottle, format_wait
+from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
+from ui.shell.navigation import page_path
+from ui.shell.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
 PARTNER, PARTNER_PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 PARTNER_SCOPE = Scope(role="partenaire", epci=("243800984",))
@@ -337,7 +337,7 @@ def test_page_guard_stops_a_visitor_who_is_not_logged_in(page_id, audit_file):
 def _scope_probe():
     import streamlit as st
 
-    from ui.auth import current_scope
+    from ui.shell.auth import current_scope
 
     st.text(current_scope().cache_key())
 
@@ -430,8 +430,8 @@ def test_home_figures_are_those_of_evaluate_for_the_same_scope(
     from queries.evaluate import evaluate
     from queries.targets import evaluate_targets
     from semantic.catalogue import load_catalogue
-    from ui.formats import value as shown_value
-    from ui.headline import STOCK_AND_FLOW, Figure, format_delta
+    from ui.shared.formats import value as shown_value
+    from ui.shared.headline import STOCK_AND_FLOW, Figure, format_delta
 
     monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(small_demo_root))
     at = app(username).run()

@@ -22,8 +22,8 @@ from semantic.scope import Scope
 from tests import apptest_support as support
 from tests.apptest_support import ACCOUNTS, HOME, ROOT, portal, steady_navigation
 from tests.tiny_data import E1, E2, write_tiny_root
-from ui import audit
-from ui.navigation import page_path
+from ui.shell import audit
+from ui.shell.navigation import page_path
 
 DEMO_TARGETS = ROOT / "data" / "demo" / "objectifs.yaml"
 T1 = "part_attributions_q1_hors_qpv"

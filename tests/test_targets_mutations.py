@@ -23,7 +23,12 @@ from semantic.errors import DefinitionError
 from semantic.scope import Scope
 from tests.test_definitions import _copy
 from tests.tiny_data import E1, E2, S3, write_tiny_root
-from ui.target_cards import cards, overview_table, period_lines, without_mutations_line
+from ui.screens.objectifs.target_cards import (
+    cards,
+    overview_table,
+    period_lines,
+    without_mutations_line,
+)
 
 WITHOUT = [
     "valeur_hors_mutations",

@@ -52,7 +52,7 @@ class PublishRecord:
     mapping_files: list[str]
 
     def audit_details(self) -> dict:
-        """The details for an audit event (ui.audit.record(..., "admin_action", details=...))."""
+        """The details for an audit event (ui.shell.audit.record(..., "admin_action", details=...))."""
         action = "import_photographie" if self.kind == "snapshot" else "import_referentiels"
         return {
             "action": action,

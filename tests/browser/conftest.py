@@ -66,7 +66,7 @@ def demo_data_root(tmp_path_factory):
 
 def warm_up(base_url: str) -> None:
     """Serve one page before the tests type anything: the first run builds the query engine,
-    which would otherwise count against the first test's timeouts. (ui.server has already left
+    which would otherwise count against the first test's timeouts. (ui.shell.server has already left
     Streamlit's legacy pages/ mode; test_cold_start_browser.py checks a server with no warm-up.)"""
     from playwright.sync_api import sync_playwright
 
@@ -94,7 +94,7 @@ def serve_portal(audit_dir: Path, data_root: Path, warm: bool = True):
     env.pop("PEUPLEMENT_COOKIE_KEY", None)
     env.pop("PEUPLEMENT_USERS_FILE", None)
     # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
-    command = [sys.executable, "-m", "ui.server"]
+    command = [sys.executable, "-m", "ui.shell.server"]
     command += ["--server.headless", "true", "--server.port", str(port)]
     with (audit_dir / "server.log").open("w") as log:
         process = subprocess.Popen(

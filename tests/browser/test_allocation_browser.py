@@ -33,7 +33,7 @@ def dwelling(demo_data_root):
     from queries.allocation import candidates, impacts, vacant_dwellings
     from queries.engine import open_engine
     from semantic.scope import Scope
-    from ui.allocation_effects import mixite_warnings
+    from ui.screens.aide_attribution.allocation_effects import mixite_warnings
 
     scope = Scope.internal("charge_clientele")
     engine = open_engine(demo_data_root)

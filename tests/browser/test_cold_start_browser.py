@@ -1,5 +1,5 @@
 """Just after a restart, ten people log in at the same moment: every login goes through. (Before
-ui.server switched Streamlit's legacy `pages/` mode off at start, the first run of each session
+ui.shell.server switched Streamlit's legacy `pages/` mode off at start, the first run of each session
 was rerun and what had been typed was erased.) The server is truly cold: no warm-up request."""
 
 from __future__ import annotations

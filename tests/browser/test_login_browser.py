@@ -144,7 +144,7 @@ def test_first_request_of_a_fresh_server_by_url_shows_the_login_form(
     tmp_path, demo_data_root, browser, running_portal
 ):
     """The first run of a server process is special with a `pages/` folder (see
-    ui.navigation.leave_legacy_pages_mode): a deep link must not list or open any page."""
+    ui.shell.navigation.leave_legacy_pages_mode): a deep link must not list or open any page."""
     from playwright.sync_api import expect
 
     with running_portal(tmp_path, demo_data_root, warm=False) as (base_url, _):  # truly cold

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.support import ACCOUNTS, SCREENSHOTS, log_in, skip_without_chromium
-from ui.formats import number
+from ui.shared.formats import number
 
 pytestmark = pytest.mark.browser
 

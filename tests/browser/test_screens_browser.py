@@ -15,7 +15,7 @@ import pytest
 from semantic.catalogue import load_catalogue
 from tests.browser.support import ACCOUNTS, SCREENSHOTS, open_page, skip_without_chromium
 from tests.browser.support import log_in as log_in_as
-from ui.formats import number
+from ui.shared.formats import number
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """A copied session cookie is worth nothing after logout: log in as the demo partner in a real
 headless Chromium, copy the signed cookie, log out, then replay the cookie in a fresh browser
-context: the login form, not the partner's home page (ui.sessions keeps the list of open
+context: the login form, not the partner's home page (ui.shell.sessions keeps the list of open
 sessions server-side)."""
 
 from __future__ import annotations

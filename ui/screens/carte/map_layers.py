@@ -1,0 +1,282 @@
+"""The map's deck, as plain functions (no Streamlit), tested on their own: the territory layers,
+the view, and `build_map`, which assembles them with the residences of ui.screens.carte.map_residences.
+
+The map reads without any basemap: communes are polygons with a light fill (or a choropleth of a
+territory-level indicator), EPCIs are thick outlines, QPV are purple polygons, residences are points
+on top. A masked area is a lighter grey than a masked point, and its tooltip says "< 11" too.
+Tooltips are plain French text in one `infobulle` property, so every layer shares the deck's single
+tooltip template.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+
+from queries.map_data import MapData, flag_threshold, rings
+from semantic.catalogue import load_catalogue
+from semantic.scope import Scope
+from ui.screens.carte.map_legend import COMMUNE_PALETTE, RGB, LegendEntry, Scale, classify, legend
+
+# The residence side is importable from here too, as it was before it had its own module.
+from ui.screens.carte.map_residences import (
+    ATTENTION_LINE,
+    PIXELS,
+    AttentionItem,
+    attention_items,
+    attention_layer,
+    class_colour,
+    residence_layer,
+    residence_records,
+    value_line,
+)
+from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RADIUS_PX
+from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
+from ui.screens.carte.map_residences import POINT_ALPHA as POINT_ALPHA
+from ui.screens.carte.map_residences import reasons as reasons
+from ui.shared.formats import MASK_LABEL
+
+MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
+# Communes without a choropleth: a light fill, so the territory stands out with no basemap.
+COMMUNE_FILL: RGB = (236, 236, 226)
+COMMUNE_LINE: RGB = (130, 130, 130)
+EPCI_LINE: RGB = (35, 35, 35)
+QPV_FILL: RGB = (152, 78, 163)
+QPV_LINE: RGB = (110, 40, 125)
+AREA_ALPHA, QPV_ALPHA = 180, 150
+TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
+TOOLTIP = {
+    "text": "{infobulle}",
+    "style": {"backgroundColor": "#FFFFFF", "color": "#1A1A1A", "fontSize": "13px",
+              "border": "1px solid #888888", "maxWidth": "360px"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BuiltMap:
+    deck: pdk.Deck
+    legends: tuple[tuple[str, tuple[LegendEntry, ...]], ...]  # (title, entries), for the page
+    attention: tuple[AttentionItem, ...]
+    caption: str  # under the map: snapshot, what the point size means, secrecy, filters left out
+    attention_caption: str  # above the attention list: its criteria
+
+
+def commune_layer(
+    communes: pd.DataFrame, scale: Scale | None, indicator_id: str | None, show_effectif: bool
+) -> pdk.Layer:
+    """Communes as polygons: a choropleth of `indicator_id`, or a light fill without one."""
+    ind = load_catalogue().indicator(indicator_id) if indicator_id else None
+    features = []
+    for _, row in _drawable(communes).iterrows():
+        lines = [f"{row['commune_libelle']} ({row['commune']})", f"EPCI : {row['epci_libelle']}"]
+        colour, alpha = COMMUNE_FILL, 200
+        if ind is not None and scale is not None:
+            colour, _ = class_colour(scale, row)
+            alpha = AREA_ALPHA
+            lines.append(value_line(ind.label, ind.unit, row, show_effectif))
+        properties = {"commune": str(row["commune"]), "epci": str(row["epci"])}
+        properties |= {"couleur": [*colour, alpha], "infobulle": "\n".join(lines)}
+        features.append(_feature(row["geometry"], properties))
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="communes",
+        filled=True,
+        stroked=True,
+        get_fill_color="properties.couleur",
+        get_line_color=[*COMMUNE_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=1,
+        pickable=True,
+    )
+
+
+def epci_layer(epci: pd.DataFrame) -> pdk.Layer:
+    """EPCI outlines (queries.map_data.epci_outlines), drawn over the communes."""
+    features = [
+        _feature(row["geometry"], {"epci": str(row["epci"]), "nom": row["epci_libelle"]})
+        for _, row in _drawable(epci).iterrows()
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="epci",
+        filled=False,
+        stroked=True,
+        get_line_color=[*EPCI_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        line_joint_rounded=True,
+        line_cap_rounded=True,
+        pickable=False,
+    )
+
+
+def qpv_layer(qpv: pd.DataFrame) -> pdk.Layer:
+    """QPV polygons, filled, with their tooltip (under the residences)."""
+    features = []
+    for _, row in _drawable(qpv).iterrows():
+        lines = [f"{row['qpv_libelle']} ({row['qpv']})", f"Commune : {row['commune_libelle']}"]
+        if is_fictitious(row["qpv_libelle"]):
+            lines.append("Périmètre fictif (données de démonstration)")
+        properties = {"qpv": str(row["qpv"]), "commune": str(row["commune"])}
+        features.append(_feature(row["geometry"], properties | {"infobulle": "\n".join(lines)}))
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="qpv",
+        filled=True,
+        stroked=True,
+        get_fill_color=[*QPV_FILL, QPV_ALPHA],
+        get_line_color=[*QPV_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        pickable=True,
+    )
+
+
+def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
+    """QPV borders again, over the residences: a residence's point often covers a whole QPV."""
+    features = [
+        _feature(row["geometry"], {"qpv": str(row["qpv"])}) for _, row in _drawable(qpv).iterrows()
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data={"type": "FeatureCollection", "features": features},
+        id="qpv-contours",
+        filled=False,
+        stroked=True,
+        get_line_color=[*QPV_LINE, 255],
+        line_width_units=PIXELS,
+        get_line_width=2.5,
+        pickable=False,
+    )
+
+
+def is_fictitious(name) -> bool:
+    """Demo QPV are synthetic and named so ("QPV fictif — …")."""
+    return isinstance(name, str) and "fictif" in name.lower()
+
+
+def view_state(points: Iterable[Sequence[float]], width: int = 800, height: int = 600):
+    """Centre and zoom fitting every (lon, lat) point in a width x height viewport."""
+    pts = [(float(x), float(y)) for x, y in points]
+    if not pts:
+        return pdk.ViewState(latitude=46.6, longitude=2.4, zoom=4.5)  # France
+    lons, lats = [p[0] for p in pts], [p[1] for p in pts]
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in lats]
+    span_x, span_y = max(lons) - min(lons), max(merc) - min(merc)
+    zooms = [14.0]
+    if span_x > 0:
+        zooms.append(math.log2(width * 360 / (TILE_PX * span_x)))
+    if span_y > 0:
+        zooms.append(math.log2(height * 2 * math.pi / (TILE_PX * span_y)))
+    centre_y = (max(merc) + min(merc)) / 2
+    return pdk.ViewState(
+        longitude=round((max(lons) + min(lons)) / 2, 6),
+        latitude=round(math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2), 6),
+        zoom=round(max(3.0, min(zooms) - 0.1), 2),
+        pitch=0,
+        bearing=0,
+    )
+
+
+def build_map(
+    md: MapData,
+    *,
+    residence_indicator: str,
+    commune_indicator: str | None,
+    threshold: float | None,
+    scope: Scope,
+    basemap: bool = False,
+) -> BuiltMap:
+    """The deck, its legends (with titles) and the attention list for a `MapData`."""
+    catalogue = load_catalogue()
+    res, communes = flag_threshold(md.residences, threshold), md.communes
+    show_effectif = not scope.masks_small_cells
+    visible = res.loc[~res["masque"], "valeur"] if len(res) else []
+    res_scale = classify(visible, catalogue.indicator(residence_indicator).unit)
+    records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
+    com_scale = None
+    if commune_indicator and len(communes):
+        unit = catalogue.indicator(commune_indicator).unit
+        shown = communes.loc[~communes["masque"], "valeur"]
+        com_scale = classify(
+            shown, unit, palette=COMMUNE_PALETTE, neutral=(MASKED_AREA, COMMUNE_FILL)
+        )
+    layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
+    layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
+    layers += [residence_layer(records), qpv_outline_layer(md.qpv), attention_layer(records)]
+    points = [r["position"] for r in records]
+    points += [p for g in communes.get("geometry", []) for ring in rings(g) for p in ring]
+    placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
+    legends = [
+        (
+            f"Résidences : {catalogue.indicator(residence_indicator).label}",
+            legend(res_scale, *_neutral_counts(placed), "disque"),
+        )
+    ]
+    if com_scale is not None:
+        title = f"Communes : {catalogue.indicator(commune_indicator).label}"
+        legends.append((title, legend(com_scale, *_neutral_counts(communes), "carre")))
+    attention = any(r["attention"] for r in records)
+    legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))
+    notes = [f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements."]
+    if scope.masks_small_cells:
+        notes.append(
+            f"Valeurs sur moins de 11 ménages ou attributions masquées ({MASK_LABEL}), en gris."
+        )
+    if md.ignored_filters:
+        notes.append(f"Filtre sans objet pour les communes : {', '.join(md.ignored_filters)}.")
+    since = f" depuis le {md.previous_snapshot:%d/%m/%Y}" if md.previous_snapshot else ""
+    return BuiltMap(
+        map_deck(layers, view_state(points), basemap=basemap),
+        tuple(legends),
+        tuple(attention_items(res, residence_indicator, threshold, scope.role)),
+        " ".join(notes),
+        f"Objectif hors trajectoire, résidence à enjeu de mixité dont la fragilité augmente{since}, "
+        "ou valeur au-dessus du seuil d'alerte.",
+    )
+
+
+def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    """(masked, not measurable) places of a frame with valeur and masque."""
+    if frame.empty:
+        return 0, 0
+    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum())
+
+
+def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tuple[LegendEntry, ...]:
+    fictitious = len(qpv) and any(is_fictitious(n) for n in qpv["qpv_libelle"])
+    entries = [LegendEntry("limite d'EPCI", EPCI_LINE, "trait")]
+    if not choropleth:
+        entries.append(LegendEntry("commune du périmètre", COMMUNE_FILL, "carre"))
+    qpv_label = "QPV — périmètres fictifs (démonstration)" if fictitious else "QPV"
+    entries.append(LegendEntry(qpv_label, QPV_FILL, "carre", border=QPV_LINE))
+    if attention:
+        entries.append(LegendEntry("résidence à surveiller", ATTENTION_LINE, "anneau"))
+    return tuple(entries)
+
+
+def map_deck(layers: list[pdk.Layer], view, *, basemap: bool = False) -> pdk.Deck:
+    """No basemap by default: Streamlit swaps a missing map style for Carto tiles, so the deck
+    keeps pydeck's "no style" marker (map_provider=None) unless a basemap is asked for."""
+    provider = (
+        {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    )
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip=TOOLTIP, **provider)
+
+
+def _drawable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that have a geometry (a data root may lack some boundaries)."""
+    return frame[frame["geometry"].notna()] if "geometry" in frame else frame.iloc[0:0]
+
+
+def _feature(geometry, properties: dict) -> dict:
+    geometry = json.loads(geometry) if isinstance(geometry, str) else geometry
+    return {"type": "Feature", "geometry": geometry, "properties": properties}

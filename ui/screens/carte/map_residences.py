@@ -1,0 +1,179 @@
+"""The residences on the map, as plain functions (no Streamlit): their points, the ring around those
+needing attention, and the attention list with its reasons in French.
+
+Points are sized by dwellings and coloured by discrete classes of one indicator. A masked value (a
+partner's cell under the secrecy threshold) is never coloured nor written anywhere: the point is
+neutral grey and its tooltip says "< 11". `value_line` and `class_colour` word and colour any valued
+place, so the commune choropleth (ui.screens.carte.map_layers) shares them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+
+from semantic.catalogue import load_catalogue
+from ui.screens.carte.map_legend import RGB, Scale, finite
+from ui.shared.formats import MASK_LABEL, change, number, value
+from ui.shell.access import can_open
+
+PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
+ATTENTION_LINE: RGB = (20, 20, 20)
+POINT_ALPHA = 235
+# Points in screen pixels: area proportional to dwellings, readable at every zoom level.
+MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 3.0, 13.0
+SIGNS = {"<=": "≤", ">=": "≥"}
+STATUS_LABELS = {"non_atteint": "non atteint", "a_surveiller": "à surveiller"}
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    residence: str
+    title: str
+    reasons: tuple[str, ...]
+    linkable: bool  # the user may open the Fiche résidence
+
+
+def value_line(label: str, unit: str, row, show_effectif: bool) -> str:
+    """The tooltip line of a place's value: masked, not measurable, or the value (and effectif)."""
+    if bool(row["masque"]):
+        return f"{label} : {MASK_LABEL} (secret statistique)"
+    if not finite(_num(row["valeur"])):
+        return f"{label} : — (non mesurable)"
+    text = f"{label} : {value(float(row['valeur']), unit)}"
+    if show_effectif and finite(_num(row["effectif"])):
+        text += f" (effectif : {number(row['effectif'])})"
+    return text
+
+
+def _num(v):
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def class_colour(scale: Scale, row) -> tuple[RGB, int | None]:
+    """A place's colour and class on `scale`; masked and unmeasurable places have no class."""
+    if bool(row["masque"]):
+        return scale.masked_colour, None
+    index = scale.index(_num(row["valeur"]))
+    return (scale.missing_colour, None) if index is None else (scale.colours[index], index)
+
+
+def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
+    """Why a residence needs attention, in French (the facts of queries.map_data)."""
+    catalogue = load_catalogue()
+    found = []
+    if isinstance(row.get("objectif_statut"), str):
+        target = catalogue.indicator(row["objectif_indicateur"])
+        found.append(
+            f"objectif {STATUS_LABELS[row['objectif_statut']]} : {target.label} "
+            f"{SIGNS.get(row['objectif_sens'], row['objectif_sens'])} "
+            f"{value(row['objectif_cible'], target.unit)}"
+        )
+    if bool(row.get("fragilite_en_hausse")):
+        found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
+    if bool(row.get("au_dessus_seuil")):
+        ind = catalogue.indicator(indicator_id)
+        found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
+    return tuple(found)
+
+
+def attention_items(
+    residences: pd.DataFrame, indicator_id: str, threshold: float | None, role: str
+) -> list[AttentionItem]:
+    """The residences needing attention: off-track targets first, then by name."""
+    if residences.empty or "attention" not in residences:
+        return []
+    rows = residences[residences["attention"]].copy()
+    rows["_ordre"] = rows["objectif_statut"].isna()
+    linkable = can_open(role, "residence")
+    return [
+        AttentionItem(
+            str(row["residence"]),
+            f"{row['residence_libelle']} — {row['commune_libelle']}",
+            reasons(row, indicator_id, threshold),
+            linkable,
+        )
+        for _, row in rows.sort_values(["_ordre", "residence_libelle", "residence"]).iterrows()
+    ]
+
+
+def residence_records(
+    residences: pd.DataFrame, scale: Scale, indicator_id: str, threshold, show_effectif: bool
+) -> list[dict]:
+    """One dict per placed residence: no raw value, only its class, colour and tooltip text."""
+    ind = load_catalogue().indicator(indicator_id)
+    placed = residences.dropna(subset=["lat", "lon"]) if len(residences) else residences
+    # A partner's masked dwelling count (under the secrecy threshold) is drawn at the smallest size.
+    largest = max([int(n) for n in placed.get("nb_logements", []) if not pd.isna(n)] + [1])
+    records = []
+    for _, row in placed.iterrows():
+        colour, index = class_colour(scale, row)
+        lines = [
+            f"{row['residence_libelle']} ({row['residence']})",
+            f"Commune : {row['commune_libelle']}",
+            f"QPV : {row['qpv_libelle']}" if isinstance(row["qpv_libelle"], str) else "Hors QPV",
+            f"Logements : {_dwellings(row['nb_logements'])}",
+            value_line(ind.label, ind.unit, row, show_effectif),
+        ]
+        attention = bool(row.get("attention", False))
+        if attention:
+            lines.append("À surveiller : " + " ; ".join(reasons(row, indicator_id, threshold)))
+        size = 0 if pd.isna(row["nb_logements"]) else int(row["nb_logements"])
+        radius = MIN_RADIUS_PX + MAX_EXTRA_RADIUS_PX * math.sqrt(size / largest)
+        records.append(
+            {
+                "residence": str(row["residence"]),
+                "position": [round(float(row["lon"]), 6), round(float(row["lat"]), 6)],
+                "rayon": round(radius, 1),
+                "classe": index,
+                "couleur": [*colour, POINT_ALPHA],
+                "attention": attention,
+                "infobulle": "\n".join(lines),
+            }
+        )
+    return records
+
+
+def _dwellings(count) -> str:
+    return MASK_LABEL if pd.isna(count) else number(count)
+
+
+def residence_layer(records: list[dict]) -> pdk.Layer:
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=records,
+        id="residences",
+        get_position="position",
+        get_radius="rayon",
+        radius_units=PIXELS,
+        get_fill_color="couleur",
+        stroked=True,
+        get_line_color=[60, 60, 60],
+        line_width_min_pixels=1,
+        pickable=True,
+    )
+
+
+def attention_layer(records: list[dict]) -> pdk.Layer:
+    """A dark ring around each residence needing attention, over the points (not pickable)."""
+    rings = [
+        {"position": r["position"], "rayon": r["rayon"] + 5, "residence": r["residence"]}
+        for r in records
+        if r["attention"]
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=rings,
+        id="residences-attention",
+        get_position="position",
+        get_radius="rayon",
+        radius_units=PIXELS,
+        filled=False,
+        stroked=True,
+        get_line_color=[*ATTENTION_LINE, 255],
+        line_width_min_pixels=2.5,
+        pickable=False,
+    )

@@ -1,0 +1,171 @@
+"""The Carte page's widgets and drawing: the filters (snapshot, territory, financement, indicators,
+threshold, basemap), the cached map query, the map with its legends, and the attention list.
+
+The deck itself is built by ui.screens.carte.map_layers, without Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+# The module, not its functions: looked up at call time, so a test can stand in for the query.
+from queries import map_data as map_queries
+from semantic.catalogue import Catalogue
+from semantic.safe_text import markdown_text
+from semantic.scope import Scope
+from ui.screens.carte import map_legend
+from ui.screens.carte.map_layers import BuiltMap
+from ui.shared import data
+from ui.shell.navigation import page_path
+
+
+@dataclass(frozen=True)
+class MapChoice:
+    """What the filters ask for: the map query's cache key, and how to draw its answer."""
+
+    snapshot: str  # ISO day
+    where: tuple  # `frozen` filters
+    indicator: str  # colours the residences
+    area: str | None  # colours the communes, or none
+    threshold: float | None  # in the indicator's unit (a ratio, not a percentage)
+    basemap: bool
+    version: str  # the data version the options were read from
+
+
+@data.scoped
+def _options(scope: Scope, snapshot: str, epcis: tuple) -> dict[str, dict[str, str]]:
+    return map_queries.filter_options(
+        data.engine(), scope, dt.date.fromisoformat(snapshot), list(epcis)
+    )
+
+
+@data.scoped
+def _map(scope: Scope, indicators: tuple, snapshot: str, where: tuple) -> map_queries.MapData:
+    residence, commune = indicators
+    return map_queries.map_data(
+        data.engine(),
+        scope,
+        residence_indicator=residence,
+        commune_indicator=commune,
+        snapshot=snapshot,
+        where=dict(where) or None,
+    )
+
+
+def frozen(where: dict) -> tuple:
+    """Filters as a hashable cache key, empty ones left out."""
+    return tuple(sorted((dim, tuple(values)) for dim, values in where.items() if values))
+
+
+def keep_known(widget_key: str, known: dict) -> None:
+    """Drop a remembered choice that the new option list no longer offers."""
+    if widget_key in st.session_state:
+        st.session_state[widget_key] = [c for c in st.session_state[widget_key] if c in known]
+
+
+def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
+    """The two rows of filters: territory (snapshot, EPCI, communes, financement), then drawing."""
+    # Option labels as dict lookups, not lambdas: widget settings must pickle (enforceSerializable…).
+    label = {i: ind.label for i, ind in catalogue.indicators.items()}
+    eng = data.engine()
+    version = data.data_version(eng)
+    snap_col, epci_col, commune_col, fin_col = st.columns(4)
+    snapshot = snap_col.selectbox(
+        "Photographie",
+        sorted(eng.snapshots, reverse=True),
+        format_func={d: f"{d:%d/%m/%Y}" for d in eng.snapshots}.get,
+        key="carte_photographie",
+    )
+    day = snapshot.isoformat()
+    options = _options(scope, day, ())
+    keep_known("carte_epci", options["epci"])
+    epcis = epci_col.multiselect(
+        "EPCI",
+        list(options["epci"]),
+        format_func=options["epci"].get,
+        placeholder="Tout le périmètre",
+        key="carte_epci",
+    )
+    names = _options(scope, day, tuple(epcis))["commune"]
+    keep_known("carte_communes", names)
+    communes = commune_col.multiselect(
+        "Communes", list(names), format_func=names.get, placeholder="Toutes", key="carte_communes"
+    )
+    financements = fin_col.multiselect(
+        "Financement", list(options["financement"]), placeholder="Tous", key="carte_financement"
+    )
+    ind_col, com_col, seuil_col, fond_col = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+    choices = map_queries.residence_indicators(catalogue)
+    indicator = ind_col.selectbox(
+        "Couleur des résidences",
+        choices,
+        choices.index(map_queries.FRAGILITY),
+        format_func=label.get,
+        key="carte_indicateur",
+    )
+    areas = [None, *map_queries.commune_indicators(catalogue)]
+    area = com_col.selectbox(
+        "Couleur des communes",
+        areas,
+        areas.index("pression_demande"),
+        format_func={None: "Aucune (fond clair)", **label}.get,
+        key="carte_indicateur_communes",
+    )
+    ratio = catalogue.indicator(indicator).unit == "ratio"
+    typed = seuil_col.number_input(
+        "Seuil d'alerte" + (" (%)" if ratio else ""),
+        min_value=0.0,
+        value=None,
+        placeholder="aucun",
+        key="carte_seuil",
+    )
+    basemap = fond_col.toggle(
+        "Fond de carte", key="carte_fond", help="Tuiles Carto : nécessitent un accès à Internet."
+    )
+    return MapChoice(
+        snapshot=day,
+        where=frozen({"epci": epcis, "commune": communes, "financement": financements}),
+        indicator=indicator,
+        area=area,
+        threshold=None if typed is None else (typed / 100 if ratio else typed),
+        basemap=basemap,
+        version=version,
+    )
+
+
+def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:
+    """The map's data for these filters, cached per user scope and data version."""
+    indicators = (choice.indicator, choice.area)
+    return _map(scope, indicators, choice.snapshot, choice.where)
+
+
+def show_map(built: BuiltMap, no_residence: bool, indicator_label: str) -> None:
+    """The deck, its caption and its legends side by side."""
+    if no_residence:
+        st.info("Aucune résidence dans ce périmètre pour ces filtres.")
+    st.pydeck_chart(built.deck, height=600, alt=f"Carte : {indicator_label} par résidence")
+    st.caption(built.caption)
+    for column, (title, entries) in zip(st.columns(3), built.legends, strict=False):
+        column.html(map_legend.legend_html(title, entries))
+
+
+def show_attention(built: BuiltMap) -> None:
+    """The residences to watch, each linked to its Fiche résidence when the user may open it."""
+    st.subheader("Résidences à surveiller")
+    st.caption(built.attention_caption)
+    if not built.attention:
+        st.success("Aucune résidence à surveiller avec ces critères.")
+    for item in built.attention:
+        if item.linkable:
+            st.page_link(
+                page_path("residence"),
+                label=markdown_text(item.title),
+                icon=":material/apartment:",
+                query_params={"residence": item.residence},
+            )
+        else:
+            st.markdown(f"**{markdown_text(item.title)}**")
+        st.caption(markdown_text(" ; ".join(item.reasons)))

@@ -1,0 +1,106 @@
+"""Objectifs et alertes, the residences with a mixité stake (`enjeu_mixite`, the CIA's list): each
+residence in alert as the screen words it, and the table of the whole list.
+
+Everything shown comes from `queries.alerts.mixite_alerts`; this module only words it. Builders are
+plain functions, testable without a running Streamlit; `show_mixite_alert` draws one residence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from semantic.safe_text import markdown_text
+from ui.shared.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from ui.shell.access import can_open
+from ui.shell.navigation import page_path
+
+
+def alert_reasons(row: dict) -> list[str]:
+    reasons = []
+    if row["au_dessus_seuil"]:
+        reasons.append(f"au-dessus du seuil du PSA ({target_text('<=', row['seuil'], 'ratio')})")
+    if row["en_hausse"]:
+        reasons.append(f"en hausse de {shown_gap(row['evolution'], 'ratio')} depuis le {_day(row)}")
+    return reasons
+
+
+def _day(row: dict) -> str:
+    day = row["date_precedente"]
+    return f"{day:%d/%m/%Y}" if isinstance(day, dt.date) else "la photographie précédente"
+
+
+def mixite_figures(row: dict) -> str:
+    """« 84,4 % de ménages en fragilité (38 sur 45) ; 86,4 % au 30/06/2026 (−1,9 pt) »."""
+    if row["masque"]:
+        return f"Part de ménages en fragilité : {MASK_LABEL} (secret statistique)"
+    text = f"**{percent(row['valeur'])}** de ménages en fragilité"
+    if not pd.isna(row["numerateur"]):
+        text += f" ({number(row['numerateur'])} sur {number(row['denominateur'])})"
+    if not pd.isna(row["valeur_precedente"]):
+        text += (
+            f" ; {percent(row['valeur_precedente'])} au {_day(row)} "
+            f"({shown_gap(row['evolution'], 'ratio')})"
+        )
+    return text
+
+
+def mixite_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every residence of the list, as shown (alerts first)."""
+    return pd.DataFrame(
+        {
+            "Résidence": df["residence_libelle"],
+            "Commune": df["commune_libelle"],
+            "QPV": df["qpv_libelle"].fillna("hors QPV"),
+            "Ménages en fragilité": [
+                value(v, "ratio", masked=m) for v, m in zip(df["valeur"], df["masque"], strict=True)
+            ],
+            "Précédente": [percent(v) for v in df["valeur_precedente"]],
+            "Évolution": [shown_gap(v, "ratio") for v in df["evolution"]],
+            "Seuil PSA": [
+                "—" if pd.isna(v) else target_text("<=", v, "ratio") for v in df["seuil"]
+            ],
+            "Alerte": ["oui" if a else "non" for a in df["alerte"]],
+        }
+    )
+
+
+def show_mixite_alert(row: dict, *, role: str) -> None:
+    """One residence in alert: its name (a link to its Fiche résidence when the role may open
+    it: a page outside the role's navigation cannot even be linked), its figures, why it is
+    listed."""
+    link = can_open(role, "residence")
+    with st.container(border=True):
+        name = markdown_text(f"{row['residence_libelle']} — {row['commune_libelle']}")
+        left, right = st.columns([2, 3], vertical_alignment="center")
+        if link:
+            left.page_link(
+                page_path("residence"),
+                label=name,
+                icon=":material/apartment:",
+                query_params={"residence": row["residence"]},
+            )
+        else:
+            left.markdown(f"**{name}**")
+        qpv = str(row["qpv_libelle"]) if not pd.isna(row["qpv_libelle"]) else "hors QPV"
+        left.caption(markdown_text(f"{row['epci_libelle']} · {qpv}"))
+        right.markdown(mixite_figures(row))
+        right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
+        if row["seuil_objectif"]:
+            seuil = f"objectif {row['seuil_objectif']} — {row['seuil_source']}"
+            right.caption(f"Seuil : {markdown_text(seuil)}")
+
+
+def mixite_caption(df: pd.DataFrame) -> str:
+    """How many listed residences, how many in alert, and what the alert means."""
+    alerts = int(df["alerte"].sum())
+    day = df["date_precedente"].dropna()
+    since = f"le {day.iloc[0]:%d/%m/%Y}" if len(day) else "la photographie précédente"
+    return (
+        f"{number(len(df))} résidence(s) de votre périmètre sur la liste CIA des résidences à enjeu "
+        f"prioritaire de mixité sociale (loi 3DS), dont {number(alerts)} en alerte : part de "
+        f"ménages en fragilité en hausse depuis {since}, ou au-dessus du seuil fixé par le PSA. "
+        "Une part couverte par le secret statistique ne déclenche aucune alerte."
+    )

@@ -1,0 +1,160 @@
+"""The altair charts of the screens, in French: number formats (« 25 % », « 12 345 ») inside
+Vega-Lite axes and tooltips, no frame around the view, and the chart builders themselves.
+
+Builders take the tables the views compute and return a chart: plain functions, testable without a
+running Streamlit.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ui.shared.formats import number, percent, value
+
+# French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
+FRENCH_LOCALE = alt.Locale(
+    number={
+        "decimal": ",",
+        "thousands": "\u202f",
+        "grouping": [3],
+        "currency": ["", "\u202f€"],
+        "percent": "\u202f%",
+    }
+)
+SPARKLINE_HEIGHT = 90  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
+RESIDENCE_COLOR, EPCI_COLOR = "#1f4e79", "#a6b8c8"
+INCOME_BRACKETS = (
+    ("part_menages_plai", "Sous le plafond PLAI"),
+    ("part_menages_plus", "Entre PLAI et PLUS"),
+    ("part_menages_pls", "Entre PLUS et PLS"),
+    ("part_menages_au_dela", "Au-delà du plafond PLS"),
+)
+
+
+def french(chart):
+    """The settings every chart shares: French number formats, no frame around the view."""
+    return chart.configure(locale=FRENCH_LOCALE).configure_view(stroke=None)
+
+
+# --- Objectifs et alertes ---------------------------------------------------------------------
+
+
+def sparkline(points_: pd.DataFrame, *, cible: float, unit: str, rule: str) -> alt.LayerChart:
+    """The target's indicator over the snapshots, with its target `cible` (worded `rule`) as a
+    dashed line; masked snapshots are gaps."""
+    pts = points_.sort_values("date").copy()
+    pts["valeur"] = pts["valeur"].astype("Float64").where(~pts["masque"].astype(bool))
+    pts["valeur"] = pts["valeur"].astype(float)
+    pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
+    pts["Valeur"] = [
+        value(v, unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
+    ]
+    measured = pts["valeur"].dropna()
+    low = min([cible, *measured]) if len(measured) else cible
+    high = max([cible, *measured]) if len(measured) else cible
+    margin = max((high - low) * 0.15, abs(cible) * 0.05, 1e-3)
+    y_scale = alt.Scale(domain=[low - margin, high + margin], zero=False)
+    fmt = ".0%" if unit == "ratio" else ",.1f"
+    line = (
+        alt.Chart(pts)
+        .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
+        .encode(
+            x=alt.X("date:T", axis=None),
+            y=alt.Y("valeur:Q", scale=y_scale, axis=alt.Axis(format=fmt, tickCount=2, title=None)),
+            tooltip=[alt.Tooltip("Date:N"), alt.Tooltip("Valeur:N")],
+        )
+    )
+    target = (
+        alt.Chart(pd.DataFrame({"cible": [cible], "Cible": [rule]}))
+        .mark_rule(strokeDash=[4, 3], color="#c0392b")
+        .encode(y="cible:Q", tooltip=[alt.Tooltip("Cible:N")])
+    )
+    chart = french(alt.layer(target, line).properties(height=SPARKLINE_HEIGHT))
+    return chart.configure_axis(grid=False, labelFontSize=10)
+
+
+# --- Fiche résidence ------------------------------------------------------------------------------
+
+
+def bar_chart(df: pd.DataFrame, category: str, title: str) -> alt.Chart:
+    """Dwellings by one dimension: horizontal bars labelled with their count."""
+    shown = df.assign(Nombre=df["valeur"].astype(float), Libellé=df[category].astype(str))
+    shown["Texte"] = [number(v) for v in shown["Nombre"]]
+    base = alt.Chart(shown).encode(
+        y=alt.Y("Libellé:N", sort=list(shown["Libellé"]), title=None),
+        x=alt.X("Nombre:Q", title=None, axis=None),
+        tooltip=[alt.Tooltip("Libellé:N", title=title), alt.Tooltip("Texte:N", title="Logements")],
+    )
+    bars = base.mark_bar(color=RESIDENCE_COLOR, cornerRadiusEnd=2)
+    text = base.mark_text(align="left", dx=3).encode(text="Texte:N")
+    # Streamlit 1.67 ignores a fixed height here
+    return french((bars + text).properties(height=alt.Step(22)))
+
+
+def comparison_chart(df: pd.DataFrame, group: str) -> alt.Chart | None:
+    """The ratio indicators of one group, residence against EPCI, as paired horizontal bars."""
+    rows = df[(df["groupe"] == group) & (df["unite"] == "ratio")]
+    if rows.empty:
+        return None
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "Indicateur": rows["libelle"],
+                    "Territoire": "Résidence",
+                    "Part": rows["valeur_residence"]
+                    .astype("Float64")
+                    .where(~rows["masque_residence"]),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "Indicateur": rows["libelle"],
+                    "Territoire": "EPCI",
+                    "Part": rows["valeur_epci"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    long["Part"] = long["Part"].astype(float)
+    long["Valeur"] = [percent(v) for v in long["Part"]]
+    order = list(rows["libelle"])
+    colors = alt.Scale(domain=["Résidence", "EPCI"], range=[RESIDENCE_COLOR, EPCI_COLOR])
+    base = alt.Chart(long).encode(
+        y=alt.Y("Indicateur:N", sort=order, title=None, axis=alt.Axis(labelLimit=230)),
+        yOffset=alt.YOffset("Territoire:N", sort=colors.domain),
+        x=alt.X("Part:Q", title=None, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=["Indicateur:N", "Territoire:N", "Valeur:N"],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("Territoire:N", scale=colors, legend=alt.Legend(title=None, orient="top"))
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="Valeur:N")
+    return french((bars + text).properties(height=alt.Step(14)))  # per bar: two per indicator
+
+
+def income_chart(brackets: pd.DataFrame) -> alt.Chart:
+    """Stacked 100 % bars: the residence's and the EPCI's households by income bracket."""
+    palette = alt.Scale(
+        domain=[label for _, label in INCOME_BRACKETS],
+        range=["#8c2d04", "#e6550d", "#fdae6b", "#c6dbef"],
+    )
+    chart = (
+        alt.Chart(brackets)
+        .mark_bar()
+        .encode(
+            y=alt.Y("Territoire:N", title=None, sort=list(dict.fromkeys(brackets["Territoire"]))),
+            x=alt.X(
+                "Part:Q", stack="normalize", title=None, axis=alt.Axis(format=".0%", tickCount=5)
+            ),
+            color=alt.Color(
+                "Tranche:N", scale=palette, legend=alt.Legend(title=None, orient="top")
+            ),
+            order=alt.Order("Ordre:Q"),
+            tooltip=["Territoire:N", "Tranche:N", "Valeur:N"],
+        )
+        .properties(height=alt.Step(34))
+    )
+    return french(chart)

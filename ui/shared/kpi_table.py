@@ -1,0 +1,280 @@
+"""The dashboard's KPI table: chosen indicators, one row per territory of the chosen scale, with
+the change since the previous snapshot and since a year earlier and the status of the target that
+applies to the row, if any.
+
+Values come from `queries.comparisons.compare`, targets from `queries.targets.applicable_targets`
+(legal T1/T2/T3 on every EPCI of the scope, replaced by local ones), both cached here per scope and
+data version. A target applies to a row only when the row is exactly the target's indicator,
+territory and filters, so its value is the row's value for the period shown, and its status is the
+engine's `queries.targets.status` of that value. `build` is a plain function, testable without a
+running Streamlit; how the table reads (French text, sorting, exports) is `ui.screens.tableau_de_bord.kpi_display`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from queries.comparisons import compare
+from queries.targets import STATUS_ORDER, applicable_targets, status
+from semantic.catalogue import Catalogue, load_catalogue
+from semantic.scope import Scope
+from ui.shared import data, formats
+from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
+
+THEMES = {
+    "occupation": "Occupation du parc",
+    "ressources": "Ressources",
+    "composition": "Composition familiale",
+    "age": "Âge du titulaire",
+    "anciennete": "Ancienneté et mobilité",
+    "attributions": "Attributions",
+    "demande": "Demande",
+}
+# Filters on these dimensions select whole rows of the scale (a commune lies in one EPCI, a
+# residence in one commune and in or out of a QPV): they do not stop a target applying to a row.
+COARSER = {
+    "ensemble": (),
+    "epci": (),
+    "commune": ("epci",),
+    "qpv": ("epci", "commune"),
+    "residence": ("epci", "commune", "qpv", "en_qpv"),
+}
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    rows: pd.DataFrame  # numbers, one row per (indicator, territory); see `build`
+    skipped: dict[str, str]  # indicator id → why it is not in the table
+    previous: dt.date | None  # snapshot of the first change column
+    year_earlier: dt.date | None  # snapshot of the second
+
+
+# --- indicator choice ------------------------------------------------------------------------------
+
+
+def indicators_for(catalogue: Catalogue, themes: Sequence[str], picked: Sequence[str]) -> list[str]:
+    """The picked indicators, or every indicator of the chosen themes; catalogue order."""
+    wanted = set(picked) or {i for i, ind in catalogue.indicators.items() if ind.theme in themes}
+    return [i for i in catalogue.indicators if i in wanted]
+
+
+def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
+    """Themes and, within them, indicators (none picked: every indicator of the themes)."""
+    theme_col, ind_col = st.columns([1, 2])
+    themes = theme_col.multiselect(
+        "Thèmes",
+        list(THEMES),
+        default=["occupation"],
+        format_func=THEMES.get,
+        placeholder="Tous les thèmes",
+        key=f"{prefix}_themes",
+    )
+    offered = {
+        i: ind.label for i, ind in catalogue.indicators.items() if not themes or ind.theme in themes
+    }
+    key = f"{prefix}_indicateurs"
+    if key in st.session_state:
+        st.session_state[key] = [i for i in st.session_state[key] if i in offered]
+    picked = ind_col.multiselect(
+        "Indicateurs",
+        list(offered),
+        format_func=offered.get,
+        placeholder="Tous ceux des thèmes choisis",
+        key=key,
+    )
+    return indicators_for(catalogue, themes or list(THEMES), picked)
+
+
+def unsupported(catalogue: Catalogue, indicator_id: str, selection: Selection) -> str | None:
+    """Why `indicator_id` cannot be computed at this scale with these filters, or None."""
+    if selection.period == "ytd" and not catalogue.offers_ytd(indicator_id):
+        return "pas d'année civile en cours pour un taux rapporté à un stock (12 mois glissants)"
+    supported = catalogue.supported_dimensions(indicator_id)
+    missing = [d for d in (*selection.by, *selection.where) if d not in supported]
+    if not missing:
+        return None
+    names = ", ".join(catalogue.dimension(d).label.lower() for d in dict.fromkeys(missing))
+    return f"pas de découpage ni de filtre par {names} pour cet indicateur"
+
+
+# --- the numbers -----------------------------------------------------------------------------------
+
+
+def comparison(indicator_id: str, scope: Scope, selection: Selection) -> pd.DataFrame:
+    """`queries.comparisons.compare` for `scope`, cached per scope and data version."""
+    where = tuple(
+        sorted((d, tuple(str(v) for v in values)) for d, values in selection.where.items())
+    )
+    snapshot = selection.snapshot.isoformat()
+    return _compare(scope, indicator_id, snapshot, selection.by, where, selection.period)
+
+
+@data.scoped
+def _compare(scope: Scope, indicator_id: str, snapshot: str, by, where: tuple, period: str):
+    return compare(
+        data.engine(),
+        indicator_id,
+        scope,
+        snapshot=snapshot,
+        by=by,
+        where={d: list(v) for d, v in where} or None,
+        period=period,
+    )
+
+
+def targets_in_scope(scope: Scope, snapshot: dt.date) -> pd.DataFrame:
+    """The targets of `scope` for the year of `snapshot` (see `targets_frame`); cached per scope,
+    data version and version of the local targets file (an admin may edit it at any time)."""
+    return _targets(scope, snapshot.isoformat())
+
+
+@data.scoped
+def _targets(scope: Scope, snapshot: str) -> pd.DataFrame:
+    day = dt.date.fromisoformat(snapshot)
+    return targets_frame(applicable_targets(data.engine(), scope, day, load_catalogue()))
+
+
+def targets_frame(targets) -> pd.DataFrame:
+    """`queries.targets.Target`s as rows: id, indicateur, echelle, code, sens, cible, tolerance,
+    nature, filtres (sorted (dimension, values) pairs)."""
+    columns = ["id", "indicateur", "echelle", "code", "sens", "cible", "tolerance", "nature"]
+    rows = [[getattr(t, c) for c in columns] + [_pairs(t.filtres)] for t in targets]
+    frame = pd.DataFrame(rows, columns=[*columns, "filtres"])
+    frame["code"] = frame["code"].astype(str)
+    return frame
+
+
+def _pairs(filters: Mapping) -> tuple:
+    return tuple(sorted((d, tuple(sorted(str(v) for v in vals))) for d, vals in filters.items()))
+
+
+def kpi_table(
+    scope: Scope, selection: Selection, indicator_ids: Sequence[str], catalogue: Catalogue
+) -> KpiTable:
+    """Fetch every comparison and the targets, then `build` the table (PeuplementError on data
+    problems)."""
+    results, skipped = {}, {}
+    for ind in indicator_ids:
+        reason = unsupported(catalogue, ind, selection)
+        if reason:
+            skipped[ind] = reason
+        else:
+            results[ind] = comparison(ind, scope, selection)
+    targets = targets_in_scope(scope, selection.snapshot) if results else None
+    return build(results, catalogue, selection, targets, skipped)
+
+
+def build(
+    results: Mapping[str, pd.DataFrame],
+    catalogue: Catalogue,
+    selection: Selection,
+    targets: pd.DataFrame | None = None,
+    skipped: Mapping[str, str] | None = None,
+) -> KpiTable:
+    """One row per indicator and territory: territoire, code, indicateur, libelle, unite, valeur,
+    numerateur, denominateur, effectif, masque, evolution, evolution_un_an, objectif, statut."""
+    frames, previous, year_earlier = [], None, None
+    for ind_id, df in results.items():
+        ind = catalogue.indicator(ind_id)
+        rows = pd.DataFrame(
+            {
+                "territoire": _territory_labels(df, selection.scale),
+                "code": _codes(df, selection.scale),
+                "indicateur": ind_id,
+                "libelle": ind.label,
+                "unite": ind.unit,
+            }
+        )
+        for col in ("valeur", "evolution", "evolution_un_an"):
+            rows[col] = df[col].astype("Float64").to_numpy()
+        for col in ("numerateur", "denominateur", "effectif"):
+            rows[col] = df[col].astype("Int64").to_numpy()
+        rows["masque"] = df["masque"].astype(bool).to_numpy()
+        badges = [
+            _target(targets, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            for row in rows.itertuples()
+        ]
+        rows["objectif"] = [b[0] for b in badges]
+        rows["statut"] = [b[1] for b in badges]
+        frames.append(rows.sort_values("territoire", kind="stable"))
+        if len(df):
+            previous = previous or _date(df["date_precedente"].iloc[0])
+            year_earlier = year_earlier or _date(df["date_un_an"].iloc[0])
+    columns = [
+        "territoire",
+        "code",
+        "indicateur",
+        "libelle",
+        "unite",
+        "valeur",
+        "evolution",
+        "evolution_un_an",
+        "numerateur",
+        "denominateur",
+        "effectif",
+        "masque",
+        "objectif",
+        "statut",
+    ]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return KpiTable(
+        table[columns].reset_index(drop=True), dict(skipped or {}), previous, year_earlier
+    )
+
+
+def _date(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _codes(df: pd.DataFrame, scale: str) -> list[str]:
+    if scale == "ensemble":
+        return [""] * len(df)
+    return ["" if pd.isna(c) else str(c) for c in df[scale]]
+
+
+def _territory_labels(df: pd.DataFrame, scale: str) -> list[str]:
+    if scale == "ensemble":
+        return [SCALES["ensemble"]] * len(df)
+    labels = df[f"{scale}_libelle"] if f"{scale}_libelle" in df else df[scale]
+    hors = HORS_QPV_LABEL if scale == "qpv" else "(non renseigné)"
+    return [hors if pd.isna(label) else str(label) for label in labels]
+
+
+def _target(targets, indicator_id, selection, code, unit, value, masked) -> tuple[str, str]:
+    """(target in words, status code) of the target applying to a row; ("", "") when none.
+
+    A target applies when it is set on this indicator, at this scale, on this territory, and the
+    row's other filters are exactly the target's own (T3 is per réservataire).
+    """
+    if targets is None or targets.empty or selection.scale == "ensemble" or not code:
+        return "", ""
+    row_filters = _pairs(
+        {
+            dim: values
+            for dim, values in selection.where.items()
+            if dim != selection.scale and dim not in COARSER[selection.scale]
+        }
+    )
+    found = targets[
+        (targets["indicateur"] == indicator_id)
+        & (targets["echelle"] == selection.scale)
+        & (targets["code"] == code)
+        & (targets["filtres"].map(lambda f: f == row_filters))
+    ]
+    if found.empty:
+        return "", ""
+    value = None if masked or pd.isna(value) else float(value)
+    statuses = [
+        "secret" if masked else status(value, t.cible, t.sens, t.tolerance)
+        for t in found.itertuples()
+    ]
+    worst = min(range(len(statuses)), key=lambda i: STATUS_ORDER[statuses[i]])
+    target = found.iloc[worst]
+    sense = {">=": "≥", "<=": "≤"}.get(target["sens"], target["sens"])
+    name = target["id"].split("-")[0] if target["nature"] == "légal" else "Local"
+    return f"{name} {sense} {formats.value(target['cible'], unit)}", statuses[worst]
