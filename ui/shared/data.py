@@ -101,6 +101,7 @@ def scoped(func: Callable[..., R]) -> Callable[..., R]:
         return cached(*key, *args, _scope=scope, **kwargs)
 
     call.clear = cached.clear  # type: ignore[attr-defined]
+    call.runner = cached  # type: ignore[attr-defined]  # the cached function, keys included
     return call
 
 
