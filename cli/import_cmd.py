@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from cli.main import CliArgumentError
@@ -29,6 +30,8 @@ from ingest.importer import (
 )
 from ingest.importer.publishing import default_user
 from ingest.importer.sources import REPORT_FILENAME
+from queries.engine import open_engine
+from queries.errors import PeuplementError
 from queries.settings import DATA_DIR_ENV, default_data_root
 
 
@@ -143,4 +146,18 @@ def _finish(report: ImportReport, record: PublishRecord | None, args: argparse.N
     print(f"Publié : {report.data_root / record.path} (par {record.user}, {record.published_at}).")
     if record.replaced:
         print(f"Version précédente gardée dans {report.data_root / record.replaced}")
+    _prepare_engine(report.data_root)
     return 0
+
+
+def _prepare_engine(root: Path) -> None:
+    """Build the engine database of the state just published, once, beside the current one: every
+    server process then opens it read-only at its next request instead of building its own."""
+    started = time.perf_counter()
+    try:
+        engine = open_engine(root)
+    except PeuplementError as exc:  # published all the same: the portal will say what is wrong
+        print(f"peuplement: moteur non préparé ({exc})", file=sys.stderr)
+        return
+    engine.close()
+    print(f"Moteur préparé en {time.perf_counter() - started:.1f} s : {engine.database}")

@@ -1,16 +1,25 @@
-"""The query engine: one read-only DuckDB database per data root, built from its Parquet files.
+"""The query engine: one read-only DuckDB database per published state of a data root.
 
-On start the engine reads every snapshot once and computes the derived values of the data contract
-(sql/enrichment.sql) into one table per base, written to a private, compressed DuckDB file in a
-temporary folder (about 20 times smaller than the same tables held uncompressed in memory, and as
-fast to scan). The file is then reopened read-only, with external access off and the
-configuration locked: queries see only the enriched tables and can neither write them nor read or
-write any other file. The folder is removed when the engine is closed or collected.
+The engine reads every snapshot once and computes the derived values of the data contract
+(sql/enrichment.sql) into one table per base, written to a compressed DuckDB file (about 20 times
+smaller than the same tables held uncompressed in memory, and as fast to scan). The file is built
+once per published state and kept in the engine folder (`<data root>/.moteur/`, or
+PEUPLEMENT_ENGINE_DIR), named by a key of that state, the enrichment SQL and the DuckDB version:
+every server process, every restart and every CLI run reuses it, each opening it read-only, with
+external access off and the configuration locked: queries see only the enriched tables and can
+neither write them nor read or write any other file. A build is written under a temporary name and
+renamed into place, under a lock file, so that no process ever opens a half-written database and
+two processes never build the same one. When the engine folder cannot be written (a read-only
+data root), the database is built in a private temporary folder as before. Each engine also has
+a private folder for DuckDB's spills, removed when the engine is closed or collected.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -34,7 +43,7 @@ from ingest.contract import (
 )
 from queries import frames
 from queries.errors import DataRootError, RowCapError
-from queries.settings import default_data_root
+from queries.settings import default_data_root, engine_dir
 
 # Guardrails at the database edge.
 THREADS = 2  # the machines we run on have 2 cores; more threads only add contention
@@ -70,12 +79,15 @@ class Engine:
     snapshots: list[dt.date]
     connection: duckdb.DuckDBPyConnection
     version: tuple = ()  # data_version() of the root when this engine was built
-    workdir: Path | None = None  # private folder of the database file; removed by close()
+    workdir: Path | None = None  # private folder (spills; a private database); removed by close()
+    database: Path | None = None  # the database file the engine reads
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def __post_init__(self) -> None:
         if self.workdir is not None:
-            self._finalizer = weakref.finalize(self, _discard, self.connection, self.workdir)
+            self._finalizer = weakref.finalize(
+                self, _discard, self.connection, self.workdir, self.database
+            )
 
     def close(self) -> None:
         """Close the database and remove its folder (also done when the engine is collected)."""
@@ -184,14 +196,119 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
             f"({exc.strerror}) : indiquez un dossier accessible en écriture avec TMPDIR"
         ) from None
     try:
-        database = _build_database(root, params, workdir)
-        con = duckdb.connect(str(database), read_only=True, config=_config(workdir))
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        database = _shared_database(root, params, version, workdir)
+        if database.parent == workdir:  # built privately: this engine's own database
+            con = _connect_read_only(database, workdir)
+        else:
+            con, workdir = _open_shared(database, workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return Engine(root, snapshots, con, version, workdir)
+    return Engine(root, snapshots, con, version, workdir, database)
+
+
+def _connect_read_only(database: Path, workdir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(database), read_only=True, config=_config(workdir))
+    con.execute("SET enable_progress_bar = false")  # a CLI's output is for its reader
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@dataclass
+class _SharedFile:
+    """One read-only DuckDB instance per shared database file in this process (DuckDB refuses a
+    second instance of one file in a process); each engine reads it through its own connection."""
+
+    connection: duckdb.DuckDBPyConnection
+    workdir: Path  # its spill folder, removed with the last engine reading it
+    engines: int = 0
+
+
+_SHARED: dict[Path, _SharedFile] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _open_shared(database: Path, workdir: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """A connection to the process's instance of `database`, opened with `workdir` as its spill
+    folder when it is the first (otherwise `workdir` is removed and the instance's is used)."""
+    with _SHARED_LOCK:
+        shared = _SHARED.get(database)
+        if shared is None:
+            shared = _SHARED[database] = _SharedFile(_connect_read_only(database, workdir), workdir)
+        elif workdir != shared.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        shared.engines += 1
+        return shared.connection.cursor(), shared.workdir
+
+
+ENGINE_FILE_PREFIX = "enrichi-"
+KEPT_ENGINE_FILES = 2  # the current state's file and the one before (a process may still read it)
+
+
+def engine_key(params: dict[str, object], version: tuple) -> str:
+    """What a built database depends on: the published state of the data root (data_version),
+    each input file (path, size, modification time: a file rewritten in place is seen too), the
+    enrichment SQL and the DuckDB version that wrote it."""
+    digest = hashlib.sha256()
+    files = sorted(p for v in params.values() for p in ([v] if isinstance(v, str) else v))
+    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    for part in (repr(version), repr(stats), ENRICHMENT_SQL.read_text("utf-8")):
+        digest.update(part.encode())
+    digest.update(duckdb.__version__.encode())
+    return digest.hexdigest()[:20]
+
+
+def _shared_database(root: Path, params: dict[str, object], version: tuple, workdir: Path) -> Path:
+    """The database of this published state: found in the engine folder, or built there once
+    (under its lock, written beside and renamed into place); built in `workdir` when the engine
+    folder cannot be written."""
+    folder = engine_dir(root)
+    target = folder / f"{ENGINE_FILE_PREFIX}{engine_key(params, version)}.duckdb"
+    if target.is_file():
+        _touch(target)
+        return target
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / ".verrou", "a+b")  # noqa: SIM115 - held for the whole build
+    except OSError:
+        return _build_database(root, params, workdir)  # read-only data root: a private build
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process building the same state: wait for it
+        if target.is_file():
+            _touch(target)
+            return target
+        building = folder / f".{target.name}.{os.getpid()}.en-cours"
+        try:
+            built = _build_database(root, params, workdir, building)
+            os.replace(built, target)
+        except BaseException:
+            building.unlink(missing_ok=True)
+            Path(f"{building}.wal").unlink(missing_ok=True)
+            raise
+        _retire_old_files(folder, keep=target)
+    return target
+
+
+def _touch(path: Path) -> None:
+    """Mark a database as in use (its age decides which old files are retired)."""
+    with contextlib.suppress(OSError):  # a read-only engine folder: the file is still read
+        os.utime(path)
+
+
+def _retire_old_files(folder: Path, keep: Path) -> None:
+    """Keep the newest KEPT_ENGINE_FILES databases; remove older ones and builds left by a killed
+    process (a process still reading a removed file keeps it until it closes it)."""
+    files = sorted(
+        folder.glob(f"{ENGINE_FILE_PREFIX}*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    old = [p for p in files if p != keep][KEPT_ENGINE_FILES - 1 :]
+    for leftover in folder.glob(f".{ENGINE_FILE_PREFIX}*.en-cours*"):
+        match = re.search(r"\.(\d+)\.en-cours", leftover.name)
+        if match and not _alive(int(match.group(1))):
+            old.append(leftover)
+    for path in old:
+        path.unlink(missing_ok=True)
 
 
 def _config(workdir: Path) -> dict[str, object]:
@@ -202,12 +319,16 @@ def _config(workdir: Path) -> dict[str, object]:
     }
 
 
-def _build_database(root: Path, params: dict[str, object], workdir: Path) -> Path:
-    """Run sql/enrichment.sql into a new database file; each table is checkpointed (written
-    compressed) as soon as it is built, so that at most one table is held uncompressed."""
-    database = workdir / "enrichi.duckdb"
+def _build_database(
+    root: Path, params: dict[str, object], workdir: Path, database: Path | None = None
+) -> Path:
+    """Run sql/enrichment.sql into a new database file (`database`, or one in `workdir`); each
+    table is checkpointed (written compressed) as soon as it is built, so that at most one table
+    is held uncompressed."""
+    database = database or workdir / "enrichi.duckdb"
     con = duckdb.connect(str(database), config=_config(workdir))
     try:
+        con.execute("SET enable_progress_bar = false")
         for statement in _statements(ENRICHMENT_SQL.read_text(encoding="utf-8")):
             if any(
                 f"${t.name}" in statement and t.name not in params
@@ -247,8 +368,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _discard(connection: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+def _discard(connection: duckdb.DuckDBPyConnection, workdir: Path, database: Path | None) -> None:
     connection.close()
+    with _SHARED_LOCK:
+        shared = _SHARED.get(database) if database is not None else None
+        if shared is not None and shared.workdir == workdir:
+            shared.engines -= 1
+            if shared.engines:
+                return  # other engines of this process still read the file
+            del _SHARED[database]
+            shared.connection.close()
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -14,3 +15,17 @@ DATA_DIR_ENV = "PEUPLEMENT_DATA_DIR"
 def default_data_root() -> Path:
     value = os.environ.get(DATA_DIR_ENV)
     return Path(value).expanduser().resolve() if value else DEMO_DATA_ROOT
+
+
+ENGINE_DIR_ENV = "PEUPLEMENT_ENGINE_DIR"
+ENGINE_DIR_NAME = ".moteur"  # inside the data root; not part of its published state
+
+
+def engine_dir(data_root: Path) -> Path:
+    """Where the engine keeps the database built for each published state of `data_root`: the
+    folder named by PEUPLEMENT_ENGINE_DIR (one subfolder per data root), or `.moteur` inside it."""
+    value = os.environ.get(ENGINE_DIR_ENV)
+    if not value:
+        return Path(data_root) / ENGINE_DIR_NAME
+    name = hashlib.sha256(str(Path(data_root).resolve()).encode()).hexdigest()[:16]
+    return Path(value).expanduser().resolve() / name

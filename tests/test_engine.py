@@ -99,17 +99,23 @@ def test_income_per_uc_is_empty_exactly_when_the_income_is_unknown(tiny_engine):
     assert unknown > 0 and mismatched == 0
 
 
-def test_engine_database_is_read_only_and_its_folder_goes_with_it(tiny_root):
-    engine = open_engine(tiny_root)
+def test_engine_database_is_read_only_and_its_folder_goes_with_it(tiny_root, tmp_path):
+    """The database file is shared (tests/test_engine_file.py); the private folder for DuckDB's
+    spills goes with the last engine of the process reading it (here the only one: a copy)."""
+    import shutil
+
+    root = tmp_path / "racine"
+    shutil.copytree(tiny_root, root, ignore=shutil.ignore_patterns(".moteur"))
+    engine = open_engine(root)
     workdir = engine.workdir
-    assert (workdir / "enrichi.duckdb").is_file()
+    assert workdir.is_dir() and engine.database.is_file()
     with pytest.raises(duckdb.Error, match="read-only|read only"):
         engine.cursor().execute("CREATE TABLE essai AS SELECT 1")
     with pytest.raises(duckdb.Error):
         engine.cursor().execute("DELETE FROM logements")
     assert engine.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
     engine.close()
-    assert not workdir.exists()
+    assert not workdir.exists() and engine.database.is_file()
 
 
 def test_a_failed_build_leaves_no_folder(tiny_root, tmp_path, monkeypatch):

@@ -342,6 +342,13 @@ def test_published_snapshot_records_who_and_what(capsys, root, source):
     assert published_snapshots(root)[0].user is None  # written by hand, not imported
     for table in SNAPSHOT_TABLES:  # the same data as the snapshot it was exported from
         assert _published(root, table).equals(pq.read_table(table_path(root, table, "2025-12-31")))
+    # the engine database of the new state is built once, at publication, for every process
+    from queries.engine import open_engine
+
+    prepared = out.split("Moteur préparé en ")[1].split(" : ")[1].strip()
+    engine = open_engine(root)
+    assert str(engine.database) == prepared and engine.latest.isoformat() == NEW_DATE
+    engine.close()
 
 
 def test_existing_date_is_refused_without_replace(capsys, root, source):
@@ -439,7 +446,7 @@ def test_publish_refuses_an_existing_date_and_keeps_the_import_ready(root, sourc
 
 
 def test_publication_goes_to_the_audit_trail_through_the_hook(tmp_path, root, source):
-    from ui import audit  # ingest cannot import ui: the admin page passes this hook
+    from ui.shell import audit  # ingest cannot import ui: the admin page passes this hook
 
     path = tmp_path / "audit.jsonl"
 

@@ -1,0 +1,141 @@
+"""The engine's database is built once per published state and shared: every process and restart
+opens the same file read-only; a new publication gets its own file; a failed or impossible write
+never leaves a half-built file in use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from queries import engine as engine_module
+from queries.engine import ENGINE_FILE_PREFIX, open_engine
+from queries.errors import DataRootError
+from queries.settings import ENGINE_DIR_ENV, engine_dir
+
+
+@pytest.fixture
+def root(tiny_root, tmp_path, monkeypatch):
+    """A private copy of the tiny root (tests here publish into it), engine folder inside."""
+    monkeypatch.delenv(ENGINE_DIR_ENV, raising=False)
+    copy = tmp_path / "racine"
+    shutil.copytree(tiny_root, copy, ignore=shutil.ignore_patterns(".moteur"))
+    return copy
+
+
+def _files(root):
+    return sorted(p.name for p in engine_dir(root).glob(f"{ENGINE_FILE_PREFIX}*.duckdb"))
+
+
+def _count_builds(monkeypatch) -> list:
+    builds = []
+    real = engine_module._build_database
+
+    def counting(*args, **kwargs):
+        builds.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "_build_database", counting)
+    return builds
+
+
+def test_a_second_engine_opens_the_built_file_without_building(root, monkeypatch):
+    builds = _count_builds(monkeypatch)
+    first = open_engine(root)
+    second = open_engine(root)
+    assert len(builds) == 1
+    assert first.database == second.database and first.database.parent == root / ".moteur"
+    count = "SELECT count(*) FROM logements"
+    assert first.cursor().execute(count).fetchone() == second.cursor().execute(count).fetchone()
+    first.close()
+    assert second.database.is_file()  # closing an engine never removes the shared file
+    assert second.cursor().execute(count).fetchone()[0] > 0
+    second.close()
+
+
+def test_another_process_opens_the_same_file_while_this_one_reads_it(root):
+    mine = open_engine(root)
+    script = (
+        "import sys; from queries.engine import open_engine\n"
+        "e = open_engine(sys.argv[1])\n"
+        "print(e.database); print(e.cursor().execute('SELECT count(*) FROM logements').fetchone()[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=True
+    )
+    path, count = done.stdout.split()
+    assert path == str(mine.database)
+    assert int(count) == mine.cursor().execute("SELECT count(*) FROM logements").fetchone()[0]
+    mine.close()
+
+
+def _publish(root, date: str) -> None:
+    """A new snapshot renamed into place, as the importer does."""
+    source = next((root / "snapshots").glob("date=*"))
+    staging = root / f".staging-{date}"
+    shutil.copytree(source, staging)
+    os.replace(staging, root / "snapshots" / f"date={date}")
+
+
+def test_each_publication_gets_its_own_file_and_old_ones_are_retired(root):
+    open_engine(root).close()
+    (first,) = _files(root)
+    _publish(root, "2026-03-31")
+    newer = open_engine(root)
+    assert newer.latest.isoformat() == "2026-03-31"
+    assert first in _files(root) and len(_files(root)) == 2  # the previous state is kept
+    _publish(root, "2026-06-30")
+    newest = open_engine(root)
+    assert len(_files(root)) == 2 and first not in _files(root)
+    assert newest.database.name in _files(root) and newer.database.name in _files(root)
+    # a process still reading a retired file goes on reading it
+    assert newer.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
+
+
+def test_an_input_rewritten_in_place_is_a_new_state(root):
+    built = open_engine(root).database
+    victim = next((root / "snapshots").glob("date=*/logements.parquet"))
+    victim.write_bytes(victim.read_bytes())  # same folder, same bytes, a new modification time
+    os.utime(victim, ns=(1, 1))
+    assert open_engine(root).database != built
+
+
+def test_an_unwritable_engine_folder_falls_back_to_a_private_build(root, tmp_path, monkeypatch):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier")
+    monkeypatch.setenv(ENGINE_DIR_ENV, str(blocker))  # its subfolder cannot be created
+    engine = open_engine(root)
+    assert engine.database.parent == engine.workdir
+    assert engine.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
+    engine.close()
+    assert not engine.database.exists()
+
+
+def test_a_configured_engine_folder_holds_one_subfolder_per_root(root, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENGINE_DIR_ENV, str(tmp_path / "moteurs"))
+    engine = open_engine(root)
+    assert engine.database.parent.parent == tmp_path / "moteurs"
+    assert not (root / ".moteur").exists()
+    engine.close()
+
+
+def test_a_failed_build_leaves_no_file_behind(root):
+    victim = next((root / "snapshots").glob("date=*/logements.parquet"))
+    victim.write_bytes(b"PAR1 pas un parquet")
+    with pytest.raises(DataRootError, match="lecture impossible"):
+        open_engine(root)
+    left = [p.name for p in (root / ".moteur").iterdir() if p.name != ".verrou"]
+    assert left == []
+
+
+def test_the_spill_folder_goes_with_the_last_engine_of_the_process(root):
+    first, second = open_engine(root), open_engine(root)
+    assert first.workdir == second.workdir  # one DuckDB instance per file and process
+    first.close()
+    assert second.workdir.is_dir()
+    assert second.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
+    second.close()
+    assert not second.workdir.exists()
