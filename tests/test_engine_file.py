@@ -139,3 +139,12 @@ def test_the_spill_folder_goes_with_the_last_engine_of_the_process(root):
     assert second.cursor().execute("SELECT count(*) FROM logements").fetchone()[0] > 0
     second.close()
     assert not second.workdir.exists()
+
+
+def test_the_bench_measures_a_build_then_opens_of_the_same_file(root):
+    from queries.bench import engine_start
+
+    found = engine_start.run(root, 2)
+    assert found["runs"] == 2 and found["size_mb"] > 0
+    assert found["open_s"] < found["build_s"]  # an open reads a file; a build reads every Parquet
+    assert not (root / ".moteur").exists()  # measured in a folder of its own, then removed
