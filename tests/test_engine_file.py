@@ -146,5 +146,5 @@ def test_the_bench_measures_a_build_then_opens_of_the_same_file(root):
 
     found = engine_start.run(root, 2)
     assert found["runs"] == 2 and found["size_mb"] > 0
-    assert found["open_s"] < found["build_s"]  # an open reads a file; a build reads every Parquet
+    assert found["build_s"] > 0 and found["open_s"] > 0  # run() refuses an open that rebuilt
     assert not (root / ".moteur").exists()  # measured in a folder of its own, then removed
