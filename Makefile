@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 DEMO := data/demo
 PORT ?= 8501
 
-.PHONY: install run test lint format demo bench backtest clean
+.PHONY: install run test lint format demo bench backtest load clean
 
 $(UV):
 	python3 -m venv $(TOOLS) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(TOOLS); }
@@ -40,6 +40,9 @@ test: install demo lint  ## lint, then the whole test suite (browser tests need 
 
 bench: install demo  ## benchmark: semantic layer vs hand-written DuckDB SQL and pandas
 	$(RUN) python -m queries.bench --national-logements 5000000
+
+load: install demo  ## N real browser sessions at once against one server: page times, CPU, memory
+	$(RUN) python -m loadtest --sessions $(or $(SESSIONS),1 10 30)
 
 backtest: install demo  ## projections: MAE against naive baselines on the demo (docs/anticipation.md)
 	$(RUN) python -m queries.forecast.backtest

@@ -1,0 +1,10 @@
+"""Load harness: many real browser sessions against one portal server (``make load``).
+
+Each session is a headless Chromium context (Debian's /usr/bin/chromium driven by Playwright) that
+logs in with one of the four demo roles and opens Accueil, Tableau de bord, Objectifs et alertes
+and Carte, like a user clicking the sidebar. All sessions start at the same moment. The harness
+prints, per page, the median and 95th percentile of the time from the click to the page being
+ready (its title shown and no script run in progress), the errors, the lost actions (a click after
+which the page did not come: clicked again), the server's CPU seconds per page view and its peak
+resident memory. Loopback only, bounded in sessions and time.
+"""

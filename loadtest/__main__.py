@@ -1,0 +1,193 @@
+"""``python -m loadtest --sessions N [--root DIR] [--url URL]`` (see the package docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+from loadtest.server import ServerProbe, serve
+from queries.settings import DEMO_DATA_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+ACCOUNTS = (  # the demo accounts of the README, one per role, used in turn
+    ("direction.demo", "Demo-Direction-2026!"),
+    ("partenaire.voironnais", "Demo-Voironnais-2026!"),
+    ("clientele.demo", "Demo-Clientele-2026!"),
+    ("admin.demo", "Demo-Admin-2026!"),
+)
+PAGES = (  # sidebar link, page title
+    ("Tableau de bord", "Tableau de bord"),
+    ("Objectifs et alertes", "Objectifs et alertes"),
+    ("Carte", "Carte"),
+)
+MAX_SESSIONS = 50
+ACTION_WAIT_MS = 20_000  # a click whose page has not come by then is counted lost, then redone
+PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
+
+
+async def _ready(page, title: str, timeout_ms: int) -> None:
+    main = page.get_by_test_id("stMain")
+    await main.locator("h1", has_text=title).first.wait_for(timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet = 0
+    while quiet < 3:  # three looks 100 ms apart with no run in progress
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"« {title} » toujours en cours d'exécution")
+        busy = await page.get_by_test_id("stStatusWidget").count()
+        busy += await page.get_by_test_id("stSpinner").count()
+        quiet = 0 if busy else quiet + 1
+        await page.wait_for_timeout(100)
+
+
+async def _session(browser, base_url: str, index: int, results: list, start: asyncio.Event) -> None:
+    username, password = ACCOUNTS[index % len(ACCOUNTS)]
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        await start.wait()
+        began = time.perf_counter()
+        await page.goto(base_url, timeout=PAGE_LIMIT_MS)
+        login = page.get_by_role("button", name="Se connecter")
+        await login.wait_for(timeout=PAGE_LIMIT_MS)
+        await page.get_by_label("Identifiant").fill(username)
+        await page.get_by_label("Mot de passe").fill(password)
+        lost = 0
+        while True:
+            await login.click()
+            try:
+                await _ready(page, "Accueil", ACTION_WAIT_MS)
+                break
+            except Exception:
+                if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
+                    raise
+                lost += 1
+        results.append(("Accueil", username, time.perf_counter() - began, lost, None))
+        for link, title in PAGES:
+            began, lost = time.perf_counter(), 0
+            sidebar = page.get_by_test_id("stSidebar").get_by_role("link", name=link)
+            while True:
+                await sidebar.click(timeout=PAGE_LIMIT_MS)
+                try:
+                    await _ready(page, title, ACTION_WAIT_MS)
+                    break
+                except Exception:
+                    if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
+                        raise
+                    lost += 1
+            results.append((title, username, time.perf_counter() - began, lost, None))
+    except Exception as exc:  # recorded, the other sessions go on
+        results.append(("erreur", username, None, 0, f"{type(exc).__name__}: {exc}"[:200]))
+    finally:
+        await context.close()
+
+
+async def _run(base_url: str, sessions: int) -> list:
+    from playwright.async_api import async_playwright
+
+    results: list = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        start = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_session(browser, base_url, i, results, start))
+            for i in range(sessions)
+        ]
+        await asyncio.sleep(1)  # every context created: all sessions start at the same moment
+        start.set()
+        await asyncio.gather(*tasks)
+        await browser.close()
+    return results
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summary(results: list, sessions: int, cpu_s: float, peak_rss_mb: float) -> dict:
+    pages = {}
+    for title in ["Accueil", *(t for _, t in PAGES)]:
+        times = [r[2] for r in results if r[0] == title]
+        if times:
+            pages[title] = {
+                "n": len(times),
+                "p50_s": median(times),
+                "p95_s": _percentile(times, 0.95),
+                "max_s": max(times),
+            }
+    views = sum(p["n"] for p in pages.values())
+    return {
+        "sessions": sessions,
+        "pages": pages,
+        "errors": [r[4] for r in results if r[4]],
+        "lost_actions": sum(r[3] for r in results),
+        "page_views": views,
+        "server_cpu_s": cpu_s,
+        "server_cpu_s_per_view": cpu_s / views if views else None,
+        "server_peak_rss_mb": peak_rss_mb,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, charge {os.getloadavg()[0]:.1f}",
+    }
+
+
+def markdown(found: dict) -> str:
+    lines = [
+        f"Sessions simultanées : {found['sessions']} ({found['machine']})",
+        "",
+        "| page | vues | médiane (s) | p95 (s) | max (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for title, p in found["pages"].items():
+        lines.append(
+            f"| {title} | {p['n']} | {p['p50_s']:.2f} | {p['p95_s']:.2f} | {p['max_s']:.2f} |"
+        )
+    per_view = found["server_cpu_s_per_view"]
+    lines += [
+        "",
+        f"Erreurs : {len(found['errors'])} ; actions perdues (clic refait) : {found['lost_actions']}",
+        f"Serveur : {found['server_cpu_s']:.1f} s de CPU"
+        + (f", {per_view:.2f} s par vue" if per_view is not None else "")
+        + f" ; mémoire résidente maximale {found['server_peak_rss_mb']:.0f} Mo",
+    ]
+    lines += [f"- {e}" for e in found["errors"][:10]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--root", type=Path, default=DEMO_DATA_ROOT, help="racine de données")
+    parser.add_argument("--out", type=Path, help="écrit aussi FICHIER.json")
+    args = parser.parse_args(argv)
+    if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
+        parser.error(f"--sessions : entre 1 et {MAX_SESSIONS}")
+    if not Path(CHROMIUM).exists():
+        parser.error(f"{CHROMIUM} introuvable : apt-get install chromium")
+    reports = []
+    for sessions in args.sessions:
+        with (
+            tempfile.TemporaryDirectory(prefix="peuplement-load-") as state,
+            serve(Path(state), args.root) as (base_url, process),
+        ):
+            probe = ServerProbe(process.pid)
+            asyncio.run(_run(base_url, 1))  # warm: the engine and caches of one scope
+            probe.reset()
+            results = asyncio.run(_run(base_url, sessions))
+            found = summary(results, sessions, probe.cpu_seconds(), probe.peak_rss_mb())
+        print(markdown(found) + "\n", flush=True)
+        reports.append(found)
+    if args.out:
+        args.out.write_text(json.dumps(reports, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 1 if any(r["errors"] for r in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

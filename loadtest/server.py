@@ -1,0 +1,96 @@
+"""The portal server under load: the README's start command on a free loopback port, in demo mode,
+with its state files in a temporary folder; and what it costs, read from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STARTUP_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"le serveur s'est arrêté (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {STARTUP_SECONDS} s")
+
+
+@contextmanager
+def serve(state_dir: Path, data_root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`python -m ui.shell.server` in demo mode on 127.0.0.1, stopped (its process group) after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PEUPLEMENT_DEMO": "1",
+        "PEUPLEMENT_AUDIT_FILE": str(state_dir / "audit.jsonl"),
+        "PEUPLEMENT_DATA_DIR": str(data_root),
+    }
+    env.pop("PEUPLEMENT_USERS_FILE", None)
+    command = [sys.executable, "-m", "ui.shell.server", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    with (state_dir / "server.log").open("w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_health(base_url, process)
+            yield base_url, process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+class ServerProbe:
+    """CPU seconds (user + system) and peak resident memory of the server process."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = self._cpu()
+
+    def _cpu(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def reset(self) -> None:
+        self.start = self._cpu()
+
+    def cpu_seconds(self) -> float:
+        return self._cpu() - self.start
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")

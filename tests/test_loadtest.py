@@ -1,0 +1,34 @@
+"""The load harness's arithmetic, on results small enough to check by hand (the harness itself
+drives real browsers: `make load`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtest.__main__ import _percentile, markdown, summary
+
+
+def test_percentiles_and_counts_of_a_small_run():
+    results = [
+        ("Accueil", "direction.demo", 1.0, 0, None),
+        ("Accueil", "partenaire.voironnais", 3.0, 1, None),
+        ("Carte", "direction.demo", 2.0, 0, None),
+        ("erreur", "partenaire.voironnais", None, 0, "TimeoutError: Carte"),
+    ]
+    found = summary(results, sessions=2, cpu_s=6.0, peak_rss_mb=512.0)
+    assert found["pages"]["Accueil"] == {"n": 2, "p50_s": 2.0, "p95_s": 3.0, "max_s": 3.0}
+    assert found["pages"]["Carte"]["n"] == 1 and "Tableau de bord" not in found["pages"]
+    assert (found["page_views"], found["lost_actions"]) == (3, 1)
+    assert found["server_cpu_s_per_view"] == pytest.approx(2.0)
+    assert found["errors"] == ["TimeoutError: Carte"]
+    text = markdown(found)
+    assert "| Accueil | 2 | 2.00 | 3.00 | 3.00 |" in text
+    assert "Erreurs : 1 ; actions perdues (clic refait) : 1" in text
+    assert "2.00 s par vue" in text
+
+
+def test_percentile_is_the_nearest_rank():
+    values = [float(v) for v in range(1, 21)]  # 1 … 20
+    assert _percentile(values, 0.95) == 19.0  # round(0.95 × 19) = 18 → the 19th value
+    assert _percentile(values, 0.5) == 11.0  # round(9.5) = 10 (banker's) → the 11th value
+    assert _percentile([4.0], 0.95) == 4.0
