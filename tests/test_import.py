@@ -503,8 +503,8 @@ def test_mapping_typos_are_errors_with_file_and_line(capsys, tmp_path, root, sou
         "maison.yaml:7: valeur inconnu(e) « louee ». Vouliez-vous dire « loue » ? "
         "Valeurs valides : loue, vacant, vide, autre.",
         "maison.yaml:8: table inconnu(e) « menage ». Vouliez-vous dire « menages » ? Valeurs valides : "
-        "territoires, qpv, plafonds, seuils_q1, delais_anormaux, residences, batiments, logements, "
-        "menages, departs, attributions, demandes.",
+        "territoires, qpv, plafonds, seuils_q1, delais_anormaux, attributions_territoire, "
+        "residences, batiments, logements, menages, departs, attributions, demandes, propositions.",
     ]
     code, _, err = _cli(
         capsys, "import", source, "--snapshot", NEW_DATE, "--data-dir", root, "--mapping", user

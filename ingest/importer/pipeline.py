@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ingest.contract import (
     OPTIONAL_REFERENCE_TABLES,
+    OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_DIR,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
@@ -71,9 +72,8 @@ def prepare_snapshot(
     mapping = mapping or load_mapping()
     clean_stale_staging(root)
     issues = Issues()
-    matched, ignored, unusable = match_files(
-        collect_sources(source), SNAPSHOT_TABLES, mapping, issues
-    )
+    tables = SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES  # optional ones imported when given
+    matched, ignored, unusable = match_files(collect_sources(source), tables, mapping, issues)
     _report_absent(SNAPSHOT_TABLES, set(matched) | unusable, mapping, issues)
     staging = create_staging(root)
     try:
@@ -81,7 +81,7 @@ def prepare_snapshot(
         folder = staging / SNAPSHOTS_DIR / snapshot_dirname(iso)
         folder.mkdir(parents=True)
         origins, infos = {}, []
-        for table in SNAPSHOT_TABLES:
+        for table in tables:
             if table.name in matched:
                 staged = _stage(
                     matched[table.name], table, mapping, issues, table_path(staging, table, iso)
@@ -89,7 +89,7 @@ def prepare_snapshot(
                 if staged is not None:
                     origins[_rel(staging, table, iso)], info = staged
                     infos.append(info)
-        covered = {_rel(staging, t, iso) for t in SNAPSHOT_TABLES}
+        covered = {_rel(staging, t, iso) for t in tables}
         issues.extend(check_staged(staging, origins, covered))
     except BaseException:
         remove_staging(staging)
@@ -119,7 +119,7 @@ def prepare_reference(
             "",
             "aucun fichier reconnu",
             "Aucun fichier de référentiel reconnu (territoires, qpv, plafonds, seuils_q1, "
-            "delais_anormaux ; "
+            "delais_anormaux, attributions_territoire ; "
             f"extensions {EXTENSIONS}, .geojson).",
         )
     staging = create_staging(root)
