@@ -25,6 +25,7 @@ THEMES = {
     "anciennete": "Ancienneté, départs et mobilité",
     "attributions": "Attributions",
     "demande": "Demande",
+    "propositions": "Propositions et CALEOL",
 }
 UNITS = {
     "ratio": "part (en %)",
@@ -33,11 +34,13 @@ UNITS = {
     "attributions": "nombre d'attributions",
     "departs": "nombre de départs",
     "demandes": "nombre de demandes",
+    "propositions": "nombre de propositions",
     "demandes_par_attribution": "demandes par attribution",
     "euros_par_an": "euros par an et par unité de consommation",
     "personnes": "personnes",
     "ans": "années",
     "mois": "mois",
+    "points": "points de cotation",
 }
 
 
