@@ -773,3 +773,28 @@ def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_
     finally:
         for engine in engines:
             engine.close()
+
+
+def test_import_prints_the_validation_warnings_as_validate_does(capsys, tmp_path, root):
+    # 2026 ceilings where the one-person PLAI (10 000) is below 2025's (12 760) and far from 0.55
+    # of PLUS: the import goes through and says so, like `peuplement validate`
+    source = tmp_path / "plafonds_2026"
+    source.mkdir()
+    rows = [["Année", "Zone", "Financement", "Catégorie", "Plafond", "Par personne sup."]]
+    for financement, first, step in (("PLAI", 10000, 5000), ("PLUS", 23800, 7000)):
+        for category in range(1, 7):
+            amount = first + step * (category - 1)
+            rows.append(["2026", "3", financement, str(category), str(amount), "4000"])
+    for category in range(1, 7):
+        rows.append(["2026", "3", "PLS", str(category), str(31000 + 9000 * (category - 1)), "8000"])
+    write_rows(source / "plafonds_2026.csv", rows)
+    code, out, _ = _cli(capsys, "import-reference", source, "--data-dir", root, "--user", "admin")
+    assert code == 0, out
+    assert "Avertissements (les données restent utilisables ; vérifiez-les) :" in out
+    warnings = out.split("Avertissements", 1)[1]
+    assert "[ceiling_decrease" in warnings and "[plai_plus_ratio" in warnings
+    assert "autres PLAI cat. 1: 2026 = 10000.0 < 2025 = 12760.0" in warnings
+    assert "Publié" in out
+    # the same data root, checked by validate, gives the same warnings
+    code, validated, _ = _cli(capsys, "validate", root)
+    assert code == 0 and "Avertissements" in validated

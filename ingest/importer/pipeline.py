@@ -71,7 +71,7 @@ def prepare_snapshot(
         )
     mapping = mapping or load_mapping()
     clean_stale_staging(root)
-    issues = Issues()
+    issues, warnings = Issues(), []
     tables = SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES  # optional ones imported when given
     matched, ignored, unusable = match_files(collect_sources(source), tables, mapping, issues)
     _report_absent(SNAPSHOT_TABLES, set(matched) | unusable, mapping, issues)
@@ -90,12 +90,14 @@ def prepare_snapshot(
                     origins[_rel(staging, table, iso)], info = staged
                     infos.append(info)
         covered = {_rel(staging, t, iso) for t in tables}
-        issues.extend(check_staged(staging, origins, covered))
+        issues.extend(check_staged(staging, origins, covered, warnings=warnings))
     except BaseException:
         remove_staging(staging)
         raise
     existing = (root / SNAPSHOTS_DIR / snapshot_dirname(iso)).exists()
-    return _finish("snapshot", root, iso, issues, infos, ignored, staging, existing, mapping)
+    report = _finish("snapshot", root, iso, issues, infos, ignored, staging, existing, mapping)
+    report.warnings = warnings
+    return report
 
 
 def prepare_reference(
@@ -110,7 +112,7 @@ def prepare_reference(
     root.mkdir(exist_ok=True)
     mapping = mapping or load_mapping()
     clean_stale_staging(root)
-    issues = Issues()
+    issues, warnings = Issues(), []
     matched, ignored, unusable = match_files(
         collect_sources(source), REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES, mapping, issues
     )
@@ -151,7 +153,13 @@ def prepare_reference(
                 )
         covered = {_rel(staging, t) for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES}
         issues.extend(
-            check_staged(staging, origins, covered, ignore_rules=frozenset({"no_snapshot"}))
+            check_staged(
+                staging,
+                origins,
+                covered,
+                ignore_rules=frozenset({"no_snapshot"}),
+                warnings=warnings,
+            )
         )
     except BaseException:
         remove_staging(staging)
@@ -159,6 +167,7 @@ def prepare_reference(
     existing = (root / REFERENCE_DIR).exists()
     report = _finish("reference", root, None, issues, infos, ignored, staging, existing, mapping)
     report.carried_over = kept
+    report.warnings = warnings
     if not report.ok and created:
         shutil.rmtree(root, ignore_errors=True)  # it did not exist: leave nothing behind
     return report
