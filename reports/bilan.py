@@ -167,7 +167,7 @@ def targets_section(b: Bilan) -> list:
         "Il y a un an",
         "Évolution",
     ]
-    widths = [104, 40, 42, 52, 38, 54, 60, 50, 50]
+    widths = [118, 44, 40, 52, 36, 50, 62, 44, 50]
     out.append(table([header, *target_rows(b)], widths, numeric_from=2))
     return out
 
