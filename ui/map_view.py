@@ -31,6 +31,7 @@ class MapChoice:
     where: tuple  # `frozen` filters
     indicator: str  # colours the residences
     area: str | None  # colours the communes, or none
+    typology: str | None  # the communes' indicator for one typology (map_data.TYPOLOGIES), or all
     threshold: float | None  # in the indicator's unit (a ratio, not a percentage)
     basemap: bool
     version: str  # the data version the options were read from
@@ -49,7 +50,7 @@ def _options(scope_key, snapshot, epcis, version, *, _scope) -> dict[str, dict[s
 def _map(indicators, scope_key, snapshot, where, version, *, _scope):
     if scope_key != _scope.cache_key():
         raise RuntimeError("cache key and scope disagree")
-    residence, commune = indicators
+    residence, commune, typology = indicators
     return map_queries.map_data(
         data.engine(),
         _scope,
@@ -57,6 +58,7 @@ def _map(indicators, scope_key, snapshot, where, version, *, _scope):
         commune_indicator=commune,
         snapshot=snapshot,
         where=dict(where) or None,
+        typology=typology,
     )
 
 
@@ -103,7 +105,13 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         "Financement", list(options["financement"]), placeholder="Tous", key="carte_financement"
     )
     ind_col, com_col, seuil_col, fond_col = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
-    choices = map_queries.residence_indicators(catalogue)
+    # only what the data has at this snapshot: an indicator without its optional input is left out
+    offered = {
+        i
+        for i in catalogue.indicators
+        if not eng.missing_inputs(catalogue.indicator(i).requires, snapshot)
+    }
+    choices = [i for i in map_queries.residence_indicators(catalogue) if i in offered]
     indicator = ind_col.selectbox(
         "Couleur des résidences",
         choices,
@@ -111,7 +119,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func=label.get,
         key="carte_indicateur",
     )
-    areas = [None, *map_queries.commune_indicators(catalogue)]
+    areas = [None, *(i for i in map_queries.commune_indicators(catalogue) if i in offered)]
     area = com_col.selectbox(
         "Couleur des communes",
         areas,
@@ -119,6 +127,15 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func={None: "Aucune (fond clair)", **label}.get,
         key="carte_indicateur_communes",
     )
+    typology = None
+    if map_queries.offers_typology(catalogue, area):  # demand pressure by typology
+        typology = com_col.selectbox(
+            "Typologie",
+            list(map_queries.TYPOLOGIES),
+            index=None,
+            placeholder="Toutes",
+            key="carte_typologie",
+        )
     ratio = catalogue.indicator(indicator).unit == "ratio"
     typed = seuil_col.number_input(
         "Seuil d'alerte" + (" (%)" if ratio else ""),
@@ -135,6 +152,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         where=frozen({"epci": epcis, "commune": communes, "financement": financements}),
         indicator=indicator,
         area=area,
+        typology=typology,
         threshold=None if typed is None else (typed / 100 if ratio else typed),
         basemap=basemap,
         version=version,
@@ -143,7 +161,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
 
 def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:
     """The map's data for these filters, cached per user scope and data version."""
-    indicators = (choice.indicator, choice.area)
+    indicators = (choice.indicator, choice.area, choice.typology)
     key = scope.cache_key()
     return _map(indicators, key, choice.snapshot, choice.where, choice.version, _scope=scope)
 
