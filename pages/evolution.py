@@ -5,6 +5,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
+from semantic.errors import UNAVAILABLE
 from semantic.safe_text import markdown_text
 from ui import data, filters, trends
 from ui.guard import require_page
@@ -24,10 +25,13 @@ try:
     )
     period = filters.period_filter("evo_periode", period_col)
     scale, codes, offered = trends.territory_picker(user.scope, eng.latest, "evo", scale_col)
+    # an indicator whose optional input no snapshot has: "non disponible", not a line at 0
+    available = {i for i in indicators if any(eng.inputs_for(catalogue.indicator(i).requires))}
     drawable = [
         i
         for i in indicators
-        if scale in catalogue.supported_dimensions(i)
+        if i in available
+        and scale in catalogue.supported_dimensions(i)
         and (period != "ytd" or catalogue.offers_ytd(i))
     ]
     shown = []
@@ -51,7 +55,9 @@ elif not shown and codes:
 elif not shown:
     st.info(f"Choisissez de 1 à {trends.MAX_TERRITORIES} territoires à comparer.")
 for indicator_id in indicators:
-    if period == "ytd" and not catalogue.offers_ytd(indicator_id):
+    if indicator_id not in available:
+        st.caption(f"{labels[indicator_id]} : {UNAVAILABLE}.")
+    elif period == "ytd" and not catalogue.offers_ytd(indicator_id):
         st.caption(
             f"{labels[indicator_id]} : taux rapporté à un stock, sur 12 mois glissants seulement."
         )

@@ -138,6 +138,10 @@ class Engine:
         present = self.inputs.get(snapshot, frozenset())
         return tuple(n for n in needed if n not in present)
 
+    def inputs_for(self, needed) -> list[dt.date]:
+        """The snapshots that have every optional input among `needed`."""
+        return [d for d in self.snapshots if not self.missing_inputs(needed, d)]
+
     def resolve_snapshot(self, snapshot: dt.date | str | None) -> dt.date:
         from queries.errors import InvalidValueError
 

@@ -253,3 +253,10 @@ def test_cli_says_unavailable_and_catalogue_lists_the_new_indicators(tiny_root, 
     for indicator, needed in NEW.items():
         line = next(row for row in out.splitlines() if row.startswith(indicator + ","))
         assert needed[0] in line, indicator
+
+
+def test_engine_lists_the_snapshots_that_have_an_input(engine, tiny_engine):
+    assert engine.inputs_for(("propositions",)) == [S3]
+    assert engine.inputs_for(("delais_anormaux", "attributions_territoire")) == [S1, S2, S3]
+    assert engine.inputs_for(()) == [S1, S2, S3]
+    assert tiny_engine.inputs_for(("demandes.cotation",)) == []
