@@ -260,3 +260,11 @@ def test_engine_lists_the_snapshots_that_have_an_input(engine, tiny_engine):
     assert engine.inputs_for(("delais_anormaux", "attributions_territoire")) == [S1, S2, S3]
     assert engine.inputs_for(()) == [S1, S2, S3]
     assert tiny_engine.inputs_for(("demandes.cotation",)) == []
+
+
+def test_catalogue_page_card_names_the_optional_input():
+    from ui.catalogue_view import entries, entry_markdown
+
+    cards = {e.id: entry_markdown(e) for e in entries(load_catalogue())}
+    assert "- **Données facultatives** : `propositions`" in cards["taux_refus_propositions"]
+    assert "Données facultatives" not in cards["pression_demande"]
