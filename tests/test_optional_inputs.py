@@ -268,3 +268,23 @@ def test_catalogue_page_card_names_the_optional_input():
     cards = {e.id: entry_markdown(e) for e in entries(load_catalogue())}
     assert "- **Données facultatives** : `propositions`" in cards["taux_refus_propositions"]
     assert "Données facultatives" not in cards["pression_demande"]
+
+
+def test_dashboard_lists_an_unavailable_indicator_as_not_shown_with_the_reason(
+    monkeypatch, tiny_root
+):
+    from ui import kpi_table
+    from ui.filters import Selection
+
+    monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(tiny_root))
+    table = kpi_table.kpi_table(
+        ALL,
+        Selection(snapshot=S3, scale="epci"),
+        ["nb_logements", "taux_refus_propositions"],
+        load_catalogue(),
+    )
+    assert set(table.rows["indicateur"]) == {"nb_logements"}  # no row of 0 for the other
+    assert table.skipped == {
+        "taux_refus_propositions": "non disponible pour ces données "
+        "(entrée facultative absente : propositions)"
+    }
