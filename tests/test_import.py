@@ -713,6 +713,11 @@ ROUND_TRIP_INDICATORS = (
     "part_attributions_dalo",
     "delai_attente_median_mois",
     "taux_rotation",
+    # on the optional inputs
+    "taux_refus_propositions",
+    "part_logements_3_candidats",
+    "cotation_mediane_attributions",
+    "part_attributions_delai_anormal",
 )
 
 
@@ -720,7 +725,11 @@ ROUND_TRIP_INDICATORS = (
 def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_path):
     import pandas as pd
 
-    from ingest.contract import REFERENCE_TABLES
+    from ingest.contract import (
+        OPTIONAL_REFERENCE_TABLES,
+        OPTIONAL_SNAPSHOT_TABLES,
+        REFERENCE_TABLES,
+    )
     from ingest.demo import generate
     from ingest.importer import export_reference, export_rpls
     from queries.engine import open_engine
@@ -746,12 +755,14 @@ def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_
             capsys, "import", tmp_path / "csv" / date, "--snapshot", date, "--data-dir", copy
         )
         assert code == 0, out
-    for table in REFERENCE_TABLES:
+    # the optional tables and columns of the demo too (propositions, cotation, delais_anormaux,
+    # attributions_territoire)
+    for table in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES:
         if table.name != "qpv":  # its polygons go through GeoJSON, whose number spelling may change
             assert pq.read_table(table_path(copy, table)).equals(
                 pq.read_table(table_path(original, table))
             )
-    for table in SNAPSHOT_TABLES:
+    for table in SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES:
         for date in dates:
             assert pq.read_table(table_path(copy, table, date)).equals(
                 pq.read_table(table_path(original, table, date))
