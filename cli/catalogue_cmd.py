@@ -25,6 +25,8 @@ def catalogue_frame() -> pd.DataFrame:
             "formule": i.formula,
             "dimensions": ", ".join(cat.supported_dimensions(i.id)),
             "source": i.source,
+            # optional inputs of the data contract it needs: without them, "non disponible"
+            "donnees_facultatives": ", ".join(i.requires),
             "description": i.description,
         }
         for i in cat.indicators.values()
@@ -46,11 +48,12 @@ def run(args) -> int:
 
 def to_markdown(df: pd.DataFrame) -> str:
     lines = [
-        "| id | libellé | unité | formule | dimensions | source |",
-        "|---|---|---|---|---|---|",
+        "| id | libellé | unité | formule | dimensions | source | données facultatives |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in df.itertuples():
         lines.append(
-            f"| `{r.id}` | {r.libelle} | {r.unite} | {r.formule} | {r.dimensions} | {r.source} |"
+            f"| `{r.id}` | {r.libelle} | {r.unite} | {r.formule} | {r.dimensions} | {r.source} "
+            f"| {r.donnees_facultatives or '—'} |"
         )
     return "\n".join(lines)

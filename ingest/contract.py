@@ -26,6 +26,27 @@ COMPOSITIONS = (
 )
 SITUATIONS_TITULAIRE = ("emploi", "chomage", "retraite", "inactif", "etudiant")
 MOTIFS_DEPART = ("mutation_interne", "autre")
+# Outcome of a proposition (its last state): the applicant's answer once the CALEOL has allocated,
+# or the CALEOL's own decision (CCH R441-3): allocation (awaiting the answer), allocation on a
+# condition, no allocation, rejection as inadmissible.
+ISSUES_PROPOSITION = (
+    "acceptee",
+    "refusee_demandeur",
+    "attribution",
+    "attribution_sous_condition",
+    "non_attribution",
+    "rejet_irrecevabilite",
+)
+MOTIFS_REFUS = (
+    "localisation",
+    "typologie_surface",
+    "loyer_charges",
+    "etat_logement",
+    "environnement",
+    "situation_changee",
+    "sans_reponse",
+    "autre",
+)
 
 
 @dataclass(frozen=True)
@@ -232,6 +253,13 @@ ATTRIBUTIONS = Table(
         _c("mutation", BOOL),
         _c("relogement_anru", BOOL),
         _c("reservataire", STRING, allowed=RESERVATAIRES),
+        _c(
+            "cotation",
+            DOUBLE,
+            nullable=True,
+            required=False,
+            help="facultatif : points de cotation de la demande au jour de l'attribution",
+        ),
     ),
 )
 
@@ -260,9 +288,46 @@ DEMANDES = Table(
     ),
 )
 
+PROPOSITIONS = Table(
+    "propositions",
+    "snapshot",
+    (
+        _c("id_proposition", STRING, unique=True),
+        _c(
+            "id_demande", STRING, help="numéro unique de la demande (elle peut ne plus être active)"
+        ),
+        _c("id_logement", STRING, references="logements.id_logement"),
+        _c("date_commission", DATE, help="date de la CALEOL qui a examiné la candidature"),
+        _c("issue", STRING, allowed=ISSUES_PROPOSITION),
+        _c(
+            "motif_refus",
+            STRING,
+            nullable=True,
+            allowed=MOTIFS_REFUS,
+            help="motif du refus du demandeur ; vide pour toute autre issue",
+        ),
+    ),
+    help="facultatif : candidatures examinées en CALEOL et leur issue (une ligne par candidat "
+    "et logement)",
+    optional=True,
+)
+
+ATTRIBUTIONS_TERRITOIRE = Table(
+    "attributions_territoire",
+    "reference",
+    (
+        _c("annee", INT),
+        _c("code_commune", STRING, references="territoires.code_commune"),
+        _c("nb_attributions", INT, help="attributions de l'année, tous bailleurs (SNE)"),
+    ),
+    help="facultatif : attributions de tous les bailleurs par commune et année civile (SNE)",
+    unique_together=(("annee", "code_commune"),),
+    optional=True,
+)
+
 REFERENCE_TABLES: tuple[Table, ...] = (TERRITOIRES, QPV, PLAFONDS, SEUILS_Q1)
 # Reference tables a data root may leave out: read and validated when present.
-OPTIONAL_REFERENCE_TABLES: tuple[Table, ...] = (DELAIS_ANORMAUX,)
+OPTIONAL_REFERENCE_TABLES: tuple[Table, ...] = (DELAIS_ANORMAUX, ATTRIBUTIONS_TERRITOIRE)
 SNAPSHOT_TABLES: tuple[Table, ...] = (
     RESIDENCES,
     BATIMENTS,
@@ -272,9 +337,26 @@ SNAPSHOT_TABLES: tuple[Table, ...] = (
     ATTRIBUTIONS,
     DEMANDES,
 )
+# Snapshot tables a data root may leave out, snapshot by snapshot: validated when present.
+OPTIONAL_SNAPSHOT_TABLES: tuple[Table, ...] = (PROPOSITIONS,)
 TABLES: dict[str, Table] = {
-    t.name: t for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES
+    t.name: t
+    for t in REFERENCE_TABLES
+    + OPTIONAL_REFERENCE_TABLES
+    + SNAPSHOT_TABLES
+    + OPTIONAL_SNAPSHOT_TABLES
 }
+# The optional inputs an indicator may need ("table" or "table.column"): without them in a
+# snapshot, the indicator is "non disponible pour ces données" there, never 0.
+OPTIONAL_INPUTS: tuple[str, ...] = (
+    *(t.name for t in OPTIONAL_REFERENCE_TABLES + OPTIONAL_SNAPSHOT_TABLES),
+    *(
+        f"{t.name}.{c.name}"
+        for t in REFERENCE_TABLES + SNAPSHOT_TABLES
+        for c in t.columns
+        if not c.required
+    ),
+)
 
 REFERENCE_DIR = "reference"
 SNAPSHOTS_DIR = "snapshots"

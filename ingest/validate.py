@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ingest.contract import (
     OPTIONAL_REFERENCE_TABLES,
+    OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
     Table,
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 _REFERENCE_NAMES = frozenset(t.name for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES)
-_CHECKED = REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES
+_CHECKED = REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES + SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES
 ALL_CHECKS: tuple[Check, ...] = (
     *(check for table in _CHECKED for check in contract_checks(table)),
     *RULES,
@@ -68,9 +69,12 @@ def check_root(root: Path) -> Report:
         dates, layout_problems = find_snapshots(root)
         problems += layout_problems
         for date in dates:
-            session.forget([t.name for t in SNAPSHOT_TABLES])
+            session.forget([t.name for t in SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES])
             for table in SNAPSHOT_TABLES:
                 problems += _load(session, root, table, date)
+            for table in OPTIONAL_SNAPSHOT_TABLES:  # checked in the snapshots that have them
+                if table_path(root, table, date.isoformat()).exists():
+                    problems += _load(session, root, table, date)
             problems += session.run(SNAPSHOT_CHECKS, date)
         problems += check_objectifs(root)
         errors = tuple(p for p in problems if p.severity == "error")

@@ -4,6 +4,7 @@ même graphique, avec les seuils légaux (T1, T2, T3) et les objectifs locaux.""
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
+from semantic.errors import UNAVAILABLE
 from semantic.safe_text import markdown_text
 from ui.screens.evolution import trends
 from ui.shared import data, filters
@@ -25,10 +26,13 @@ with stop_on_error():
     )
     period = filters.period_filter("evo_periode", period_col)
     scale, codes, offered = trends.territory_picker(user.scope, eng.latest, "evo", scale_col)
+    # an indicator whose optional input no snapshot has: "non disponible", not a line at 0
+    available = {i for i in indicators if any(eng.inputs_for(catalogue.indicator(i).requires))}
     drawable = [
         i
         for i in indicators
-        if scale in catalogue.supported_dimensions(i)
+        if i in available
+        and scale in catalogue.supported_dimensions(i)
         and (period != "ytd" or catalogue.offers_ytd(i))
     ]
     shown = []
@@ -49,7 +53,9 @@ elif not shown and codes:
 elif not shown:
     st.info(f"Choisissez de 1 à {trends.MAX_TERRITORIES} territoires à comparer.")
 for indicator_id in indicators:
-    if period == "ytd" and not catalogue.offers_ytd(indicator_id):
+    if indicator_id not in available:
+        st.caption(f"{labels[indicator_id]} : {UNAVAILABLE}.")
+    elif period == "ytd" and not catalogue.offers_ytd(indicator_id):
         st.caption(
             f"{labels[indicator_id]} : taux rapporté à un stock, sur 12 mois glissants seulement."
         )

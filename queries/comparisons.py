@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from queries.engine import Engine
-from queries.evaluate import evaluate
+from queries.evaluate import available, evaluate
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
@@ -54,6 +54,8 @@ def compare(
     ):
         value_col = "valeur_precedente" if suffix == "precedente" else "valeur_un_an"
         evo_col = "evolution" if suffix == "precedente" else "evolution_un_an"
+        if other is not None and not available(engine, catalogue, indicator_id, other):
+            other = None  # the earlier snapshot lacks an optional input: no comparison
         current[f"date_{suffix}"] = other
         if other is None:
             current[value_col] = pd.Series([pd.NA] * len(current), dtype="Float64")

@@ -33,12 +33,16 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ingest.contract import (
+    OPTIONAL_INPUTS,
     OPTIONAL_REFERENCE_TABLES,
+    OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
     SNAPSHOTS_DIR,
+    TABLES,
     table_path,
 )
 from queries import frames
@@ -81,6 +85,8 @@ class Engine:
     version: tuple = ()  # data_version() of the root when this engine was built
     workdir: Path | None = None  # private folder (spills; a private database); removed by close()
     database: Path | None = None  # the database file the engine reads
+    # the optional inputs of the contract ("table" or "table.column") each snapshot has
+    inputs: dict[dt.date, frozenset[str]] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +145,15 @@ class Engine:
             )
         return arrays
 
+    def missing_inputs(self, needed, snapshot: dt.date) -> tuple[str, ...]:
+        """The optional inputs among `needed` that the data has not at `snapshot`."""
+        present = self.inputs.get(snapshot, frozenset())
+        return tuple(n for n in needed if n not in present)
+
+    def inputs_for(self, needed) -> list[dt.date]:
+        """The snapshots that have every optional input among `needed`."""
+        return [d for d in self.snapshots if not self.missing_inputs(needed, d)]
+
     def resolve_snapshot(self, snapshot: dt.date | str | None) -> dt.date:
         from queries.errors import InvalidValueError
 
@@ -177,6 +192,10 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
             params[table.name] = str(table_path(root, table))
     for table in SNAPSHOT_TABLES:
         params[table.name] = [str(table_path(root, table, d.isoformat())) for d in snapshots]
+    for table in OPTIONAL_SNAPSHOT_TABLES:  # the snapshots that have it; none: the table is empty
+        paths = [table_path(root, table, d.isoformat()) for d in snapshots]
+        if any(p.is_file() for p in paths):
+            params[table.name] = [str(p) for p in paths if p.is_file()]
     missing = [
         p
         for v in params.values()
@@ -204,7 +223,8 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return Engine(root, snapshots, con, version, workdir, database)
+    inputs = optional_inputs(root, snapshots)
+    return Engine(root, snapshots, con, version, workdir, database, inputs)
 
 
 def _connect_read_only(database: Path, workdir: Path) -> duckdb.DuckDBPyConnection:
@@ -311,6 +331,24 @@ def _retire_old_files(folder: Path, keep: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def optional_inputs(root: Path, snapshots: list[dt.date]) -> dict[dt.date, frozenset[str]]:
+    """For each snapshot, the optional inputs of the contract its files have: an optional table
+    whose file is there, an optional column in its table's file (read from the Parquet schema)."""
+    out = {}
+    for date in snapshots:
+        present = set()
+        for name in OPTIONAL_INPUTS:
+            table_name, _, column = name.partition(".")
+            table = TABLES[table_name]
+            path = table_path(
+                root, table, None if table.folder == "reference" else date.isoformat()
+            )
+            if path.is_file() and (not column or column in pq.read_schema(path).names):
+                present.add(name)
+        out[date] = frozenset(present)
+    return out
+
+
 def _config(workdir: Path) -> dict[str, object]:
     return {
         "threads": THREADS,
@@ -330,12 +368,13 @@ def _build_database(
     try:
         con.execute("SET enable_progress_bar = false")
         for statement in _statements(ENRICHMENT_SQL.read_text(encoding="utf-8")):
+            named = set(re.findall(r"\$(\w+)", statement))
             if any(
-                f"${t.name}" in statement and t.name not in params
-                for t in OPTIONAL_REFERENCE_TABLES
+                t.name in named and t.name not in params
+                for t in OPTIONAL_REFERENCE_TABLES + OPTIONAL_SNAPSHOT_TABLES
             ):
                 continue  # reads an optional table the data root does not have
-            used = {k: v for k, v in params.items() if f"${k}" in statement}
+            used = {k: v for k, v in params.items() if k in named}
             con.execute(statement, used)
             con.execute("CHECKPOINT")
     except duckdb.Error as exc:

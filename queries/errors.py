@@ -4,6 +4,7 @@ from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     DefinitionError,
     InvalidValueError,
     PeuplementError,
+    UnavailableIndicatorError,
     UnknownNameError,
     UnsupportedDimensionError,
 )

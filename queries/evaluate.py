@@ -14,7 +14,7 @@ from queries.frames import frame
 from queries.secrecy import protect
 from queries.sql.builder import PERIODS, Request, build
 from semantic.catalogue import Catalogue, load_catalogue
-from semantic.errors import closest
+from semantic.errors import UnavailableIndicatorError, closest
 from semantic.scope import Scope
 
 _TRUE = {"true", "1", "oui", "vrai", "yes"}
@@ -52,9 +52,13 @@ def make_request(
         if not values:
             raise InvalidValueError(f"filtre « {dim_id} » sans valeur")
         typed_where.append((dim_id, tuple(_typed(dim_id, dim.type, v) for v in values)))
+    day = engine.resolve_snapshot(snapshot)
+    missing = engine.missing_inputs(catalogue.indicator(indicator_id).requires, day)
+    if missing:  # "non disponible pour ces données", never a 0 computed on nothing
+        raise UnavailableIndicatorError(indicator_id, missing, day.isoformat())
     return Request(
         indicator=indicator_id,
-        snapshot=engine.resolve_snapshot(snapshot),
+        snapshot=day,
         scope=scope,
         by=by,
         where=tuple(typed_where),
@@ -82,6 +86,11 @@ def _typed(dim_id: str, type_: str, value):
                 f"filtre « {dim_id} » : « {value} » n'est pas un entier"
             ) from None
     return str(value)
+
+
+def available(engine: Engine, catalogue: Catalogue, indicator_id: str, snapshot: dt.date) -> bool:
+    """Whether the data has, at `snapshot`, the optional inputs the indicator needs."""
+    return not engine.missing_inputs(catalogue.indicator(indicator_id).requires, snapshot)
 
 
 def evaluate(

@@ -34,6 +34,15 @@ TERRITORY_DIMENSIONS = ("epci", "commune")
 # Target statuses that put a residence on the attention list, worst first.
 OFF_TRACK = ("non_atteint", "a_surveiller")
 _VALUE_COLUMNS = ("valeur", "effectif", "masque")
+# The typologies the communes can be coloured by, for an indicator split by nb_pieces (demand
+# pressure by typology): label -> numbers of rooms (« T5 et plus » gathers the large dwellings).
+TYPOLOGIES = {
+    "T1": (1,),
+    "T2": (2,),
+    "T3": (3,),
+    "T4": (4,),
+    "T5 et plus": tuple(range(5, 13)),
+}
 # Two communes' borders closer than this (degrees, about 25 m) are one shared border: the reference
 # geography simplifies each commune on its own, and neighbours' vertices differ by up to ~20 m.
 OUTLINE_TOLERANCE_DEG = 3e-4
@@ -48,6 +57,7 @@ class MapData:
     epci: pd.DataFrame  # epci, epci_libelle, geometry: whole outlines of the EPCIs shown
     qpv: pd.DataFrame  # qpv, qpv_libelle, commune, commune_libelle, geometry
     ignored_filters: tuple[str, ...]  # filters the commune indicator cannot take (left out)
+    typology: str | None = None  # the typology the commune indicator is restricted to, if any
 
 
 def residence_indicators(catalogue: Catalogue | None = None) -> list[str]:
@@ -76,6 +86,11 @@ def filter_options(
     return options
 
 
+def offers_typology(catalogue: Catalogue, indicator: str | None) -> bool:
+    """Whether the communes can be coloured by `indicator` for one typology (TYPOLOGIES)."""
+    return bool(indicator) and "nb_pieces" in catalogue.supported_dimensions(indicator)
+
+
 def map_data(
     engine: Engine,
     scope: Scope,
@@ -85,8 +100,10 @@ def map_data(
     snapshot: dt.date | str | None = None,
     where: Mapping[str, list] | None = None,
     catalogue: Catalogue | None = None,
+    typology: str | None = None,
 ) -> MapData:
-    """Everything the map shows for `scope` at `snapshot`, narrowed by `where`."""
+    """Everything the map shows for `scope` at `snapshot`, narrowed by `where`; the communes'
+    indicator for one of TYPOLOGIES when `typology` is given (and the indicator takes it)."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     where = {d: list(v) for d, v in (where or {}).items() if v}
@@ -113,6 +130,10 @@ def map_data(
         supported = catalogue.supported_dimensions(commune_indicator)
         kept = {d: v for d, v in where.items() if d in supported}
         ignored = tuple(d for d in where if d not in supported)
+        if typology is not None and offers_typology(catalogue, commune_indicator):
+            kept["nb_pieces"] = list(TYPOLOGIES[typology])
+        else:
+            typology = None
         by_commune = evaluate(
             engine, commune_indicator, scope, by=["commune"], where=kept or None, **kwargs
         )
@@ -132,6 +153,7 @@ def map_data(
         epci,
         qpv.reset_index(drop=True),
         ignored,
+        typology if commune_indicator else None,
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from queries.engine import Engine
-from queries.evaluate import evaluate
+from queries.evaluate import available, evaluate
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
@@ -22,10 +22,13 @@ def series(
     period: str = "rolling12",
     catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
-    """evaluate() at every snapshot, with a `date` column (ascending); masked cells stay masked."""
+    """evaluate() at every snapshot, with a `date` column (ascending); masked cells stay masked.
+    A snapshot without the optional inputs of the indicator is left out (a gap, not a 0)."""
     catalogue = catalogue or load_catalogue()
     frames = []
     for snapshot in engine.snapshots:
+        if not available(engine, catalogue, indicator_id, snapshot):
+            continue
         df = evaluate(
             engine,
             indicator_id,

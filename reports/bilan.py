@@ -119,6 +119,7 @@ def target_rows(b: Bilan) -> list[list[str]]:
                 lb.target_title(r) + ("" if b.territory else f" · {r['territoire']}"),
                 lb.period_label(r["periode"], b.snapshot),
                 shown,
+                without_mutations_cell(r, unit),
                 target_text(r["sens"], r["cible"], unit),
                 lb.STATUS_LABELS[r["statut"]],
                 "—" if pd.isna(r["manquants"]) else number(r["manquants"]),
@@ -127,6 +128,15 @@ def target_rows(b: Bilan) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def without_mutations_cell(r: dict, unit: str) -> str:
+    """The target's figure on the allocations that are not mutations (T1, T2), as
+    `peuplement objectifs` gives it in valeur_hors_mutations; « — » for the other targets."""
+    split = r.get("statut_hors_mutations")
+    if split is None or pd.isna(split):
+        return "—"
+    return lb.cell(r.get("valeur_hors_mutations"), unit, split == "secret")
 
 
 def targets_section(b: Bilan) -> list:
@@ -139,8 +149,10 @@ def targets_section(b: Bilan) -> list:
             "Objectifs légaux (CCH L441-1) et locaux du territoire. « Année "
             f"{b.year} » : attributions du 1er janvier au {b.snapshot:%d/%m/%Y} ; « 12 mois » : "
             "les 12 mois qui précèdent la photographie. « Manquantes » : attributions supplémentaires qui auraient "
-            "atteint la cible au même total. « Il y a un an » : la même mesure sur la "
-            f"photographie du {earlier}.",
+            "atteint la cible au même total. « Hors mutations » : T1 et T2 recalculés sur les "
+            "seules attributions à des ménages qui ne sont pas déjà locataires du parc social "
+            "(le statut reste celui de la valeur avec mutations). « Il y a un an » : la même "
+            f"mesure sur la photographie du {earlier}.",
             "small",
         )
     )
@@ -148,13 +160,15 @@ def targets_section(b: Bilan) -> list:
         "Objectif",
         "Période",
         "Valeur",
+        "Hors mutations",
         "Cible",
         "Statut",
         "Manquantes",
         "Il y a un an",
         "Évolution",
     ]
-    out.append(table([header, *target_rows(b)], [134, 46, 44, 42, 62, 62, 52, 50], numeric_from=2))
+    widths = [118, 44, 40, 52, 36, 50, 62, 44, 50]
+    out.append(table([header, *target_rows(b)], widths, numeric_from=2))
     return out
 
 

@@ -16,7 +16,10 @@ UNIT_SUFFIX = {
     "ans": " ans",
     "mois": " mois",
     "personnes": " pers.",
+    "points": " pts",
 }
+# Units of a count: whole numbers, no suffix.
+COUNT_UNITS = ("logements", "menages", "attributions", "departs", "demandes", "propositions")
 SENS = {">=": "≥", "<=": "≤"}  # the direction of a target
 
 
@@ -51,7 +54,7 @@ def value(value, unit: str, masked: bool = False) -> str:
         return MASK_LABEL
     if unit == "ratio":
         return percent(value)
-    if unit in ("logements", "menages", "attributions", "departs", "demandes"):
+    if unit in COUNT_UNITS:
         return number(value)
     decimals = 0 if unit == "euros_par_an" else (2 if unit == "demandes_par_attribution" else 1)
     return "—" if _missing(value) else number(value, decimals) + UNIT_SUFFIX.get(unit, "")

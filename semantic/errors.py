@@ -55,6 +55,21 @@ class UnsupportedPeriodError(PeuplementError):
         )
 
 
+UNAVAILABLE = "non disponible pour ces données"
+
+
+class UnavailableIndicatorError(PeuplementError):
+    """An indicator whose optional input (propositions, cotation…) the data has not."""
+
+    def __init__(self, indicator: str, missing: Iterable[str], snapshot: str):
+        self.indicator, self.missing, self.snapshot = indicator, tuple(missing), snapshot
+        super().__init__(
+            f"L'indicateur « {indicator} » est {UNAVAILABLE} (photographie du {snapshot}) : "
+            f"entrée facultative absente ({', '.join(self.missing)}). Ce n'est pas une valeur "
+            "nulle : ajoutez cette entrée aux données pour le calculer."
+        )
+
+
 class InvalidValueError(PeuplementError):
     """A malformed argument value (date, filter, period…)."""
 

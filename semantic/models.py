@@ -17,16 +17,34 @@ Unit = Literal[
     "attributions",
     "departs",
     "demandes",
+    "propositions",
     "demandes_par_attribution",
     "euros_par_an",
     "personnes",
     "ans",
     "mois",
+    "points",
 ]
 Theme = Literal[
-    "occupation", "ressources", "composition", "age", "anciennete", "attributions", "demande"
+    "occupation",
+    "ressources",
+    "composition",
+    "age",
+    "anciennete",
+    "attributions",
+    "demande",
+    "propositions",
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
+# Optional inputs of the data contract (ingest.contract.OPTIONAL_INPUTS: "table" or
+# "table.column") an indicator may need; a test checks that both lists agree.
+OptionalInput = Literal[
+    "propositions",
+    "delais_anormaux",
+    "attributions_territoire",
+    "demandes.cotation",
+    "attributions.cotation",
+]
 
 
 class Frozen(BaseModel):
@@ -111,6 +129,9 @@ class IndicatorDef(Frozen):
     denominator: Measure | None = None
     # optional restriction of the dimensions the bases would allow
     dimensions: tuple[str, ...] | None = None
+    # optional inputs the indicator reads: without them in a snapshot it is "non disponible pour
+    # ces données" there, never 0
+    requires: tuple[OptionalInput, ...] = ()
 
     @model_validator(mode="after")
     def _shape_matches_aggregation(self) -> IndicatorDef:

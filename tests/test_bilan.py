@@ -69,9 +69,23 @@ def _target_line(t: dict, year: int, suffix: str = "") -> str:
         key = f"T3-{t['objectif_id'].split('-', 2)[2]}"
     period = f"Année {year}" if t["periode"] == "annee_en_cours" else "12 mois"
     value = "< 11" if t["statut"] == "secret" else "—" if t["valeur"] is None else _pct(t["valeur"])
+    # T1 and T2 without mutations: `objectifs` gives valeur_hors_mutations, « — » for the others
+    split = t["statut_hors_mutations"]
+    without = (
+        "—"
+        if split is None
+        else "< 11"
+        if split == "secret"
+        else "—"
+        if t["valeur_hors_mutations"] is None
+        else _pct(t["valeur_hors_mutations"])
+    )
     missing = "—" if t["manquants"] is None else str(t["manquants"])
     target = f"≥ {round(t['cible'] * 100)} %"
-    return f"{TITLES[key]}{suffix} {period} {value} {target} {STATUSES[t['statut']]} {missing}"
+    return (
+        f"{TITLES[key]}{suffix} {period} {value} {without} {target} {STATUSES[t['statut']]} "
+        f"{missing}"
+    )
 
 
 def test_tiny_whole_stock_bilan_prints_every_target_as_objectifs_rates_it(
@@ -130,8 +144,17 @@ def test_partner_bilan_targets_equal_objectifs_for_the_same_scope(capsys, demo_r
     # T1, T2, four T3 and the local convention that replaces T3 for Action Logement, two periods
     assert len(targets) == 2 * 7
     assert any(t["statut"] == "secret" for t in targets)  # the demo has a masked T3
+    # T1 and T2 are printed with and without mutations (issue 17), the others without a split
+    split = {t["objectif_id"].split("-")[0] for t in targets if t["statut_hors_mutations"]}
+    assert split == {"T1", "T2"}
+    assert all(
+        t["valeur_hors_mutations"] is not None
+        for t in targets
+        if t["statut_hors_mutations"] not in (None, "secret")
+    )
     for t in targets:
         assert _target_line(t, 2026) in partner_text, _target_line(t, 2026)
+    assert "Hors mutations" in partner_text
 
 
 def test_partner_bilan_counts_equal_evaluate_and_masked_cells_show_the_label(

@@ -34,9 +34,11 @@ ARROW_TYPE_NAMES["date"] = "date32[day]"
 @pytest.fixture(scope="module")
 def demo(demo_root):
     """Every table of the default demo root, read once: {"reference": {...}, snapshot: {...}}."""
-    tables = {"reference": {t.name: read(demo_root, t) for t in contract.REFERENCE_TABLES}}
+    reference = contract.REFERENCE_TABLES + contract.OPTIONAL_REFERENCE_TABLES
+    tables = {"reference": {t.name: read(demo_root, t) for t in reference}}
+    snapshot_tables = contract.SNAPSHOT_TABLES + contract.OPTIONAL_SNAPSHOT_TABLES
     for snapshot in SNAPSHOTS:
-        tables[snapshot] = {t.name: read(demo_root, t, snapshot) for t in contract.SNAPSHOT_TABLES}
+        tables[snapshot] = {t.name: read(demo_root, t, snapshot) for t in snapshot_tables}
     return tables
 
 
@@ -118,11 +120,12 @@ def test_root_has_every_table_with_exactly_the_contract_columns_and_types(demo_r
     snapshot_dirs = sorted(p.name for p in (demo_root / contract.SNAPSHOTS_DIR).iterdir())
     assert snapshot_dirs == [contract.snapshot_dirname(s) for s in SNAPSHOTS]
     files = [(t, None) for t in contract.REFERENCE_TABLES + contract.OPTIONAL_REFERENCE_TABLES]
-    files += [(t, s) for s in SNAPSHOTS for t in contract.SNAPSHOT_TABLES]
+    snapshot_tables = contract.SNAPSHOT_TABLES + contract.OPTIONAL_SNAPSHOT_TABLES
+    files += [(t, s) for s in SNAPSHOTS for t in snapshot_tables]
     for table, snapshot in files:
         schema = pq.read_schema(contract.table_path(demo_root, table, snapshot))
-        # every column of the contract but the optional cotation of demands (the demo has none)
-        names = [c.name for c in table.columns if c.name != "cotation"]
+        # every column of the contract, the optional ones (cotation) included
+        names = [c.name for c in table.columns]
         assert schema.names == names, (table.name, snapshot)
         for column in (c for c in table.columns if c.name in names):
             assert str(schema.field(column.name).type) == ARROW_TYPE_NAMES[column.type], (
@@ -137,8 +140,6 @@ def test_values_respect_nullability_allowed_lists_and_uniqueness(demo):
         for name, frame in tables.items():
             table = contract.TABLES[name]
             for column in table.columns:
-                if column.name not in frame.columns and not column.required:
-                    continue  # an optional column the demo does not write (cotation)
                 values = frame[column.name]
                 if not column.nullable:
                     assert values.notna().all(), (key, name, column.name)
@@ -165,7 +166,7 @@ def test_references_between_tables_hold(demo):
         floors = buildings.loc[dwellings["id_batiment"], "nb_etages"].to_numpy()
         assert ((dwellings["etage"] >= 0) & (dwellings["etage"] <= floors)).all()
         logements = set(dwellings["id_logement"])
-        for name in ("menages", "departs", "attributions"):
+        for name in ("menages", "departs", "attributions", "propositions"):
             assert set(s[name]["id_logement"]) <= logements, (snapshot, name)
         assert set(s["demandes"]["code_commune_souhaitee"]) <= communes
 
@@ -518,6 +519,45 @@ def test_demand_pressure_is_highest_in_the_metropolis(demo):
         assert 0.62 <= under_plai.mean() <= 0.80
 
 
+def test_caleol_propositions_look_like_a_year_of_commissions(demo):
+    # issue 15: refusals, CALEOL decisions and the three candidates of CCH R441-3
+    leases = set().union(*(set(demo[s]["attributions"]["id_attribution"]) for s in SNAPSHOTS))
+    for snapshot in SNAPSHOTS[4:]:  # a whole year of commissions before each of these
+        p = demo[snapshot]["propositions"]
+        answered = p["issue"].isin(["acceptee", "refusee_demandeur"])
+        refusal_rate = (p["issue"] == "refusee_demandeur").sum() / answered.sum()
+        assert 0.25 <= refusal_rate <= 0.40, (snapshot, refusal_rate)
+        per_session = p.groupby(["id_logement", "date_commission"])["id_demande"].nunique()
+        assert 0.85 <= (per_session >= 3).mean() <= 0.97, snapshot
+        assert set(p.loc[p["issue"] == "refusee_demandeur", "motif_refus"]) == set(
+            contract.MOTIFS_REFUS
+        )
+        assert p.loc[p["issue"] != "refusee_demandeur", "motif_refus"].isna().all()
+        # each accepted candidacy is a lease signed a few weeks later (named after it)
+        accepted = p.loc[p["issue"] == "acceptee", "id_demande"].str.slice(2)
+        assert set(accepted) <= leases, snapshot
+        assert len(accepted) >= 0.9 * len(demo[snapshot]["attributions"]), snapshot
+
+
+def test_cotation_favours_priority_and_seniority(demo):
+    for snapshot in SNAPSHOTS:
+        d, a = demo[snapshot]["demandes"], demo[snapshot]["attributions"]
+        assert d["cotation"].notna().all() and a["cotation"].notna().all()
+        # the demands satisfied score higher than those still waiting, DALO highest
+        assert a["cotation"].median() > d["cotation"].median(), snapshot
+        assert d.loc[d["dalo"], "cotation"].median() >= d["cotation"].median() + 60
+
+
+def test_territory_allocations_are_a_few_times_the_landlord_s(demo):
+    ref = demo["reference"]["attributions_territoire"]
+    assert sorted(ref["annee"].unique()) == [2022, 2023, 2024, 2025]  # complete years simulated
+    assert (ref["nb_attributions"] > 0).all()
+    # the 2025-12-31 snapshot holds exactly the leases of 2025; the landlord has 25-45 % of them
+    own = len(demo["2025-12-31"]["attributions"])
+    total = ref.loc[ref["annee"] == 2025, "nb_attributions"].sum()
+    assert 2.2 <= total / own <= 4.0, (total, own)
+
+
 def test_objectifs_name_real_territories_of_the_demo(demo_root, demo):
     text = (demo_root / contract.OBJECTIFS_FILE).read_text(encoding="utf-8")
     assert text.startswith("# Objectifs locaux (CIA, PSA, conventions de réservation)")
@@ -586,7 +626,8 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
     for root, seed in zip(roots, (42, 42, 43), strict=True):
         generate(root, logements=2000, snapshots=3, seed=seed)
     files = sorted(p.relative_to(roots[0]) for p in roots[0].rglob("*") if p.is_file())
-    assert len(files) == 5 + 3 * 7 + 1  # reference tables incl. delais_anormaux
+    # reference tables incl. delais_anormaux and attributions_territoire; propositions in each
+    assert len(files) == 6 + 3 * 8 + 1
     for relative in files:
         assert (roots[0] / relative).read_bytes() == (roots[1] / relative).read_bytes(), relative
     differing = [f for f in files if (roots[0] / f).read_bytes() != (roots[2] / f).read_bytes()]
@@ -605,7 +646,7 @@ def test_generate_refuses_a_non_empty_folder_then_replaces_it_atomically(tmp_pat
     report = generate(out, logements=500, snapshots=2, end=date(2025, 12, 31), overwrite=True)
     assert not (out / "keep.txt").exists()
     assert [d.isoformat() for d in report.snapshots] == ["2025-09-30", "2025-12-31"]
-    assert report.files == 5 + 2 * 7 + 1 and report.rows["logements"] == 2 * 500
+    assert report.files == 6 + 2 * 8 + 1 and report.rows["logements"] == 2 * 500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]  # no staging folder left
 
 

@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 
 from queries import frames
+from queries.engine import open_engine
 from queries.evaluate import MEASURE_DTYPES, make_request
 from queries.sql.builder import build
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
+from tests.test_optional_inputs import write_optional_root
+from tests.tiny_data import S1, S3
 
 CATALOGUE = load_catalogue()
 CASES = [
@@ -36,13 +39,24 @@ def _as_before(engine, sql, params) -> pd.DataFrame:
     return df[others + list(MEASURE_DTYPES)].astype(MEASURE_DTYPES)
 
 
+@pytest.fixture(scope="module")
+def optional_engine(tmp_path_factory):
+    """The tiny root with every optional input at both snapshots of this test."""
+    engine = open_engine(write_optional_root(tmp_path_factory.mktemp("opt"), snapshots=(S1, S3)))
+    yield engine
+    engine.close()
+
+
 @pytest.mark.parametrize(
     ("indicator", "by"),
     CASES,
     ids=lambda v: v if isinstance(v, str) else "+".join(v) or "total",
 )
 @pytest.mark.parametrize("snapshot", ["2024-12-31", "2025-12-31"])
-def test_same_frame_as_duckdb_df(tiny_engine, indicator, by, snapshot):
+def test_same_frame_as_duckdb_df(tiny_engine, optional_engine, indicator, by, snapshot):
+    # an indicator on an optional input is "non disponible" on the plain tiny root
+    if CATALOGUE.indicator(indicator).requires:
+        tiny_engine = optional_engine
     request = make_request(
         CATALOGUE, tiny_engine, indicator, Scope.internal("manager"), snapshot=snapshot, by=by
     )

@@ -510,8 +510,8 @@ def test_mapping_typos_are_errors_with_file_and_line(capsys, tmp_path, root, sou
         "maison.yaml:7: valeur inconnu(e) « louee ». Vouliez-vous dire « loue » ? "
         "Valeurs valides : loue, vacant, vide, autre.",
         "maison.yaml:8: table inconnu(e) « menage ». Vouliez-vous dire « menages » ? Valeurs valides : "
-        "territoires, qpv, plafonds, seuils_q1, delais_anormaux, residences, batiments, logements, "
-        "menages, departs, attributions, demandes.",
+        "territoires, qpv, plafonds, seuils_q1, delais_anormaux, attributions_territoire, "
+        "residences, batiments, logements, menages, departs, attributions, demandes, propositions.",
     ]
     code, _, err = _cli(
         capsys, "import", source, "--snapshot", NEW_DATE, "--data-dir", root, "--mapping", user
@@ -720,6 +720,11 @@ ROUND_TRIP_INDICATORS = (
     "part_attributions_dalo",
     "delai_attente_median_mois",
     "taux_rotation",
+    # on the optional inputs
+    "taux_refus_propositions",
+    "part_logements_3_candidats",
+    "cotation_mediane_attributions",
+    "part_attributions_delai_anormal",
 )
 
 
@@ -727,7 +732,11 @@ ROUND_TRIP_INDICATORS = (
 def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_path):
     import pandas as pd
 
-    from ingest.contract import REFERENCE_TABLES
+    from ingest.contract import (
+        OPTIONAL_REFERENCE_TABLES,
+        OPTIONAL_SNAPSHOT_TABLES,
+        REFERENCE_TABLES,
+    )
     from ingest.demo import generate
     from ingest.importer import export_reference, export_rpls
     from queries.engine import open_engine
@@ -753,12 +762,14 @@ def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_
             capsys, "import", tmp_path / "csv" / date, "--snapshot", date, "--data-dir", copy
         )
         assert code == 0, out
-    for table in REFERENCE_TABLES:
+    # the optional tables and columns of the demo too (propositions, cotation, delais_anormaux,
+    # attributions_territoire)
+    for table in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES:
         if table.name != "qpv":  # its polygons go through GeoJSON, whose number spelling may change
             assert pq.read_table(table_path(copy, table)).equals(
                 pq.read_table(table_path(original, table))
             )
-    for table in SNAPSHOT_TABLES:
+    for table in SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES:
         for date in dates:
             assert pq.read_table(table_path(copy, table, date)).equals(
                 pq.read_table(table_path(original, table, date))
@@ -780,3 +791,28 @@ def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_
     finally:
         for engine in engines:
             engine.close()
+
+
+def test_import_prints_the_validation_warnings_as_validate_does(capsys, tmp_path, root):
+    # 2026 ceilings where the one-person PLAI (10 000) is below 2025's (12 760) and far from 0.55
+    # of PLUS: the import goes through and says so, like `peuplement validate`
+    source = tmp_path / "plafonds_2026"
+    source.mkdir()
+    rows = [["Année", "Zone", "Financement", "Catégorie", "Plafond", "Par personne sup."]]
+    for financement, first, step in (("PLAI", 10000, 5000), ("PLUS", 23800, 7000)):
+        for category in range(1, 7):
+            amount = first + step * (category - 1)
+            rows.append(["2026", "3", financement, str(category), str(amount), "4000"])
+    for category in range(1, 7):
+        rows.append(["2026", "3", "PLS", str(category), str(31000 + 9000 * (category - 1)), "8000"])
+    write_rows(source / "plafonds_2026.csv", rows)
+    code, out, _ = _cli(capsys, "import-reference", source, "--data-dir", root, "--user", "admin")
+    assert code == 0, out
+    assert "Avertissements (les données restent utilisables ; vérifiez-les) :" in out
+    warnings = out.split("Avertissements", 1)[1]
+    assert "[ceiling_decrease" in warnings and "[plai_plus_ratio" in warnings
+    assert "autres PLAI cat. 1: 2026 = 10000.0 < 2025 = 12760.0" in warnings
+    assert "Publié" in out
+    # the same data root, checked by validate, gives the same warnings
+    code, validated, _ = _cli(capsys, "validate", root)
+    assert code == 0 and "Avertissements" in validated

@@ -288,8 +288,12 @@ def test_commune_choropleth_all_equal_and_masked_commune():
         features["A"]["couleur"][:3] == features["B"]["couleur"][:3] == list(mlg.COMMUNE_PALETTE[2])
     )
     assert features["C"]["couleur"][:3] == list(ml.MASKED_AREA)
-    assert features["C"]["infobulle"].endswith("Pression de la demande : < 11 (secret statistique)")
-    assert features["A"]["infobulle"].endswith("Pression de la demande : 2,00")  # no effectif
+    assert features["C"]["infobulle"].endswith(
+        "Demandes SNE (tous bailleurs) par attribution du bailleur : < 11 (secret statistique)"
+    )
+    assert features["A"]["infobulle"].endswith(
+        "Demandes SNE (tous bailleurs) par attribution du bailleur : 2,00"
+    )  # no effectif
 
 
 def test_view_fits_every_point():
@@ -312,3 +316,42 @@ def test_legend_html_escapes_labels():
     entry = mlg.LegendEntry("<b>QPV</b>", ml.QPV_FILL, "carre", border=ml.QPV_LINE)
     text = mlg.legend_html("Repères & co", [entry])
     assert "&lt;b&gt;QPV&lt;/b&gt;" in text and "Repères &amp; co" in text
+
+
+# --- communes coloured by demand pressure for one typology (issue 15) ----------------------------
+
+
+def test_communes_coloured_by_the_pressure_of_one_typology(tiny_engine):
+    # S3, 2025 allocations. All rooms: Grenoble DM1, DM2 / A1, A7 = 1; Saint-Martin-d'Hères
+    # DM3 / A5, A6 = 0.5; Voiron DM4 / A2, A3 = 0.5. Three rooms only: Grenoble DM2 / A1 (L05)
+    # = 1; Saint-Martin-d'Hères no demand / A5 (L08) = 0; Voiron neither: no value
+    kwargs = dict(
+        residence_indicator="taux_vacance", commune_indicator="pression_demande_typologie"
+    )
+    every = map_data(tiny_engine, MANAGER, **kwargs)
+    values = dict(zip(every.communes["commune"], every.communes["valeur"], strict=True))
+    assert values == {"38185": 1.0, "38421": 0.5, "38563": 0.5}
+    assert every.typology is None
+    t3 = map_data(tiny_engine, MANAGER, typology="T3", **kwargs)
+    values = dict(zip(t3.communes["commune"], t3.communes["valeur"], strict=True))
+    assert (values["38185"], values["38421"]) == (1.0, 0.0) and pd.isna(values["38563"])
+    built = ml.build_map(
+        t3,
+        residence_indicator="taux_vacance",
+        commune_indicator="pression_demande_typologie",
+        threshold=None,
+        scope=MANAGER,
+    )
+    titles = [title for title, _ in built.legends]
+    assert titles[1] == (
+        "Communes : Demandes SNE (tous bailleurs) par attribution du bailleur, par typologie · T3"
+    )
+    # an indicator that is not split by rooms ignores the typology
+    plain = map_data(
+        tiny_engine, MANAGER, residence_indicator="taux_vacance", typology="T3",
+        commune_indicator="pression_demande",
+    )  # fmt: skip
+    assert plain.typology is None
+    assert (
+        dict(zip(plain.communes["commune"], plain.communes["valeur"], strict=True))["38421"] == 0.5
+    )

@@ -261,3 +261,30 @@ def test_a_project_error_is_shown_as_a_message(monkeypatch):
     assert [e.value for e in at.error] == ["filtre « financement » : valeur inconnue « PLX »"]
     assert not at.get("deck_gl_json_chart")
     st.cache_data.clear()
+
+
+def test_communes_coloured_by_demand_pressure_of_one_typology(engine):
+    # issue 15: the pressure by typology is offered as the communes' colouring, for one typology
+    at = open_map(MANAGER, carte_indicateur_communes="pression_demande_typologie")
+    typology = next(w for w in at.main if getattr(w, "key", None) == "carte_typologie")
+    typology.set_value("T2")
+    at.run()
+    assert not at.exception, at.exception
+    expected = evaluate(
+        engine,
+        "pression_demande_typologie",
+        MANAGER_SCOPE,
+        by=["commune"],
+        where={"nb_pieces": [2]},
+    ).set_index("commune")["valeur"]
+    tooltips = {
+        f["properties"]["commune"]: f["properties"]["infobulle"]
+        for f in layer(deck_of(at), "communes")
+    }
+    compared = [c for c in tooltips if c in expected.index and not pd.isna(expected[c])]
+    assert len(compared) > 20
+    label = "Demandes SNE (tous bailleurs) par attribution du bailleur, par typologie"
+    for commune in compared:
+        shown = f"{label} : {value(expected[commune], 'demandes_par_attribution')}"
+        assert shown in tooltips[commune], (commune, tooltips[commune])
+    # the legend's title names the typology: tests/test_map_layers.py

@@ -396,10 +396,12 @@ def test_accepted_type_variants(root: Path, relpath: str, column: str, array) ->
     assert validate_root(root) == []
 
 
-# Every contract column a hand-written rule reads (found by name in its SQL, not in its `needs`).
+# Every contract column a hand-written rule reads (found by name in its SQL, not in its `needs`);
+# the optional tables, absent from this root, have their own tests below.
 RULE_COLUMNS = sorted(
     (table.name, column.name)
     for table in TABLES.values()
+    if not table.optional
     for column in table.required_columns
     if any(table.name in rule.sql and column.name in rule.sql for rule in RULES)
 )
@@ -610,4 +612,68 @@ def test_optional_cotation_column_is_typed_when_present(root: Path) -> None:
     pq.write_table(table.append_column("cotation", pa.array(["a"] * len(table))), root / DEM)
     assert [(p.file, p.column, p.rule) for p in validate_root(root)] == [
         (DEM, "cotation", "wrong_type")
+    ]
+
+
+# --- optional snapshot table: propositions; optional reference: attributions_territoire -----------
+PRO = f"{SNAPSHOT_DIR}/propositions.parquet"
+ATR = "reference/attributions_territoire.parquet"
+
+
+def _propositions(**changes) -> pa.Table:
+    columns = {
+        "id_proposition": ["P1", "P2", "P3"],
+        "id_demande": ["D1", "D2", "D3"],
+        "id_logement": ["L01", "L01", "L02"],
+        "date_commission": pa.array([dt.date(2025, 11, 4)] * 3, pa.date32()),
+        "issue": ["acceptee", "refusee_demandeur", "non_attribution"],
+        "motif_refus": [None, "loyer_charges", None],
+    }
+    columns.update(changes)
+    return pa.table(columns)
+
+
+def test_optional_propositions_are_checked_line_by_line_when_present(root: Path) -> None:
+    assert validate_root(root) == []  # absent from every snapshot: fine
+    pq.write_table(_propositions(), root / PRO)
+    assert validate_root(root) == []
+    pq.write_table(
+        _propositions(
+            id_logement=["L01", "L99", "L02"],
+            issue=["acceptee", "refusee_demandeur", "refus"],
+            motif_refus=["loyer_charges", None, None],
+        ),
+        root / PRO,
+    )
+    assert sorted(found(validate_root(root))) == sorted(
+        [
+            (PRO, "id_logement", "orphan_reference", ("L99",), 1, (2,)),
+            (PRO, "issue", "not_allowed", ("refus",), 1, (3,)),
+            (
+                PRO,
+                "motif_refus",
+                "inconsistent_value",
+                (
+                    "P1 (motif_refus=loyer_charges, issue=acceptee)",
+                    "P2 (motif_refus=vide, issue=refusee_demandeur)",
+                ),
+                2,
+                (1, 2),
+            ),
+        ]
+    )
+
+
+def test_optional_territory_allocations_are_checked_when_present(root: Path) -> None:
+    table = pa.table(
+        {
+            "annee": pa.array([2025, 2025], pa.int32()),
+            "code_commune": ["31555", "99999"],
+            "nb_attributions": pa.array([120, -1], pa.int32()),
+        }
+    )
+    pq.write_table(table, root / ATR)
+    assert sorted((p.file, p.column, p.rule, p.count) for p in validate_root(root)) == [
+        (ATR, "code_commune", "orphan_reference", 1),
+        (ATR, "nb_attributions", "out_of_range", 1),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from ingest.demo import calibration as cal
 from ingest.demo.dates import one_year_before, shift_months, snapshot_dates, to_days
 from ingest.demo.demand import build_demands
 from ingest.demo.objectives import objectives_yaml
+from ingest.demo.propositions import build_propositions
 from ingest.demo.snapshot import World, reference_tables, snapshot_tables, static_tables
 from ingest.demo.stock import build_stock
 from ingest.demo.tenancies import simulate
@@ -44,7 +45,8 @@ class GenerationReport:
 
 def build_world(logements: int, snapshots: list[date], seed: int) -> World:
     """Simulate everything once; snapshots are then cut from the same world."""
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
+    # the fifth stream (propositions) came later: the first four draw what they always drew
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
     first_period_start = to_days(one_year_before(snapshots[0]))
     start = to_days(shift_months(one_year_before(snapshots[0]), -cal.WARM_UP_MONTHS))
     end = to_days(snapshots[-1])
@@ -54,7 +56,12 @@ def build_world(logements: int, snapshots: list[date], seed: int) -> World:
     demands = build_demands(
         streams[3], history.tenancies, stock, territory, first_period_start, start, end
     )
-    return World(territory, stock, history, demands)
+    world = World(territory, stock, history, demands)
+    entrants = world.entrants()
+    propositions = build_propositions(
+        streams[4], entrants, world.ids()["attribution"], len(demands)
+    )
+    return replace(world, propositions=propositions)
 
 
 def generate(
@@ -80,7 +87,7 @@ def generate(
     rows = dict.fromkeys(contract.TABLES, 0)
     files = 0
     with staged_root(Path(out), overwrite) as root:
-        for name, table in reference_tables(world).items():
+        for name, table in reference_tables(world, dates[-1]).items():
             write_table(table, contract.table_path(root, contract.TABLES[name]))
             rows[name] += table.num_rows
             files += 1

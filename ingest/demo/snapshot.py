@@ -20,6 +20,11 @@ from ingest.demo import households as hh
 from ingest.demo.dates import one_year_before, to_days, years_of
 from ingest.demo.demand import resources_at
 from ingest.demo.names import format_ids, id_width
+from ingest.demo.propositions import (
+    cotation,
+    propositions_in,
+    territory_allocations,
+)
 from ingest.demo.stock import Stock
 from ingest.demo.tenancies import History
 from ingest.demo.territory import Territory
@@ -28,6 +33,7 @@ from ingest.demo.writer import to_arrow
 LOUE, VACANT = 0, 1  # order of contract.MODES_OCCUPATION
 MUTATION_INTERNE, AUTRE_MOTIF = 0, 1  # order of contract.MOTIFS_DEPART
 AGE_OF_RETIREMENT_SWITCH = 65  # a worker who reaches this age in the history is shown retired
+DAYS_PER_MONTH = 30.4375
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,18 @@ class World:
     stock: Stock
     history: History
     demands: pd.DataFrame
+    # CALEOL candidacies (ingest.demo.propositions), drawn once for every snapshot
+    propositions: pd.DataFrame | None = None
+
+    def entrants(self) -> pd.DataFrame:
+        """The tenancies that began with a lease signed in the simulation, by entry date."""
+        tenancies = self.history.tenancies
+        return tenancies.iloc[len(tenancies) - int(tenancies["entrant"].sum()) :]
+
+    def dwelling_communes(self) -> np.ndarray:
+        """The commune code of each dwelling (by dwelling index)."""
+        residences, logements = self.stock.residences, self.stock.logements
+        return residences["code_commune"].to_numpy()[logements["residence_index"].to_numpy()]
 
     def ids(self) -> dict[str, pd.Series]:
         """Household, attribution and demand ids: fixed by row order, so stable across snapshots."""
@@ -58,9 +76,9 @@ class World:
 DEMO_DELAIS_ANORMAUX_MOIS = {"38": 24}
 
 
-def reference_tables(world: World) -> dict[str, pa.Table]:
-    """territoires, qpv, plafonds, seuils_q1 and delais_anormaux, as Arrow tables typed by the
-    contract."""
+def reference_tables(world: World, last_snapshot: date) -> dict[str, pa.Table]:
+    """territoires, qpv, plafonds, seuils_q1, delais_anormaux and attributions_territoire (the
+    complete calendar years up to `last_snapshot`), as Arrow tables typed by the contract."""
     communes = world.territory.communes
     plafonds = reference_data.plafonds_table()
     seuils = reference_data.seuils_q1_table(sorted(communes["code_epci"].unique()))
@@ -71,12 +89,23 @@ def reference_tables(world: World) -> dict[str, pa.Table]:
             "delai_mois": [DEMO_DELAIS_ANORMAUX_MOIS[d] for d in departements],
         }
     )
+    entrants = world.entrants()
+    first_year = int(years_of(entrants["entry"].to_numpy()[:1])[0]) + 1  # the first one is partial
+    last_year = last_snapshot.year - (
+        0 if (last_snapshot.month, last_snapshot.day) == (12, 31) else 1
+    )
+    allocations = territory_allocations(
+        entrants,
+        pd.Series(world.dwelling_communes()[entrants["dwelling"].to_numpy()]),
+        range(first_year, last_year + 1),
+    )
     frames = {
         contract.TERRITOIRES: communes,
         contract.QPV: world.territory.qpv,
         contract.PLAFONDS: plafonds,
         contract.SEUILS_Q1: seuils,
         contract.DELAIS_ANORMAUX: delais,
+        contract.ATTRIBUTIONS_TERRITOIRE: allocations,
     }
     return {
         table.name: to_arrow(table, {c.name: frame[c.name] for c in table.columns})
@@ -117,6 +146,9 @@ def snapshot_tables(world: World, ids: dict[str, pd.Series], snapshot: date) -> 
         "departs": departures_in(world, ids, period_start, day),
         "attributions": attributions_in(world, ids, period_start, day),
         "demandes": demands_at(world, ids, day),
+        "propositions": propositions_in(
+            world.propositions, world.stock.logements["id_logement"], period_start, day
+        ),
     }
 
 
@@ -218,6 +250,12 @@ def attributions_in(world: World, ids: dict[str, pd.Series], after: int, until: 
             "revenu_mensuel": t["revenu_mensuel"].to_numpy(),
             **{flag: t[flag].to_numpy() for flag in flags},
             "reservataire": labels(cal.RESERVATAIRES, t["reservataire_attribution"].to_numpy()),
+            "cotation": cotation(
+                ids["attribution"].iloc[lo:hi],
+                (t["entry"].to_numpy() - t["depot"].to_numpy()) / DAYS_PER_MONTH,
+                t["dalo"].to_numpy(),
+                t["prioritaire"].to_numpy(),
+            ),
         },
     )
 
@@ -241,5 +279,11 @@ def demands_at(world: World, ids: dict[str, pd.Series], day: int) -> pa.Table:
             "dalo": d["dalo"].to_numpy(),
             "prioritaire": d["prioritaire"].to_numpy(),
             "mutation": d["mutation"].to_numpy(),
+            "cotation": cotation(
+                ids["demande"].take(rows),
+                (day - d["depot"].to_numpy()) / DAYS_PER_MONTH,
+                d["dalo"].to_numpy(),
+                d["prioritaire"].to_numpy(),
+            ),
         },
     )

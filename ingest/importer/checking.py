@@ -44,8 +44,11 @@ def check_staged(
     origins: dict[str, Origin],
     covered: set[str],
     ignore_rules: frozenset[str] = frozenset(),
+    warnings: list[ImportIssue] | None = None,
 ) -> list[ImportIssue]:
-    """Run the validator on `staging_root`; `covered` holds the relative paths the import wrote."""
+    """Run the validator on `staging_root`; `covered` holds the relative paths the import wrote.
+    The validator's warnings (data usable but suspicious, like a ceiling lower than the year
+    before) do not stop the import: they are appended to `warnings`, translated like the errors."""
     report = check_root(staging_root)
     # the validator's messages name the Parquet files; the user gave their own
     names = {path.rsplit("/", 1)[-1]: origin.label for path, origin in origins.items()}
@@ -56,6 +59,8 @@ def check_staged(
         if problem.file in covered and problem.rule in COVERED_BY_CONVERSION:
             continue
         issues.append(translate(problem, origins.get(problem.file), names))
+    if warnings is not None:
+        warnings.extend(translate(w, origins.get(w.file), names) for w in report.warnings)
     return issues
 
 

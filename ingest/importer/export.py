@@ -21,6 +21,8 @@ from ingest.contract import (
     DATE,
     DOUBLE,
     INT,
+    OPTIONAL_REFERENCE_TABLES,
+    OPTIONAL_SNAPSHOT_TABLES,
     QPV,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
@@ -43,14 +45,16 @@ def export_rpls(
     mapping: Mapping | None = None,
     encoding: str = EXCEL_ENCODING,
 ) -> list[Path]:
-    """The seven tables of one snapshot of `root` as CSV files in `out_dir`."""
+    """The seven tables of one snapshot of `root` as CSV files in `out_dir`, then the optional
+    ones it has (propositions)."""
     mapping = mapping or load_mapping()
     iso = parse_snapshot_date(snapshot)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return [
         _write_csv(pq.read_table(table_path(Path(root), table, iso)), table, mapping, out, encoding)
-        for table in SNAPSHOT_TABLES
+        for table in SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES
+        if table.optional is False or table_path(Path(root), table, iso).is_file()
     ]
 
 
@@ -62,7 +66,9 @@ def export_reference(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for table in REFERENCE_TABLES:
+    for table in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES:
+        if table.optional and not table_path(Path(root), table).is_file():
+            continue
         arrow = pq.read_table(table_path(Path(root), table))
         if table is QPV:
             paths.append(_write_geojson(arrow, table, mapping, out))

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ingest.contract import (
     OPTIONAL_REFERENCE_TABLES,
+    OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_DIR,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
@@ -70,10 +71,9 @@ def prepare_snapshot(
         )
     mapping = mapping or load_mapping()
     clean_stale_staging(root)
-    issues = Issues()
-    matched, ignored, unusable = match_files(
-        collect_sources(source), SNAPSHOT_TABLES, mapping, issues
-    )
+    issues, warnings = Issues(), []
+    tables = SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES  # optional ones imported when given
+    matched, ignored, unusable = match_files(collect_sources(source), tables, mapping, issues)
     _report_absent(SNAPSHOT_TABLES, set(matched) | unusable, mapping, issues)
     staging = create_staging(root)
     try:
@@ -81,7 +81,7 @@ def prepare_snapshot(
         folder = staging / SNAPSHOTS_DIR / snapshot_dirname(iso)
         folder.mkdir(parents=True)
         origins, infos = {}, []
-        for table in SNAPSHOT_TABLES:
+        for table in tables:
             if table.name in matched:
                 staged = _stage(
                     matched[table.name], table, mapping, issues, table_path(staging, table, iso)
@@ -89,13 +89,15 @@ def prepare_snapshot(
                 if staged is not None:
                     origins[_rel(staging, table, iso)], info = staged
                     infos.append(info)
-        covered = {_rel(staging, t, iso) for t in SNAPSHOT_TABLES}
-        issues.extend(check_staged(staging, origins, covered))
+        covered = {_rel(staging, t, iso) for t in tables}
+        issues.extend(check_staged(staging, origins, covered, warnings=warnings))
     except BaseException:
         remove_staging(staging)
         raise
     existing = (root / SNAPSHOTS_DIR / snapshot_dirname(iso)).exists()
-    return _finish("snapshot", root, iso, issues, infos, ignored, staging, existing, mapping)
+    report = _finish("snapshot", root, iso, issues, infos, ignored, staging, existing, mapping)
+    report.warnings = warnings
+    return report
 
 
 def prepare_reference(
@@ -110,7 +112,7 @@ def prepare_reference(
     root.mkdir(exist_ok=True)
     mapping = mapping or load_mapping()
     clean_stale_staging(root)
-    issues = Issues()
+    issues, warnings = Issues(), []
     matched, ignored, unusable = match_files(
         collect_sources(source), REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES, mapping, issues
     )
@@ -119,7 +121,7 @@ def prepare_reference(
             "",
             "aucun fichier reconnu",
             "Aucun fichier de référentiel reconnu (territoires, qpv, plafonds, seuils_q1, "
-            "delais_anormaux ; "
+            "delais_anormaux, attributions_territoire ; "
             f"extensions {EXTENSIONS}, .geojson).",
         )
     staging = create_staging(root)
@@ -151,7 +153,13 @@ def prepare_reference(
                 )
         covered = {_rel(staging, t) for t in REFERENCE_TABLES + OPTIONAL_REFERENCE_TABLES}
         issues.extend(
-            check_staged(staging, origins, covered, ignore_rules=frozenset({"no_snapshot"}))
+            check_staged(
+                staging,
+                origins,
+                covered,
+                ignore_rules=frozenset({"no_snapshot"}),
+                warnings=warnings,
+            )
         )
     except BaseException:
         remove_staging(staging)
@@ -159,6 +167,7 @@ def prepare_reference(
     existing = (root / REFERENCE_DIR).exists()
     report = _finish("reference", root, None, issues, infos, ignored, staging, existing, mapping)
     report.carried_over = kept
+    report.warnings = warnings
     if not report.ok and created:
         shutil.rmtree(root, ignore_errors=True)  # it did not exist: leave nothing behind
     return report

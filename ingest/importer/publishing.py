@@ -21,7 +21,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ingest.contract import REFERENCE_DIR, SNAPSHOT_TABLES, SNAPSHOTS_DIR, snapshot_dirname
+from ingest.contract import (
+    OPTIONAL_SNAPSHOT_TABLES,
+    REFERENCE_DIR,
+    SNAPSHOT_TABLES,
+    SNAPSHOTS_DIR,
+    snapshot_dirname,
+)
 from ingest.importer.pipeline import parse_snapshot_date
 from ingest.importer.report import ImportReport
 from ingest.importer.staging import fsync_dir, fsync_tree, publish_lock, remove_staging
@@ -187,7 +193,7 @@ def published_snapshots(data_root: Path) -> list[SnapshotInfo]:
         record = _read_record(entry / RECORD_FILE)
         rows = record.get("rows") or {
             t.name: pq.read_metadata(entry / t.filename).num_rows
-            for t in SNAPSHOT_TABLES
+            for t in SNAPSHOT_TABLES + OPTIONAL_SNAPSHOT_TABLES
             if (entry / t.filename).is_file()
         }
         infos.append(

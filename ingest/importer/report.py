@@ -237,6 +237,8 @@ class ImportReport:
     existing: bool  # a snapshot of this date, or reference tables, are already published
     mapping_files: tuple[str, ...] = ()
     carried_over: list[str] = field(default_factory=list)  # reference tables kept as they are
+    # the validator's warnings: the data is usable and published, but looks wrong somewhere
+    warnings: list[ImportIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -278,6 +280,9 @@ class ImportReport:
                 out.append(f"  conservés tels quels : {', '.join(self.carried_over)}")
         if self.ignored_files:
             out.append(f"Fichiers ignorés (nom non reconnu) : {', '.join(self.ignored_files)}")
+        if self.warnings:
+            out += ["", "Avertissements (les données restent utilisables ; vérifiez-les) :"]
+            out.append(issues_text(self.warnings))
         return "\n".join(out).rstrip() + "\n"
 
     def csv(self) -> str:

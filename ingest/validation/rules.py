@@ -225,6 +225,26 @@ REFERENCE_RULES = [
         "zone_plafonds et financement. Alignez ces montants.",
     ),
     _not_positive("seuils_q1", "seuil_q1_uc"),
+    _row_rule(
+        "out_of_range",
+        "attributions_territoire",
+        ("nb_attributions",),
+        "t.nb_attributions < 0",
+        "nb_attributions doit être un nombre d'attributions positif ou nul.",
+    ),
+]
+
+# A refusal says why; no other outcome carries a reason.
+PROPOSITION_RULES = [
+    _row_rule(
+        "inconsistent_value",
+        "propositions",
+        ("motif_refus", "issue"),
+        "(t.issue = 'refusee_demandeur') <> (t.motif_refus IS NOT NULL)",
+        "motif_refus est attendu pour un refus du demandeur (issue refusee_demandeur), et "
+        "seulement pour lui : renseignez le motif du refus, ou videz-le pour les autres issues.",
+    ),
+    _after_snapshot("propositions", "date_commission", "Date de commission"),
 ]
 
 SNAPSHOT_RULES = [
@@ -233,6 +253,7 @@ SNAPSHOT_RULES = [
     *LOGEMENT_RULES,
     *MENAGE_RULES,
     *EVENT_RULES,
+    *PROPOSITION_RULES,
 ]
 
 RULES: tuple[Check, ...] = (*REFERENCE_RULES, *SNAPSHOT_RULES)

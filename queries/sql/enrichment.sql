@@ -111,21 +111,40 @@ SELECT snapshot_date, id_menage, id_logement,
 FROM c
 ORDER BY snapshot_date, code_epci, id_residence, id_menage;
 
+-- Optional reference: each département's "délai anormalement long" (months, CCH L441-1-4).
+-- Without the file (reference/delais_anormaux.parquet) the table stays empty: the engine skips
+-- the statement that reads it, and the délai of a demand or an allocation is unknown.
+
 -- Allocations (leases signed) ----------------------------------------------------------------
 -- First quartile: annual resources per UC at most the EPCI's threshold for the year of the
 -- allocation (latest earlier year when missing; unknown when there is none).
+-- `cotation` (the demand's score when allocated) is optional: an empty column without it.
+-- Délai anormalement long: the waiting time at allocation against the threshold of the
+-- dwelling's département (unknown without reference/delais_anormaux.parquet).
+CREATE TABLE delais_anormaux (code_departement VARCHAR, delai_mois INTEGER);
+
+INSERT INTO delais_anormaux
+SELECT code_departement, CAST(delai_mois AS INTEGER) FROM read_parquet($delais_anormaux);
+
+CREATE TABLE attributions_lues AS
+SELECT * FROM read_parquet($attributions, hive_partitioning = true, union_by_name = true);
+
+ALTER TABLE attributions_lues ADD COLUMN IF NOT EXISTS cotation DOUBLE;
+
 CREATE TABLE attributions AS
 WITH a AS (
     SELECT a.*, CAST(a.date AS DATE) AS snapshot_date,
            1 + 0.5 * (a.nb_personnes - 1 - a.nb_moins_14) + 0.3 * a.nb_moins_14 AS uc
-    FROM read_parquet($attributions, hive_partitioning = true) a
+    FROM attributions_lues a
 ), x AS (
     SELECT a.*, year(a.date_attribution) AS annee_attribution,
            l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
            l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment,
            l.etage, l.nb_pieces, l.financement, l.reservataire AS reservataire_logement,
-           l.en_location_depuis_1_an, l.loyer_mensuel
+           l.en_location_depuis_1_an, l.loyer_mensuel, da.delai_mois AS delai_anormal_mois
     FROM a JOIN logements l ON l.snapshot_date = a.snapshot_date AND l.id_logement = a.id_logement
+    LEFT JOIN territoires t ON t.code_commune = l.code_commune
+    LEFT JOIN delais_anormaux da ON da.code_departement = t.code_departement
 )
 SELECT x.snapshot_date, x.id_attribution, x.id_logement,
        CAST(md5_number('attributions|' || x.id_attribution) % 4294967296 AS UINTEGER) AS cle_secret, x.date_attribution, x.date_depot_demande,
@@ -141,9 +160,16 @@ SELECT x.snapshot_date, x.id_attribution, x.id_logement,
        x.en_location_depuis_1_an,
        -- effort of the new entrant: rent (without charges, before APL) over declared resources
        x.loyer_mensuel / NULLIF(x.revenu_mensuel, 0) AS taux_effort,
-       (x.revenu_mensuel - x.loyer_mensuel) * 12 / x.uc AS reste_a_vivre_uc
+       (x.revenu_mensuel - x.loyer_mensuel) * 12 / x.uc AS reste_a_vivre_uc,
+       CAST(x.cotation AS DOUBLE) AS cotation, x.delai_anormal_mois,
+       CASE WHEN x.delai_anormal_mois IS NULL THEN NULL
+            ELSE date_diff('day', x.date_depot_demande, x.date_attribution) / 30.4375
+                 >= x.delai_anormal_mois
+       END AS delai_depasse
 FROM x ASOF LEFT JOIN seuils_q1 s ON s.code_epci = x.code_epci AND x.annee_attribution >= s.annee
 ORDER BY x.snapshot_date, x.code_epci, x.date_attribution, x.id_attribution;
+
+DROP TABLE attributions_lues;
 
 -- Departures -------------------------------------------------------------------------------
 CREATE TABLE departs AS
@@ -156,14 +182,6 @@ SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date
 FROM read_parquet($departs, hive_partitioning = true) d
 JOIN logements l ON l.snapshot_date = CAST(d.date AS DATE) AND l.id_logement = d.id_logement
 ORDER BY 1, l.code_epci, d.date_depart, d.id_menage;
-
--- Optional reference: each département's "délai anormalement long" (months, CCH L441-1-4).
--- Without the file (reference/delais_anormaux.parquet) the table stays empty: the engine skips
--- the statement that reads it, and a demand's délai is unknown.
-CREATE TABLE delais_anormaux (code_departement VARCHAR, delai_mois INTEGER);
-
-INSERT INTO delais_anormaux
-SELECT code_departement, CAST(delai_mois AS INTEGER) FROM read_parquet($delais_anormaux);
 
 -- Active demands (territory of the first wished commune; threshold of the snapshot's year) ---
 -- `cotation` is optional in the contract: taken when the files have it, else an empty column.
@@ -198,3 +216,77 @@ LEFT JOIN delais_anormaux da ON da.code_departement = d.code_departement
 ORDER BY d.snapshot_date, d.code_epci, d.id_demande;
 
 DROP TABLE demandes_lues;
+
+-- Propositions (optional snapshot table) -----------------------------------------------------
+-- Candidacies examined by the CALEOL and their outcome, on the dwelling proposed. Without any
+-- propositions.parquet the table stays empty (the engine skips the INSERT) and the indicators
+-- that need it say "non disponible" (Engine.inputs).
+CREATE TABLE propositions_lues (
+    date VARCHAR, id_proposition VARCHAR, id_demande VARCHAR, id_logement VARCHAR,
+    date_commission DATE, issue VARCHAR, motif_refus VARCHAR
+);
+
+INSERT INTO propositions_lues BY NAME
+SELECT * FROM read_parquet($propositions, hive_partitioning = true, union_by_name = true);
+
+CREATE TABLE propositions AS
+SELECT l.snapshot_date, p.id_proposition,
+       CAST(md5_number('propositions|' || p.id_proposition) % 4294967296 AS UINTEGER) AS cle_secret,
+       p.id_demande, p.id_logement, p.date_commission, p.issue, p.motif_refus,
+       p.issue = 'refusee_demandeur' AS refus_demandeur,
+       p.issue IN ('acceptee', 'refusee_demandeur') AS reponse_demandeur,
+       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+       l.id_residence, l.nom_residence, l.enjeu_mixite, l.financement, l.reservataire, l.nb_pieces
+FROM propositions_lues p
+JOIN logements l ON l.snapshot_date = CAST(p.date AS DATE) AND l.id_logement = p.id_logement
+ORDER BY 1, l.code_epci, p.date_commission, p.id_proposition;
+
+DROP TABLE propositions_lues;
+
+-- One examination of a dwelling: its candidacies examined by the same CALEOL session (the same
+-- dwelling and commission date). CCH R441-3: at least three candidates per dwelling, unless too
+-- few applicants or a DALO / urban-renewal rehousing.
+CREATE TABLE examens_logements AS
+SELECT snapshot_date, id_logement, date_commission,
+       CAST(md5_number('examens|' || id_logement || '|' || date_commission) % 4294967296 AS UINTEGER)
+           AS cle_secret,
+       count(DISTINCT id_demande) AS nb_candidats,
+       count(DISTINCT id_demande) >= 3 AS au_moins_3_candidats,
+       any_value(code_epci) AS code_epci, any_value(nom_epci) AS nom_epci,
+       any_value(code_commune) AS code_commune, any_value(nom_commune) AS nom_commune,
+       any_value(code_qpv) AS code_qpv, any_value(nom_qpv) AS nom_qpv,
+       any_value(en_qpv) AS en_qpv, any_value(id_residence) AS id_residence,
+       any_value(nom_residence) AS nom_residence, any_value(enjeu_mixite) AS enjeu_mixite,
+       any_value(financement) AS financement, any_value(reservataire) AS reservataire,
+       any_value(nb_pieces) AS nb_pieces
+FROM propositions
+GROUP BY snapshot_date, id_logement, date_commission
+ORDER BY snapshot_date, code_epci, date_commission, id_logement;
+
+-- All landlords' allocations of the territory (optional reference, SNE) ------------------------
+-- One row per allocation of the last complete calendar year at each snapshot (the snapshot's year
+-- on a 31 December, else the year before), so that they count like this landlord's own rows.
+-- Without reference/attributions_territoire.parquet the table stays empty.
+CREATE TABLE attributions_territoire_lues (annee INTEGER, code_commune VARCHAR, nb_attributions BIGINT);
+
+INSERT INTO attributions_territoire_lues
+SELECT CAST(annee AS INTEGER), code_commune, CAST(nb_attributions AS BIGINT)
+FROM read_parquet($attributions_territoire);
+
+CREATE TABLE attributions_territoire AS
+WITH s AS (
+    SELECT DISTINCT snapshot_date,
+           CASE WHEN month(snapshot_date) = 12 AND day(snapshot_date) = 31 THEN year(snapshot_date)
+                ELSE year(snapshot_date) - 1 END AS annee
+    FROM logements
+)
+SELECT s.snapshot_date, a.annee, a.code_commune, t.nom_commune, t.code_epci, t.nom_epci,
+       CAST(md5_number('attributions_territoire|' || a.annee || '|' || a.code_commune || '|' || i.n)
+            % 4294967296 AS UINTEGER) AS cle_secret
+FROM s
+JOIN attributions_territoire_lues a ON a.annee = s.annee
+JOIN territoires t ON t.code_commune = a.code_commune
+CROSS JOIN LATERAL (SELECT unnest(range(a.nb_attributions)) AS n) i
+ORDER BY s.snapshot_date, t.code_epci, a.code_commune;
+
+DROP TABLE attributions_territoire_lues;

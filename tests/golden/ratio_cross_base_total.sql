@@ -1,5 +1,5 @@
 -- indicator: pression_demande
--- Pression de la demande (ratio, unit: demandes_par_attribution)
+-- Demandes SNE (tous bailleurs) par attribution du bailleur (ratio, unit: demandes_par_attribution)
 WITH num AS (
   -- numerator: base demandes
   SELECT

@@ -22,6 +22,7 @@ import streamlit as st
 from queries.comparisons import compare
 from queries.targets import STATUS_ORDER, applicable_targets, status
 from semantic.catalogue import Catalogue, load_catalogue
+from semantic.errors import UNAVAILABLE
 from semantic.scope import Scope
 from ui.shared import data, formats
 from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
@@ -34,6 +35,7 @@ THEMES = {
     "anciennete": "Ancienneté et mobilité",
     "attributions": "Attributions",
     "demande": "Demande",
+    "propositions": "Propositions et CALEOL",
 }
 # Filters on these dimensions select whole rows of the scale (a commune lies in one EPCI, a
 # residence in one commune and in or out of a QPV): they do not stop a target applying to a row.
@@ -159,8 +161,14 @@ def kpi_table(
     """Fetch every comparison and the targets, then `build` the table (PeuplementError on data
     problems)."""
     results, skipped = {}, {}
+    eng = data.engine()
     for ind in indicator_ids:
-        reason = unsupported(catalogue, ind, selection)
+        absent = eng.missing_inputs(catalogue.indicator(ind).requires, selection.snapshot)
+        reason = (
+            f"{UNAVAILABLE} (entrée facultative absente : {', '.join(absent)})"
+            if absent
+            else unsupported(catalogue, ind, selection)
+        )
         if reason:
             skipped[ind] = reason
         else:

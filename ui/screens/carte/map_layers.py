@@ -223,6 +223,7 @@ def build_map(
     ]
     if com_scale is not None:
         title = f"Communes : {catalogue.indicator(commune_indicator).label}"
+        title += f" · {md.typology}" if md.typology else ""
         legends.append((title, legend(com_scale, *_neutral_counts(communes), "carre")))
     attention = any(r["attention"] for r in records)
     legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))

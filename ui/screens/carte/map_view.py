@@ -30,6 +30,7 @@ class MapChoice:
     where: tuple  # `frozen` filters
     indicator: str  # colours the residences
     area: str | None  # colours the communes, or none
+    typology: str | None  # the communes' indicator for one typology (map_data.TYPOLOGIES), or all
     threshold: float | None  # in the indicator's unit (a ratio, not a percentage)
     basemap: bool
     version: str  # the data version the options were read from
@@ -44,7 +45,7 @@ def _options(scope: Scope, snapshot: str, epcis: tuple) -> dict[str, dict[str, s
 
 @data.scoped
 def _map(scope: Scope, indicators: tuple, snapshot: str, where: tuple) -> map_queries.MapData:
-    residence, commune = indicators
+    residence, commune, typology = indicators
     return map_queries.map_data(
         data.engine(),
         scope,
@@ -52,6 +53,7 @@ def _map(scope: Scope, indicators: tuple, snapshot: str, where: tuple) -> map_qu
         commune_indicator=commune,
         snapshot=snapshot,
         where=dict(where) or None,
+        typology=typology,
     )
 
 
@@ -98,7 +100,13 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         "Financement", list(options["financement"]), placeholder="Tous", key="carte_financement"
     )
     ind_col, com_col, seuil_col, fond_col = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
-    choices = map_queries.residence_indicators(catalogue)
+    # only what the data has at this snapshot: an indicator without its optional input is left out
+    offered = {
+        i
+        for i in catalogue.indicators
+        if not eng.missing_inputs(catalogue.indicator(i).requires, snapshot)
+    }
+    choices = [i for i in map_queries.residence_indicators(catalogue) if i in offered]
     indicator = ind_col.selectbox(
         "Couleur des résidences",
         choices,
@@ -106,7 +114,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func=label.get,
         key="carte_indicateur",
     )
-    areas = [None, *map_queries.commune_indicators(catalogue)]
+    areas = [None, *(i for i in map_queries.commune_indicators(catalogue) if i in offered)]
     area = com_col.selectbox(
         "Couleur des communes",
         areas,
@@ -114,6 +122,15 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func={None: "Aucune (fond clair)", **label}.get,
         key="carte_indicateur_communes",
     )
+    typology = None
+    if map_queries.offers_typology(catalogue, area):  # demand pressure by typology
+        typology = com_col.selectbox(
+            "Typologie",
+            list(map_queries.TYPOLOGIES),
+            index=None,
+            placeholder="Toutes",
+            key="carte_typologie",
+        )
     ratio = catalogue.indicator(indicator).unit == "ratio"
     typed = seuil_col.number_input(
         "Seuil d'alerte" + (" (%)" if ratio else ""),
@@ -130,6 +147,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         where=frozen({"epci": epcis, "commune": communes, "financement": financements}),
         indicator=indicator,
         area=area,
+        typology=typology,
         threshold=None if typed is None else (typed / 100 if ratio else typed),
         basemap=basemap,
         version=version,
@@ -138,7 +156,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
 
 def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:
     """The map's data for these filters, cached per user scope and data version."""
-    indicators = (choice.indicator, choice.area)
+    indicators = (choice.indicator, choice.area, choice.typology)
     return _map(scope, indicators, choice.snapshot, choice.where)
 
 

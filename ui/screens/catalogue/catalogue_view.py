@@ -25,6 +25,7 @@ THEMES = {
     "anciennete": "Ancienneté, départs et mobilité",
     "attributions": "Attributions",
     "demande": "Demande",
+    "propositions": "Propositions et CALEOL",
 }
 UNITS = {
     "ratio": "part (en %)",
@@ -33,11 +34,13 @@ UNITS = {
     "attributions": "nombre d'attributions",
     "departs": "nombre de départs",
     "demandes": "nombre de demandes",
+    "propositions": "nombre de propositions",
     "demandes_par_attribution": "demandes par attribution",
     "euros_par_an": "euros par an et par unité de consommation",
     "personnes": "personnes",
     "ans": "années",
     "mois": "mois",
+    "points": "points de cotation",
 }
 
 
@@ -53,6 +56,7 @@ class Entry:
     kind: str  # « stock à la date d'arrêté » or « flux sur la période »
     dimensions: tuple[str, ...]  # labels
     targets: tuple[str, ...]  # one line per target using the indicator
+    requires: tuple[str, ...] = ()  # optional inputs of the data contract it reads
 
 
 def entries(catalogue: Catalogue, local_targets: pd.DataFrame | None = None) -> list[Entry]:
@@ -96,6 +100,7 @@ def entries(catalogue: Catalogue, local_targets: pd.DataFrame | None = None) -> 
                     catalogue.dimension(d).label for d in catalogue.supported_dimensions(ind.id)
                 ),
                 targets=tuple(legal.get(ind.id, []) + local.get(ind.id, [])),
+                requires=ind.requires,
             )
         )
     return out
@@ -138,6 +143,11 @@ def entry_markdown(e: Entry) -> str:
         f"- **Source** : {e.source}",
         f"- **Identifiant** : `{e.id}`",
     ]
+    if e.requires:
+        inputs = ", ".join(f"`{r}`" for r in e.requires)
+        lines.append(
+            f"- **Données facultatives** : {inputs} (sans elles : non disponible pour ces données)"
+        )
     if e.targets:
         lines.append("- **Objectifs qui l'utilisent** :")
         lines += [f"    - {t}" for t in e.targets]

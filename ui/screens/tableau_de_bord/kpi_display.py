@@ -25,7 +25,7 @@ STATUS_STYLES = {
     "non_mesurable": "color: #5F6368",
     "secret": "color: #5F6368",
 }
-COUNT_UNITS = ("logements", "menages", "attributions", "departs", "demandes")
+COUNT_UNITS = formats.COUNT_UNITS
 # Column headers, in order; the last group is shown to internal roles only.
 TERRITORY, CODE, INDICATOR, VALUE = "Territoire", "Code", "Indicateur", "Valeur"
 NUMERATOR, DENOMINATOR, COUNT = "Numérateur", "Dénominateur", "Effectif"
