@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from queries.engine import Engine
+from queries.forecast import ageing_outlook
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, quarter_ends, quarterly
 from queries.forecast.trajectory import entrant_profiles, share_after
@@ -118,6 +119,61 @@ def trajectory_backtest(
     ]
 
 
+def ageing_backtest(
+    engine: Engine, catalogue: Catalogue, scope: Scope, history: pd.DataFrame, unit: str
+) -> list[Result]:
+    """Share of heads of household aged 75+ and under-occupation one year after the last
+    training quarter (ageing_outlook.py), against "unchanged"; `history` at the unit's level."""
+    dates = quarter_ends(engine)
+    if len(dates) < TRAIN + HORIZON:
+        return []
+    origin, end = dates[TRAIN - 1], dates[TRAIN + HORIZON - 1]
+    train = history[history["date"] <= pd.Timestamp(origin)]
+    start = ageing_outlook.inputs(engine, catalogue, scope, origin, unit, train)
+    if start.empty:
+        return []
+    pred = ageing_outlook.project(start, unit, 1)
+    pred = pred[pred["annee"] == 1].set_index(unit)
+    now = start.set_index(unit)
+    out = []
+    level = "résidence" if unit == "residence" else unit
+    for indicator, column, current, label in (
+        (
+            ageing_outlook.INDICATOR,
+            "part_75_plus",
+            now["75_plus"] / now["menages"],
+            "75 ans et plus",
+        ),
+        (
+            ageing_outlook.UNDER_OCCUPATION,
+            "sous_occupation",
+            now["sous_occupation"],
+            "sous-occupation",
+        ),
+    ):
+        truth = evaluate_at(
+            engine, catalogue, indicator, scope, end, by=ageing_outlook.LEVELS[unit]
+        )
+        truth = truth[~truth["masque"] & truth["valeur"].notna()].set_index(unit)["valeur"]
+        keys = pred.index[pred[column].notna()].intersection(truth.index)
+        if keys.empty:
+            continue
+        reel = truth[keys].astype(float).to_numpy()
+        family = f"vieillissement ({level}) : {label} à 1 an (points)"
+        model = pd.DataFrame({"reel": reel, "attendu": pred.loc[keys, column].astype(float)})
+        naive = pd.DataFrame({"reel": reel, "attendu": current[keys].astype(float).to_numpy()})
+        out.append(
+            _result(
+                family,
+                "âges + 1 an, départs au taux mutualisé, entrants de l'EPCI",
+                model,
+                scale=100,
+            )
+        )
+        out.append(_result(family, "naïf : part inchangée", naive, scale=100))
+    return out
+
+
 def targets_backtest(engine: Engine, catalogue: Catalogue, scope: Scope) -> list[Result]:
     """Year-end projections from every quarter end (not a 31 December) of an observed year."""
     snaps = set(quarter_ends(engine))
@@ -171,6 +227,9 @@ def run_backtest(
     out = departures_backtest(by_residence, "residence", "epci")
     out += departures_backtest(departures_history(engine, catalogue, scope, "epci"), "epci", None)
     out += trajectory_backtest(engine, catalogue, scope, by_residence)
+    out += ageing_backtest(engine, catalogue, scope, by_residence, "residence")
+    by_epci = departures_history(engine, catalogue, scope, "epci")
+    out += ageing_backtest(engine, catalogue, scope, by_epci, "epci")
     if targets:
         out += targets_backtest(engine, catalogue, scope)
     return out

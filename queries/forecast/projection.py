@@ -12,6 +12,7 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.errors import InvalidValueError
+from queries.forecast import ageing_outlook
 from queries.forecast import backtest as bt
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, next_quarter_ends, quarter_ends
@@ -28,13 +29,15 @@ TARGETS = (
     "part_attributions_non_q1_en_qpv",
     "part_attributions_prioritaires",
 )
-SUPPORTED = (DEPARTURES, TRAJECTORY, *TARGETS)
+AGEING = ageing_outlook.INDICATOR
+SUPPORTED = (DEPARTURES, TRAJECTORY, AGEING, *TARGETS)
 DEPARTURE_LEVELS = {  # by -> (dimensions asked of evaluate, pooling group)
     "residence": (("epci", "residence"), "epci"),
     "commune": (("epci", "commune"), "epci"),
     "epci": (("epci",), None),
 }
 MAX_HORIZON = 8  # quarters: beyond two years a constant rate says nothing worth printing
+AGEING_MAX_HORIZON = 20  # quarters: ageing is read at five years (issue 19)
 
 
 def projection(
@@ -54,6 +57,8 @@ def projection(
             f"pas de projection pour « {indicator} ».{f' Vouliez-vous dire « {guess} » ?' if guess else ''} "
             f"Indicateurs projetés : {', '.join(SUPPORTED)}."
         )
+    if indicator == AGEING:
+        return ageing(engine, catalogue, scope, by, horizon)
     if not 1 <= horizon <= MAX_HORIZON:
         raise InvalidValueError(f"horizon {horizon} : entre 1 et {MAX_HORIZON} trimestres")
     if indicator == DEPARTURES:
@@ -215,3 +220,54 @@ def targets(
     df["necessaires"] = df["necessaires"].astype("Int64")
     df["par_trimestre"] = df["par_trimestre"].astype("Int64")
     return df.assign(trimestres_restants=df["trimestres_restants"].astype("Int64"), date=snapshot)
+
+
+def ageing(
+    engine: Engine, catalogue: Catalogue, scope: Scope, by: tuple[str, ...], horizon: int
+) -> pd.DataFrame:
+    """Share of heads of household aged 75+ and under-occupation per residence or EPCI after
+    each whole year of the horizon (queries.forecast.ageing). `valeur` is what the back-test
+    lets us call a forecast (the model, or the unchanged share); `scenario` is always the
+    model's value under its hypotheses."""
+    unit = _one_level(by, tuple(ageing_outlook.LEVELS))
+    if horizon % 4 or not 4 <= horizon <= AGEING_MAX_HORIZON:
+        raise InvalidValueError(
+            f"horizon {horizon} : le vieillissement se projette par année (4 à "
+            f"{AGEING_MAX_HORIZON} trimestres)"
+        )
+    history = bt.departures_history(engine, catalogue, scope, unit)
+    if history.empty:
+        return pd.DataFrame()
+    results = bt.ageing_backtest(engine, catalogue, scope, history, unit)
+    use_model, label = choose(results[:2], "naïf : part inchangée")
+    snapshot = quarter_ends(engine)[-1]
+    units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, unit, history)
+    if units.empty:
+        return pd.DataFrame()
+    years = ageing_outlook.project(units, unit, horizon // 4).set_index([unit, "annee"])
+    names = evaluate_at(
+        engine, catalogue, "nb_menages", scope, snapshot, by=ageing_outlook.LEVELS[unit]
+    )
+    rows = []
+    for r in names.itertuples(index=False):
+        key = getattr(r, unit)
+        base = {unit: key, f"{unit}_libelle": getattr(r, f"{unit}_libelle")}
+        known = (key, 0) in years.index
+        for year in range(1, horizon // 4 + 1):
+            row = {**base, "annee": year, "masque": not known, "methode": label}
+            if known:
+                now, then = years.loc[(key, 0)], years.loc[(key, year)]
+                row.update(
+                    part_actuelle=now["part_75_plus"],
+                    valeur=then["part_75_plus"] if use_model else now["part_75_plus"],
+                    scenario=then["part_75_plus"],
+                    sous_occupation_actuelle=now["sous_occupation"],
+                    sous_occupation_scenario=then["sous_occupation"],
+                    menages=int(r.valeur) if pd.notna(r.valeur) else None,
+                )
+            rows.append(row)
+    columns = [unit, f"{unit}_libelle", "annee", "part_actuelle", "valeur", "scenario"]
+    columns += ["sous_occupation_actuelle", "sous_occupation_scenario", "methode", "menages"]
+    out = pd.DataFrame(rows).reindex(columns=[*columns, "masque"])
+    out["menages"] = out["menages"].astype("Int64")
+    return out
