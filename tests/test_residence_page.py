@@ -328,3 +328,12 @@ def test_projection_section_shows_the_query_layers_departures_and_two_scenarios(
     # two snapshots only: no back-test possible, so the trajectory is not shown as a forecast
     assert any("historique trop court" in w.value for w in at.warning)
     assert any("Méthode et hypothèses" in m.value for m in at.markdown)
+    # ageing: the query layer's projection of this residence, worded; too short a history for
+    # a back-test, so it is a scenario, and the screen says so
+    years = found.ageing[found.ageing["residence"] == facts["residence"]].set_index("annee")
+    (ageing,) = [d.value for d in at.dataframe if "Titulaires de 75 ans et plus" in d.value]
+    assert ageing["Horizon"].tolist() == ["Aujourd'hui", "Dans 1 an", "Dans 3 ans", "Dans 5 ans"]
+    assert ageing["Titulaires de 75 ans et plus"].tolist() == [
+        percent(years.loc[y, "part_75_plus"]) for y in (0, 1, 3, 5)
+    ]
+    assert any("un **scénario**, pas une prévision" in w.value for w in at.warning)

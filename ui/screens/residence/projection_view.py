@@ -124,6 +124,40 @@ def scenario_chart(df: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     return french(chart)
 
 
+AGEING_HYPOTHESES = (
+    "chaque année, chacun vieillit d'un an : les âges sont supposés répartis également dans "
+    "chaque tranche (1/10 des 65–74 ans passe chaque année à 75 ans et plus) ;",
+    "les départs suivent le taux de la résidence (ci-dessus), répartis entre les tranches d'âge "
+    "comme dans son EPCI : le fichier des départs ne donne pas l'âge, mais les ménages en place "
+    "d'une année sur l'autre montrent quelles tranches restent ;",
+    "chaque logement libéré est reloué à un ménage dont l'âge suit celui des ménages installés "
+    "depuis moins d'un an dans l'EPCI ;",
+    "sous-occupation : le taux d'aujourd'hui de la résidence, déplacé par le changement de sa "
+    "pyramide des âges au taux de sous-occupation de chaque tranche dans l'EPCI.",
+)
+
+
+def ageing_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Years 0, 1, 3, 5 of a residence's ageing projection, worded."""
+    when = {0: "Aujourd'hui", 1: "Dans 1 an", 3: "Dans 3 ans", 5: "Dans 5 ans"}
+    by_year = rows.set_index("annee")
+    shown = [y for y in YEARS if y in by_year.index]
+    return pd.DataFrame(
+        {
+            "Horizon": [when[y] for y in shown],
+            "Titulaires de 75 ans et plus": [
+                percent(by_year.loc[y, "part_75_plus"]) for y in shown
+            ],
+            "Sous-occupation": [
+                "—"
+                if pd.isna(by_year.loc[y, "sous_occupation"])
+                else percent(by_year.loc[y, "sous_occupation"])
+                for y in shown
+            ],
+        }
+    )
+
+
 # --- the section ---------------------------------------------------------------------------------
 
 
@@ -137,8 +171,9 @@ def show_projection(scope: Scope, the_card: Card) -> None:
     inputs = found.trajectory[found.trajectory["residence"] == the_card.residence]
     if inputs.empty:
         st.info("Pas de trajectoire : revenus ou historique de départs insuffisants.")
-        return
-    _show_trajectory(inputs.iloc[0].to_dict(), found, the_card)
+    else:
+        _show_trajectory(inputs.iloc[0].to_dict(), found, the_card)
+    _show_ageing(found.ageing[found.ageing["residence"] == the_card.residence], found)
 
 
 def _show_departures(rows: pd.DataFrame) -> None:
@@ -207,3 +242,24 @@ def _show_trajectory(inputs: dict, found: Outlooks, the_card: Card) -> None:
         f"({where}) : {percent(share_a)} sous 40 % du plafond PLUS.\n"
         + "\n".join(f"- {h}" for h in HYPOTHESES)
     )
+
+
+def _show_ageing(rows: pd.DataFrame, found: Outlooks) -> None:
+    st.markdown("**Vieillissement : titulaires de 75 ans et plus et sous-occupation dans 5 ans**")
+    if rows.empty:
+        st.info(
+            "Pas de projection du vieillissement (âges couverts par le secret ou historique insuffisant)."
+        )
+        return
+    st.dataframe(ageing_table(rows), hide_index=True)
+    if found.ageing_is_forecast:
+        st.caption(
+            f"Méthode éprouvée sur chaque résidence (projection à un an faite il y a un an) : "
+            f"{found.ageing_method}. Au-delà d'un an, la projection n'a pas pu être éprouvée."
+        )
+    else:
+        st.warning(
+            "C'est un **scénario**, pas une prévision : au back-test à un an, la méthode ne bat "
+            f"pas la part inchangée ({found.ageing_method})."
+        )
+    st.markdown("Hypothèses :\n" + "\n".join(f"- {h}" for h in AGEING_HYPOTHESES))
