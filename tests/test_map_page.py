@@ -261,3 +261,32 @@ def test_a_project_error_is_shown_as_a_message(monkeypatch):
     assert [e.value for e in at.error] == ["filtre « financement » : valeur inconnue « PLX »"]
     assert not at.get("deck_gl_json_chart")
     st.cache_data.clear()
+
+
+@pytest.mark.parametrize("username,scope", [(MANAGER, MANAGER_SCOPE), (PARTNER, PARTNER_SCOPE)])
+def test_expected_departures_colouring_comes_from_the_users_projection(engine, username, scope):
+    from queries.forecast.projection import projection
+    from queries.map_data import EXPECTED_DEPARTURES
+
+    at = open_map(username, carte_indicateur=EXPECTED_DEPARTURES)
+    drawn = points(deck_of(at))
+    found = projection(engine, "nb_departs", scope, by=("residence",), horizon=4)
+    sums = found.groupby("residence")["attendu"].sum(min_count=4)
+    masked = found.groupby("residence")["masque"].any()
+    label = "Départs attendus (4 prochains trimestres)"
+    shown = 0
+    for residence, point in drawn.items():
+        lines = point["infobulle"].split("\n")
+        if masked.get(residence, scope.masks_small_cells):
+            assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
+            assert f"{label} : < 11 (secret statistique)" in lines
+        else:
+            line = f"{label} : {value(sums[residence], 'departs_attendus')}"
+            assert any(x.startswith(line) for x in lines), (residence, lines)
+            shown += 1
+    assert shown
+    if scope.masks_small_cells:  # the partner's values are their own, not the internal ones
+        internal = projection(engine, "nb_departs", MANAGER_SCOPE, by=("residence",), horizon=4)
+        internal = internal.groupby("residence")["attendu"].sum()
+        differ = [r for r in sums.index if not masked[r] and abs(sums[r] - internal[r]) > 1e-9]
+        assert differ, "partner sums should come from perturbed counts"

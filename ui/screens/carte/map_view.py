@@ -70,6 +70,9 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     """The two rows of filters: territory (snapshot, EPCI, communes, financement), then drawing."""
     # Option labels as dict lookups, not lambdas: widget settings must pickle (enforceSerializable…).
     label = {i: ind.label for i, ind in catalogue.indicators.items()}
+    label[map_queries.EXPECTED_DEPARTURES] = map_queries.colouring(
+        map_queries.EXPECTED_DEPARTURES
+    ).label
     eng = data.engine()
     version = data.data_version(eng)
     snap_col, epci_col, commune_col, fin_col = st.columns(4)
@@ -114,7 +117,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func={None: "Aucune (fond clair)", **label}.get,
         key="carte_indicateur_communes",
     )
-    ratio = catalogue.indicator(indicator).unit == "ratio"
+    ratio = map_queries.colouring(indicator, catalogue).unit == "ratio"
     typed = seuil_col.number_input(
         "Seuil d'alerte" + (" (%)" if ratio else ""),
         min_value=0.0,
@@ -134,6 +137,11 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         basemap=basemap,
         version=version,
     )
+
+
+def colouring_label(indicator: str, catalogue: Catalogue) -> str:
+    """The label of a residence colouring (a catalogue indicator or the expected departures)."""
+    return map_queries.colouring(indicator, catalogue).label
 
 
 def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:
