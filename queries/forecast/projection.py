@@ -205,6 +205,16 @@ def targets(
     """Year-end value of the indicator's targets (per EPCI; per contingent for T3)."""
     if by and by not in (("epci",), ("epci", "reservataire"), ("reservataire",)):
         raise InvalidValueError("les objectifs se projettent par EPCI (et réservataire pour le T3)")
+    df = year_end(engine, catalogue, scope)
+    if df.empty:
+        return df
+    return df[df["indicateur"] == indicator].reset_index(drop=True)
+
+
+def year_end(engine: Engine, catalogue: Catalogue, scope: Scope) -> pd.DataFrame:
+    """Every ratio target of the scope (T1, T2, T3, local) projected to 31 December from the last
+    quarter end, with `methode`; the naive 12-month value (no interval) when the method does not
+    beat it in the back-test on the user's own figures. Objectifs page and CLI."""
     snapshot = quarter_ends(engine)[-1] if quarter_ends(engine) else engine.latest
     use_model, label = choose(
         bt.targets_backtest(engine, catalogue, scope), "naïf : 12 mois glissants"
@@ -212,8 +222,9 @@ def targets(
     df = year_end_targets(engine, catalogue, scope, snapshot)
     if df.empty:
         return df
-    df = df[df["indicateur"] == indicator].reset_index(drop=True)
+    df = df.reset_index(drop=True)
     df["methode"] = label
+    df["prevision"] = use_model
     if not use_model:
         df["projection"] = df["valeur_12_mois"]
         df["bas"] = df["haut"] = None
