@@ -8,6 +8,10 @@ Families (MAE = mean absolute error over the units and horizons compared):
   quarter a year earlier.
 - trajectoire (résidences): share of households under 40 % of the PLUS ceiling one year after the
   origin (trajectory.py, entrants = the EPCI's entrants of the last 12 months); naive = unchanged.
+- vieillissement (résidences, EPCI): share of heads of household aged 75+ and under-occupation one
+  year after the origin (ageing.py); naive = unchanged.
+- tendance (EPCI × typology): active demands and attributions of the 4 held-out quarters
+  (demand.py, mean of the last 4 quarters); naive = last quarter, same quarter a year earlier.
 - objectifs (T1/T2/T3 per EPCI and contingent): year-end value from each earlier quarter end of a
   year whose 31 December is observed (year_end.py); naive = year to date, rolling 12 months.
 Each origin uses only what its own snapshot holds.
@@ -22,6 +26,7 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.forecast import ageing_outlook
+from queries.forecast import demand as dem
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, quarter_ends, quarterly
 from queries.forecast.trajectory import entrant_profiles, share_after
@@ -174,6 +179,29 @@ def ageing_backtest(
     return out
 
 
+def demand_backtest(table: pd.DataFrame, indicator: str) -> list[Result]:
+    """Model first, then the two naive values (MAE over every cell and step)."""
+    if len(table) < TRAIN + HORIZON:
+        return []
+    train, test = table.iloc[:TRAIN], table.iloc[TRAIN : TRAIN + HORIZON]
+    truth = test.reset_index(drop=True).set_axis(range(1, HORIZON + 1)).rename_axis("h")
+    family = f"tendance : {dem.INDICATORS[indicator]} par EPCI et typologie, par trimestre"
+    out = []
+    for label, pred in (
+        (dem.MODEL, dem.level(train, HORIZON)),
+        ("naïf : dernier trimestre", dem.naive(train, HORIZON, False)),
+        ("naïf : même trimestre N-1", dem.naive(train, HORIZON, True)),
+    ):
+        frame = pd.DataFrame(
+            {
+                "reel": truth.to_numpy().ravel(),
+                "attendu": pred[truth.columns].to_numpy().ravel(),
+            }
+        )
+        out.append(_result(family, label, frame))
+    return out
+
+
 def targets_backtest(engine: Engine, catalogue: Catalogue, scope: Scope) -> list[Result]:
     """Year-end projections from every quarter end (not a 31 December) of an observed year."""
     snaps = set(quarter_ends(engine))
@@ -230,6 +258,8 @@ def run_backtest(
     out += ageing_backtest(engine, catalogue, scope, by_residence, "residence")
     by_epci = departures_history(engine, catalogue, scope, "epci")
     out += ageing_backtest(engine, catalogue, scope, by_epci, "epci")
+    for indicator in dem.INDICATORS:
+        out += demand_backtest(dem.history(engine, catalogue, scope, indicator), indicator)
     if targets:
         out += targets_backtest(engine, catalogue, scope)
     return out

@@ -14,6 +14,7 @@ from queries.engine import Engine
 from queries.errors import InvalidValueError
 from queries.forecast import ageing_outlook
 from queries.forecast import backtest as bt
+from queries.forecast import demand as dem
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, next_quarter_ends, quarter_ends
 from queries.forecast.trajectory import entrant_profiles, trajectory
@@ -30,7 +31,8 @@ TARGETS = (
     "part_attributions_prioritaires",
 )
 AGEING = ageing_outlook.INDICATOR
-SUPPORTED = (DEPARTURES, TRAJECTORY, AGEING, *TARGETS)
+DEMAND = tuple(dem.INDICATORS)  # nb_demandes, nb_attributions
+SUPPORTED = (DEPARTURES, TRAJECTORY, AGEING, *DEMAND, *TARGETS)
 DEPARTURE_LEVELS = {  # by -> (dimensions asked of evaluate, pooling group)
     "residence": (("epci", "residence"), "epci"),
     "commune": (("epci", "commune"), "epci"),
@@ -63,6 +65,8 @@ def projection(
         raise InvalidValueError(f"horizon {horizon} : entre 1 et {MAX_HORIZON} trimestres")
     if indicator == DEPARTURES:
         return departures(engine, catalogue, scope, by, horizon)
+    if indicator in DEMAND:
+        return demand(engine, catalogue, scope, indicator, by, horizon)
     if indicator == TRAJECTORY:
         return occupancy(engine, catalogue, scope, by, horizon)
     return targets(engine, catalogue, scope, indicator, by)
@@ -123,6 +127,27 @@ def departures(
         out[col] = out[col].astype("Int64")
     out["attendu"] = out["attendu"].astype("Float64")
     return out
+
+
+def demand(
+    engine: Engine,
+    catalogue: Catalogue,
+    scope: Scope,
+    indicator: str,
+    by: tuple[str, ...],
+    horizon: int,
+) -> pd.DataFrame:
+    """Active demands or attributions per EPCI and typology for each of the next quarters
+    (queries.forecast.demand): the model when it beat both naive values in the back-test on the
+    user's own figures, else the best naive value; `dernier` is the last quarter's count."""
+    if set(by) != set(dem.KEYS):
+        raise InvalidValueError("la tendance de la demande se projette par epci et nb_pieces")
+    table = dem.history(engine, catalogue, scope, indicator)
+    if table.empty:
+        return pd.DataFrame()
+    use_model, label = choose(bt.demand_backtest(table, indicator))
+    out = dem.outlook(table, horizon, use_model, "N-1" in label)
+    return out.assign(methode=label)
 
 
 def choose(
