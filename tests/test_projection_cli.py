@@ -179,3 +179,60 @@ def test_backtest_figures_of_docs_anticipation(demo_engine):
     assert table[(path, "naïf : part inchangée")] == (2.14, 332)
     assert table[(year_end, "naïf : 12 mois glissants")] == (3.736, 140)
     assert verdicts(results) == {residence: True, epci: True, path: False, year_end: True}
+
+
+def test_partner_ageing_rests_on_the_partners_perturbed_age_counts(capsys, demo_root, demo_engine):
+    code, rows, err = _csv(
+        capsys,
+        *("projection", "part_titulaires_75_plus", "--by", "epci", "--horizon", "20"),
+        *("--role", "partenaire", "--territoires", VOIRONNAIS),
+        *("--data-dir", str(demo_root), "--format", "csv"),
+    )
+    assert (code, err) == (0, "")
+    assert [(r["epci"], r["annee"]) for r in rows] == [(VOIRONNAIS, str(y)) for y in range(1, 6)]
+    catalogue = load_catalogue()
+    snapshot = quarter_ends(demo_engine)[-1]
+    ages = {
+        scope.role: evaluate_at(
+            demo_engine,
+            catalogue,
+            "nb_menages",
+            scope,
+            snapshot,
+            by=("epci", "tranche_age_titulaire"),
+        )
+        for scope in (PARTNER, Scope.internal())
+    }
+    mine = ages["partenaire"].set_index("tranche_age_titulaire")["valeur"].astype(float)
+    exact = ages["manager"]
+    exact = exact[exact["epci"] == VOIRONNAIS].set_index("tranche_age_titulaire")["valeur"]
+    assert float(rows[0]["part_actuelle"]) == pytest.approx(mine["75_plus"] / mine.sum())
+    assert float(rows[0]["part_actuelle"]) != pytest.approx(exact["75_plus"] / exact.sum())
+    assert all(r["methode"] for r in rows) and all(r["scenario"] for r in rows)
+
+
+def test_partner_demand_trend_rests_on_the_partners_quarterly_counts(
+    capsys, demo_root, demo_engine
+):
+    code, rows, err = _csv(
+        capsys,
+        *("projection", "nb_attributions", "--by", "epci", "--by", "nb_pieces"),
+        *("--role", "partenaire", "--territoires", VOIRONNAIS),
+        *("--data-dir", str(demo_root), "--format", "csv"),
+    )
+    assert (code, err) == (0, "")
+    last = evaluate_at(
+        demo_engine,
+        load_catalogue(),
+        "nb_attributions",
+        PARTNER,
+        quarter_ends(demo_engine)[-1],
+        by=("epci", "nb_pieces"),
+        period=QUARTER_TO_DATE,
+    )
+    shown = {int(r["nb_pieces"]): float(r["dernier"]) for r in rows}
+    visible = last[~last["masque"]].set_index("nb_pieces")["valeur"]
+    assert shown and set(shown) <= {int(k) for k in visible.index}  # no masked cell projected
+    assert all(shown[k] == float(visible[k]) for k in shown)
+    masked = {int(k) for k in last[last["masque"]]["nb_pieces"]}
+    assert masked and not masked & set(shown)

@@ -22,7 +22,8 @@ Hypotheses (stated on screen and in docs/anticipation.md):
   band leaves at d;
 - ages are spread evenly within a band, so each year 1/width of a band moves to the next one
   (widths: under 30 taken as 18–29 → 12 years; 30–49 → 20; 50–64 → 15; 65–74 → 10);
-- entrants have the age profile of the EPCI's entrants of the last 12 months;
+- entrants have the age profile of the EPCI's entrants of the last 12 months (for a partner, an
+  age band of entrants masked by the secrecy counts for 0);
 - under-occupation: today's rate of the unit, moved by the change of its age structure at the
   EPCI's rate of each band: so(t) = so(0) + Σ_b (n_b(t) − n_b(0)) / N × r_b.
 

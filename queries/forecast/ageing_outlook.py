@@ -21,12 +21,16 @@ AGE = "tranche_age_titulaire"
 LEVELS = {"residence": ("epci", "residence"), "epci": ("epci",)}
 
 
-def _band_counts(df: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+def _band_counts(
+    df: pd.DataFrame, keys: tuple[str, ...], masked_as_zero: bool = False
+) -> pd.DataFrame:
     """Rows of `nb_menages` by keys and age band -> one row per unit, a column per band; a unit
-    with a masked band cell is dropped (its total would be partly hidden)."""
-    masked = df[df["masque"]]
-    hidden = set(masked[keys[-1]])
-    df = df[~df[keys[-1]].isin(hidden)]
+    with a masked band cell is dropped (its total would be partly hidden), or, with
+    `masked_as_zero`, the masked band counts for 0 (the entrants' profile: a masked band is a
+    small one, and nothing hidden is used)."""
+    hidden = set(df.loc[df["masque"], keys[-1]])
+    keep = ~df["masque"] if masked_as_zero else ~df[keys[-1]].isin(hidden)
+    df = df[keep]
     wide = df.pivot_table(index=list(keys), columns=AGE, values="valeur", aggfunc="sum")
     return wide.reindex(columns=list(BANDS)).fillna(0.0).reset_index()
 
@@ -65,7 +69,7 @@ def inputs(
         by=("epci", AGE),
         where={"emmenage_periode": [True]},
     )
-    entrants = _band_counts(entrants, ("epci",)).set_index("epci")
+    entrants = _band_counts(entrants, ("epci",), masked_as_zero=True).set_index("epci")
     risks = _risks(engine, catalogue, scope, snapshot, entrants)
     band_so = evaluate_at(engine, catalogue, UNDER_OCCUPATION, scope, snapshot, by=("epci", AGE))
     band_so = band_so[~band_so["masque"]].pivot_table(index="epci", columns=AGE, values="valeur")
