@@ -178,7 +178,28 @@ def test_backtest_figures_of_docs_anticipation(demo_engine):
     assert table[(epci, "naïf : même trimestre N-1")] == (15.75, 12)
     assert table[(path, "naïf : part inchangée")] == (2.14, 332)
     assert table[(year_end, "naïf : 12 mois glissants")] == (3.736, 140)
-    assert verdicts(results) == {residence: True, epci: True, path: False, year_end: True}
+    ageing = "vieillissement (résidence) : 75 ans et plus à 1 an (points)"
+    ageing_epci = "vieillissement (epci) : 75 ans et plus à 1 an (points)"
+    under = "vieillissement (résidence) : sous-occupation à 1 an (points)"
+    under_epci = "vieillissement (epci) : sous-occupation à 1 an (points)"
+    demands = "tendance : demandes actives par EPCI et typologie, par trimestre"
+    allocations = "tendance : attributions par EPCI et typologie, par trimestre"
+    assert table[(ageing, "naïf : part inchangée")] == (1.619, 332)
+    assert table[(ageing_epci, "naïf : part inchangée")] == (0.356, 3)
+    assert table[(demands, "naïf : dernier trimestre")] == (9.25, 72)
+    assert table[(allocations, "naïf : même trimestre N-1")] == (4.028, 72)
+    assert verdicts(results) == {
+        residence: True,
+        epci: True,
+        path: False,
+        ageing: False,  # 1.618 against 1.619: within the 1 % margin, a tie
+        under: False,
+        ageing_epci: True,
+        under_epci: False,
+        demands: False,
+        allocations: True,
+        year_end: True,
+    }
 
 
 def test_partner_ageing_rests_on_the_partners_perturbed_age_counts(capsys, demo_root, demo_engine):

@@ -35,6 +35,9 @@ from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
 TRAIN = 9  # quarters used to fit (the demo's first 9 snapshots)
+# The ageing model must cut the naive error by 1 % to count as a forecast: on the demo it "beats"
+# unchanged per residence by a thousandth of a point (1.618 against 1.619), which is a tie.
+AGEING_MIN_GAIN = 0.01
 HORIZON = 4  # quarters forecast (the last 4)
 
 
@@ -286,12 +289,14 @@ def markdown(df: pd.DataFrame) -> str:
 
 
 def verdicts(results: list[Result]) -> dict[str, bool]:
-    """Per family: does the model (first row) beat every naive baseline of the family?"""
+    """Per family: does the model (first row) beat every naive baseline of the family (by
+    AGEING_MIN_GAIN for the ageing families, as queries.forecast.projection decides)?"""
     out = {}
     for family in dict.fromkeys(r.famille for r in results):
         rows = [r for r in results if r.famille == family]
         naive = [r.mae for r in rows if r.methode.startswith("naïf")]
-        out[family] = bool(naive) and rows[0].mae < min(naive)
+        gain = AGEING_MIN_GAIN if family.startswith("vieillissement") else 0.0
+        out[family] = bool(naive) and rows[0].mae < min(naive) * (1 - gain)
     return out
 
 

@@ -13,7 +13,13 @@ from queries.forecast import ageing_outlook
 from queries.forecast import backtest as bt
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, quarter_ends
-from queries.forecast.projection import DEPARTURES, TRAJECTORY, choose, projection
+from queries.forecast.projection import (
+    AGEING_MIN_GAIN,
+    DEPARTURES,
+    TRAJECTORY,
+    choose,
+    projection,
+)
 from queries.forecast.trajectory import entrant_profiles
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
@@ -72,6 +78,7 @@ def residence_outlooks(
     ageing_shown, ageing_method = choose(
         bt.ageing_backtest(engine, catalogue, scope, history, "residence")[:2],
         "naïf : part inchangée",
+        AGEING_MIN_GAIN,
     )
     units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, "residence", history)
     ageing = (

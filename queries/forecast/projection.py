@@ -40,6 +40,7 @@ DEPARTURE_LEVELS = {  # by -> (dimensions asked of evaluate, pooling group)
 }
 MAX_HORIZON = 8  # quarters: beyond two years a constant rate says nothing worth printing
 AGEING_MAX_HORIZON = 20  # quarters: ageing is read at five years (issue 19)
+AGEING_MIN_GAIN = bt.AGEING_MIN_GAIN
 
 
 def projection(
@@ -151,16 +152,17 @@ def demand(
 
 
 def choose(
-    results: list[bt.Result], fallback: str = "naïf : dernier trimestre"
+    results: list[bt.Result], fallback: str = "naïf : dernier trimestre", min_gain: float = 0.0
 ) -> tuple[bool, str]:
     """(show the model?, label of what is shown) from a family's back-test rows; without a
-    back-test (history too short) the naive `fallback` is shown."""
+    back-test (history too short) the naive `fallback` is shown. With `min_gain`, the model must
+    cut the best naive error by at least that fraction (a smaller gain is a tie)."""
     if not results:
         return False, f"{fallback} (historique trop court pour éprouver la méthode)"
     naive = [r for r in results if r.methode.startswith("naïf")]
     best = min(naive, key=lambda r: r.mae)
     model, baseline = _decimal(results[0].mae), _decimal(best.mae)
-    if results[0].mae < best.mae:
+    if results[0].mae < best.mae * (1 - min_gain):
         return True, f"{results[0].methode} (MAE {model} contre {baseline} au naïf)"
     return False, (
         f"{best.methode} (la méthode ne bat pas ce naïf au back-test : MAE {model} contre "
@@ -275,7 +277,7 @@ def ageing(
     if history.empty:
         return pd.DataFrame()
     results = bt.ageing_backtest(engine, catalogue, scope, history, unit)
-    use_model, label = choose(results[:2], "naïf : part inchangée")
+    use_model, label = choose(results[:2], "naïf : part inchangée", AGEING_MIN_GAIN)
     snapshot = quarter_ends(engine)[-1]
     units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, unit, history)
     if units.empty:
