@@ -259,7 +259,9 @@ def _show_ageing(rows: pd.DataFrame, found: Outlooks) -> None:
         )
     else:
         st.warning(
-            "C'est un **scénario**, pas une prévision : au back-test à un an, la méthode ne bat "
-            f"pas la part inchangée ({found.ageing_method})."
+            "C'est un **scénario**, pas une prévision : éprouvée sur chaque résidence (projection "
+            "à un an faite il y a un an), la méthode ne réduit pas d'au moins 1 % l'erreur de la "
+            f"part inchangée ; valeur retenue : {found.ageing_method}. Prévision à un an : la "
+            "part actuelle."
         )
     st.markdown("Hypothèses :\n" + "\n".join(f"- {h}" for h in AGEING_HYPOTHESES))
