@@ -366,6 +366,6 @@ def test_year_end_projection_is_worded_on_the_card_by_hand():
         "_Depuis la photographie du 30/09/2026 ; méthode : cumul (MAE 3,54 contre 3,74 au naïf)._",
     ]
     naive = {**row, "prevision": False, "bas": None, "haut": None}
-    assert "valeur naïve des 12 derniers mois" in year_end_lines(naive, card)[0]
+    assert "valeur naïve : la méthode ne la bat pas" in year_end_lines(naive, card)[0]
     assert "secret statistique" in year_end_lines({**row, "masque": True}, card)[0]
     assert year_end_lines(None, card) == []

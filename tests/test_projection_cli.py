@@ -257,3 +257,28 @@ def test_partner_demand_trend_rests_on_the_partners_quarterly_counts(
     assert all(shown[k] == float(visible[k]) for k in shown)
     masked = {int(k) for k in last[last["masque"]]["nb_pieces"]}
     assert masked and not masked & set(shown)
+
+
+def test_partner_year_end_shows_the_naive_value_its_label_names(demo_engine):
+    """On the partner's own (perturbed) figures the year-end method does not beat the year to
+    date; the value shown must then be the year to date, not the 12 months."""
+    from queries.forecast.projection import year_end
+
+    catalogue = load_catalogue()
+    found = year_end(demo_engine, catalogue, PARTNER)
+    assert len(found) and set(found["code"]) == {VOIRONNAIS}
+    for row in found.to_dict("records"):
+        if row["prevision"] or row["masque"]:
+            continue
+        naive = "valeur_annee" if "année à date" in row["methode"] else "valeur_12_mois"
+        assert row["projection"] == row[naive]
+        assert row["bas"] is None and row["haut"] is None
+    t1 = found[found["indicateur"] == "part_attributions_q1_hors_qpv"].iloc[0]
+    shown = evaluate(
+        demo_engine,
+        "part_attributions_q1_hors_qpv",
+        PARTNER,
+        snapshot=t1["date"],
+        catalogue=catalogue,
+    )
+    assert t1["valeur_12_mois"] == pytest.approx(float(shown["valeur"].iloc[0]))  # protected

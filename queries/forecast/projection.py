@@ -240,8 +240,9 @@ def targets(
 
 def year_end(engine: Engine, catalogue: Catalogue, scope: Scope) -> pd.DataFrame:
     """Every ratio target of the scope (T1, T2, T3, local) projected to 31 December from the last
-    quarter end, with `methode`; the naive 12-month value (no interval) when the method does not
-    beat it in the back-test on the user's own figures. Objectifs page and CLI."""
+    quarter end, with `methode`; the best naive value (year to date or 12 months, no interval)
+    when the method does not beat it in the back-test on the user's own figures. Objectifs page
+    and CLI."""
     snapshot = quarter_ends(engine)[-1] if quarter_ends(engine) else engine.latest
     use_model, label = choose(
         bt.targets_backtest(engine, catalogue, scope), "naïf : 12 mois glissants"
@@ -252,8 +253,9 @@ def year_end(engine: Engine, catalogue: Catalogue, scope: Scope) -> pd.DataFrame
     df = df.reset_index(drop=True)
     df["methode"] = label
     df["prevision"] = use_model
-    if not use_model:
-        df["projection"] = df["valeur_12_mois"]
+    if not use_model:  # the naive value that won the back-test, as its label says
+        naive = "valeur_annee" if "année à date" in label else "valeur_12_mois"
+        df["projection"] = df[naive]
         df["bas"] = df["haut"] = None
     df["necessaires"] = df["necessaires"].astype("Int64")
     df["par_trimestre"] = df["par_trimestre"].astype("Int64")

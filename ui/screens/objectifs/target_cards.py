@@ -175,7 +175,7 @@ def year_end_lines(row: dict | None, card: TargetCard) -> list[str]:
     if bool(row.get("prevision")) and not pd.isna(row["bas"]):
         head += f" (intervalle à 90 % : {percent(row['bas'])} à {percent(row['haut'])})"
     else:
-        head += " (valeur naïve des 12 derniers mois : la méthode ne la bat pas au back-test)"
+        head += " (valeur naïve : la méthode ne la bat pas au back-test)"
     lines = [head]
     needed, per_quarter, left = row["necessaires"], row["par_trimestre"], row["trimestres_restants"]
     if not pd.isna(needed) and card.rows[0].get("sens") == ">=" and left:
