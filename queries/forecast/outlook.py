@@ -38,6 +38,10 @@ class Outlooks:
     ageing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["residence"]))
     ageing_is_forecast: bool = False  # the ageing model beat "unchanged" in the back-test
     ageing_method: str = ""
+    # the same per EPCI (years 0..5), and its own back-test verdict
+    ageing_epci: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["epci"]))
+    ageing_epci_is_forecast: bool = False
+    ageing_epci_method: str = ""
 
 
 def residence_outlooks(
@@ -86,6 +90,28 @@ def residence_outlooks(
         if not units.empty
         else pd.DataFrame(columns=["residence"])
     )
+    by_epci = bt.departures_history(engine, catalogue, scope, "epci")
+    epci_shown, epci_method = choose(
+        bt.ageing_backtest(engine, catalogue, scope, by_epci, "epci")[:2],
+        "naïf : part inchangée",
+        AGEING_MIN_GAIN,
+    )
+    epci_units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, "epci", by_epci)
+    ageing_epci = (
+        ageing_outlook.project(epci_units, "epci", 5)
+        if not epci_units.empty
+        else pd.DataFrame(columns=["epci"])
+    )
     return Outlooks(
-        departures, pd.DataFrame(rows), shown, method, snapshot, ageing, ageing_shown, ageing_method
+        departures,
+        pd.DataFrame(rows),
+        shown,
+        method,
+        snapshot,
+        ageing,
+        ageing_shown,
+        ageing_method,
+        ageing_epci,
+        epci_shown,
+        epci_method,
     )

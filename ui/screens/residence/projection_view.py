@@ -15,6 +15,7 @@ import streamlit as st
 from queries.forecast.departures import HIGH, LOW, poisson_quantile
 from queries.forecast.outlook import Outlooks
 from queries.forecast.trajectory import trajectory
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui.screens.residence.residence_sections import Card
 from ui.shared import data
@@ -174,6 +175,7 @@ def show_projection(scope: Scope, the_card: Card) -> None:
     else:
         _show_trajectory(inputs.iloc[0].to_dict(), found, the_card)
     _show_ageing(found.ageing[found.ageing["residence"] == the_card.residence], found)
+    _show_epci_ageing(found, the_card)
 
 
 def _show_departures(rows: pd.DataFrame) -> None:
@@ -265,3 +267,27 @@ def _show_ageing(rows: pd.DataFrame, found: Outlooks) -> None:
             "part actuelle."
         )
     st.markdown("Hypothèses :\n" + "\n".join(f"- {h}" for h in AGEING_HYPOTHESES))
+
+
+def epci_ageing_line(rows: pd.DataFrame, name: str, is_forecast: bool, method: str) -> str:
+    """One sentence: the EPCI's share of heads of household aged 75+ today and in 5 years."""
+    by_year = rows.set_index("annee")["part_75_plus"]
+    what = "prévision" if is_forecast else "scénario"
+    return (
+        f"Dans l'EPCI ({name}) : {percent(by_year[0])} de titulaires de 75 ans et plus "
+        f"aujourd'hui, {percent(by_year[1])} dans 1 an et {percent(by_year[5])} dans 5 ans "
+        f"({what} ; back-test à un an par EPCI : {method})."
+    )
+
+
+def _show_epci_ageing(found: Outlooks, the_card: Card) -> None:
+    rows = found.ageing_epci[found.ageing_epci["epci"] == the_card.epci]
+    if rows.empty:
+        return
+    st.caption(
+        markdown_text(
+            epci_ageing_line(
+                rows, the_card.epci_name, found.ageing_epci_is_forecast, found.ageing_epci_method
+            )
+        )
+    )
