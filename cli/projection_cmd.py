@@ -1,5 +1,7 @@
 """`peuplement projection INDICATOR --by DIM --horizon N`: expected departures per quarter, the
-occupancy trajectory of residences, or the year-end value of the allocation targets.
+occupancy trajectory of residences, the ageing of households (share of heads of household aged
+75+, under-occupation), active demands and attributions per EPCI and typology, or the year-end
+value of the allocation targets.
 
 Same scope and secrecy as `evaluate` (--role, --territoires): every input is an `evaluate`
 answer for that user. A method that does not beat its naive baseline in the back-test on the
@@ -27,13 +29,15 @@ def register(sub) -> None:
         default=[],
         metavar="DIM",
         help="découpage : residence, commune ou epci (départs) ; residence (trajectoire) ; "
-        "epci (objectifs)",
+        "residence ou epci (vieillissement, part_titulaires_75_plus) ; epci et nb_pieces "
+        "(nb_demandes, nb_attributions) ; epci (objectifs)",
     )
     p.add_argument(
         "--horizon",
         type=int,
         default=4,
-        help=f"trimestres à projeter, 1 à {MAX_HORIZON} (défaut : 4 ; objectifs : fin d'année)",
+        help=f"trimestres à projeter, 1 à {MAX_HORIZON} (défaut : 4 ; objectifs : fin d'année ; "
+        "vieillissement : 4 à 20, par année)",
     )
     add_common(p)
     p.set_defaults(run=run)

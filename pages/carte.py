@@ -33,6 +33,6 @@ built = map_layers.build_map(
 )
 map_col, list_col = st.columns([3, 1])
 with map_col:
-    mv.show_map(built, md.residences.empty, catalogue.indicator(choice.indicator).label)
+    mv.show_map(built, md.residences.empty, mv.colouring_label(choice.indicator, catalogue))
 with list_col:
     mv.show_attention(built)

@@ -7,6 +7,7 @@ from semantic.catalogue import load_catalogue
 from semantic.errors import UNAVAILABLE
 from semantic.safe_text import markdown_text
 from ui.screens.evolution import trends
+from ui.screens.evolution.demand_view import show_demand_trend
 from ui.shared import data, filters
 from ui.shared.page_errors import stop_on_error
 from ui.shared.secrecy_notice import partner_notice
@@ -69,3 +70,6 @@ for t in shown:
         st.altair_chart(trends.chart(t.points, t.rules, t.label, t.unit), width="stretch")
     for note in trends.notes(t, catalogue.secrecy_threshold):
         st.caption(note)
+
+with stop_on_error():
+    show_demand_trend(user.scope)

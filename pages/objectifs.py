@@ -22,6 +22,7 @@ with stop_on_error(), st.spinner("Calcul des objectifs, de leurs tendances et de
     targets = av.targets(user.scope)
     trends = av.trends(user.scope)
     mixite = av.mixite(user.scope)
+    av.year_end(user.scope)  # the cards' projection to 31/12, computed once under the spinner
 st.caption(f":material/event: Photographie du {snapshot:%d/%m/%Y}.")
 with st.expander("Bilan annuel en PDF (objectifs, attributions, occupation, carte, méthode)"):
     offer_bilan(user, "objectifs")

@@ -21,6 +21,7 @@ import pandas as pd
 from queries.comparisons import compare, previous_snapshot
 from queries.engine import Engine
 from queries.evaluate import evaluate
+from queries.forecast.projection import DEPARTURES, projection
 from queries.members import members
 from queries.places import boundaries, residences
 from queries.targets import evaluate_targets
@@ -29,6 +30,10 @@ from semantic.scope import Scope
 
 # The share of fragile households: the indicator the 3DS law watches on `enjeu_mixite` residences.
 FRAGILITY = "part_menages_fragiles"
+# A colouring that is not a catalogue indicator: the departures projected over the next four
+# quarters (queries.forecast, the user's scope: a partner's come from protected counts).
+EXPECTED_DEPARTURES = "departs_attendus_4_trimestres"
+EXPECTED_DEPARTURES_HORIZON = 4  # quarters
 # Filters that narrow the territory: they also narrow the boundaries drawn.
 TERRITORY_DIMENSIONS = ("epci", "commune")
 # Target statuses that put a residence on the attention list, worst first.
@@ -49,6 +54,23 @@ OUTLINE_TOLERANCE_DEG = 3e-4
 
 
 @dataclass(frozen=True)
+class Colouring:
+    """What a residence colouring shows: its label and unit (a catalogue indicator has both)."""
+
+    label: str
+    unit: str
+
+
+def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
+    """Label and unit of a residence colouring: a catalogue indicator or the expected departures
+    (unit `departs_attendus`: an expectation, printed with one decimal)."""
+    if indicator == EXPECTED_DEPARTURES:
+        return Colouring("Départs attendus (4 prochains trimestres)", "departs_attendus")
+    found = (catalogue or load_catalogue()).indicator(indicator)
+    return Colouring(found.label, found.unit)
+
+
+@dataclass(frozen=True)
 class MapData:
     snapshot: dt.date
     previous_snapshot: dt.date | None
@@ -61,9 +83,11 @@ class MapData:
 
 
 def residence_indicators(catalogue: Catalogue | None = None) -> list[str]:
-    """Indicators that can be computed residence by residence, in catalogue order."""
+    """Indicators that can be computed residence by residence, in catalogue order, then the
+    expected departures."""
     catalogue = catalogue or load_catalogue()
-    return [i for i in catalogue.indicators if "residence" in catalogue.supported_dimensions(i)]
+    found = [i for i in catalogue.indicators if "residence" in catalogue.supported_dimensions(i)]
+    return [*found, EXPECTED_DEPARTURES]
 
 
 def commune_indicators(catalogue: Catalogue | None = None) -> list[str]:
@@ -114,9 +138,12 @@ def map_data(
     if scope.is_empty:  # deny by default: nothing to draw, not even the boundaries
         empty = pd.DataFrame()
         return MapData(snap, None, empty, empty, empty, empty, ())
-    values = evaluate(
-        engine, residence_indicator, scope, by=["residence"], where=where or None, **kwargs
-    )
+    if residence_indicator == EXPECTED_DEPARTURES:
+        values = expected_departures(engine, scope, catalogue)
+    else:
+        values = evaluate(
+            engine, residence_indicator, scope, by=["residence"], where=where or None, **kwargs
+        )
     places = _with_values(places, values, "residence", scope)
 
     places = _with_targets(places, residence_targets(engine, scope, snap, catalogue))
@@ -155,6 +182,34 @@ def map_data(
         ignored,
         typology if commune_indicator else None,
     )
+
+
+def expected_departures(engine: Engine, scope: Scope, catalogue: Catalogue) -> pd.DataFrame:
+    """Per residence: valeur = departures expected over the next 4 quarters (the sum of the
+    projection's quarters), effectif = dwellings proposés à la location, masque. From the last
+    quarter-end snapshot, whatever the map's snapshot, and for the whole residence (filters on
+    financement do not narrow a projection). A partner's come from their perturbed, masked
+    quarterly counts; a residence with a masked quarter stays masked."""
+    found = projection(
+        engine,
+        DEPARTURES,
+        scope,
+        by=("residence",),
+        horizon=EXPECTED_DEPARTURES_HORIZON,
+        catalogue=catalogue,
+    )
+    if found.empty:
+        return pd.DataFrame(columns=["residence", *_VALUE_COLUMNS])
+    grouped = found.groupby("residence", sort=True)
+    out = pd.DataFrame(
+        {
+            "valeur": grouped["attendu"].sum(min_count=EXPECTED_DEPARTURES_HORIZON),
+            "effectif": grouped["logements"].first(),
+            "masque": grouped["masque"].any(),
+        }
+    ).reset_index()
+    out.loc[out["masque"], ["valeur", "effectif"]] = pd.NA
+    return out
 
 
 def flag_threshold(df: pd.DataFrame, threshold: float | None) -> pd.DataFrame:

@@ -87,6 +87,18 @@ class Attacker:
             )
         return self._cache[key]
 
+    def ask_exact(self, indicator, where, period, snapshot) -> pd.DataFrame:
+        """The exact row of one cell (internal scope): the truth, to score an attack only."""
+        return evaluate(
+            self.engine,
+            indicator,
+            INTERNAL,
+            where=where,
+            period=period,
+            snapshot=snapshot,
+            catalogue=self.catalogue,
+        )
+
     def true_count(self, indicator, measure, where, period, snapshot) -> int:
         key = (indicator, measure, _freeze(where), period, str(snapshot))
         if key not in self._truth:

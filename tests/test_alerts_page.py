@@ -6,6 +6,7 @@ in alert as `queries.alerts` finds them; a partner sees their EPCI only.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from queries.alerts import mixite_alerts, target_trends
 from queries.engine import open_engine
+from queries.forecast.projection import year_end
 from queries.members import members
 from queries.targets import evaluate_targets
 from semantic.catalogue import load_catalogue
@@ -26,7 +28,13 @@ from tests.apptest_support import (
     small_demo,
     steady_navigation,
 )
-from ui.screens.objectifs.target_cards import PERIOD_LABELS, cards, overview_table, period_lines
+from ui.screens.objectifs.target_cards import (
+    PERIOD_LABELS,
+    cards,
+    overview_table,
+    period_lines,
+    year_end_lines,
+)
 from ui.shared.headline import STATUS_LABELS
 
 PARTNER_EPCI = "243800984"
@@ -119,10 +127,21 @@ def test_each_target_card_shows_its_figures_and_trend(role, engine):
     at = open_page(role)
     markdown = [m.value for m in at.markdown]
     snapshot = engine.latest
+    projected = year_end(engine, catalogue, scope).set_index("objectif_id")
+    assert not projected.empty  # T1/T2/T3 are projected on this root
+    seen_projection = 0
     for card in cards(expected, catalogue):
         assert any(m.startswith(f"#### {card.title}") for m in markdown), card.title
         for row in card.rows:
-            assert "  \n".join(period_lines(row, card, snapshot)) in markdown
+            lines = period_lines(row, card, snapshot)
+            if row["periode"] == "annee_en_cours" and card.objectif_id in projected.index:
+                # the calendar-year column ends with the projection to 31/12 of the query layer
+                found = projected.loc[card.objectif_id].to_dict()
+                lines += year_end_lines(found, card)
+                assert any("Projection au 31/12/" in line for line in lines)
+                seen_projection += 1
+            assert "  \n".join(lines) in markdown
+    assert seen_projection
     ytd = expected[
         (expected["periode"] == "annee_en_cours") & expected["manquants"].fillna(0).gt(0)
     ]
@@ -303,3 +322,50 @@ def test_an_edited_objectifs_file_shows_at_the_next_run(monkeypatch, tmp_path, s
     at.run()
     shown = set(overview(at)["Objectif"])
     assert "cia-gam-t1-2026" not in shown and "T1-200040715" in shown
+
+
+def test_year_end_projection_is_worded_on_the_card_by_hand():
+    # T1 at 31/12/2026 from 30/09/2026: 27.34 % (24.1 % to 30.56 %), 12 qualifying allocations
+    # still needed, one quarter left -> 12 in that quarter.
+    card = cards(
+        pd.DataFrame(
+            [
+                {
+                    "objectif_id": "T1-X",
+                    "indicateur": "part_attributions_q1_hors_qpv",
+                    "nature": "légal",
+                    "territoire": "EPCI X",
+                    "filtres": "",
+                    "source": "CCH",
+                    "commentaire": "",
+                    "sens": ">=",
+                    "cible": 0.25,
+                    "statut": "atteint",
+                    "periode": "annee_en_cours",
+                }
+            ]
+        ),
+        load_catalogue(),
+    )[0]
+    row = {
+        "date": dt.date(2026, 9, 30),
+        "masque": False,
+        "projection": 0.2734,
+        "bas": 0.241,
+        "haut": 0.3056,
+        "prevision": True,
+        "necessaires": 12,
+        "par_trimestre": 12,
+        "trimestres_restants": 1,
+        "methode": "cumul (MAE 3,54 contre 3,74 au naïf)",
+    }
+    assert year_end_lines(row, card) == [
+        "Projection au 31/12/2026 : **27,3\u202f%** (intervalle à 90 % : 24,1\u202f% à 30,6\u202f%)",
+        "Qualifiantes nécessaires d'ici le 31/12/2026 : **12 attributions**, soit **12 par "
+        "trimestre** sur le dernier trimestre",
+        "_Depuis la photographie du 30/09/2026 ; méthode : cumul (MAE 3,54 contre 3,74 au naïf)._",
+    ]
+    naive = {**row, "prevision": False, "bas": None, "haut": None}
+    assert "valeur naïve : la méthode ne la bat pas" in year_end_lines(naive, card)[0]
+    assert "secret statistique" in year_end_lines({**row, "masque": True}, card)[0]
+    assert year_end_lines(None, card) == []

@@ -288,3 +288,32 @@ def test_communes_coloured_by_demand_pressure_of_one_typology(engine):
         shown = f"{label} : {value(expected[commune], 'demandes_par_attribution')}"
         assert shown in tooltips[commune], (commune, tooltips[commune])
     # the legend's title names the typology: tests/test_map_layers.py
+
+
+@pytest.mark.parametrize("username,scope", [(MANAGER, MANAGER_SCOPE), (PARTNER, PARTNER_SCOPE)])
+def test_expected_departures_colouring_comes_from_the_users_projection(engine, username, scope):
+    from queries.forecast.projection import projection
+    from queries.map_data import EXPECTED_DEPARTURES
+
+    at = open_map(username, carte_indicateur=EXPECTED_DEPARTURES)
+    drawn = points(deck_of(at))
+    found = projection(engine, "nb_departs", scope, by=("residence",), horizon=4)
+    sums = found.groupby("residence")["attendu"].sum(min_count=4)
+    masked = found.groupby("residence")["masque"].any()
+    label = "Départs attendus (4 prochains trimestres)"
+    shown = 0
+    for residence, point in drawn.items():
+        lines = point["infobulle"].split("\n")
+        if masked.get(residence, scope.masks_small_cells):
+            assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
+            assert f"{label} : < 11 (secret statistique)" in lines
+        else:
+            line = f"{label} : {value(sums[residence], 'departs_attendus')}"
+            assert any(x.startswith(line) for x in lines), (residence, lines)
+            shown += 1
+    assert shown
+    if scope.masks_small_cells:  # the partner's values are their own, not the internal ones
+        internal = projection(engine, "nb_departs", MANAGER_SCOPE, by=("residence",), horizon=4)
+        internal = internal.groupby("residence")["attendu"].sum()
+        differ = [r for r in sums.index if not masked[r] and abs(sums[r] - internal[r]) > 1e-9]
+        assert differ, "partner sums should come from perturbed counts"

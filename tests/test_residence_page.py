@@ -328,3 +328,34 @@ def test_projection_section_shows_the_query_layers_departures_and_two_scenarios(
     # two snapshots only: no back-test possible, so the trajectory is not shown as a forecast
     assert any("historique trop court" in w.value for w in at.warning)
     assert any("Méthode et hypothèses" in m.value for m in at.markdown)
+    # ageing: the query layer's projection of this residence, worded; too short a history for
+    # a back-test, so it is a scenario, and the screen says so
+    years = found.ageing[found.ageing["residence"] == facts["residence"]].set_index("annee")
+    (ageing,) = [d.value for d in at.dataframe if "Titulaires de 75 ans et plus" in d.value]
+    assert ageing["Horizon"].tolist() == ["Aujourd'hui", "Dans 1 an", "Dans 3 ans", "Dans 5 ans"]
+    assert ageing["Titulaires de 75 ans et plus"].tolist() == [
+        percent(years.loc[y, "part_75_plus"]) for y in (0, 1, 3, 5)
+    ]
+    assert any("un **scénario**, pas une prévision" in w.value for w in at.warning)
+    # and the EPCI's ageing, one sentence from the same outlook
+    from ui.screens.residence.projection_view import epci_ageing_line
+
+    epci_rows = found.ageing_epci[found.ageing_epci["epci"] == facts["epci"]]
+    assert len(epci_rows) == 6
+    line = epci_ageing_line(
+        epci_rows, facts["epci_libelle"], found.ageing_epci_is_forecast, found.ageing_epci_method
+    )
+    assert any(c.value == line for c in at.caption)
+
+
+def test_epci_ageing_line_by_hand():
+    import pandas as pd
+
+    from ui.screens.residence.projection_view import epci_ageing_line
+
+    rows = pd.DataFrame({"annee": range(6), "part_75_plus": [0.2, 0.21, 0.22, 0.23, 0.24, 0.25]})
+    assert epci_ageing_line(rows, "EPCI X", True, "âges (MAE 0,11 contre 0,36 au naïf)") == (
+        "Dans l'EPCI (EPCI X) : 20,0\u202f% de titulaires de 75 ans et plus aujourd'hui, "
+        "21,0\u202f% dans 1 an et 25,0\u202f% dans 5 ans (prévision ; back-test à un an par EPCI : "
+        "âges (MAE 0,11 contre 0,36 au naïf))."
+    )

@@ -8,6 +8,10 @@ Families (MAE = mean absolute error over the units and horizons compared):
   quarter a year earlier.
 - trajectoire (résidences): share of households under 40 % of the PLUS ceiling one year after the
   origin (trajectory.py, entrants = the EPCI's entrants of the last 12 months); naive = unchanged.
+- vieillissement (résidences, EPCI): share of heads of household aged 75+ and under-occupation one
+  year after the origin (ageing.py); naive = unchanged.
+- tendance (EPCI × typology): active demands and attributions of the 4 held-out quarters
+  (demand.py, mean of the last 4 quarters); naive = last quarter, same quarter a year earlier.
 - objectifs (T1/T2/T3 per EPCI and contingent): year-end value from each earlier quarter end of a
   year whose 31 December is observed (year_end.py); naive = year to date, rolling 12 months.
 Each origin uses only what its own snapshot holds.
@@ -21,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from queries.engine import Engine
+from queries.forecast import ageing_outlook
+from queries.forecast import demand as dem
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, quarter_ends, quarterly
 from queries.forecast.trajectory import entrant_profiles, share_after
@@ -29,6 +35,9 @@ from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
 TRAIN = 9  # quarters used to fit (the demo's first 9 snapshots)
+# The ageing model must cut the naive error by 1 % to count as a forecast: on the demo it "beats"
+# unchanged per residence by a thousandth of a point (1.618 against 1.619), which is a tie.
+AGEING_MIN_GAIN = 0.01
 HORIZON = 4  # quarters forecast (the last 4)
 
 
@@ -118,6 +127,84 @@ def trajectory_backtest(
     ]
 
 
+def ageing_backtest(
+    engine: Engine, catalogue: Catalogue, scope: Scope, history: pd.DataFrame, unit: str
+) -> list[Result]:
+    """Share of heads of household aged 75+ and under-occupation one year after the last
+    training quarter (ageing_outlook.py), against "unchanged"; `history` at the unit's level."""
+    dates = quarter_ends(engine)
+    if len(dates) < TRAIN + HORIZON:
+        return []
+    origin, end = dates[TRAIN - 1], dates[TRAIN + HORIZON - 1]
+    train = history[history["date"] <= pd.Timestamp(origin)]
+    start = ageing_outlook.inputs(engine, catalogue, scope, origin, unit, train)
+    if start.empty:
+        return []
+    pred = ageing_outlook.project(start, unit, 1)
+    pred = pred[pred["annee"] == 1].set_index(unit)
+    now = start.set_index(unit)
+    out = []
+    level = "résidence" if unit == "residence" else unit
+    for indicator, column, current, label in (
+        (
+            ageing_outlook.INDICATOR,
+            "part_75_plus",
+            now["75_plus"] / now["menages"],
+            "75 ans et plus",
+        ),
+        (
+            ageing_outlook.UNDER_OCCUPATION,
+            "sous_occupation",
+            now["sous_occupation"],
+            "sous-occupation",
+        ),
+    ):
+        truth = evaluate_at(
+            engine, catalogue, indicator, scope, end, by=ageing_outlook.LEVELS[unit]
+        )
+        truth = truth[~truth["masque"] & truth["valeur"].notna()].set_index(unit)["valeur"]
+        keys = pred.index[pred[column].notna()].intersection(truth.index)
+        if keys.empty:
+            continue
+        reel = truth[keys].astype(float).to_numpy()
+        family = f"vieillissement ({level}) : {label} à 1 an (points)"
+        model = pd.DataFrame({"reel": reel, "attendu": pred.loc[keys, column].astype(float)})
+        naive = pd.DataFrame({"reel": reel, "attendu": current[keys].astype(float).to_numpy()})
+        out.append(
+            _result(
+                family,
+                "âges + 1 an, départs au taux mutualisé, entrants de l'EPCI",
+                model,
+                scale=100,
+            )
+        )
+        out.append(_result(family, "naïf : part inchangée", naive, scale=100))
+    return out
+
+
+def demand_backtest(table: pd.DataFrame, indicator: str) -> list[Result]:
+    """Model first, then the two naive values (MAE over every cell and step)."""
+    if len(table) < TRAIN + HORIZON:
+        return []
+    train, test = table.iloc[:TRAIN], table.iloc[TRAIN : TRAIN + HORIZON]
+    truth = test.reset_index(drop=True).set_axis(range(1, HORIZON + 1)).rename_axis("h")
+    family = f"tendance : {dem.INDICATORS[indicator]} par EPCI et typologie, par trimestre"
+    out = []
+    for label, pred in (
+        (dem.MODEL, dem.level(train, HORIZON)),
+        ("naïf : dernier trimestre", dem.naive(train, HORIZON, False)),
+        ("naïf : même trimestre N-1", dem.naive(train, HORIZON, True)),
+    ):
+        frame = pd.DataFrame(
+            {
+                "reel": truth.to_numpy().ravel(),
+                "attendu": pred[truth.columns].to_numpy().ravel(),
+            }
+        )
+        out.append(_result(family, label, frame))
+    return out
+
+
 def targets_backtest(engine: Engine, catalogue: Catalogue, scope: Scope) -> list[Result]:
     """Year-end projections from every quarter end (not a 31 December) of an observed year."""
     snaps = set(quarter_ends(engine))
@@ -171,6 +258,11 @@ def run_backtest(
     out = departures_backtest(by_residence, "residence", "epci")
     out += departures_backtest(departures_history(engine, catalogue, scope, "epci"), "epci", None)
     out += trajectory_backtest(engine, catalogue, scope, by_residence)
+    out += ageing_backtest(engine, catalogue, scope, by_residence, "residence")
+    by_epci = departures_history(engine, catalogue, scope, "epci")
+    out += ageing_backtest(engine, catalogue, scope, by_epci, "epci")
+    for indicator in dem.INDICATORS:
+        out += demand_backtest(dem.history(engine, catalogue, scope, indicator), indicator)
     if targets:
         out += targets_backtest(engine, catalogue, scope)
     return out
@@ -197,12 +289,14 @@ def markdown(df: pd.DataFrame) -> str:
 
 
 def verdicts(results: list[Result]) -> dict[str, bool]:
-    """Per family: does the model (first row) beat every naive baseline of the family?"""
+    """Per family: does the model (first row) beat every naive baseline of the family (by
+    AGEING_MIN_GAIN for the ageing families, as queries.forecast.projection decides)?"""
     out = {}
     for family in dict.fromkeys(r.famille for r in results):
         rows = [r for r in results if r.famille == family]
         naive = [r.mae for r in rows if r.methode.startswith("naïf")]
-        out[family] = bool(naive) and rows[0].mae < min(naive)
+        gain = AGEING_MIN_GAIN if family.startswith("vieillissement") else 0.0
+        out[family] = bool(naive) and rows[0].mae < min(naive) * (1 - gain)
     return out
 
 

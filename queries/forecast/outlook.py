@@ -4,15 +4,22 @@ occupancy trajectory, with the back-test verdict of each method on the user's ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from queries.engine import Engine
+from queries.forecast import ageing_outlook
 from queries.forecast import backtest as bt
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, quarter_ends
-from queries.forecast.projection import DEPARTURES, TRAJECTORY, choose, projection
+from queries.forecast.projection import (
+    AGEING_MIN_GAIN,
+    DEPARTURES,
+    TRAJECTORY,
+    choose,
+    projection,
+)
 from queries.forecast.trajectory import entrant_profiles
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
@@ -27,6 +34,14 @@ class Outlooks:
     trajectory_is_forecast: bool  # the flow method beat "unchanged" in the back-test
     trajectory_method: str  # what the back-test said, in words
     snapshot: object
+    # per residence and year 0..5: part_75_plus, sous_occupation (queries.forecast.ageing)
+    ageing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["residence"]))
+    ageing_is_forecast: bool = False  # the ageing model beat "unchanged" in the back-test
+    ageing_method: str = ""
+    # the same per EPCI (years 0..5), and its own back-test verdict
+    ageing_epci: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["epci"]))
+    ageing_epci_is_forecast: bool = False
+    ageing_epci_method: str = ""
 
 
 def residence_outlooks(
@@ -64,4 +79,39 @@ def residence_outlooks(
                 "entrants_qpv": bool(r.en_qpv),
             }
         )
-    return Outlooks(departures, pd.DataFrame(rows), shown, method, snapshot)
+    ageing_shown, ageing_method = choose(
+        bt.ageing_backtest(engine, catalogue, scope, history, "residence")[:2],
+        "naïf : part inchangée",
+        AGEING_MIN_GAIN,
+    )
+    units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, "residence", history)
+    ageing = (
+        ageing_outlook.project(units, "residence", 5)
+        if not units.empty
+        else pd.DataFrame(columns=["residence"])
+    )
+    by_epci = bt.departures_history(engine, catalogue, scope, "epci")
+    epci_shown, epci_method = choose(
+        bt.ageing_backtest(engine, catalogue, scope, by_epci, "epci")[:2],
+        "naïf : part inchangée",
+        AGEING_MIN_GAIN,
+    )
+    epci_units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, "epci", by_epci)
+    ageing_epci = (
+        ageing_outlook.project(epci_units, "epci", 5)
+        if not epci_units.empty
+        else pd.DataFrame(columns=["epci"])
+    )
+    return Outlooks(
+        departures,
+        pd.DataFrame(rows),
+        shown,
+        method,
+        snapshot,
+        ageing,
+        ageing_shown,
+        ageing_method,
+        ageing_epci,
+        epci_shown,
+        epci_method,
+    )

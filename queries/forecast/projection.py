@@ -12,7 +12,9 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.errors import InvalidValueError
+from queries.forecast import ageing_outlook
 from queries.forecast import backtest as bt
+from queries.forecast import demand as dem
 from queries.forecast import departures as dep
 from queries.forecast.history import evaluate_at, next_quarter_ends, quarter_ends
 from queries.forecast.trajectory import entrant_profiles, trajectory
@@ -28,13 +30,17 @@ TARGETS = (
     "part_attributions_non_q1_en_qpv",
     "part_attributions_prioritaires",
 )
-SUPPORTED = (DEPARTURES, TRAJECTORY, *TARGETS)
+AGEING = ageing_outlook.INDICATOR
+DEMAND = tuple(dem.INDICATORS)  # nb_demandes, nb_attributions
+SUPPORTED = (DEPARTURES, TRAJECTORY, AGEING, *DEMAND, *TARGETS)
 DEPARTURE_LEVELS = {  # by -> (dimensions asked of evaluate, pooling group)
     "residence": (("epci", "residence"), "epci"),
     "commune": (("epci", "commune"), "epci"),
     "epci": (("epci",), None),
 }
 MAX_HORIZON = 8  # quarters: beyond two years a constant rate says nothing worth printing
+AGEING_MAX_HORIZON = 20  # quarters: ageing is read at five years (issue 19)
+AGEING_MIN_GAIN = bt.AGEING_MIN_GAIN
 
 
 def projection(
@@ -54,10 +60,14 @@ def projection(
             f"pas de projection pour « {indicator} ».{f' Vouliez-vous dire « {guess} » ?' if guess else ''} "
             f"Indicateurs projetés : {', '.join(SUPPORTED)}."
         )
+    if indicator == AGEING:
+        return ageing(engine, catalogue, scope, by, horizon)
     if not 1 <= horizon <= MAX_HORIZON:
         raise InvalidValueError(f"horizon {horizon} : entre 1 et {MAX_HORIZON} trimestres")
     if indicator == DEPARTURES:
         return departures(engine, catalogue, scope, by, horizon)
+    if indicator in DEMAND:
+        return demand(engine, catalogue, scope, indicator, by, horizon)
     if indicator == TRAJECTORY:
         return occupancy(engine, catalogue, scope, by, horizon)
     return targets(engine, catalogue, scope, indicator, by)
@@ -120,17 +130,39 @@ def departures(
     return out
 
 
+def demand(
+    engine: Engine,
+    catalogue: Catalogue,
+    scope: Scope,
+    indicator: str,
+    by: tuple[str, ...],
+    horizon: int,
+) -> pd.DataFrame:
+    """Active demands or attributions per EPCI and typology for each of the next quarters
+    (queries.forecast.demand): the model when it beat both naive values in the back-test on the
+    user's own figures, else the best naive value; `dernier` is the last quarter's count."""
+    if set(by) != set(dem.KEYS):
+        raise InvalidValueError("la tendance de la demande se projette par epci et nb_pieces")
+    table = dem.history(engine, catalogue, scope, indicator)
+    if table.empty:
+        return pd.DataFrame()
+    use_model, label = choose(bt.demand_backtest(table, indicator))
+    out = dem.outlook(table, horizon, use_model, "N-1" in label)
+    return out.assign(methode=label)
+
+
 def choose(
-    results: list[bt.Result], fallback: str = "naïf : dernier trimestre"
+    results: list[bt.Result], fallback: str = "naïf : dernier trimestre", min_gain: float = 0.0
 ) -> tuple[bool, str]:
     """(show the model?, label of what is shown) from a family's back-test rows; without a
-    back-test (history too short) the naive `fallback` is shown."""
+    back-test (history too short) the naive `fallback` is shown. With `min_gain`, the model must
+    cut the best naive error by at least that fraction (a smaller gain is a tie)."""
     if not results:
         return False, f"{fallback} (historique trop court pour éprouver la méthode)"
     naive = [r for r in results if r.methode.startswith("naïf")]
     best = min(naive, key=lambda r: r.mae)
     model, baseline = _decimal(results[0].mae), _decimal(best.mae)
-    if results[0].mae < best.mae:
+    if results[0].mae < best.mae * (1 - min_gain):
         return True, f"{results[0].methode} (MAE {model} contre {baseline} au naïf)"
     return False, (
         f"{best.methode} (la méthode ne bat pas ce naïf au back-test : MAE {model} contre "
@@ -200,6 +232,17 @@ def targets(
     """Year-end value of the indicator's targets (per EPCI; per contingent for T3)."""
     if by and by not in (("epci",), ("epci", "reservataire"), ("reservataire",)):
         raise InvalidValueError("les objectifs se projettent par EPCI (et réservataire pour le T3)")
+    df = year_end(engine, catalogue, scope)
+    if df.empty:
+        return df
+    return df[df["indicateur"] == indicator].reset_index(drop=True)
+
+
+def year_end(engine: Engine, catalogue: Catalogue, scope: Scope) -> pd.DataFrame:
+    """Every ratio target of the scope (T1, T2, T3, local) projected to 31 December from the last
+    quarter end, with `methode`; the best naive value (year to date or 12 months, no interval)
+    when the method does not beat it in the back-test on the user's own figures. Objectifs page
+    and CLI."""
     snapshot = quarter_ends(engine)[-1] if quarter_ends(engine) else engine.latest
     use_model, label = choose(
         bt.targets_backtest(engine, catalogue, scope), "naïf : 12 mois glissants"
@@ -207,11 +250,64 @@ def targets(
     df = year_end_targets(engine, catalogue, scope, snapshot)
     if df.empty:
         return df
-    df = df[df["indicateur"] == indicator].reset_index(drop=True)
+    df = df.reset_index(drop=True)
     df["methode"] = label
-    if not use_model:
-        df["projection"] = df["valeur_12_mois"]
+    df["prevision"] = use_model
+    if not use_model:  # the naive value that won the back-test, as its label says
+        naive = "valeur_annee" if "année à date" in label else "valeur_12_mois"
+        df["projection"] = df[naive]
         df["bas"] = df["haut"] = None
     df["necessaires"] = df["necessaires"].astype("Int64")
     df["par_trimestre"] = df["par_trimestre"].astype("Int64")
     return df.assign(trimestres_restants=df["trimestres_restants"].astype("Int64"), date=snapshot)
+
+
+def ageing(
+    engine: Engine, catalogue: Catalogue, scope: Scope, by: tuple[str, ...], horizon: int
+) -> pd.DataFrame:
+    """Share of heads of household aged 75+ and under-occupation per residence or EPCI after
+    each whole year of the horizon (queries.forecast.ageing). `valeur` is what the back-test
+    lets us call a forecast (the model, or the unchanged share); `scenario` is always the
+    model's value under its hypotheses."""
+    unit = _one_level(by, tuple(ageing_outlook.LEVELS))
+    if horizon % 4 or not 4 <= horizon <= AGEING_MAX_HORIZON:
+        raise InvalidValueError(
+            f"horizon {horizon} : le vieillissement se projette par année (4 à "
+            f"{AGEING_MAX_HORIZON} trimestres)"
+        )
+    history = bt.departures_history(engine, catalogue, scope, unit)
+    if history.empty:
+        return pd.DataFrame()
+    results = bt.ageing_backtest(engine, catalogue, scope, history, unit)
+    use_model, label = choose(results[:2], "naïf : part inchangée", AGEING_MIN_GAIN)
+    snapshot = quarter_ends(engine)[-1]
+    units = ageing_outlook.inputs(engine, catalogue, scope, snapshot, unit, history)
+    if units.empty:
+        return pd.DataFrame()
+    years = ageing_outlook.project(units, unit, horizon // 4).set_index([unit, "annee"])
+    names = evaluate_at(
+        engine, catalogue, "nb_menages", scope, snapshot, by=ageing_outlook.LEVELS[unit]
+    )
+    rows = []
+    for r in names.itertuples(index=False):
+        key = getattr(r, unit)
+        base = {unit: key, f"{unit}_libelle": getattr(r, f"{unit}_libelle")}
+        known = (key, 0) in years.index
+        for year in range(1, horizon // 4 + 1):
+            row = {**base, "annee": year, "masque": not known, "methode": label}
+            if known:
+                now, then = years.loc[(key, 0)], years.loc[(key, year)]
+                row.update(
+                    part_actuelle=now["part_75_plus"],
+                    valeur=then["part_75_plus"] if use_model else now["part_75_plus"],
+                    scenario=then["part_75_plus"],
+                    sous_occupation_actuelle=now["sous_occupation"],
+                    sous_occupation_scenario=then["sous_occupation"],
+                    menages=int(r.valeur) if pd.notna(r.valeur) else None,
+                )
+            rows.append(row)
+    columns = [unit, f"{unit}_libelle", "annee", "part_actuelle", "valeur", "scenario"]
+    columns += ["sous_occupation_actuelle", "sous_occupation_scenario", "methode", "menages"]
+    out = pd.DataFrame(rows).reindex(columns=[*columns, "masque"])
+    out["menages"] = out["menages"].astype("Int64")
+    return out

@@ -1,7 +1,8 @@
 """The Fiche résidence projection in a real headless Chromium, on the default demo root (13
 quarterly snapshots, enough history for the back-test): the manager opens a residence on the
 CIA mixité list, reads its expected departures, moves scenario B and
-sees the trajectories redrawn; artifacts/screenshots/residence_projection.png is saved to look at.
+sees the trajectories redrawn, then the ageing projection; artifacts/screenshots/
+residence_projection.png and residence_projection_vieillissement.png are saved to look at.
 """
 
 from __future__ import annotations
@@ -88,4 +89,14 @@ def test_residence_projection_with_two_scenarios(portal, browser, residence):
     page.wait_for_timeout(1500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "residence_projection.png"))
+    # ageing, under the scenarios: its table, its hypotheses, and the scenario warning (per
+    # residence the model ties with "unchanged" in the back-test)
+    ageing = main.get_by_text("Vieillissement : titulaires de 75 ans et plus", exact=False).first
+    expect(ageing).to_be_visible()
+    expect(main.get_by_text("un scénario, pas une prévision", exact=False).last).to_be_visible()
+    expect(main.get_by_text("chacun vieillit d'un an", exact=False)).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 3400})
+    section.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SCREENSHOTS / "residence_projection_vieillissement.png"))
     context.close()

@@ -26,9 +26,11 @@ from queries.engine import Engine, get_engine
 from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
 from queries.forecast.outlook import Outlooks, residence_outlooks
+from queries.forecast.projection import year_end as _year_end
 from queries.members import members
 from queries.settings import default_data_root
 from queries.targets import evaluate_targets
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 
 # Cached answers per indicator request; enough for every screen of a few dozen concurrent users.
@@ -173,6 +175,13 @@ def outlooks(scope: Scope) -> Outlooks:
     """`queries.forecast.outlook.residence_outlooks`: the projections of the residences in scope
     (the Fiche résidence and the allocation aid's "départs attendus" share them)."""
     return residence_outlooks(engine(), scope)
+
+
+@scoped
+def year_end(scope: Scope) -> pd.DataFrame:
+    """`queries.forecast.projection.year_end`: every ratio target projected to 31 December
+    (Objectifs page), from the user's own (for a partner, protected) counts."""
+    return _year_end(engine(), load_catalogue(), scope)
 
 
 def _frozen_where(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:

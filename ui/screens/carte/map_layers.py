@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 
-from queries.map_data import MapData, flag_threshold, rings
+from queries.map_data import MapData, colouring, flag_threshold, rings
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from ui.screens.carte.map_legend import COMMUNE_PALETTE, RGB, LegendEntry, Scale, classify, legend
@@ -200,7 +200,7 @@ def build_map(
     res, communes = flag_threshold(md.residences, threshold), md.communes
     show_effectif = not scope.masks_small_cells
     visible = res.loc[~res["masque"], "valeur"] if len(res) else []
-    res_scale = classify(visible, catalogue.indicator(residence_indicator).unit)
+    res_scale = classify(visible, colouring(residence_indicator, catalogue).unit)
     records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
     com_scale = None
     if commune_indicator and len(communes):
@@ -217,7 +217,7 @@ def build_map(
     placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
     legends = [
         (
-            f"Résidences : {catalogue.indicator(residence_indicator).label}",
+            f"Résidences : {colouring(residence_indicator, catalogue).label}",
             legend(res_scale, *_neutral_counts(placed), "disque"),
         )
     ]

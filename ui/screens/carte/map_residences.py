@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 
+from queries.map_data import colouring
 from semantic.catalogue import load_catalogue
 from ui.screens.carte.map_legend import RGB, Scale, finite
 from ui.shared.formats import MASK_LABEL, change, number, value
@@ -75,7 +76,7 @@ def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
     if bool(row.get("fragilite_en_hausse")):
         found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
     if bool(row.get("au_dessus_seuil")):
-        ind = catalogue.indicator(indicator_id)
+        ind = colouring(indicator_id, catalogue)
         found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
     return tuple(found)
 
@@ -104,7 +105,7 @@ def residence_records(
     residences: pd.DataFrame, scale: Scale, indicator_id: str, threshold, show_effectif: bool
 ) -> list[dict]:
     """One dict per placed residence: no raw value, only its class, colour and tooltip text."""
-    ind = load_catalogue().indicator(indicator_id)
+    ind = colouring(indicator_id)
     placed = residences.dropna(subset=["lat", "lon"]) if len(residences) else residences
     # A partner's masked dwelling count (under the secrecy threshold) is drawn at the smallest size.
     largest = max([int(n) for n in placed.get("nb_logements", []) if not pd.isna(n)] + [1])

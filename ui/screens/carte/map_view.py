@@ -72,6 +72,9 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     """The two rows of filters: territory (snapshot, EPCI, communes, financement), then drawing."""
     # Option labels as dict lookups, not lambdas: widget settings must pickle (enforceSerializable…).
     label = {i: ind.label for i, ind in catalogue.indicators.items()}
+    label[map_queries.EXPECTED_DEPARTURES] = map_queries.colouring(
+        map_queries.EXPECTED_DEPARTURES
+    ).label
     eng = data.engine()
     version = data.data_version(eng)
     snap_col, epci_col, commune_col, fin_col = st.columns(4)
@@ -106,7 +109,11 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         for i in catalogue.indicators
         if not eng.missing_inputs(catalogue.indicator(i).requires, snapshot)
     }
-    choices = [i for i in map_queries.residence_indicators(catalogue) if i in offered]
+    choices = [
+        i
+        for i in map_queries.residence_indicators(catalogue)
+        if i in offered or i not in catalogue.indicators  # the expected departures: no input
+    ]
     indicator = ind_col.selectbox(
         "Couleur des résidences",
         choices,
@@ -131,7 +138,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
             placeholder="Toutes",
             key="carte_typologie",
         )
-    ratio = catalogue.indicator(indicator).unit == "ratio"
+    ratio = map_queries.colouring(indicator, catalogue).unit == "ratio"
     typed = seuil_col.number_input(
         "Seuil d'alerte" + (" (%)" if ratio else ""),
         min_value=0.0,
@@ -152,6 +159,11 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         basemap=basemap,
         version=version,
     )
+
+
+def colouring_label(indicator: str, catalogue: Catalogue) -> str:
+    """The label of a residence colouring (a catalogue indicator or the expected departures)."""
+    return map_queries.colouring(indicator, catalogue).label
 
 
 def load_map(scope: Scope, choice: MapChoice) -> map_queries.MapData:

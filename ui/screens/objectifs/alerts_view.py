@@ -29,6 +29,7 @@ from ui.screens.objectifs.target_cards import (
     period_lines,
     status_summary,
     trend_caption,
+    year_end_lines,
 )
 from ui.shared import data
 from ui.shared.charts import SPARKLINE_HEIGHT, sparkline
@@ -48,6 +49,7 @@ __all__ = [
     "status_summary",
     "targets",
     "trends",
+    "year_end",
 ]
 
 INTRO = (
@@ -74,6 +76,11 @@ def trends(scope: Scope) -> pd.DataFrame:
     return data.target_trends(scope, snapshot_date().isoformat())
 
 
+def year_end(scope: Scope) -> pd.DataFrame:
+    """Every ratio target projected to 31 December (queries.forecast), per scope."""
+    return data.year_end(scope)
+
+
 def mixite(scope: Scope) -> pd.DataFrame:
     return data.mixite_alerts(scope, snapshot_date().isoformat())
 
@@ -94,6 +101,12 @@ def _sparkline_spec(scope: Scope, snapshot: str, objectif_id: str, *, _card, _po
     return sparkline(_points, cible=cible, unit=_card.unit, rule=_card.rule).to_dict()
 
 
+def _projected(scope: Scope, objectif_id: str) -> dict | None:
+    found = year_end(scope)
+    rows = found[found["objectif_id"] == objectif_id] if len(found) else found
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
 def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:
     """One target: its header, one column per period, the sparkline, its source."""
     with st.container(border=True):
@@ -104,7 +117,10 @@ def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot:
         columns = st.columns([2] * len(card.rows) + [2])
         for column, row in zip(columns, card.rows, strict=False):
             column.markdown(f"**{PERIOD_LABELS[row['periode']]}** {badge(row['statut'])}")
-            column.markdown("  \n".join(period_lines(row, card, snapshot)))
+            lines = period_lines(row, card, snapshot)
+            if row["periode"] == "annee_en_cours":
+                lines += year_end_lines(_projected(scope, card.objectif_id), card)
+            column.markdown("  \n".join(lines))
             if row["hypothese"]:
                 column.caption(markdown_text(row["hypothese"]))
         with columns[-1]:

@@ -161,6 +161,36 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     return lines
 
 
+def year_end_lines(row: dict | None, card: TargetCard) -> list[str]:
+    """The year-end projection of a ratio target (queries.forecast.projection.year_end), worded
+    for the calendar-year column: value at 31/12 with its interval, qualifying allocations
+    still needed and per remaining quarter, the method. Nothing for a target not projected."""
+    if row is None or card.unit != "ratio":
+        return []
+    day = f"{row['date']:%d/%m/%Y}"
+    year = f"31/12/{row['date']:%Y}"
+    if bool(row["masque"]) or pd.isna(row["projection"]):
+        return [f"Projection au {year} : {MASK_LABEL} (secret statistique) ou non mesurable."]
+    head = f"Projection au {year} : **{percent(row['projection'])}**"
+    if bool(row.get("prevision")) and not pd.isna(row["bas"]):
+        head += f" (intervalle à 90 % : {percent(row['bas'])} à {percent(row['haut'])})"
+    else:
+        head += " (valeur naïve : la méthode ne la bat pas au back-test)"
+    lines = [head]
+    needed, per_quarter, left = row["necessaires"], row["par_trimestre"], row["trimestres_restants"]
+    if not pd.isna(needed) and card.rows[0].get("sens") == ">=" and left:
+        noun = card.noun
+        quarters = (
+            "le dernier trimestre" if left == 1 else f"les {number(left)} trimestres restants"
+        )
+        lines.append(
+            f"Qualifiantes nécessaires d'ici le {year} : **{_plural(int(needed), noun)}**, soit "
+            f"**{number(per_quarter)} par trimestre** sur {quarters}"
+        )
+    lines.append(f"_Depuis la photographie du {day} ; méthode : {row['methode']}._")
+    return lines
+
+
 def without_mutations_line(row: dict, unit: str) -> str:
     """« Hors mutations : **0,0 %** (0 sur 1), non atteint », next to the figure with them."""
     status = row["statut_hors_mutations"]

@@ -15,6 +15,7 @@ import streamlit as st
 from queries.forecast.departures import HIGH, LOW, poisson_quantile
 from queries.forecast.outlook import Outlooks
 from queries.forecast.trajectory import trajectory
+from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui.screens.residence.residence_sections import Card
 from ui.shared import data
@@ -124,6 +125,40 @@ def scenario_chart(df: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     return french(chart)
 
 
+AGEING_HYPOTHESES = (
+    "chaque année, chacun vieillit d'un an : les âges sont supposés répartis également dans "
+    "chaque tranche (1/10 des 65–74 ans passe chaque année à 75 ans et plus) ;",
+    "les départs suivent le taux de la résidence (ci-dessus), répartis entre les tranches d'âge "
+    "comme dans son EPCI : le fichier des départs ne donne pas l'âge, mais les ménages en place "
+    "d'une année sur l'autre montrent quelles tranches restent ;",
+    "chaque logement libéré est reloué à un ménage dont l'âge suit celui des ménages installés "
+    "depuis moins d'un an dans l'EPCI ;",
+    "sous-occupation : le taux d'aujourd'hui de la résidence, déplacé par le changement de sa "
+    "pyramide des âges au taux de sous-occupation de chaque tranche dans l'EPCI.",
+)
+
+
+def ageing_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Years 0, 1, 3, 5 of a residence's ageing projection, worded."""
+    when = {0: "Aujourd'hui", 1: "Dans 1 an", 3: "Dans 3 ans", 5: "Dans 5 ans"}
+    by_year = rows.set_index("annee")
+    shown = [y for y in YEARS if y in by_year.index]
+    return pd.DataFrame(
+        {
+            "Horizon": [when[y] for y in shown],
+            "Titulaires de 75 ans et plus": [
+                percent(by_year.loc[y, "part_75_plus"]) for y in shown
+            ],
+            "Sous-occupation": [
+                "—"
+                if pd.isna(by_year.loc[y, "sous_occupation"])
+                else percent(by_year.loc[y, "sous_occupation"])
+                for y in shown
+            ],
+        }
+    )
+
+
 # --- the section ---------------------------------------------------------------------------------
 
 
@@ -137,8 +172,10 @@ def show_projection(scope: Scope, the_card: Card) -> None:
     inputs = found.trajectory[found.trajectory["residence"] == the_card.residence]
     if inputs.empty:
         st.info("Pas de trajectoire : revenus ou historique de départs insuffisants.")
-        return
-    _show_trajectory(inputs.iloc[0].to_dict(), found, the_card)
+    else:
+        _show_trajectory(inputs.iloc[0].to_dict(), found, the_card)
+    _show_ageing(found.ageing[found.ageing["residence"] == the_card.residence], found)
+    _show_epci_ageing(found, the_card)
 
 
 def _show_departures(rows: pd.DataFrame) -> None:
@@ -206,4 +243,51 @@ def _show_trajectory(inputs: dict, found: Outlooks, the_card: Card) -> None:
         f"entrants ressemblent aux ménages installés depuis moins d'un an dans l'EPCI "
         f"({where}) : {percent(share_a)} sous 40 % du plafond PLUS.\n"
         + "\n".join(f"- {h}" for h in HYPOTHESES)
+    )
+
+
+def _show_ageing(rows: pd.DataFrame, found: Outlooks) -> None:
+    st.markdown("**Vieillissement : titulaires de 75 ans et plus et sous-occupation dans 5 ans**")
+    if rows.empty:
+        st.info(
+            "Pas de projection du vieillissement (âges couverts par le secret ou historique insuffisant)."
+        )
+        return
+    st.dataframe(ageing_table(rows), hide_index=True)
+    if found.ageing_is_forecast:
+        st.caption(
+            f"Méthode éprouvée sur chaque résidence (projection à un an faite il y a un an) : "
+            f"{found.ageing_method}. Au-delà d'un an, la projection n'a pas pu être éprouvée."
+        )
+    else:
+        st.warning(
+            "C'est un **scénario**, pas une prévision : éprouvée sur chaque résidence (projection "
+            "à un an faite il y a un an), la méthode ne réduit pas d'au moins 1 % l'erreur de la "
+            f"part inchangée ; valeur retenue : {found.ageing_method}. Prévision à un an : la "
+            "part actuelle."
+        )
+    st.markdown("Hypothèses :\n" + "\n".join(f"- {h}" for h in AGEING_HYPOTHESES))
+
+
+def epci_ageing_line(rows: pd.DataFrame, name: str, is_forecast: bool, method: str) -> str:
+    """One sentence: the EPCI's share of heads of household aged 75+ today and in 5 years."""
+    by_year = rows.set_index("annee")["part_75_plus"]
+    what = "prévision" if is_forecast else "scénario"
+    return (
+        f"Dans l'EPCI ({name}) : {percent(by_year[0])} de titulaires de 75 ans et plus "
+        f"aujourd'hui, {percent(by_year[1])} dans 1 an et {percent(by_year[5])} dans 5 ans "
+        f"({what} ; back-test à un an par EPCI : {method})."
+    )
+
+
+def _show_epci_ageing(found: Outlooks, the_card: Card) -> None:
+    rows = found.ageing_epci[found.ageing_epci["epci"] == the_card.epci]
+    if rows.empty:
+        return
+    st.caption(
+        markdown_text(
+            epci_ageing_line(
+                rows, the_card.epci_name, found.ageing_epci_is_forecast, found.ageing_epci_method
+            )
+        )
     )
