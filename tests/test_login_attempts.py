@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from store.models import LoginFailure
 from ui import audit
 from ui.auth import check_startup_settings
 from ui.login_attempts import check_login, throttle_for
@@ -72,24 +74,23 @@ def test_ten_good_passwords_at_once_all_get_in(settings):
     assert not events(settings.audit_file, "login_failure")
 
 
+def failure_table_text(settings) -> str:
+    """Every row of the failure counts, as text: what a reader of the database would see."""
+    with settings.store.read() as conn:
+        rows = conn.execute(select(LoginFailure)).mappings().all()
+    return json.dumps({row["key"]: [row["failures"], row["locked_until"]] for row in rows})
+
+
 def test_failure_counts_hold_no_typed_text(settings):
     typed = "MotDePasseTapéPourIdentifiant"
     check_login(settings, typed, "x")
     check_login(settings, PARTNER, "y")
-    text = settings.login_state_file.read_text(encoding="utf-8")
+    text = failure_table_text(settings)
     assert typed.lower() not in text.lower() and PARTNER not in text
     throttle = throttle_for(settings)
     assert set(json.loads(text)) == {throttle.key(typed), throttle.key(PARTNER)}
     assert all(len(key) == 64 and int(key, 16) >= 0 for key in json.loads(text))
     assert throttle_for(settings).status(PARTNER).attempts_left == MAX_FAILED_LOGINS - 1
-
-
-def test_a_state_file_with_names_in_clear_loses_them_at_the_next_write(settings):
-    old = {PARTNER: {"echecs": [time.time()], "verrouille_jusqua": 0.0}}
-    settings.login_state_file.parent.mkdir(parents=True, exist_ok=True)
-    settings.login_state_file.write_text(json.dumps(old), encoding="utf-8")
-    check_login(settings, "quelqu.un", "x")
-    assert PARTNER not in settings.login_state_file.read_text(encoding="utf-8")
 
 
 def _seconds(settings, name: str) -> float:

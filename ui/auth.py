@@ -24,14 +24,14 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from semantic.errors import PeuplementError
 from semantic.scope import ROLE_LABELS, Scope
-from ui import audit
-from ui.sessions import (
-    FileSessionRegistry,
+from store.sessions import (
     SessionEntry,
     SessionRegistry,
+    StoreSessionRegistry,
     password_fingerprint,
     session_id,
 )
+from ui import audit
 from ui.settings import (
     DEMO_USERS_FILE,
     SECRETS_COOKIE_KEY,
@@ -46,7 +46,7 @@ from ui.users import UserRecord, authenticator_credentials, load_users, publishe
 STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 # When this session logged in (epoch seconds): open sessions expire like the cookie does.
 LOGIN_TIME_KEY = "_peuplement_login_ts"
-# This session's name in the server-side registry (ui.sessions): gone from it means logged out.
+# This session's name in the server-side registry (store.sessions): gone from it means logged out.
 SESSION_ID_KEY = "_peuplement_session_id"
 
 
@@ -152,8 +152,8 @@ def end_reason(settings: PortalSettings) -> str:
 
 
 def session_registry(settings: PortalSettings) -> SessionRegistry:
-    """Where the open sessions are listed (one file next to the audit trail, for now)."""
-    return FileSessionRegistry(settings.sessions_file)
+    """Where the open sessions are listed: the state store, shared by every server process."""
+    return StoreSessionRegistry(settings.store)
 
 
 def _registered(
@@ -205,7 +205,7 @@ def audit_for(
 ) -> None:
     """Record an event for `username`, with the role and scope of `who` (a user or a record)."""
     audit.record(
-        settings.audit_file,
+        settings.store,
         event,
         user=username,
         role=who.role if who else None,
