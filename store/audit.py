@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from semantic.errors import InvalidValueError
 from semantic.scope import Scope
@@ -58,13 +58,28 @@ def record(
     details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Insert one event and return it (as the dict its JSON line holds)."""
+    line = event_line(event, user=user, role=role, scope=scope, details=details)
+    with store.write() as conn:
+        append(conn, line)
+    return line
+
+
+def event_line(
+    event: str,
+    *,
+    user: str | None,
+    role: str | None,
+    scope: Scope | None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The event as stored, checked: a known event, no detail that could hold a secret."""
     if event not in EVENTS:
         raise InvalidValueError(
             f"Événement d'audit inconnu : « {event} ». Valeurs valides : {', '.join(EVENTS)}."
         )
     details = dict(details or {})
     _refuse_secrets(details)
-    line = {
+    return {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "user": user,
         "role": role,
@@ -73,9 +88,12 @@ def record(
         # through JSON once: what is stored is exactly what an export will write (dates as text)
         "details": json.loads(json.dumps(details, ensure_ascii=False, default=str)),
     }
-    with store.write() as conn:
-        conn.execute(insert(AuditEvent).values(**line))
-    return line
+
+
+def append(conn: Connection, line: Mapping[str, Any]) -> None:
+    """Insert a checked event inside the caller's transaction (the change it records commits, or
+    fails, with it)."""
+    conn.execute(insert(AuditEvent).values(**line))
 
 
 def read_events(store: Store, since: str | None = None) -> list[dict[str, Any]]:
