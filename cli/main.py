@@ -23,6 +23,7 @@ COMMANDS = {
     "catalogue": "cli.catalogue_cmd",
     "import": "cli.import_cmd",  # also registers import-reference
     "audit": "cli.audit_cmd",
+    "plans": "cli.plans_cmd",
 }
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from queries.errors import PeuplementError
 from semantic.safe_text import markdown_text
+from ui import concertation_view as cv
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.headline import delta_color, format_delta, overview, status_badge
@@ -69,6 +70,8 @@ right.caption(
     f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller, sur 12 mois glissants."
 )
 right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")
+
+cv.show_news(user)
 
 if user.scope.masks_small_cells:  # partners file and forward it; staff find it on Objectifs
     st.subheader("Bilan annuel")

@@ -7,6 +7,7 @@ import streamlit as st
 from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
+from ui import concertation_view as cv
 from ui import mixite_view as mv
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
@@ -59,6 +60,13 @@ else:
     for card in av.cards(shown, catalogue):
         av.show_target(
             user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
+        )
+        cv.object_panel(
+            user,
+            cv.target_ref(card),
+            indicator=card.indicator,
+            unit=card.unit,
+            key=card.objectif_id,
         )
     with st.expander("Tableau de tous les objectifs affichés"):
         st.dataframe(av.overview_table(shown, catalogue), hide_index=True)

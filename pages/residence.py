@@ -5,6 +5,7 @@ the same profile by building and by floor, recent allocations and departures, a 
 import streamlit as st
 
 from queries.errors import PeuplementError
+from ui import concertation_view as cv
 from ui import floor_view as fv
 from ui import projection_view as pv
 from ui import residence_view as rv
@@ -36,6 +37,14 @@ except PeuplementError as exc:
     st.stop()
 
 rv.show_card(sheet.card, sheet.facts)
+cv.show_projects(user, sheet.card.residence)
+cv.object_panel(
+    user,
+    cv.residence_ref(sheet.card, sheet.facts.get("commune")),
+    indicator="part_menages_sous_40pc",
+    unit="ratio",
+    key=f"res_{sheet.card.residence}",
+)
 st.page_link(page_path("carte"), label="Voir la carte des résidences", icon=":material/map:")
 if sheet.profile.empty or not sheet.card.households:
     st.info("Aucun ménage en place dans cette résidence : pas de profil à afficher.")

@@ -23,7 +23,8 @@ import streamlit_authenticator as stauth
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from semantic.errors import PeuplementError
-from semantic.scope import ROLE_LABELS, Scope
+from semantic.scope import INTERNAL_ROLES, ROLE_LABELS, Scope
+from store.concertation import LANDLORD
 from store.sessions import (
     SessionEntry,
     SessionRegistry,
@@ -60,6 +61,7 @@ class CurrentUser:
     name: str
     role: str
     scope: Scope
+    organisation: str = LANDLORD  # the concertation's owner of what this user writes
 
     @property
     def role_label(self) -> str:
@@ -215,7 +217,18 @@ def audit_for(
 
 
 def _user(username: str, record: UserRecord) -> CurrentUser:
-    return CurrentUser(username, record.name, record.role, record.scope)
+    return CurrentUser(username, record.name, record.role, record.scope, organisation_of(record))
+
+
+def organisation_of(record: UserRecord) -> str:
+    """The users file's organisation; else the landlord for internal accounts, and for a partner
+    its territories (two partners of one territory without an organisation share their plans)."""
+    if record.organisation:
+        return record.organisation
+    if record.role in INTERNAL_ROLES:
+        return LANDLORD
+    codes = [*record.territoires.epci, *record.territoires.communes]
+    return f"Partenaire ({', '.join(codes)})"
 
 
 # --- the authenticator ----------------------------------------------------------------------------
