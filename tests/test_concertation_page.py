@@ -149,3 +149,27 @@ def test_quoi_de_neuf_counts_what_others_did_since_the_last_visit(store, t1_refs
     assert metrics["Nouveaux commentaires"] == "1"  # the one outside the territory is not news
     assert metrics["Plans en retard"] == "1"
     assert "En retard depuis le 31/01/2020" in shown(at)
+
+
+def test_the_residence_sheet_shows_its_urban_project_and_thread(store, small_demo_root):
+    from queries.places import residences
+    from store.urban_projects import save_project
+
+    engine = open_engine(small_demo_root)
+    try:
+        facts = residences(engine, Scope.internal()).iloc[0]
+    finally:
+        engine.close()
+    save_project(
+        store, MANAGER, name="NPNRU du quartier", epci=str(facts["epci"]),
+        residences=(str(facts["residence"]),), demolitions=40, rehousing=35,
+    )  # fmt: skip
+    ref = ObjectRef("residence", str(facts["residence"]), "x", str(facts["epci"]))
+    add_comment(store, MANAGER, ref, "Relogements à suivre en CAL")
+    at = logged_in(ACCOUNTS["manager"], name=ACCOUNTS["manager"]).run()
+    at.query_params["residence"] = str(facts["residence"])
+    at.switch_page("pages/residence.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    text = shown(at) + "\n".join(i.value for i in at.info)
+    assert "NPNRU du quartier" in text and "35 relogement(s)" in text
+    assert "Relogements à suivre en CAL" in text

@@ -63,7 +63,7 @@ def plans_table(user: CurrentUser, chosen: dict) -> pd.DataFrame:
                 "Sur": p.obj.label,
                 "Plan": p.title,
                 "Statut": cc.STATUSES[p.status],
-                "Échéance": p.due,
+                "Échéance": f"{p.due:%d/%m/%Y}" if p.due else "",
                 "En retard": "oui" if p.late(today) else "",
                 "Organisation": p.organisation,
                 "Créé par": p.created_by,
@@ -109,8 +109,8 @@ def projects_table(user: CurrentUser) -> pd.DataFrame:
                 "Résidences": ", ".join(p.residences),
                 "Démolitions prévues": p.demolitions,
                 "Relogements prévus": p.rehousing,
-                "Début": p.start,
-                "Fin": p.end,
+                "Début": f"{p.start:%d/%m/%Y}" if p.start else "",
+                "Fin": f"{p.end:%d/%m/%Y}" if p.end else "",
             }
             for p in up.list_projects(state(), actor(user))
         ]

@@ -160,7 +160,9 @@ def _edit_form(user: CurrentUser, plan: cc.Plan, key: str) -> None:
 
 def _show_thread(user: CurrentUser, comments: list[cc.CommentView], key: str) -> None:
     for comment in comments:
-        with st.chat_message("user" if comment.organisation == cc.LANDLORD else "assistant"):
+        landlord = comment.organisation == cc.LANDLORD
+        avatar = ":material/apartment:" if landlord else ":material/account_balance:"
+        with st.chat_message("bailleur" if landlord else "partenaire", avatar=avatar):
             st.caption(
                 f"{markdown_text(comment.author)} · {markdown_text(comment.organisation)} · "
                 f"{_when(comment.created_at)}" + (" · masqué" if comment.hidden else "")
