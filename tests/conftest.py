@@ -35,8 +35,14 @@ def demo_root(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_shared_database(monkeypatch):
-    """Tests keep their state beside their own audit location, never in a developer's database."""
+    """Tests keep their state beside their own audit location, never in a developer's database;
+    the engines a test opened are disposed after it (each test has its own database file: kept
+    open, their connections would pile up over the suite)."""
     monkeypatch.delenv("PEUPLEMENT_DATABASE_URL", raising=False)
+    yield
+    from store.database import forget_stores
+
+    forget_stores()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

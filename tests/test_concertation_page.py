@@ -173,3 +173,20 @@ def test_the_residence_sheet_shows_its_urban_project_and_thread(store, small_dem
     text = shown(at) + "\n".join(i.value for i in at.info)
     assert "NPNRU du quartier" in text and "35 relogement(s)" in text
     assert "Relogements à suivre en CAL" in text
+
+
+def test_an_admin_hides_a_comment_on_a_card_and_the_partner_sees_it_hidden(store, t1_refs):
+    add_comment(store, PARTNER, t1_refs["inside"], "Le ménage M. attend depuis 2019")
+    at = opened("admin", "objectifs", "Objectifs et alertes")
+    (hide,) = [b for b in at.button if b.label == "Masquer"]
+    hide.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (comment,) = read_thread(store, PARTNER, t1_refs["inside"])
+    assert comment.hidden and comment.body == "Commentaire masqué par l'administration."
+    partner = opened("partenaire", "objectifs", "Objectifs et alertes")
+    text = shown(partner)
+    assert "Le ménage M." not in text and "Commentaire masqué par l'administration." in text
+    (event,) = [
+        e for e in audit.read_events(store) if e["details"].get("action") == "commentaire_masque"
+    ]
+    assert event["user"] == "admin.demo"
