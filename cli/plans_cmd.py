@@ -22,8 +22,9 @@ from cli.output import write
 from semantic.safe_text import spreadsheet_cell
 from semantic.scope import ROLES
 from store import open_store
-from store.concertation import KINDS, LANDLORD, STATUSES, Actor, list_plans
+from store.concertation import KINDS, LANDLORD, STATUSES, Actor
 from store.database import configured_url
+from store.plans import list_plans
 
 FORMATS = ("csv", "xlsx")
 

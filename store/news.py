@@ -7,17 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
-from store.concertation import (
-    OPEN_STATUSES,
-    Actor,
-    CommentView,
-    Plan,
-    _now,
-    list_comments,
-    list_plans,
-)
+from store.concertation import OPEN_STATUSES, Actor, now_text
 from store.database import Store
 from store.models import UserVisit
+from store.plans import Plan, list_plans
+from store.threads import CommentView, list_comments
 
 # A plan due within this many days counts as « à échéance ».
 DUE_SOON_DAYS = 14
@@ -47,7 +41,7 @@ def record_visit(store: Store, username: str, when: str | None = None) -> None:
     with store.write() as conn:
         conn.execute(delete(UserVisit).where(UserVisit.username == username))
         conn.execute(
-            UserVisit.__table__.insert().values(username=username, last_seen=when or _now())
+            UserVisit.__table__.insert().values(username=username, last_seen=when or now_text())
         )
 
 

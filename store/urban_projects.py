@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from semantic.errors import InvalidValueError
-from store.concertation import AccessRefusedError, Actor, NotFoundError, ObjectRef, _audit, _now
+from store.concertation import (
+    AccessRefusedError,
+    Actor,
+    NotFoundError,
+    ObjectRef,
+    audit_change,
+    now_text,
+)
 from store.database import Store
 from store.models import UrbanProject
 
@@ -76,7 +83,7 @@ def save_project(
         "rehousing": int(rehousing),
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
-        "updated_at": _now(),
+        "updated_at": now_text(),
     }
     obj = ObjectRef("projet_urbain", str(project_id or 0), name, epci)
     with store.write() as conn:
@@ -97,7 +104,7 @@ def save_project(
                 raise NotFoundError(f"Projet urbain n° {project_id} introuvable.")
             action = "projet_modification"
         obj = ObjectRef("projet_urbain", str(project_id), name, epci)
-        _audit(conn, actor, action, obj, projet=project_id)
+        audit_change(conn, actor, action, obj, projet=project_id)
     return get_project(store, actor, project_id)
 
 

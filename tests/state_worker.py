@@ -10,8 +10,9 @@ import os
 import sys
 
 from semantic.scope import Scope
-from store.concertation import Actor, ObjectRef, add_comment, thread
+from store.concertation import Actor, ObjectRef
 from store.sessions import SessionEntry, session_id
+from store.threads import add_comment, thread
 from ui.auth import session_registry
 from ui.settings import read_settings
 

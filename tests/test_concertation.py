@@ -17,16 +17,10 @@ from store.concertation import (
     Actor,
     NotFoundError,
     ObjectRef,
-    add_comment,
-    create_plan,
-    get_plan,
-    hide_comment,
-    list_comments,
-    list_plans,
-    thread,
-    update_plan,
 )
 from store.news import last_visit, record_visit, whats_new
+from store.plans import create_plan, get_plan, list_plans, update_plan
+from store.threads import add_comment, hide_comment, list_comments, thread
 from store.urban_projects import get_project, list_projects, save_project
 
 VOIRONNAIS, GRENOBLE = "243800984", "200040715"

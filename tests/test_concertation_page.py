@@ -11,8 +11,10 @@ import pytest
 from queries.engine import open_engine
 from queries.targets import evaluate_targets
 from semantic.scope import ROLES, Scope
-from store.concertation import LANDLORD, Actor, ObjectRef, add_comment, create_plan, list_plans
-from store.concertation import thread as read_thread
+from store.concertation import LANDLORD, Actor, ObjectRef
+from store.plans import create_plan, list_plans
+from store.threads import add_comment
+from store.threads import thread as read_thread
 from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
 from ui import audit
 

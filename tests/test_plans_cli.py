@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from cli.main import main
 from semantic.scope import Scope
 from store import open_store
-from store.concertation import LANDLORD, Actor, ObjectRef, create_plan
+from store.concertation import LANDLORD, Actor, ObjectRef
+from store.plans import create_plan
 
 VOIRONNAIS, GRENOBLE = "243800984", "200040715"
 MANAGER = Actor("direction.demo", "manager", LANDLORD, Scope.internal("manager"))

@@ -10,6 +10,8 @@ import streamlit as st
 
 from semantic.safe_text import markdown_text
 from store import concertation as cc
+from store import plans as pl
+from store import threads as th
 from store import urban_projects as up
 from ui.auth import CurrentUser
 from ui.concertation_view import _apply, _when, actor, state
@@ -55,7 +57,7 @@ def filters(user: CurrentUser) -> dict:
 def plans_table(user: CurrentUser, chosen: dict) -> pd.DataFrame:
     """The plans in scope, filtered; plain text cells (never Markdown)."""
     today = dt.date.today()
-    plans = cc.list_plans(state(), actor(user), **chosen)
+    plans = pl.list_plans(state(), actor(user), **chosen)
     return pd.DataFrame(
         [
             {
@@ -84,7 +86,7 @@ def plans_table(user: CurrentUser, chosen: dict) -> pd.DataFrame:
 
 
 def show_latest_comments(user: CurrentUser, chosen: dict, limit: int = 10) -> None:
-    comments = cc.list_comments(state(), actor(user), kinds=chosen["kinds"], epci=chosen["epci"])[
+    comments = th.list_comments(state(), actor(user), kinds=chosen["kinds"], epci=chosen["epci"])[
         -limit:
     ]
     if not comments:

@@ -17,6 +17,8 @@ from semantic.errors import PeuplementError
 from semantic.safe_text import markdown_text
 from store import Store
 from store import concertation as cc
+from store import plans as pl
+from store import threads as th
 from store.news import News, last_visit, record_visit, whats_new
 from ui import data
 from ui.auth import CurrentUser, startup_settings
@@ -96,8 +98,8 @@ def object_panel(
     """The plans and thread of `obj` in an expander, with the forms the user may submit."""
     who = actor(user)
     try:
-        plans = cc.list_plans(state(), who, obj=obj)
-        comments = cc.thread(state(), who, obj)
+        plans = pl.list_plans(state(), who, obj=obj)
+        comments = th.thread(state(), who, obj)
     except PeuplementError as exc:
         st.error(str(exc))
         return
@@ -110,7 +112,7 @@ def object_panel(
         _forms(user, obj, indicator, now, key)
 
 
-def _show_plan(user: CurrentUser, plan: cc.Plan, now: float | None, unit: str, key: str) -> None:
+def _show_plan(user: CurrentUser, plan: pl.Plan, now: float | None, unit: str, key: str) -> None:
     today = dt.date.today()
     due = f" · échéance {plan.due:%d/%m/%Y}" if plan.due else ""
     late = " · **en retard**" if plan.late(today) else ""
@@ -133,7 +135,7 @@ def _shown(number: float | None, unit: str) -> str:
     return "non communiqué (secret statistique)" if number is None else format_value(number, unit)
 
 
-def _edit_form(user: CurrentUser, plan: cc.Plan, key: str) -> None:
+def _edit_form(user: CurrentUser, plan: pl.Plan, key: str) -> None:
     who = actor(user)
     own = who.organisation == plan.organisation
     statuses = (
@@ -155,10 +157,10 @@ def _edit_form(user: CurrentUser, plan: cc.Plan, key: str) -> None:
         due = st.date_input("Échéance", value=plan.due, format="DD/MM/YYYY", disabled=not own)
         if st.form_submit_button("Enregistrer"):
             changes = {"status": status} | ({"due": due} if own else {})
-            _apply(lambda: cc.update_plan(state(), who, plan.id, **changes))
+            _apply(lambda: pl.update_plan(state(), who, plan.id, **changes))
 
 
-def _show_thread(user: CurrentUser, comments: list[cc.CommentView], key: str) -> None:
+def _show_thread(user: CurrentUser, comments: list[th.CommentView], key: str) -> None:
     for comment in comments:
         landlord = comment.organisation == cc.LANDLORD
         avatar = ":material/apartment:" if landlord else ":material/account_balance:"
@@ -178,7 +180,7 @@ def _show_thread(user: CurrentUser, comments: list[cc.CommentView], key: str) ->
                     "Masquer", key=f"{key}_hide_{comment.id}", icon=":material/visibility_off:"
                 )
             ):
-                _apply(lambda c=comment: cc.hide_comment(state(), actor(user), c.id))
+                _apply(lambda c=comment: th.hide_comment(state(), actor(user), c.id))
 
 
 def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> None:
@@ -188,7 +190,7 @@ def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> No
         if st.form_submit_button(
             "Publier le commentaire", icon=":material/send:", key=f"{key}_publier"
         ):
-            _apply(lambda: cc.add_comment(state(), actor(user), obj, body))
+            _apply(lambda: th.add_comment(state(), actor(user), obj, body))
     label = "Nouveau plan d'action" if actor(user).internal else "Proposer un plan d'action"
     with (
         st.popover(label, icon=":material/add_task:"),
@@ -199,7 +201,7 @@ def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> No
         due = st.date_input("Échéance", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Enregistrer le plan", key=f"{key}_enregistrer"):
             _apply(
-                lambda: cc.create_plan(
+                lambda: pl.create_plan(
                     state(),
                     actor(user),
                     obj,

@@ -17,7 +17,9 @@ import pytest
 from queries.engine import open_engine
 from queries.targets import evaluate_targets
 from semantic.scope import Scope
-from store.concertation import LANDLORD, Actor, ObjectRef, add_comment, create_plan
+from store.concertation import LANDLORD, Actor, ObjectRef
+from store.plans import create_plan
+from store.threads import add_comment
 from tests.browser.support import ACCOUNTS, open_page, skip_without_chromium
 from tests.browser.support import log_in as log_in_as
 from tests.browser.test_screens_browser import MAX_SHOT, VIEWPORT_HEIGHT, settle, shot
