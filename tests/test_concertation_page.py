@@ -100,6 +100,25 @@ def test_the_concertation_page_lists_only_the_plans_of_the_scope(role, store, t1
     assert "N'écrivez ici aucune donnée personnelle" in text
 
 
+def test_the_urban_projects_register_shows_rehousing_from_the_anru_indicator(
+    store, small_demo_root
+):
+    from store.urban_projects import save_project
+    from ui import data
+
+    save_project(store, MANAGER, name="NPNRU Voironnais", epci=VOIRONNAIS, rehousing=50)
+    expected = data.indicator("nb_attributions_anru", PARTNER.scope, where={"epci": [VOIRONNAIS]})
+    at = opened("partenaire", "concertation", "Concertation")
+    (table,) = [d.value for d in at.dataframe if "Projet" in d.value.columns]
+    assert list(table["Projet"]) == ["NPNRU Voironnais"]
+    shown_count = table["Relogements ANRU (12 mois, territoire)"].iloc[0]
+    if bool(expected.iloc[0]["masque"]):
+        assert shown_count is None or shown_count != shown_count
+    else:
+        assert shown_count == float(expected.iloc[0]["valeur"])  # the partner's protected count
+    assert "Ajouter un projet urbain" not in [e.label for e in at.expander]
+
+
 def test_filters_narrow_the_list(store, t1_refs):
     seeded(store, t1_refs)
     at = opened("manager", "concertation", "Concertation")
@@ -174,6 +193,7 @@ def test_the_residence_sheet_shows_its_urban_project_and_thread(store, small_dem
     assert not at.exception and not at.error, [e.value for e in at.error]
     text = shown(at) + "\n".join(i.value for i in at.info)
     assert "NPNRU du quartier" in text and "35 relogement(s)" in text
+    assert "relogements ANRU sur 12 mois dans son territoire" in text
     assert "Relogements à suivre en CAL" in text
 
 

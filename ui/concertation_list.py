@@ -14,7 +14,7 @@ from store import plans as pl
 from store import threads as th
 from store import urban_projects as up
 from ui.auth import CurrentUser
-from ui.concertation_view import _apply, _when, actor, state
+from ui.concertation_view import _apply, _when, actor, rehoused, state
 from ui.data import epci_names
 
 INTRO = (
@@ -111,6 +111,7 @@ def projects_table(user: CurrentUser) -> pd.DataFrame:
                 "Résidences": ", ".join(p.residences),
                 "Démolitions prévues": p.demolitions,
                 "Relogements prévus": p.rehousing,
+                "Relogements ANRU (12 mois, territoire)": rehoused(user, p),
                 "Début": f"{p.start:%d/%m/%Y}" if p.start else "",
                 "Fin": f"{p.end:%d/%m/%Y}" if p.end else "",
             }
