@@ -2,7 +2,8 @@
 root): a plan, a partner's proposal and a thread on the Pays Voironnais T1 target, written in the
 state store beside the server's audit location, then seen by the demo manager and the demo partner
 on the Concertation page and under the T1 card of Objectifs et alertes (a partner never sees the
-plan of another EPCI). Screenshots, to look at, go to docs/captures/:
+plan of another EPCI). Screenshots, to look at, go to artifacts/screenshots/ (copied by hand to
+docs/captures/ when the screens change, so that a test run never rewrites tracked files):
 concertation_manager.png, concertation_partenaire.png, objectifs_plan_manager.png,
 objectifs_plan_partenaire.png.
 """
@@ -10,7 +11,6 @@ objectifs_plan_partenaire.png.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +20,12 @@ from semantic.scope import Scope
 from store.concertation import LANDLORD, Actor, ObjectRef
 from store.plans import create_plan
 from store.threads import add_comment
-from tests.browser.support import ACCOUNTS, open_page, skip_without_chromium
+from tests.browser.support import ACCOUNTS, SCREENSHOTS, open_page, skip_without_chromium
 from tests.browser.support import log_in as log_in_as
 from tests.browser.test_screens_browser import MAX_SHOT, VIEWPORT_HEIGHT, settle, shot
 from ui import audit
 
 pytestmark = pytest.mark.browser
-CAPTURES = Path(__file__).resolve().parents[2] / "docs" / "captures"
 TIMEOUT_MS = 60_000
 VOIRONNAIS, T1 = "243800984", "part_attributions_q1_hors_qpv"
 MANAGER = Actor("direction.demo", "manager", LANDLORD, Scope.internal("manager"))
@@ -102,14 +101,6 @@ def test_concertation_page_and_a_target_card_with_its_plan(portal, browser, seed
     table = main.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible()
     shot(page, f"concertation_{role}")
-    (CAPTURES / f"concertation_{role}.png").write_bytes(
-        (
-            Path(__file__).resolve().parents[2]
-            / "artifacts"
-            / "screenshots"
-            / f"concertation_{role}.png"
-        ).read_bytes()
-    )
 
     main = open_page(page, "Objectifs et alertes", "Objectifs et alertes")
     settle(page)
@@ -135,7 +126,7 @@ def test_concertation_page_and_a_target_card_with_its_plan(portal, browser, seed
     top["y"] -= 60  # the card's title, above its caption
     bottom = panel.bounding_box()
     page.screenshot(
-        path=str(CAPTURES / f"objectifs_plan_{role}.png"),
+        path=str(SCREENSHOTS / f"objectifs_plan_{role}.png"),
         clip={
             "x": min(top["x"], bottom["x"]) - 8,
             "y": top["y"] - 8,
