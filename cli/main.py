@@ -22,6 +22,8 @@ COMMANDS = {
     "projection": "cli.projection_cmd",
     "catalogue": "cli.catalogue_cmd",
     "import": "cli.import_cmd",  # also registers import-reference
+    "audit": "cli.audit_cmd",
+    "plans": "cli.plans_cmd",
 }
 
 

@@ -4,6 +4,7 @@ latest snapshot in that scope and the number of targets off track."""
 import streamlit as st
 
 from semantic.safe_text import markdown_text
+from ui.shared import concertation_view as cv
 from ui.shared.bilan_download import offer_bilan
 from ui.shared.headline import delta_color, format_delta, overview, status_badge
 from ui.shared.identity import shown_scope
@@ -66,6 +67,8 @@ right.caption(
     f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller, sur 12 mois glissants."
 )
 right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")
+
+cv.show_news(user)
 
 if user.scope.masks_small_cells:  # partners file and forward it; staff find it on Objectifs
     st.subheader("Bilan annuel")

@@ -7,6 +7,7 @@ import streamlit as st
 from semantic.catalogue import load_catalogue
 from ui.screens.objectifs import alerts_view as av
 from ui.screens.objectifs import mixite_view as mv
+from ui.shared import concertation_view as cv
 from ui.shared.bilan_download import offer_bilan
 from ui.shared.page_errors import stop_on_error
 from ui.shared.secrecy_notice import partner_notice
@@ -56,6 +57,13 @@ else:
     for card in av.cards(shown, catalogue):
         av.show_target(
             user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
+        )
+        cv.object_panel(
+            user,
+            cv.target_ref(card),
+            indicator=card.indicator,
+            unit=card.unit,
+            key=card.objectif_id,
         )
     with st.expander("Tableau de tous les objectifs affichés"):
         st.dataframe(av.overview_table(shown, catalogue), hide_index=True)

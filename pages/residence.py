@@ -8,6 +8,7 @@ from queries.errors import PeuplementError
 from ui.screens.residence import floor_view as fv
 from ui.screens.residence import projection_view as pv
 from ui.screens.residence import residence_view as rv
+from ui.shared import concertation_view as cv
 from ui.shared.page_errors import stop_on_error
 from ui.shell.guard import require_page
 from ui.shell.navigation import page_path
@@ -30,6 +31,14 @@ with stop_on_error(), st.spinner("Calcul du profil de la résidence…"):
     sheet = rv.load_sheet(user.scope, rows, chosen)
 
 rv.show_card(sheet.card, sheet.facts)
+cv.show_projects(user, sheet.card.residence)
+cv.object_panel(
+    user,
+    cv.residence_ref(sheet.card, sheet.facts.get("commune")),
+    indicator="part_menages_sous_40pc",
+    unit="ratio",
+    key=f"res_{sheet.card.residence}",
+)
 st.page_link(page_path("carte"), label="Voir la carte des résidences", icon=":material/map:")
 if sheet.profile.empty or not sheet.card.households:
     st.info("Aucun ménage en place dans cette résidence : pas de profil à afficher.")

@@ -122,3 +122,23 @@ def served(stores: list[MemoryMediaFileStorage], button) -> bytes:
         except MediaFileStorageError:  # served by an earlier run
             continue
     raise AssertionError(f"{name} not served")
+
+
+def exported_trail(audit_file: Path) -> str:
+    """The audit trail of the store at `audit_file`, as `peuplement audit export` writes it."""
+    import io
+
+    from store.audit import export_jsonl
+    from ui.shell import audit
+
+    out = io.StringIO()
+    export_jsonl(audit.read_events(audit_file), out)
+    return out.getvalue()
+
+
+def stored_text(audit_file: Path) -> str:
+    """All the portal wrote about users, as text: the audit trail exported as JSON lines, then
+    every byte of the SQLite state database beside `audit_file` (its WAL included), so that a
+    secret written in any table, or left in a free page, shows up."""
+    raw = b"".join(p.read_bytes() for p in sorted(audit_file.parent.glob("peuplement.sqlite3*")))
+    return exported_trail(audit_file) + raw.decode("utf-8", errors="replace")

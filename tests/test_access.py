@@ -22,6 +22,7 @@ MATRIX = {
     "carte": (True, True, True, True),
     "aide_attribution": (True, True, True, False),
     "catalogue": (True, True, True, True),
+    "concertation": (True, True, True, True),
     "administration": (True, False, False, False),
     "objectifs_edition": (True, True, False, False),
     # action inside a page: managers read the local targets, only admins change them
@@ -46,7 +47,7 @@ def test_matrix_covers_every_role_and_access_id():
     assert len(CASES) == len(ROLES) * len(ACCESS)
 
 
-def test_partner_pages_are_exactly_the_read_only_ones():
+def test_partner_pages_are_exactly_the_read_only_ones_and_the_concertation():
     assert {p for p in PAGE_IDS if can_open("partenaire", p)} == {
         "accueil",
         "tableau_de_bord",
@@ -54,6 +55,7 @@ def test_partner_pages_are_exactly_the_read_only_ones():
         "evolution",
         "carte",
         "catalogue",
+        "concertation",  # proposes and comments on its territory only (store.concertation)
     }
 
 

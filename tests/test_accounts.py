@@ -13,14 +13,14 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_support import steady_navigation
+from store.sessions import StoreSessionRegistry
+from tests.apptest_support import steady_navigation, stored_text
 from tests.tiny_data import E2
 from ui.screens.administration import accounts
 from ui.shell import audit
 from ui.shell.auth import SESSION_ID_KEY
 from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.shell.navigation import page_path
-from ui.shell.sessions import FileSessionRegistry
 from ui.shell.settings import DEMO_USERS_FILE
 from ui.shell.users import BCRYPT_HASH, load_users
 
@@ -165,7 +165,7 @@ def test_creating_a_partner_account_stores_a_bcrypt_hash_only(users_file):
         "role": "partenaire",
         "territoires": {"epci": [E2]},
     }
-    trail = audit_file(users_file).read_text(encoding="utf-8")
+    trail = stored_text(audit_file(users_file))
     assert NEW_PASSWORD not in trail and record.password not in trail and "$2b$" not in trail
 
     home = login(NEW_USER, NEW_PASSWORD)
@@ -228,7 +228,7 @@ def test_an_invalid_account_is_explained_and_nothing_is_written(users_file):
 def test_a_disabled_account_cannot_log_in_and_its_session_ends(users_file):
     partner = session(PARTNER).run()
     assert [t.value for t in partner.title] == ["Accueil"]
-    registry = FileSessionRegistry(users_file.parent / "audit" / "sessions.json")
+    registry = StoreSessionRegistry(audit.store_at(audit_file(users_file)))
     partner_session = partner.session_state[SESSION_ID_KEY]
     assert registry.get(partner_session) is not None
 

@@ -20,6 +20,8 @@ FORBIDDEN = {
     "ui": {"pages", "cli", "duckdb"},
     "pages": {"duckdb", "yaml", "pyarrow", "ingest"},
     "cli": {"ui", "pages", "streamlit"},
+    # the shared state store: used by ui, cli and tests alike, so it imports none of them
+    "store": {"ui", "pages", "cli", "queries", "reports", "ingest", "streamlit", "duckdb"},
 }
 
 

@@ -124,7 +124,7 @@ def test_production_key_from_secrets_wins_over_environment(users_file, tmp_path)
     assert settings.cookie_key == GOOD_KEY
     assert settings.users_file == users_file.resolve()
     assert settings.audit_file == tmp_path / "journal" / "audit.jsonl"
-    assert settings.login_state_file == tmp_path / "journal" / "login_failures.json"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'journal' / 'peuplement.sqlite3'}"
 
 
 def test_production_key_from_environment(users_file):

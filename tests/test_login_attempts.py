@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from store.models import LoginFailure
 from ui.shell import audit
 from ui.shell.auth import check_startup_settings
 from ui.shell.login_attempts import check_login, throttle_for
@@ -23,19 +24,25 @@ PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 
 
 @pytest.fixture
-def settings(tmp_path):
-    env = {"PEUPLEMENT_DEMO": "1", "PEUPLEMENT_AUDIT_FILE": str(tmp_path / "audit.jsonl")}
+def settings(tmp_path, store_url):
+    """The portal's settings on a fresh state store: SQLite, and PostgreSQL (the races below must
+    hold on both: file locks are gone, the database's transactions and row locks replace them)."""
+    env = {
+        "PEUPLEMENT_DEMO": "1",
+        "PEUPLEMENT_AUDIT_FILE": str(tmp_path / "audit.jsonl"),
+        "PEUPLEMENT_DATABASE_URL": store_url,
+    }
     return check_startup_settings(env, secrets={})
 
 
-def events(path: Path, event: str) -> list[dict]:
-    return [e for e in audit.read_events(path) if e["event"] == event]
+def events(where, event: str) -> list[dict]:
+    return [e for e in audit.read_events(where) if e["event"] == event]
 
 
 def test_ten_parallel_wrong_then_right_attempts_on_a_locked_account_never_get_in(settings):
     for _ in range(MAX_FAILED_LOGINS):
         assert check_login(settings, PARTNER, "mauvais").username is None
-    assert len(events(settings.audit_file, "lockout")) == 1
+    assert len(events(settings.store, "lockout")) == 1
 
     def wrong_then_right(_) -> list:
         return [check_login(settings, PARTNER, "mauvais"), check_login(settings, PARTNER, PASSWORD)]
@@ -44,52 +51,51 @@ def test_ten_parallel_wrong_then_right_attempts_on_a_locked_account_never_get_in
         attempts = [a for pair in pool.map(wrong_then_right, range(10)) for a in pair]
     assert len(attempts) == 20
     assert all(a.username is None and a.locked for a in attempts)
-    assert len(events(settings.audit_file, "lockout")) == 1  # the first one, and no other
-    refused = events(settings.audit_file, "login_failure")[MAX_FAILED_LOGINS:]
+    assert len(events(settings.store, "lockout")) == 1  # the first one, and no other
+    refused = events(settings.store, "login_failure")[MAX_FAILED_LOGINS:]
     assert len(refused) == 20 and all(
         e["details"] == {"motif": "compte_verrouille"} for e in refused
     )
-    assert not events(settings.audit_file, "login_success")
+    assert not events(settings.store, "login_success")
 
 
 def test_ten_wrong_passwords_at_once_get_five_checks_and_one_lockout(settings):
     with ThreadPoolExecutor(max_workers=10) as pool:
         attempts = list(pool.map(lambda _: check_login(settings, PARTNER, "mauvais"), range(10)))
-    failures = events(settings.audit_file, "login_failure")
+    failures = events(settings.store, "login_failure")
     checked = [e for e in failures if "motif" not in e["details"]]
     assert len(failures) == 10 and not any(a.username for a in attempts)
     assert len(checked) == MAX_FAILED_LOGINS  # the others waited, then found the account locked
     assert [e["details"] for e in failures if "motif" in e["details"]] == [
         {"motif": "compte_verrouille"}
     ] * (10 - MAX_FAILED_LOGINS)
-    assert len(events(settings.audit_file, "lockout")) == 1
+    assert len(events(settings.store, "lockout")) == 1
 
 
 def test_ten_good_passwords_at_once_all_get_in(settings):
     with ThreadPoolExecutor(max_workers=10) as pool:
         attempts = list(pool.map(lambda _: check_login(settings, PARTNER, PASSWORD), range(10)))
     assert [a.username for a in attempts] == [PARTNER] * 10
-    assert not events(settings.audit_file, "login_failure")
+    assert not events(settings.store, "login_failure")
+
+
+def failure_table_text(settings) -> str:
+    """Every row of the failure counts, as text: what a reader of the database would see."""
+    with settings.store.read() as conn:
+        rows = conn.execute(select(LoginFailure)).mappings().all()
+    return json.dumps({row["key"]: [row["failures"], row["locked_until"]] for row in rows})
 
 
 def test_failure_counts_hold_no_typed_text(settings):
     typed = "MotDePasseTapéPourIdentifiant"
     check_login(settings, typed, "x")
     check_login(settings, PARTNER, "y")
-    text = settings.login_state_file.read_text(encoding="utf-8")
+    text = failure_table_text(settings)
     assert typed.lower() not in text.lower() and PARTNER not in text
     throttle = throttle_for(settings)
     assert set(json.loads(text)) == {throttle.key(typed), throttle.key(PARTNER)}
     assert all(len(key) == 64 and int(key, 16) >= 0 for key in json.loads(text))
     assert throttle_for(settings).status(PARTNER).attempts_left == MAX_FAILED_LOGINS - 1
-
-
-def test_a_state_file_with_names_in_clear_loses_them_at_the_next_write(settings):
-    old = {PARTNER: {"echecs": [time.time()], "verrouille_jusqua": 0.0}}
-    settings.login_state_file.parent.mkdir(parents=True, exist_ok=True)
-    settings.login_state_file.write_text(json.dumps(old), encoding="utf-8")
-    check_login(settings, "quelqu.un", "x")
-    assert PARTNER not in settings.login_state_file.read_text(encoding="utf-8")
 
 
 def _seconds(settings, name: str) -> float:

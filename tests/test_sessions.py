@@ -1,19 +1,22 @@
-"""The server-side session registry: the file store on its own, and the portal's sessions ending
-at their next interaction once closed elsewhere (another server process closing them is the same
-file changing)."""
+"""The server-side session registry: the state store's table on its own (SQLite and PostgreSQL),
+and the portal's sessions ending at their next interaction once closed elsewhere (another server
+process closing them is the same table changing)."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from store.sessions import (
+    SessionEntry,
+    StoreSessionRegistry,
+    password_fingerprint,
+    session_id,
+)
 from tests.apptest_support import HOME, portal, steady_navigation
 from ui.shell import audit
 from ui.shell.auth import SESSION_ID_KEY
 from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
-from ui.shell.sessions import FileSessionRegistry, SessionEntry, password_fingerprint, session_id
 
 PARTNER, PASSWORD = "partenaire.voironnais", "Demo-Voironnais-2026!"
 
@@ -28,12 +31,12 @@ def audit_file(monkeypatch, tmp_path, tiny_root):
     return portal(monkeypatch, tmp_path, tiny_root)
 
 
-# --- the file store --------------------------------------------------------------------------------
+# --- the store's table -------------------------------------------------------------------------------
 
 
-def test_the_file_store_opens_finds_and_closes_sessions(tmp_path):
+def test_the_store_opens_finds_and_closes_sessions(store):
     now = [1000.0]
-    registry = FileSessionRegistry(tmp_path / "sessions.json", clock=lambda: now[0])
+    registry = StoreSessionRegistry(store, clock=lambda: now[0])
     a, b, c = session_id("a", 2000.0), session_id("a", 2500.0), session_id("b", 2000.0)
     for sid, user, expires in ((a, "a", 2000.0), (b, "a", 2500.0), (c, "b", 2000.0)):
         registry.open(sid, SessionEntry(user, expires, "f"))
@@ -46,8 +49,8 @@ def test_the_file_store_opens_finds_and_closes_sessions(tmp_path):
     assert registry.get(c) is None
 
 
-def test_log_out_everyone_keeps_only_the_given_session(tmp_path):
-    registry = FileSessionRegistry(tmp_path / "sessions.json")
+def test_log_out_everyone_keeps_only_the_given_session(store):
+    registry = StoreSessionRegistry(store)
     ids = [session_id(u, 4e9) for u in ("a", "b", "c")]
     for sid, user in zip(ids, "abc", strict=True):
         registry.open(sid, SessionEntry(user, 4e9, "f"))
@@ -55,10 +58,10 @@ def test_log_out_everyone_keeps_only_the_given_session(tmp_path):
     assert [registry.get(sid) is not None for sid in ids] == [True, False, False]
 
 
-def test_the_file_holds_digests_not_session_names(tmp_path):
-    path = tmp_path / "sessions.json"
-    FileSessionRegistry(path).open(session_id("m.durand", 4e9), SessionEntry("m.durand", 4e9, "f"))
-    (key,) = json.loads(path.read_text(encoding="utf-8"))
+def test_the_table_holds_digests_not_session_names(store):
+    registry = StoreSessionRegistry(store)
+    registry.open(session_id("m.durand", 4e9), SessionEntry("m.durand", 4e9, "f"))
+    (key,) = registry.digests()
     assert len(key) == 64 and "m.durand" not in key
 
 
@@ -83,7 +86,7 @@ def logged_in_by_form() -> AppTest:
 
 def test_a_login_registers_the_session_and_a_logout_removes_it(audit_file):
     at = logged_in_by_form()
-    registry = FileSessionRegistry(audit_file.with_name("sessions.json"))
+    registry = StoreSessionRegistry(audit.store_at(audit_file))
     sid = at.session_state[SESSION_ID_KEY]
     entry = registry.get(sid)
     assert entry is not None and entry.username == PARTNER
@@ -93,7 +96,7 @@ def test_a_login_registers_the_session_and_a_logout_removes_it(audit_file):
 
 def test_a_session_closed_by_another_process_ends_at_its_next_interaction(audit_file):
     at = logged_in_by_form()
-    FileSessionRegistry(audit_file.with_name("sessions.json")).close_all()  # another process
+    StoreSessionRegistry(audit.store_at(audit_file)).close_all()  # another process
     at.run()
     assert [t.value for t in at.title] == ["Portail peuplement : connexion"]
     assert at.info[0].value.startswith("Votre session a été fermée")

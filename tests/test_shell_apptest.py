@@ -18,12 +18,12 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from semantic.scope import ROLES, Scope
+from store.login_throttle import LoginThrottle, format_wait
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
-from tests.apptest_support import HOME, portal, small_demo, steady_navigation
+from tests.apptest_support import HOME, portal, small_demo, steady_navigation, stored_text
 from ui.shell import audit
 from ui.shell.access import PAGE_IDS, can_open
 from ui.shell.auth import LOGIN_TIME_KEY, ROLE_LABELS
-from ui.shell.lockout import LoginThrottle, format_wait
 from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.shell.navigation import page_path
 from ui.shell.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
@@ -129,14 +129,14 @@ def test_unknown_account_gets_the_same_answer_and_its_name_is_not_logged(audit_f
     (failure,) = events(audit_file)
     assert failure["user"] is None and failure["role"] is None
     assert failure["details"] == {"identifiant_connu": False}
-    assert "MotDePasse" not in audit_file.read_text(encoding="utf-8")
+    assert "MotDePasse" not in stored_text(audit_file)
 
 
 def test_audit_never_contains_a_password(audit_file):
     at = submit_login(app().run(), PARTNER, "Mauvais-Essai-123")
     at = submit_login(at, PARTNER, PARTNER_PASSWORD)
     at.button(key="deconnexion").click().run()
-    text = audit_file.read_text(encoding="utf-8")
+    text = stored_text(audit_file)
     assert [e["event"] for e in events(audit_file)] == ["login_failure", "login_success", "logout"]
     assert "Mauvais-Essai-123" not in text and PARTNER_PASSWORD not in text
     assert "$2b$" not in text  # nor a hash
@@ -205,10 +205,10 @@ def test_an_account_removed_from_the_users_file_is_out_at_the_next_rerun(monkeyp
 # --- the lockout rule, with a clock we control --------------------------------------------------
 
 
-def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
+def test_throttle_locks_after_n_failures_in_the_window_then_forgets(store):
     now = [1000.0]
     throttle = LoginThrottle(
-        tmp_path / "state.json",
+        store,
         secret="clé de test",
         max_failures=3,
         window_seconds=600,
@@ -234,11 +234,10 @@ def test_throttle_locks_after_n_failures_in_the_window_then_forgets(tmp_path):
     assert not throttle.status("bob").locked
 
 
-def test_throttle_success_resets_and_state_file_stays_small(tmp_path):
+def test_throttle_success_resets_and_state_table_stays_small(store):
     now = [0.0]
-    path = tmp_path / "state.json"
     throttle = LoginThrottle(
-        path,
+        store,
         secret="clé de test",
         max_failures=3,
         window_seconds=60,
@@ -252,7 +251,7 @@ def test_throttle_success_resets_and_state_file_stays_small(tmp_path):
         throttle.reserve(f"spray{n}")
     now[0] += 61
     throttle.reserve("last")
-    assert set(__import__("json").loads(path.read_text())) == {throttle.key("last")}
+    assert throttle.keys() == {throttle.key("last")}
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(900, "15 min 0 s"), (61, "1 min 1 s"), (9, "9 s")])

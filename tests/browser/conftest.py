@@ -93,6 +93,7 @@ def serve_portal(audit_dir: Path, data_root: Path, warm: bool = True):
     }
     env.pop("PEUPLEMENT_COOKIE_KEY", None)
     env.pop("PEUPLEMENT_USERS_FILE", None)
+    env.pop("PEUPLEMENT_DATABASE_URL", None)  # the state store beside the temporary audit trail
     # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
     command = [sys.executable, "-m", "ui.shell.server"]
     command += ["--server.headless", "true", "--server.port", str(port)]

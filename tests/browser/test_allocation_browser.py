@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.apptest_support import stored_text
 from tests.browser.support import (
     SCREENSHOTS,
     log_in,
@@ -114,7 +115,7 @@ def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwel
     # the click's rerun records the export: wait for it (a loaded machine may take seconds)
     logged = f'"logement": "{id_logement}"'
     for _ in range(TIMEOUT_MS // 250):
-        events = audit_file.read_text(encoding="utf-8")
+        events = stored_text(audit_file)
         if '"export"' in events and logged in events:
             break
         page.wait_for_timeout(250)

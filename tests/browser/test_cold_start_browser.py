@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.apptest_support import exported_trail
 from tests.browser.support import ACCOUNTS, skip_without_chromium
 from tests.browser.test_login_browser import TIMEOUT_MS
 
@@ -36,5 +37,5 @@ def test_ten_logins_just_after_a_restart_all_go_through(
             expect(page.locator("h1", has_text="Accueil").first).to_be_visible()
         for context in contexts:
             context.close()
-        events = audit_file.read_text(encoding="utf-8").splitlines()
+        events = exported_trail(audit_file).splitlines()
         assert sum('"login_success"' in e for e in events) == SIMULTANEOUS

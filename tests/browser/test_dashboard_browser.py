@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apptest_support import exported_trail
 from tests.browser.support import (
     ACCOUNTS,
     SCREENSHOTS,
@@ -114,7 +115,7 @@ def test_dashboard_as_manager_shows_targets_and_exports(portal, browser):
     content = Path(download.value.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf") and b"Territoire;Code;Indicateur;Valeur" in content
     context.close()
-    events = [json.loads(line) for line in audit_file.read_text(encoding="utf-8").splitlines()]
+    events = [json.loads(line) for line in exported_trail(audit_file).splitlines()]
     exports = [e for e in events if e["event"] == "export" and e["user"] == "direction.demo"]
     assert exports and exports[-1]["details"]["format"] == "csv"
 

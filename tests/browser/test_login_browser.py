@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apptest_support import exported_trail
 from tests.browser.support import SCREENSHOTS, skip_without_chromium, wait_for_run
 
 pytestmark = pytest.mark.browser
@@ -105,7 +106,7 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     context.close()
     assert not outside, outside
 
-    events = [line for line in audit_file.read_text(encoding="utf-8").splitlines() if line]
+    events = [line for line in exported_trail(audit_file).splitlines() if line]
     assert any('"login_success"' in e and '"formulaire"' in e for e in events)
     assert any('"login_success"' in e and '"cookie"' in e for e in events)
     assert any('"logout"' in e for e in events)
@@ -134,9 +135,7 @@ def test_a_page_outside_the_role_is_refused_by_url_and_audited(portal, browser):
     ).to_have_count(0)
     shot(page, "04_url_administration_partenaire")
     context.close()
-    refused = [
-        e for e in audit_file.read_text(encoding="utf-8").splitlines() if "access_refused" in e
-    ]
+    refused = [e for e in exported_trail(audit_file).splitlines() if "access_refused" in e]
     assert len(refused) == 1 and '"page": "administration"' in refused[0] and PARTNER in refused[0]
 
 

@@ -1,12 +1,13 @@
 """A copied session cookie is worth nothing after logout: log in as the demo partner in a real
 headless Chromium, copy the signed cookie, log out, then replay the cookie in a fresh browser
-context: the login form, not the partner's home page (ui.shell.sessions keeps the list of open
+context: the login form, not the partner's home page (store.sessions keeps the list of open
 sessions server-side)."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.apptest_support import exported_trail
 from tests.browser.support import ACCOUNTS, log_in, skip_without_chromium, wait_for_run
 from tests.browser.test_login_browser import COOKIE_NAME, TIMEOUT_MS, shot, wait_for_cookie
 
@@ -54,5 +55,5 @@ def test_a_cookie_copied_before_logout_does_not_log_in_afterwards(portal, browse
     expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     shot(page, "06_cookie_rejoue_apres_deconnexion")
     replay.close()
-    events = audit_file.read_text(encoding="utf-8").splitlines()
+    events = exported_trail(audit_file).splitlines()
     assert sum('"login_success"' in e and '"cookie"' in e for e in events) == 1  # the copy, once

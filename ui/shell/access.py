@@ -24,6 +24,8 @@ ACCESS = MappingProxyType(
         "evolution": _ALL,
         "carte": _ALL,
         "catalogue": _ALL,
+        # action plans and threads: every role, each on its own territory (store.concertation)
+        "concertation": _ALL,
         # residence, building and floor profiles, candidate impacts: internal staff only
         "residence": _INTERNAL,
         "aide_attribution": _INTERNAL,

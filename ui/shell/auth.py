@@ -23,15 +23,16 @@ import streamlit_authenticator as stauth
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from semantic.errors import PeuplementError
-from semantic.scope import ROLE_LABELS, Scope
-from ui.shell import audit
-from ui.shell.sessions import (
-    FileSessionRegistry,
+from semantic.scope import INTERNAL_ROLES, ROLE_LABELS, Scope
+from store.concertation import LANDLORD
+from store.sessions import (
     SessionEntry,
     SessionRegistry,
+    StoreSessionRegistry,
     password_fingerprint,
     session_id,
 )
+from ui.shell import audit
 from ui.shell.settings import (
     DEMO_USERS_FILE,
     SECRETS_COOKIE_KEY,
@@ -46,7 +47,7 @@ from ui.shell.users import UserRecord, authenticator_credentials, load_users, pu
 STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 # When this session logged in (epoch seconds): open sessions expire like the cookie does.
 LOGIN_TIME_KEY = "_peuplement_login_ts"
-# This session's name in the server-side registry (ui.shell.sessions): gone from it means logged out.
+# This session's name in the server-side registry (store.sessions): gone from it means logged out.
 SESSION_ID_KEY = "_peuplement_session_id"
 
 
@@ -60,6 +61,7 @@ class CurrentUser:
     name: str
     role: str
     scope: Scope
+    organisation: str = LANDLORD  # the concertation's owner of what this user writes
 
     @property
     def role_label(self) -> str:
@@ -152,8 +154,8 @@ def end_reason(settings: PortalSettings) -> str:
 
 
 def session_registry(settings: PortalSettings) -> SessionRegistry:
-    """Where the open sessions are listed (one file next to the audit trail, for now)."""
-    return FileSessionRegistry(settings.sessions_file)
+    """Where the open sessions are listed: the state store, shared by every server process."""
+    return StoreSessionRegistry(settings.store)
 
 
 def _registered(
@@ -205,7 +207,7 @@ def audit_for(
 ) -> None:
     """Record an event for `username`, with the role and scope of `who` (a user or a record)."""
     audit.record(
-        settings.audit_file,
+        settings.store,
         event,
         user=username,
         role=who.role if who else None,
@@ -215,7 +217,18 @@ def audit_for(
 
 
 def _user(username: str, record: UserRecord) -> CurrentUser:
-    return CurrentUser(username, record.name, record.role, record.scope)
+    return CurrentUser(username, record.name, record.role, record.scope, organisation_of(record))
+
+
+def organisation_of(record: UserRecord) -> str:
+    """The users file's organisation; else the landlord for internal accounts, and for a partner
+    its territories (two partners of one territory without an organisation share their plans)."""
+    if record.organisation:
+        return record.organisation
+    if record.role in INTERNAL_ROLES:
+        return LANDLORD
+    codes = [*record.territoires.epci, *record.territoires.communes]
+    return f"Partenaire ({', '.join(codes)})"
 
 
 # --- the authenticator ----------------------------------------------------------------------------

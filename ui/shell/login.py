@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from store.login_throttle import format_wait
 from ui.shell.auth import (
     STATUS_KEY,
     CurrentUser,
@@ -26,7 +27,6 @@ from ui.shell.auth import (
     restore_from_cookie,
     start_session,
 )
-from ui.shell.lockout import format_wait
 from ui.shell.login_attempts import check_login
 from ui.shell.settings import PortalSettings
 

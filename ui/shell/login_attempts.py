@@ -3,7 +3,7 @@
 No Streamlit here (the form is `ui.shell.login`), so that the rule can be tested with threads:
 
 1. the attempt is reserved in the server-side count *before* the password is checked
-   (`ui.shell.lockout.LoginThrottle.reserve`): while an account is locked, no password is checked;
+   (`store.login_throttle.LoginThrottle.reserve`): while an account is locked, no password is checked;
 2. the password is checked with bcrypt against the account's hash, or, for an unknown or disabled
    name, against a dummy hash of the same cost: both answers take the same time, so timing does
    not tell which names exist;
@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import bcrypt
 
+from store.login_throttle import LoginThrottle, Reservation, normalise_username
 from ui.shell.auth import audit_for
-from ui.shell.lockout import LoginThrottle, Reservation, normalise_username
 from ui.shell.settings import PortalSettings
 from ui.shell.users import UserRecord, load_users
 
@@ -48,7 +48,7 @@ class LoginAttempt:
 def throttle_for(settings: PortalSettings) -> LoginThrottle:
     """The server-side count; its keys are HMACs made with the cookie key (a server secret)."""
     return LoginThrottle(
-        settings.login_state_file,
+        settings.store,
         secret=settings.cookie_key,
         max_failures=settings.max_failed_logins,
         window_seconds=settings.failure_window_seconds,

@@ -35,6 +35,7 @@ PAGES = (
     PageEntry("objectifs", "Objectifs et alertes", ":material/flag:", "Pilotage"),
     PageEntry("evolution", "Évolution", ":material/trending_up:", "Pilotage"),
     PageEntry("carte", "Carte", ":material/map:", "Pilotage"),
+    PageEntry("concertation", "Concertation", ":material/forum:", "Pilotage"),
     PageEntry("residence", "Résidence", ":material/apartment:", "Attributions"),
     PageEntry("aide_attribution", "Aide à l'attribution", ":material/how_to_reg:", "Attributions"),
     PageEntry("catalogue", "Catalogue des indicateurs", ":material/menu_book:", "Référence"),

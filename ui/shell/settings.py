@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from semantic.errors import PeuplementError
+from store import Store, database_url, open_store
+
+# PEUPLEMENT_AUDIT_FILE (AUDIT_FILE_ENV) names the audit location, data/audit/ by default
+# (DEFAULT_AUDIT_FILE, git-ignored): the SQLite state store is created beside it.
+from store.database import AUDIT_FILE_ENV, DEFAULT_AUDIT_FILE, audit_location  # noqa: F401
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,18 +26,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_ENV = "PEUPLEMENT_DEMO"  # "1" forces demo mode, "0" forces production
 USERS_FILE_ENV = "PEUPLEMENT_USERS_FILE"  # production users file, kept outside the repository
 COOKIE_KEY_ENV = "PEUPLEMENT_COOKIE_KEY"  # used when st.secrets has no [auth] cookie_key
-AUDIT_FILE_ENV = "PEUPLEMENT_AUDIT_FILE"  # where the audit trail is appended
 SECRETS_SECTION, SECRETS_COOKIE_KEY = "auth", "cookie_key"  # st.secrets["auth"]["cookie_key"]
 
 # --- files -----------------------------------------------------------------------------------
 # Demo accounts with published passwords: loaded only in demo mode, never in production.
 DEMO_USERS_FILE = PROJECT_ROOT / "data" / "demo_users.yaml"
-# Default audit location: inside the git-ignored data/audit folder, next to the login state.
-DEFAULT_AUDIT_FILE = PROJECT_ROOT / "data" / "audit" / "audit.jsonl"
-# Failed-login counts live on the server, next to the audit file: clearing cookies cannot reset them.
-LOGIN_STATE_FILENAME = "login_failures.json"
-# The open sessions (ui.shell.sessions), there too: every server process of the machine reads the same list.
-SESSIONS_FILENAME = "sessions.json"
+# The shared state (audit trail, failed-login counts, open sessions, concertation) is in the store
+# (`store`): a SQLite file beside the audit location, or PEUPLEMENT_DATABASE_URL (PostgreSQL).
 
 # --- session cookie --------------------------------------------------------------------------
 # Name of the re-authentication cookie; specific to the portal so it never collides with another app.
@@ -80,7 +80,8 @@ class PortalSettings:
     users_file: Path
     cookie_key: str
     cookie_key_is_ephemeral: bool  # demo mode without a configured key
-    audit_file: Path
+    audit_file: Path  # the audit location: the default SQLite store sits beside it
+    database_url: str  # the state store (store.database_url)
     cookie_name: str = COOKIE_NAME
     session_expiry_days: float = SESSION_EXPIRY_DAYS
     max_failed_logins: int = MAX_FAILED_LOGINS
@@ -88,12 +89,9 @@ class PortalSettings:
     lockout_seconds: int = LOCKOUT_MINUTES * 60
 
     @property
-    def login_state_file(self) -> Path:
-        return self.audit_file.with_name(LOGIN_STATE_FILENAME)
-
-    @property
-    def sessions_file(self) -> Path:
-        return self.audit_file.with_name(SESSIONS_FILENAME)
+    def store(self) -> Store:
+        """The state store, migrated to the latest schema on first use in this process."""
+        return open_store(self.database_url)
 
 
 def is_demo(environ: Mapping[str, str]) -> bool:
@@ -114,8 +112,7 @@ def is_demo(environ: Mapping[str, str]) -> bool:
 
 
 def audit_file(environ: Mapping[str, str]) -> Path:
-    value = environ.get(AUDIT_FILE_ENV, "").strip()
-    return Path(value).expanduser().resolve() if value else DEFAULT_AUDIT_FILE
+    return audit_location(environ)
 
 
 def read_settings(
@@ -144,6 +141,7 @@ def read_settings(
         cookie_key=configured,
         cookie_key_is_ephemeral=ephemeral,
         audit_file=audit_file(environ),
+        database_url=database_url(audit_file(environ), environ),
     )
 
 

@@ -62,6 +62,9 @@ class UserRecord(_Frozen):
     role: Role
     territoires: Territories
     disabled: bool = False  # kept in the file (and its history) but refused at login
+    # Who the account speaks for in the concertation (« CA du Pays Voironnais »): only this
+    # organisation edits its action plans. Internal accounts are the landlord's.
+    organisation: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _checked(self) -> UserRecord:

@@ -1,6 +1,6 @@
 """Accounts, on the Administration page: list them, create one with its territories and an initial
 password, disable or enable one (disabling closes its open sessions), change a role, and log
-everyone out (ui.shell.sessions).
+everyone out (store.sessions).
 
 The forms only: the changes to the users file (checks, bcrypt, the atomic rewrite under a lock) are
 in `ui.screens.administration.account_changes`. In demo mode the accounts are those of data/demo_users.yaml, whose

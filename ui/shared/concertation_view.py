@@ -1,0 +1,299 @@
+"""Concertation on screen: the plans and thread of one object (in place on the Objectifs cards and
+the Fiche résidence), and the « Quoi de neuf » of the home page.
+
+Rights are checked by `store.concertation` (scope, role, organisation); this module only hides
+the forms the user could not submit. Every text typed by a user is shown as plain text
+(`st.text`) or escaped Markdown: it never builds a link, an image or HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from semantic.errors import PeuplementError
+from semantic.safe_text import markdown_text
+from store import Store
+from store import concertation as cc
+from store import plans as pl
+from store import threads as th
+from store.news import News, last_visit, record_visit, whats_new
+from ui.shared import data
+from ui.shared.formats import value as format_value
+from ui.shell.auth import CurrentUser, startup_settings
+
+# The previous visit, read once per browser session (later reruns must not move it to « now »).
+LAST_VISIT_KEY = "_peuplement_visite_precedente"
+STATUS_ICONS = {
+    "proposee": ":material/lightbulb:",
+    "engagee": ":material/play_circle:",
+    "realisee": ":material/check_circle:",
+    "abandonnee": ":material/cancel:",
+}
+
+
+def state() -> Store:
+    return startup_settings().store
+
+
+def actor(user: CurrentUser) -> cc.Actor:
+    return cc.Actor(user.username, user.role, user.organisation, user.scope)
+
+
+# --- object references, built from rows the queries returned in the user's scope -----------------
+
+
+def target_ref(card) -> cc.ObjectRef:
+    """A target card of `ui.screens.objectifs.target_cards` (its rows carry the territory's level, code, year)."""
+    row = card.rows[0]
+    code, level, year = str(row["code"]), row["echelle"], int(row["annee"])
+    return cc.ObjectRef(
+        "objectif",
+        f"{card.objectif_id}:{year}",
+        f"{card.title} · {card.territory} · {year}",
+        epci=code if level == "epci" else None,
+        commune=code if level == "commune" else None,
+    )
+
+
+def residence_ref(card, commune: str | None) -> cc.ObjectRef:
+    label = f"{card.name}" + (" (enjeu de mixité)" if card.enjeu_mixite else "")
+    return cc.ObjectRef("residence", card.residence, label, card.epci, commune)
+
+
+def value_now(user: CurrentUser, indicator: str | None, obj: cc.ObjectRef) -> float | None:
+    """The indicator on the object's territory now, through the queries layer in the user's scope
+    (masked for a partner under the secrecy threshold: None)."""
+    if not indicator:
+        return None
+    level, code = (
+        ("residence", obj.key)
+        if obj.kind == "residence"
+        else ("commune", obj.commune)
+        if obj.commune
+        else ("epci", obj.epci)
+    )
+    try:
+        found = data.indicator(indicator, user.scope, where={level: [code]})
+    except PeuplementError:
+        return None
+    if found.empty or bool(found.iloc[0]["masque"]) or pd.isna(found.iloc[0]["valeur"]):
+        return None
+    return float(found.iloc[0]["valeur"])
+
+
+# --- one object's plans and thread ------------------------------------------------------------
+
+
+def object_panel(
+    user: CurrentUser,
+    obj: cc.ObjectRef,
+    *,
+    indicator: str | None = None,
+    unit: str = "",
+    key: str,
+) -> None:
+    """The plans and thread of `obj` in an expander, with the forms the user may submit."""
+    who = actor(user)
+    try:
+        plans = pl.list_plans(state(), who, obj=obj)
+        comments = th.thread(state(), who, obj)
+    except PeuplementError as exc:
+        st.error(str(exc))
+        return
+    title = f"Concertation : {len(plans)} plan(s) d'action, {len(comments)} commentaire(s)"
+    with st.expander(title, expanded=bool(plans or comments), icon=":material/forum:"):
+        now = value_now(user, indicator, obj)
+        for plan in plans:
+            _show_plan(user, plan, now, unit, key)
+        _show_thread(user, comments, key)
+        _forms(user, obj, indicator, now, key)
+
+
+def _show_plan(user: CurrentUser, plan: pl.Plan, now: float | None, unit: str, key: str) -> None:
+    today = dt.date.today()
+    due = f" · échéance {plan.due:%d/%m/%Y}" if plan.due else ""
+    late = " · **en retard**" if plan.late(today) else ""
+    st.markdown(
+        f"{STATUS_ICONS[plan.status]} **{markdown_text(plan.title)}** — "
+        f"{cc.STATUSES[plan.status]}{due}{late}  \n"
+        f"Porté par {markdown_text(plan.organisation)} ({markdown_text(plan.created_by)})"
+    )
+    if plan.description:
+        st.text(plan.description)
+    if plan.indicator:
+        at_start = _shown(plan.value_at_creation, unit)
+        st.caption(
+            f"Indicateur suivi : à la création {at_start} ; aujourd'hui {_shown(now, unit)}."
+        )
+    _edit_form(user, plan, f"{key}_p{plan.id}")
+
+
+def _shown(number: float | None, unit: str) -> str:
+    return "non communiqué (secret statistique)" if number is None else format_value(number, unit)
+
+
+def _edit_form(user: CurrentUser, plan: pl.Plan, key: str) -> None:
+    who = actor(user)
+    own = who.organisation == plan.organisation
+    statuses = (
+        list(cc.STATUSES)
+        if own and who.internal
+        else [plan.status, *cc.DECISIONS]
+        if who.internal and plan.status == "proposee"
+        else []
+    )
+    if not statuses:
+        return
+    with st.popover("Changer le statut", icon=":material/edit:"), st.form(f"{key}_edit"):
+        status = st.selectbox(
+            "Statut",
+            statuses,
+            index=statuses.index(plan.status),
+            format_func=cc.STATUSES.get,
+        )
+        due = st.date_input("Échéance", value=plan.due, format="DD/MM/YYYY", disabled=not own)
+        if st.form_submit_button("Enregistrer"):
+            changes = {"status": status} | ({"due": due} if own else {})
+            _apply(lambda: pl.update_plan(state(), who, plan.id, **changes))
+
+
+def _show_thread(user: CurrentUser, comments: list[th.CommentView], key: str) -> None:
+    for comment in comments:
+        landlord = comment.organisation == cc.LANDLORD
+        avatar = ":material/apartment:" if landlord else ":material/account_balance:"
+        with st.chat_message("bailleur" if landlord else "partenaire", avatar=avatar):
+            st.caption(
+                f"{markdown_text(comment.author)} · {markdown_text(comment.organisation)} · "
+                f"{_when(comment.created_at)}" + (" · masqué" if comment.hidden else "")
+            )
+            if comment.hidden and user.role != "admin":
+                st.caption(cc.HIDDEN_TEXT)
+            else:
+                st.text(comment.body)
+            if (
+                user.role == "admin"
+                and not comment.hidden
+                and st.button(
+                    "Masquer", key=f"{key}_hide_{comment.id}", icon=":material/visibility_off:"
+                )
+            ):
+                _apply(lambda c=comment: th.hide_comment(state(), actor(user), c.id))
+
+
+def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> None:
+    st.caption(f":material/privacy_tip: {cc.PERSONAL_DATA_NOTICE}")
+    with st.form(f"{key}_comment", clear_on_submit=True):
+        body = st.text_area("Commentaire", max_chars=cc.MAX_TEXT, height=80, key=f"{key}_texte")
+        if st.form_submit_button(
+            "Publier le commentaire", icon=":material/send:", key=f"{key}_publier"
+        ):
+            _apply(lambda: th.add_comment(state(), actor(user), obj, body))
+    label = "Nouveau plan d'action" if actor(user).internal else "Proposer un plan d'action"
+    with (
+        st.popover(label, icon=":material/add_task:"),
+        st.form(f"{key}_plan", clear_on_submit=True),
+    ):
+        title = st.text_input("Titre", max_chars=cc.MAX_TITLE, key=f"{key}_titre")
+        description = st.text_area("Description", max_chars=cc.MAX_TEXT, height=80)
+        due = st.date_input("Échéance", value=None, format="DD/MM/YYYY")
+        if st.form_submit_button("Enregistrer le plan", key=f"{key}_enregistrer"):
+            _apply(
+                lambda: pl.create_plan(
+                    state(),
+                    actor(user),
+                    obj,
+                    title=title,
+                    description=description,
+                    due=due,
+                    indicator=indicator,
+                    value_at_creation=now,
+                )
+            )
+
+
+def _apply(change) -> None:
+    """Run a change; the project's own refusals are shown, anything else is a bug and surfaces."""
+    try:
+        change()
+    except PeuplementError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
+
+
+def _when(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+# --- « Quoi de neuf » ----------------------------------------------------------------------------
+
+
+def news(user: CurrentUser) -> News:
+    """What changed since the previous visit; this visit is recorded once per browser session."""
+    if LAST_VISIT_KEY not in st.session_state:
+        st.session_state[LAST_VISIT_KEY] = last_visit(state(), user.username)
+        record_visit(state(), user.username)
+    return whats_new(state(), actor(user), st.session_state[LAST_VISIT_KEY], dt.date.today())
+
+
+def show_news(user: CurrentUser) -> None:
+    found = news(user)
+    since = f"depuis votre visite du {_when(found.since)}" if found.since else "à ce jour"
+    st.subheader("Quoi de neuf")
+    if found.empty:
+        st.caption(f"Rien de nouveau dans la concertation {since}.")
+        return
+    columns = st.columns(4)
+    columns[0].metric("Nouveaux commentaires", len(found.comments), border=True)
+    columns[1].metric("Plans nouveaux ou modifiés", len(found.new_plans), border=True)
+    columns[2].metric("Plans à échéance (14 j)", len(found.due_soon), border=True)
+    columns[3].metric("Plans en retard", len(found.late), border=True)
+    st.caption(f"Concertation {since}, sur votre périmètre.")
+    for plan in found.late[:5]:
+        st.markdown(
+            f":material/warning: En retard depuis le {plan.due:%d/%m/%Y} : "
+            f"**{markdown_text(plan.title)}** ({markdown_text(plan.obj.label)})"
+        )
+    for comment in found.comments[-5:]:
+        st.markdown(
+            f":material/chat: {markdown_text(comment.organisation)} sur "
+            f"« {markdown_text(comment.obj.label)} » ({_when(comment.created_at)})"
+        )
+
+
+def rehoused(user: CurrentUser, project) -> float | None:
+    """ANRU rehousing allocations of the last 12 months on the project's communes (its EPCI when
+    it names none), through the queries layer in the user's scope; None when masked. The data
+    do not link an allocation to a project: this counts every ANRU rehousing of that territory."""
+    level, codes = (
+        ("commune", list(project.communes)) if project.communes else ("epci", [project.epci])
+    )
+    try:
+        found = data.indicator("nb_attributions_anru", user.scope, where={level: codes})
+    except PeuplementError:
+        return None
+    if found.empty or bool(found.iloc[0]["masque"]) or pd.isna(found.iloc[0]["valeur"]):
+        return None
+    return float(found.iloc[0]["valeur"])
+
+
+def show_projects(user: CurrentUser, residence: str) -> None:
+    """The urban projects that concern a residence, with their plans and thread."""
+    from store.urban_projects import projects_of_residence
+
+    for project in projects_of_residence(state(), actor(user), residence):
+        dates = " → ".join(f"{d:%m/%Y}" for d in (project.start, project.end) if d)
+        st.info(
+            f"Projet urbain **{markdown_text(project.name)}** {dates} : "
+            f"{project.demolitions} démolition(s), {project.rehousing} relogement(s) prévus ; "
+            f"relogements ANRU sur 12 mois dans son territoire : {_count(rehoused(user, project))}.",
+            icon=":material/construction:",
+        )
+        object_panel(user, project.object_ref(), key=f"projet_{project.id}")
+
+
+def _count(number: float | None) -> str:
+    return "non communiqué (secret statistique)" if number is None else f"{number:.0f}"
