@@ -4,6 +4,7 @@ roles), with the figures the reader's scope may see (same rights as on screen)."
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from cli.common import scope_from_args
@@ -11,6 +12,10 @@ from cli.main import CliArgumentError
 from queries.engine import get_engine
 from reports.bilan import bilan_pdf, file_name
 from semantic.scope import ROLES
+from store import open_store
+from store.concertation import LANDLORD, Actor
+from store.database import configured_url
+from store.plans import list_plans
 
 
 def register(sub) -> None:
@@ -54,12 +59,18 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.suffix.lower() != ".pdf":
         raise CliArgumentError(f"--out « {args.out} » : le fichier doit finir par .pdf")
     engine = get_engine(args.data_dir)
+    scope = scope_from_args(args)
+    # the reader's action plans, from the portal's state store (PEUPLEMENT_DATABASE_URL or the
+    # SQLite file beside PEUPLEMENT_AUDIT_FILE), with the reader's scope
+    reader = Actor("peuplement-cli", scope.role, LANDLORD, scope)
+    plans = list_plans(open_store(configured_url(os.environ)), reader)
     bilan, pdf = bilan_pdf(
         engine,
-        scope_from_args(args),
+        scope,
         args.territoire,
         year=args.annee,
         snapshot=args.snapshot,
+        plans=plans,
     )
     out = args.out or Path(file_name(bilan))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from reports.bilan_pdf import Spacer, keep, para, render, table
 from reports.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
+from store.concertation import KINDS, STATUSES
 
 PDF_MIME = "application/pdf"
 
@@ -32,8 +33,13 @@ def bilan_pdf(
     snapshot: dt.date | str | None = None,
     catalogue: Catalogue | None = None,
     user: str = "",
+    plans=(),
 ) -> tuple[Bilan, bytes]:
-    bilan = build_bilan(engine, scope, territory, year=year, snapshot=snapshot, catalogue=catalogue)
+    """`plans`: the action plans the reader may see (store.plans.list_plans with the reader's
+    scope); those of the territory are listed in their own section."""
+    bilan = build_bilan(
+        engine, scope, territory, year=year, snapshot=snapshot, catalogue=catalogue, plans=plans
+    )
     return bilan, render(bilan, story(bilan, user))
 
 
@@ -54,6 +60,7 @@ def story(bilan: Bilan, user: str = "") -> list:
         *map_section(bilan),
         PageBreak(),
         *series_section(bilan),
+        *plans_section(bilan),
         PageBreak(),
         *annex(bilan),
     ]
@@ -293,6 +300,58 @@ def map_section(b: Bilan) -> list:
             else "non calculable",
         ),
     ]
+
+
+def plan_rows(b: Bilan) -> list[list[str]]:
+    """One row per plan: object, title, organisation, status, due date (late ones say so), the
+    linked indicator's value when the plan was created."""
+    rows = []
+    for p in b.plans:
+        due = "—" if p.due is None else f"{p.due:%d/%m/%Y}"
+        if p.late(b.snapshot):
+            due += " (en retard)"
+        linked = "—"
+        if p.indicator and p.indicator in b.catalogue.indicators:
+            ind = b.catalogue.indicator(p.indicator)
+            at_creation = (
+                "—" if p.value_at_creation is None else value(p.value_at_creation, ind.unit)
+            )
+            linked = f"{ind.label} : {at_creation}"
+        rows.append(
+            [
+                f"{KINDS.get(p.obj.kind, p.obj.kind)} · {p.obj.label}",
+                p.title,
+                p.organisation,
+                STATUSES.get(p.status, p.status),
+                due,
+                linked,
+            ]
+        )
+    return rows
+
+
+def plans_section(b: Bilan) -> list:
+    out = [para("7. Plans d'action de la concertation", "h1")]
+    if not b.plans:
+        return [
+            *out,
+            para(
+                "Aucun plan d'action n'est enregistré pour ce territoire dans le portail "
+                "(page Concertation)."
+            ),
+        ]
+    out.append(
+        para(
+            "Plans d'action proposés ou engagés par le bailleur et ses partenaires sur les objectifs, "
+            "alertes, résidences et projets urbains du territoire (page Concertation), à la date "
+            "de la photographie ; l'indicateur lié est donné à sa valeur au moment de la création "
+            "du plan.",
+            "small",
+        )
+    )
+    header = ["Objet", "Plan", "Organisation", "Statut", "Échéance", "Indicateur à la création"]
+    widths = [95, 120, 65, 50, 55, 75]  # the text width of the other tables (460 pt)
+    return [*out, table([header, *plan_rows(b)], widths, numeric_from=len(header))]
 
 
 def series_section(b: Bilan) -> list:

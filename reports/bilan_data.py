@@ -8,6 +8,7 @@ the perturbed and masked values the screens show, and nothing outside the partne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -91,6 +92,9 @@ class Bilan:
     places: pd.DataFrame  # residences with lat, lon and their fragility share
     series: dict[str, pd.DataFrame]
     catalogue: Catalogue
+    # the action plans of the territory (store.plans.Plan), read by the caller in the reader's
+    # scope: reports/ formats them and never opens the state store itself
+    plans: tuple = ()
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
 
     @property
@@ -150,6 +154,7 @@ def build_bilan(
     year: int | None = None,
     snapshot: dt.date | str | None = None,
     catalogue: Catalogue | None = None,
+    plans: Sequence = (),
 ) -> Bilan:
     catalogue = catalogue or load_catalogue()
     snap = resolve_snapshot(engine, year, snapshot)
@@ -182,6 +187,7 @@ def build_bilan(
             for ind in SERIES_INDICATORS
         },
         catalogue=catalogue,
+        plans=tuple(p for p in plans if not code or p.obj.epci == code),
     )
 
 

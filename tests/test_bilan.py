@@ -240,3 +240,36 @@ def test_bilan_user_errors_exit_2_with_one_line(capsys, tiny_root, tmp_path, arg
     code, out, err = _cli(capsys, "bilan", "--data-dir", str(tiny_root), *argv)
     assert code == 2 and out == ""
     assert message in err and err.count("\n") == 1
+
+
+def test_the_bilan_lists_the_territorys_action_plans_and_no_others(
+    capsys, tiny_root, tmp_path, monkeypatch
+):
+    """The plans of the reader's territory, read from the portal's state store with the reader's
+    scope: another EPCI's plan is in neither the partner's PDF nor its territory's section."""
+    import datetime as dt
+
+    from semantic.scope import Scope
+    from store import open_store
+    from store.concertation import LANDLORD, Actor, ObjectRef
+    from store.database import configured_url
+    from store.plans import create_plan
+    from tests.tiny_data import E1, E2
+
+    monkeypatch.setenv("PEUPLEMENT_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+    store = open_store(configured_url({"PEUPLEMENT_AUDIT_FILE": str(tmp_path / "audit.jsonl")}))
+    manager = Actor("direction", "manager", LANDLORD, Scope.internal("manager"))
+    for epci, title, due in (
+        (E1, "Relogements hors QPV avec la commune A", dt.date(2025, 6, 30)),
+        (E2, "Plan de l'autre EPCI", None),
+    ):
+        obj = ObjectRef("objectif", f"T1-{epci}:2025", f"T1 · {epci} · 2025", epci=epci)
+        create_plan(store, manager, obj, title=title, due=due, status="engagee")
+    partner = ["--role", "partenaire", "--territoires", E1]
+    text = _bilan(capsys, tiny_root, tmp_path, "--territoire", E1, "--annee", "2025", *partner)
+    assert "7. Plans d'action de la concertation" in text
+    assert "Relogements hors QPV avec la commune A" in text
+    assert "Engagée" in text and "30/06/2025 (en retard)" in text  # due before the snapshot
+    assert "Plan de l'autre EPCI" not in text
+    whole = _bilan(capsys, tiny_root, tmp_path, "--annee", "2025")
+    assert "Relogements hors QPV" in whole and "Plan de l'autre EPCI" in whole

@@ -12,7 +12,10 @@ import streamlit as st
 
 from reports.bilan import PDF_MIME, bilan_pdf, file_name
 from semantic.errors import PeuplementError
+from store.plans import list_plans
 from ui.shared import data
+from ui.shared.concertation_view import actor
+from ui.shared.concertation_view import state as concertation_store
 from ui.shell.auth import CurrentUser, audit_event
 
 WHOLE_STOCK = ""  # the choice « tout le patrimoine » (internal roles)
@@ -47,8 +50,9 @@ def offer_bilan(user: CurrentUser, page_id: str, container=st) -> None:
     if right.button("Préparer le bilan (PDF)", icon=":material/picture_as_pdf:", key=f"{key}_go"):
         try:
             with st.spinner("Mise en page du bilan…"):
+                plans = list_plans(concertation_store(), actor(user))
                 bilan, pdf = bilan_pdf(
-                    eng, user.scope, territory or None, year=year, user=user.username
+                    eng, user.scope, territory or None, year=year, user=user.username, plans=plans
                 )
         except PeuplementError as exc:
             container.error(str(exc))
