@@ -10,13 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest.contract import (
-    OPTIONAL_REFERENCE_TABLES,
-    REFERENCE_TABLES,
-    SNAPSHOT_TABLES,
-    Table,
-    table_path,
-)
+from dataroot.contract import OPTIONAL_REFERENCE_TABLES, REFERENCE_TABLES, SNAPSHOT_TABLES, Table
+from dataroot.layout import table_path
 from ingest.validation.ceilings import CEILING_RULES
 from ingest.validation.checks import Check, contract_checks
 from ingest.validation.engine import Session

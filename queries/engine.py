@@ -25,16 +25,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ingest.contract import (
-    OPTIONAL_REFERENCE_TABLES,
-    REFERENCE_TABLES,
-    SNAPSHOT_TABLES,
+from dataroot.contract import OPTIONAL_REFERENCE_TABLES, REFERENCE_TABLES, SNAPSHOT_TABLES
+from dataroot.errors import DataRootError
+from dataroot.layout import (
     SNAPSHOTS_DIR,
+    data_version,
+    list_snapshots,
     table_path,
 )
+from dataroot.location import default_data_root
 from queries import frames
-from queries.errors import DataRootError, RowCapError
-from queries.settings import default_data_root
+from queries.errors import RowCapError
 
 # Guardrails at the database edge.
 THREADS = 2  # the machines we run on have 2 cores; more threads only add contention
@@ -43,25 +44,8 @@ THREADS = 2  # the machines we run on have 2 cores; more threads only add conten
 MEMORY_LIMIT = "3GB"
 ROW_CAP = 200_000  # no screen or export needs more rows; a bigger result is a mistaken breakdown
 ENRICHMENT_SQL = Path(__file__).parent / "sql" / "enrichment.sql"
-_SNAPSHOT_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 WORKDIR_PREFIX = "peuplement-engine-"  # + owner pid + "-" + random: one folder per engine
 _WORKDIR = re.compile(rf"^{WORKDIR_PREFIX}(\d+)-")
-
-
-def list_snapshots(data_root: Path) -> list[dt.date]:
-    """Snapshot dates found as snapshots/date=YYYY-MM-DD folders, ascending."""
-    folder = Path(data_root) / SNAPSHOTS_DIR
-    if not folder.is_dir():
-        return []
-    dates = []
-    for child in folder.iterdir():
-        match = _SNAPSHOT_DIR.match(child.name)
-        if child.is_dir() and match:
-            try:
-                dates.append(dt.date.fromisoformat(match.group(1)))
-            except ValueError:
-                continue
-    return sorted(dates)
 
 
 @dataclass
@@ -259,20 +243,6 @@ def _statements(script: str) -> list[str]:
 
 _ENGINES: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
-
-
-def data_version(data_root: Path | str) -> tuple:
-    """What identifies the published state of a data root: each snapshot date with its folder's
-    identity, and the reference folder's. A publish renames a new folder into place (new inode),
-    so a new, replaced or retired snapshot and new reference tables all change the version."""
-    root = Path(data_root)
-    parts = []
-    for date in list_snapshots(root):
-        st = (root / SNAPSHOTS_DIR / f"date={date.isoformat()}").stat()
-        parts.append((date.isoformat(), st.st_ino, st.st_mtime_ns))
-    ref = root / "reference"
-    ref_id = (ref.stat().st_ino, ref.stat().st_mtime_ns) if ref.is_dir() else None
-    return (str(root.resolve()), tuple(parts), ref_id)
 
 
 def get_engine(data_root: Path | str | None = None) -> Engine:

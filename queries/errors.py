@@ -1,5 +1,6 @@
 """Errors of the query layer, in the project's one family (see semantic.errors)."""
 
+from dataroot.errors import DataRootError  # noqa: F401  (the one data root error, re-exported)
 from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     DefinitionError,
     InvalidValueError,
@@ -7,10 +8,6 @@ from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     UnknownNameError,
     UnsupportedDimensionError,
 )
-
-
-class DataRootError(PeuplementError):
-    """The data root is missing, empty or unreadable."""
 
 
 class RowCapError(PeuplementError):

@@ -1,5 +1,7 @@
-"""Layers run one way: pages -> ui -> queries -> semantic (ingest holds the data contract and
-sits beside queries). A wrong-way import, SQL or file reading in a page fails here."""
+"""Layers run one way: pages -> ui -> queries -> semantic, with ingest beside queries, and dataroot
+(the data root's contract and layout) at the bottom beside semantic, imported by ingest, queries
+and ui. A wrong-way import, SQL or file reading in a page, a snapshot folder listed or a Parquet
+file read outside dataroot fails here."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # package -> the project packages and libraries it must never import
 FORBIDDEN = {
-    "semantic": {"queries", "ui", "pages", "cli", "ingest", "streamlit", "duckdb"},
+    # dataroot imports nothing of the project but the exception family (semantic.errors)
+    "dataroot": {"queries", "ui", "pages", "cli", "ingest", "reports", "streamlit", "duckdb"},
+    "semantic": {"queries", "ui", "pages", "cli", "ingest", "dataroot", "streamlit", "duckdb"},
     "queries": {"reports", "ui", "pages", "cli", "streamlit"},
     "ingest": {"ui", "pages", "cli", "queries", "streamlit"},
     "reports": {"ui", "pages", "cli", "streamlit"},
@@ -68,3 +72,65 @@ def test_sql_is_written_only_by_the_builder_and_the_engine():
     # The benchmark's SQL is written by hand on purpose: it is what the builder is measured against.
     allowed = {"queries/bench/questions.py"}
     assert all(w.startswith("queries/sql/") or w in allowed for w in writers), writers
+
+
+def _project_imports(path: Path) -> set[str]:
+    """Full module names of the absolute imports of `path` ("semantic.errors", "ingest.contract")."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", _python_files("dataroot"), ids=lambda p: p.name)
+def test_dataroot_uses_only_the_exception_family_of_semantic(path):
+    semantic = {m for m in _project_imports(path) if m.split(".")[0] == "semantic"}
+    assert semantic <= {"semantic.errors"}, f"{path.name} imports {sorted(semantic)}"
+
+
+LAYERS_ABOVE = ("queries", "ui", "pages", "cli", "reports", "ingest")
+
+
+def test_the_contract_is_imported_from_dataroot():
+    """ingest/contract.py is a shim kept for old code: the project imports dataroot."""
+    shim = ROOT / "ingest" / "contract.py"
+    old = [
+        path.relative_to(ROOT).as_posix()
+        for package in LAYERS_ABOVE
+        for path in _python_files(package)
+        if path != shim and "ingest.contract" in _project_imports(path)
+    ]
+    assert not old, f"import the contract from dataroot, not ingest.contract: {old}"
+
+
+# A snapshot folder's name is matched, or a snapshot listing built, only in dataroot/layout.py.
+LISTING = re.compile(r"SNAPSHOT_PREFIX|date=\(|SNAPSHOTS_DIR\)?\s*\.(iterdir|glob)\(")
+# Reading Parquet is the engine's (sql/enrichment.sql, paths from dataroot) and dataroot's; ingest
+# reads the files it validates and imports. The benchmark reads them by hand on purpose.
+PARQUET = re.compile(r"read_parquet|read_table|read_metadata|ParquetFile")
+
+
+def test_only_dataroot_lists_snapshot_folders():
+    shim = ROOT / "ingest" / "contract.py"
+    listing = [
+        path.relative_to(ROOT).as_posix()
+        for package in LAYERS_ABOVE
+        for path in _python_files(package)
+        if path != shim and LISTING.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not listing, f"list snapshots with dataroot.layout.scan_snapshots: {listing}"
+
+
+def test_only_dataroot_and_the_engine_read_parquet():
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for package in ("queries", "ui", "pages", "cli", "reports", "semantic")
+        for path in _python_files(package)
+        if PARQUET.search(path.read_text(encoding="utf-8"))
+        and not path.relative_to(ROOT).as_posix().startswith("queries/bench/")
+    ]
+    assert not readers, f"read Parquet through dataroot (or the engine): {readers}"

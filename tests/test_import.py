@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli.main import main
-from ingest.contract import SNAPSHOT_TABLES, table_path
+from dataroot.contract import SNAPSHOT_TABLES
+from dataroot.layout import table_path
 from ingest.importer import (
     PublishError,
     discard,
@@ -720,7 +721,7 @@ ROUND_TRIP_INDICATORS = (
 def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_path):
     import pandas as pd
 
-    from ingest.contract import REFERENCE_TABLES
+    from dataroot.contract import REFERENCE_TABLES
     from ingest.demo import generate
     from ingest.importer import export_reference, export_rpls
     from queries.engine import open_engine

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli.main import main
-from ingest.contract import TABLES, table_path
+from dataroot.contract import TABLES
+from dataroot.layout import table_path
 from ingest.validate import Problem, check_root, format_problems, validate_root
 from ingest.validation.rules import RULES
 from tests.contract_fixture import (

@@ -11,12 +11,11 @@ split stays an implementation detail.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
+import dataroot
 from queries.alerts import mixite_alerts, target_trends
 from queries.targets import evaluate_targets
 from semantic.safe_text import markdown_text
@@ -83,7 +82,7 @@ def _key(scope: Scope) -> tuple[str, str, str]:
 
 def _targets_file(eng) -> str:
     try:
-        found = (Path(eng.data_root) / OBJECTIFS_FILE).stat()
+        found = dataroot.objectifs_path(eng.data_root).stat()
     except FileNotFoundError:
         return "sans objectifs locaux"
     return f"{found.st_mtime_ns}:{found.st_size}"

@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
+import dataroot
+from dataroot.location import default_data_root
 from queries.engine import Engine, get_engine
 from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
 from queries.members import members
-from queries.settings import default_data_root
 from queries.targets import evaluate_targets
 from semantic.scope import Scope
 
@@ -109,11 +109,7 @@ def targets(scope: Scope, *, snapshot: dt.date | None = None) -> pd.DataFrame:
 def objectifs_version(eng: Engine) -> str:
     """Local targets are read on every evaluation: their file's state keys cached answers, so an
     edit shows at once in every server process, without reloading the data."""
-    path = eng.data_root / OBJECTIFS_FILE
-    if not path.exists():
-        return "absent"
-    st_ = path.stat()
-    return f"{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
+    return dataroot.objectifs_version(eng.data_root)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_CACHED_RESULTS, ttl=RESULT_TTL_SECONDS)

@@ -16,17 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import (
-    BOOL,
-    DATE,
-    DOUBLE,
-    INT,
-    QPV,
-    REFERENCE_TABLES,
-    SNAPSHOT_TABLES,
-    Table,
-    table_path,
-)
+from dataroot.contract import BOOL, DATE, DOUBLE, INT, QPV, REFERENCE_TABLES, SNAPSHOT_TABLES, Table
+from dataroot.layout import table_path
 from ingest.importer.mapping import Mapping, load_mapping
 from ingest.importer.pipeline import parse_snapshot_date
 
