@@ -19,7 +19,7 @@ from streamlit.util import calc_hash
 
 from semantic.scope import ROLES, Scope
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
-from tests.apptest_support import HOME, portal, small_demo, steady_navigation
+from tests.apptest_support import HOME, portal, steady_navigation
 from ui import audit
 from ui.access import PAGE_IDS, can_open
 from ui.auth import LOGIN_TIME_KEY, ROLE_LABELS
@@ -411,11 +411,6 @@ def test_a_not_logged_in_session_cannot_claim_a_user_without_the_authenticator_f
 
 
 # --- the home page's figures, pinned against the query layer -----------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.mark.parametrize(
