@@ -36,6 +36,7 @@ from dataroot.layout import (
 from dataroot.location import default_data_root
 from queries import frames
 from queries.errors import RowCapError
+from queries.sql import rules
 
 # Guardrails at the database edge.
 THREADS = 2  # the machines we run on have 2 cores; more threads only add contention
@@ -168,7 +169,8 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
             f"({exc.strerror}) : indiquez un dossier accessible en écriture avec TMPDIR"
         ) from None
     try:
-        database = _build_database(root, params, workdir)
+        rule_constants = rules.occupancy_parameters()  # parametres.yaml, bound in enrichment.sql
+        database = _build_database(root, {**params, **rule_constants}, workdir)
         con = duckdb.connect(str(database), read_only=True, config=_config(workdir))
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

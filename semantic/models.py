@@ -240,9 +240,25 @@ class AllocationAidDef(Frozen):
     aide_logement: HousingBenefitDef
 
 
+class OccupancyDef(Frozen):
+    """Under- and over-occupation (see parametres.yaml, occupation): one definition, bound as
+    SQL parameters wherever a dwelling's occupancy is judged."""
+
+    pieces_en_plus: Annotated[int, Field(ge=0)]
+    surface_1: Annotated[int, Field(gt=0)]
+    surface_2: Annotated[int, Field(gt=0)]
+    surface_par_personne: Annotated[int, Field(gt=0)]
+    surface_max: Annotated[int, Field(gt=0)]
+
+    def sql_parameters(self) -> dict[str, int]:
+        """The rule's constants under the names the SQL binds ($pieces_en_plus, $surface_1, …)."""
+        return self.model_dump()
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     objectifs_legaux: tuple[LegalTargetDef, ...]
+    occupation: OccupancyDef
     aide_attribution: AllocationAidDef
     # indicators whose targets are also rated without mutations, shown side by side
     avec_et_sans_mutations: tuple[str, ...] = ()
