@@ -6,7 +6,8 @@ instead of stopping at the first one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,16 @@ from semantic.errors import (
     UnsupportedPeriodError,
     closest,
 )
-from semantic.models import AtLeast, BaseDef, Condition, DimensionDef, IndicatorDef, ParametersDef
+from semantic.models import (
+    AtLeast,
+    BaseDef,
+    Condition,
+    DimensionDef,
+    IndicatorDef,
+    ParametersDef,
+    ThemeDef,
+    UnitDef,
+)
 from semantic.yaml_lines import line_of, load_with_lines
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -41,6 +51,15 @@ class Catalogue:
     dimensions: dict[str, DimensionDef]
     indicators: dict[str, IndicatorDef]
     parameters: ParametersDef
+    # how values in each unit read, and the themes' labels, in screen order (semantic/definitions)
+    units: dict[str, UnitDef] = field(default_factory=dict)
+    themes: dict[str, ThemeDef] = field(default_factory=dict)
+
+    def unit(self, unit_id: str) -> UnitDef:
+        try:
+            return self.units[unit_id]
+        except KeyError:
+            raise UnknownNameError("unité", unit_id, self.units) from None
 
     def indicator(self, indicator_id: str) -> IndicatorDef:
         try:
@@ -86,6 +105,18 @@ class Catalogue:
         if period == YEAR_TO_DATE and not self.offers_ytd(indicator_id):
             raise UnsupportedPeriodError(indicator_id, period, (ROLLING_12_MONTHS,))
 
+    def check_named_indicators(self, where: str, ids: Iterable[str]) -> None:
+        """DefinitionError naming every id of `ids` (a screen's list of indicators, written in
+        code at `where`) that the catalogue does not define, with the closest valid id."""
+        unknown = [i for i in ids if i not in self.indicators]
+        if unknown:
+            raise DefinitionError(
+                [
+                    f"{where}: indicateur inconnu « {i} »{_guess(i, self.indicators)}"
+                    for i in unknown
+                ]
+            )
+
     @property
     def secrecy_threshold(self) -> int:
         return self.parameters.secret_statistique.seuil
@@ -97,6 +128,8 @@ def load_catalogue(definitions_dir: Path = DEFINITIONS_DIR) -> Catalogue:
     root = Path(definitions_dir)
     bases = _load_map(root / "bases.yaml", "bases", BaseDef, problems)
     dimensions = _load_map(root / "dimensions.yaml", "dimensions", DimensionDef, problems)
+    units = _load_map(root / "unites.yaml", "unites", UnitDef, problems)
+    themes = _load_map(root / "themes.yaml", "themes", ThemeDef, problems)
     indicators: dict[str, IndicatorDef] = {}
     where: dict[str, str] = {}
     for path in sorted((root / "indicators").glob("*.yaml")):
@@ -116,9 +149,18 @@ def load_catalogue(definitions_dir: Path = DEFINITIONS_DIR) -> Catalogue:
     )
     if not problems:
         _check_references(bases, dimensions, indicators, where, params, problems)
+        for ind_id, ind in indicators.items():
+            if ind.unit not in units:
+                problems.append(
+                    f"{where[ind_id]}: {ind_id}: unité « {ind.unit} » absente de unites.yaml"
+                )
+            if ind.theme not in themes:
+                problems.append(
+                    f"{where[ind_id]}: {ind_id}: thème « {ind.theme} » absent de themes.yaml"
+                )
     if problems:
         raise DefinitionError(problems)
-    return Catalogue(bases, dimensions, indicators, params)
+    return Catalogue(bases, dimensions, indicators, params, units, themes)
 
 
 def _load_map(path: Path, key: str, model: type[BaseModel], problems: list[str]) -> dict[str, Any]:

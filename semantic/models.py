@@ -33,6 +33,28 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class UnitDef(Frozen):
+    """How a value in one unit reads (semantic/definitions/unites.yaml)."""
+
+    label: NonEmpty  # the unit in words, for the catalogue
+    suffixe: str = ""  # after the number on screen and in the PDF (" €", " ans")
+    decimales: Annotated[int, Field(ge=0, le=4)]
+    pourcentage: bool = False  # a fraction shown x100 with « % », its changes in points
+    format_excel: NonEmpty
+    format_excel_evolution: str | None = None  # a change's format, when not format_excel
+
+    @property
+    def excel_change_format(self) -> str:
+        return self.format_excel_evolution or self.format_excel
+
+
+class ThemeDef(Frozen):
+    """One theme of indicators (semantic/definitions/themes.yaml)."""
+
+    label: NonEmpty  # in the catalogue
+    label_court: NonEmpty  # in the dashboard's theme picker
+
+
 class ColumnDef(Frozen):
     type: ColumnType
     description: NonEmpty

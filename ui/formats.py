@@ -5,7 +5,6 @@ from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
     MASK_LABEL,
     NBSP,
     SENS,
-    UNIT_SUFFIX,
     change,
     number,
     percent,
