@@ -1,6 +1,6 @@
 """Check a whole data root against the data contract and report every problem at once.
 
-The contract (ingest.contract) says what to check; this module walks the root, opens each file and
+The contract (dataroot.contract) says what to check; this module walks the root, opens each file and
 runs the checks, never stopping at the first problem: a file that cannot be read is reported and
 the checks that need it are skipped. Parts live in ingest.validation (see its docstring).
 """

@@ -134,3 +134,22 @@ def test_only_dataroot_and_the_engine_read_parquet():
         and not path.relative_to(ROOT).as_posix().startswith("queries/bench/")
     ]
     assert not readers, f"read Parquet through dataroot (or the engine): {readers}"
+
+
+def test_every_environment_variable_is_documented():
+    """Each PEUPLEMENT_* variable named in the code has its line in docs/architecture.md."""
+    named = set()
+    for package in ("dataroot", "semantic", "queries", "ingest", "reports", "ui", "cli"):
+        for path in _python_files(package):
+            named |= set(re.findall(r"\"(PEUPLEMENT_[A-Z_]+)\"", path.read_text(encoding="utf-8")))
+    documented = set(
+        re.findall(
+            r"^\| `(PEUPLEMENT_[A-Z_]+)` \|",
+            (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"),
+            re.M,
+        )
+    )
+    assert named, "no environment variable found: the search is broken"
+    assert named <= documented, (
+        f"undocumented in docs/architecture.md: {sorted(named - documented)}"
+    )

@@ -1,7 +1,7 @@
 """How the dashboard's KPI table reads: French text (`25,3 %`, `+1,2 pt`, « < 11 »), the same
 cells as numbers for sorting and Excel, the column set of each role (numerator, denominator and
 effectif for internal roles only), the caption and the export files. Plain functions over the
-rows of `ui.kpi_table.build`, except `column_config`.
+`KpiTable` that `ui.kpi_table.build` returns (its `rows`), except `column_config`.
 """
 
 from __future__ import annotations
