@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 DEMO := data/demo
 PORT ?= 8501
 
-.PHONY: install run test test-fast lint format demo bench backtest clean
+.PHONY: install run test test-fast lint typecheck format demo bench backtest clean
 
 $(UV):
 	python3 -m venv $(TOOLS) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(TOOLS); }
@@ -27,9 +27,13 @@ demo: $(DEMO)/objectifs.yaml  ## write the demo data root under data/demo
 run: install demo  ## start the portal on the demo data (demo accounts, see README)
 	PEUPLEMENT_DEMO=1 $(RUN) python -m ui.server --server.headless true --server.port $(PORT)
 
-lint: install
+lint: install  ## ruff, then the type checker (strict on dataroot/, semantic/, queries/; see pyproject.toml)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+typecheck: install
+	$(RUN) mypy
 
 format: install
 	$(RUN) ruff format .

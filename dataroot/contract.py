@@ -8,6 +8,7 @@ and loaded everywhere. Where each table lives in a data root is `dataroot.layout
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Logical types. Each maps to the Arrow/pandas types accepted for it (see ingest.validation.files).
 STRING, INT, DOUBLE, BOOL, DATE = "string", "int", "double", "bool", "date"
@@ -65,7 +66,7 @@ class Table:
         return tuple(c for c in self.columns if c.required)
 
 
-def _c(name: str, type_: str, **kw) -> Column:
+def _c(name: str, type_: str, **kw: Any) -> Column:
     return Column(name, type_, **kw)
 
 

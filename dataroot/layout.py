@@ -100,7 +100,7 @@ def list_snapshots(root: Path | str) -> list[dt.date]:
     return scan_snapshots(Path(root)).dates
 
 
-def data_version(root: Path | str) -> tuple:
+def data_version(root: Path | str) -> tuple[object, ...]:
     """What identifies the published state of a data root: each snapshot date with its folder's
     identity, and the reference folder's. A publish renames a new folder into place (new inode),
     so a new, replaced or retired snapshot and new reference tables all change the version."""

@@ -29,9 +29,13 @@ from dataroot.contract import OPTIONAL_REFERENCE_TABLES, REFERENCE_TABLES, SNAPS
 from dataroot.errors import DataRootError
 from dataroot.layout import (
     SNAPSHOTS_DIR,
-    data_version,
-    list_snapshots,
     table_path,
+)
+from dataroot.layout import (
+    data_version as data_version,  # re-exported: the portal and tools import them from here
+)
+from dataroot.layout import (
+    list_snapshots as list_snapshots,
 )
 from dataroot.location import default_data_root
 from queries import frames
@@ -142,7 +146,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(
             f"aucune photographie (dossier {SNAPSHOTS_DIR}/date=AAAA-MM-JJ) dans {root}"
         )
-    params: dict[str, object] = {}
+    params: dict[str, str | list[str]] = {}
     for table in REFERENCE_TABLES:
         params[table.name] = str(table_path(root, table))
     for table in OPTIONAL_REFERENCE_TABLES:  # left out of the data root: the table stays empty
@@ -180,7 +184,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
     return Engine(root, snapshots, con, version, workdir)
 
 
-def _config(workdir: Path) -> dict[str, object]:
+def _config(workdir: Path) -> dict[str, str | bool | int | float | list[str]]:
     return {
         "threads": THREADS,
         "memory_limit": MEMORY_LIMIT,
@@ -188,7 +192,7 @@ def _config(workdir: Path) -> dict[str, object]:
     }
 
 
-def _build_database(root: Path, params: dict[str, object], workdir: Path) -> Path:
+def _build_database(root: Path, params: Mapping[str, object], workdir: Path) -> Path:
     """Run sql/enrichment.sql into a new database file; each table is checkpointed (written
     compressed) as soon as it is built, so that at most one table is held uncompressed."""
     database = workdir / "enrichi.duckdb"

@@ -9,6 +9,16 @@ from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     UnsupportedDimensionError,
 )
 
+__all__ = [
+    "DataRootError",
+    "DefinitionError",
+    "InvalidValueError",
+    "PeuplementError",
+    "RowCapError",
+    "UnknownNameError",
+    "UnsupportedDimensionError",
+]
+
 
 class RowCapError(PeuplementError):
     """A result would exceed the row cap: the user should narrow the breakdown."""

@@ -161,9 +161,24 @@ class IndicatorDef(Frozen):
         return self.aggregation == "ratio"
 
     @property
+    def parts(self) -> tuple[Measure, Measure]:
+        """Numerator and denominator of a ratio (ValueError for another aggregation)."""
+        if self.numerator is None or self.denominator is None:
+            raise ValueError(f"{self.id} n'est pas un ratio")
+        return self.numerator, self.denominator
+
+    @property
+    def own_base(self) -> str:
+        """The base of a count, mean or median (ValueError for a ratio)."""
+        if self.base is None:
+            raise ValueError(f"{self.id} est un ratio : il a deux bases")
+        return self.base
+
+    @property
     def bases(self) -> tuple[str, ...]:
-        if self.is_ratio:
+        if self.numerator is not None and self.denominator is not None:  # a ratio (validated)
             return (self.numerator.base, self.denominator.base)
+        assert self.base is not None  # every other aggregation has a base (validated)
         return (self.base,)
 
 
