@@ -22,6 +22,8 @@ from dataroot import contract, layout
 from ingest import reference_data
 from ingest.demo import generate
 
+pytestmark = pytest.mark.slow  # reads every table of the full demo root
+
 SNAPSHOTS = [
     "2023-09-30", "2023-12-31", "2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
     "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30",

@@ -397,6 +397,7 @@ import_snapshot(sys.argv[1], sys.argv[2], sys.argv[3])
 """
 
 
+@pytest.mark.slow
 def test_import_killed_before_publishing_leaves_no_snapshot(capsys, root, source):
     before = tree_hashes(root)
     done = subprocess.run(

@@ -142,6 +142,7 @@ def test_audit_never_contains_a_password(audit_file):
     assert "$2b$" not in text  # nor a hash
 
 
+@pytest.mark.slow
 def test_lockout_after_repeated_failures_shows_the_wait_and_holds_across_sessions(audit_file):
     at = app().run()
     for _ in range(MAX_FAILED_LOGINS):

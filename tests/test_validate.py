@@ -563,6 +563,7 @@ def _console_script() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("damage", "code"), [("truncate", 1), ("root-missing", 2)])
 def test_console_script_never_shows_a_traceback(root: Path, damage: str, code: int) -> None:
     target = root
