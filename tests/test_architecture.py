@@ -153,3 +153,15 @@ def test_every_environment_variable_is_documented():
     assert named <= documented, (
         f"undocumented in docs/architecture.md: {sorted(named - documented)}"
     )
+
+
+def test_the_dataroot_rules_catch_planted_mistakes(tmp_path):
+    """The checks above fail on what they are meant to catch: dataroot importing a layer above,
+    a snapshot listing written again, a Parquet file read by a screen."""
+    planted = tmp_path / "planted.py"
+    planted.write_text("from queries.engine import get_engine\nimport duckdb\n", encoding="utf-8")
+    assert _imports(planted) & FORBIDDEN["dataroot"] == {"queries", "duckdb"}
+    old_engine_listing = '_SNAPSHOT_DIR = re.compile(r"^date=(\\d{4}-\\d{2}-\\d{2})$")'
+    assert LISTING.search(old_engine_listing)
+    assert LISTING.search("for child in (root / SNAPSHOTS_DIR).iterdir():")
+    assert PARQUET.search("return pd.read_parquet(path, columns=columns)")
