@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 DEMO := data/demo
 PORT ?= 8501
 
-.PHONY: install run test lint format demo bench backtest load clean
+.PHONY: install run test test-fast lint typecheck format demo bench backtest load clean
 
 $(UV):
 	python3 -m venv $(TOOLS) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(TOOLS); }
@@ -27,16 +27,27 @@ demo: $(DEMO)/objectifs.yaml  ## write the demo data root under data/demo
 run: install demo  ## start the portal on the demo data (demo accounts, see README)
 	PEUPLEMENT_DEMO=1 $(RUN) python -m ui.shell.server --server.headless true --server.port $(PORT)
 
-lint: install
+lint: install  ## ruff, then the type checker (strict on dataroot/, semantic/, queries/; see pyproject.toml)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+typecheck: install
+	$(RUN) mypy
 
 format: install
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+# Tests run on every core (pytest-xdist): each test module stays on one worker, so its fixtures are
+# built once, and the browser tests all run on one worker, one portal at a time (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+
 test: install demo lint  ## lint, then the whole test suite (browser tests need Debian's chromium)
-	$(RUN) pytest
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+test-fast: install demo  ## the unit and AppTest tests a change usually needs: no browser, nothing marked slow
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not browser and not slow" -q
 
 bench: install demo  ## benchmark: semantic layer vs hand-written DuckDB SQL and pandas
 	$(RUN) python -m queries.bench --national-logements 5000000

@@ -35,7 +35,7 @@ import math
 
 import pandas as pd
 
-from ingest import contract
+from dataroot import contract
 
 ZONES = contract.ZONES_PLAFONDS  # ("paris_limitrophes", "idf", "autres")
 YEARS = (2023, 2024, 2025, 2026)

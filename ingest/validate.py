@@ -1,6 +1,6 @@
 """Check a whole data root against the data contract and report every problem at once.
 
-The contract (ingest.contract) says what to check; this module walks the root, opens each file and
+The contract (dataroot.contract) says what to check; this module walks the root, opens each file and
 runs the checks, never stopping at the first problem: a file that cannot be read is reported and
 the checks that need it are skipped. Parts live in ingest.validation (see its docstring).
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest.contract import (
+from dataroot.contract import (
     OPTIONAL_REFERENCE_TABLES,
     OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
     Table,
-    table_path,
 )
+from dataroot.layout import table_path
 from ingest.validation.ceilings import CEILING_RULES
 from ingest.validation.checks import Check, contract_checks
 from ingest.validation.engine import Session

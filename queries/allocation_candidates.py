@@ -16,6 +16,7 @@ from queries.allocation_budget import hypothesis as budget_hypothesis
 from queries.engine import Engine
 from queries.errors import InvalidValueError, PeuplementError
 from queries.evaluate import evaluate, make_request
+from queries.sql import rules
 from queries.sql.candidates import (
     build_candidates,
     build_dwelling,
@@ -141,8 +142,8 @@ def candidates(
     EXAMINATION_ORDER. A demand fits when:
     - its first wished commune is the dwelling's commune (the SNE's first wish is the only place
       the data carries; `same_epci=True` widens to every commune of the dwelling's EPCI);
-    - the dwelling is neither over-occupied (surface ≥ s(nb_personnes) of the data contract) nor
-      under-occupied (nb_pieces ≤ nb_personnes + 1);
+    - the dwelling is neither over-occupied (surface ≥ s(nb_personnes)) nor under-occupied
+      (nb_pieces ≤ nb_personnes + 1), the rule of parametres.yaml (occupation);
     - its resources are not above the ceiling of the dwelling's financement (PLAI, PLUS, PLS; PLI
       and AUTRE: no ceiling is checked) — see RESOURCES_HYPOTHESIS. Unknown resources, or a
       ceiling missing from the reference table, do not exclude a demand: `a_verifier` says what
@@ -257,7 +258,7 @@ def _words(row: dict) -> dict:
         "minimum": _num(row["surface_minimum"]),
         "personnes": f"{n} personne{'s' if n > 1 else ''}",
         "pieces": row["pieces_logement"],
-        "max_pieces": n + 1,
+        "max_pieces": n + rules.occupancy_parameters()["pieces_en_plus"],
         "zone": row["zone_plafonds"],
         "annuel": _eur(row["revenu_annuel_estime"]),
         "mensuel": _eur(row["revenu_mensuel"]),

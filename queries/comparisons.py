@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -46,7 +47,7 @@ def compare(
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     by = list(by)
-    kwargs = dict(by=by, where=where, period=period, catalogue=catalogue)
+    kwargs: dict[str, Any] = dict(by=by, where=where, period=period, catalogue=catalogue)
     current = evaluate(engine, indicator_id, scope, snapshot=snap, **kwargs)
     for suffix, other in (
         ("precedente", previous_snapshot(engine, snap)),

@@ -35,19 +35,27 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ingest.contract import (
+from dataroot.contract import (
     OPTIONAL_INPUTS,
     OPTIONAL_REFERENCE_TABLES,
     OPTIONAL_SNAPSHOT_TABLES,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
-    SNAPSHOTS_DIR,
     TABLES,
-    table_path,
 )
+from dataroot.errors import DataRootError
+from dataroot.layout import SNAPSHOTS_DIR, table_path
+from dataroot.layout import (
+    data_version as data_version,  # re-exported: the portal and tools import them from here
+)
+from dataroot.layout import (
+    list_snapshots as list_snapshots,
+)
+from dataroot.location import default_data_root
 from queries import frames
-from queries.errors import DataRootError, RowCapError
-from queries.settings import default_data_root, engine_dir
+from queries.errors import RowCapError
+from queries.settings import engine_dir
+from queries.sql import rules
 
 # Guardrails at the database edge.
 THREADS = 2  # the machines we run on have 2 cores; more threads only add contention
@@ -56,25 +64,8 @@ THREADS = 2  # the machines we run on have 2 cores; more threads only add conten
 MEMORY_LIMIT = "3GB"
 ROW_CAP = 200_000  # no screen or export needs more rows; a bigger result is a mistaken breakdown
 ENRICHMENT_SQL = Path(__file__).parent / "sql" / "enrichment.sql"
-_SNAPSHOT_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 WORKDIR_PREFIX = "peuplement-engine-"  # + owner pid + "-" + random: one folder per engine
 _WORKDIR = re.compile(rf"^{WORKDIR_PREFIX}(\d+)-")
-
-
-def list_snapshots(data_root: Path) -> list[dt.date]:
-    """Snapshot dates found as snapshots/date=YYYY-MM-DD folders, ascending."""
-    folder = Path(data_root) / SNAPSHOTS_DIR
-    if not folder.is_dir():
-        return []
-    dates = []
-    for child in folder.iterdir():
-        match = _SNAPSHOT_DIR.match(child.name)
-        if child.is_dir() and match:
-            try:
-                dates.append(dt.date.fromisoformat(match.group(1)))
-            except ValueError:
-                continue
-    return sorted(dates)
 
 
 @dataclass
@@ -184,7 +175,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(
             f"aucune photographie (dossier {SNAPSHOTS_DIR}/date=AAAA-MM-JJ) dans {root}"
         )
-    params: dict[str, object] = {}
+    params: dict[str, str | list[str]] = {}
     for table in REFERENCE_TABLES:
         params[table.name] = str(table_path(root, table))
     for table in OPTIONAL_REFERENCE_TABLES:  # left out of the data root: the table stays empty
@@ -215,7 +206,8 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
             f"({exc.strerror}) : indiquez un dossier accessible en écriture avec TMPDIR"
         ) from None
     try:
-        database = _shared_database(root, params, version, workdir)
+        rule_constants = rules.occupancy_parameters()  # parametres.yaml, bound in enrichment.sql
+        database = _shared_database(root, params, rule_constants, version, workdir)
         if database.parent == workdir:  # built privately: this engine's own database
             con = _connect_read_only(database, workdir)
         else:
@@ -266,25 +258,39 @@ ENGINE_FILE_PREFIX = "enrichi-"
 KEPT_ENGINE_FILES = 2  # the current state's file and the one before (a process may still read it)
 
 
-def engine_key(params: dict[str, object], version: tuple) -> str:
+def engine_key(
+    params: Mapping[str, object], constants: Mapping[str, object], version: tuple
+) -> str:
     """What a built database depends on: the published state of the data root (data_version),
     each input file (path, size, modification time: a file rewritten in place is seen too), the
-    enrichment SQL and the DuckDB version that wrote it."""
+    rule constants bound into the enrichment SQL, that SQL and the DuckDB version that wrote it."""
     digest = hashlib.sha256()
-    files = sorted(p for v in params.values() for p in ([v] if isinstance(v, str) else v))
+    files = sorted(
+        str(p)
+        for v in params.values()
+        for p in ([v] if isinstance(v, str) else list(v))  # type: ignore[call-overload]
+    )
     stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
-    for part in (repr(version), repr(stats), ENRICHMENT_SQL.read_text("utf-8")):
+    bound = repr(sorted(constants.items()))
+    for part in (repr(version), repr(stats), bound, ENRICHMENT_SQL.read_text("utf-8")):
         digest.update(part.encode())
     digest.update(duckdb.__version__.encode())
     return digest.hexdigest()[:20]
 
 
-def _shared_database(root: Path, params: dict[str, object], version: tuple, workdir: Path) -> Path:
+def _shared_database(
+    root: Path,
+    params: Mapping[str, object],
+    constants: Mapping[str, object],
+    version: tuple,
+    workdir: Path,
+) -> Path:
     """The database of this published state: found in the engine folder, or built there once
     (under its lock, written beside and renamed into place); built in `workdir` when the engine
     folder cannot be written."""
     folder = engine_dir(root)
-    target = folder / f"{ENGINE_FILE_PREFIX}{engine_key(params, version)}.duckdb"
+    target = folder / f"{ENGINE_FILE_PREFIX}{engine_key(params, constants, version)}.duckdb"
+    params = {**params, **constants}
     if target.is_file():
         _touch(target)
         return target
@@ -349,7 +355,7 @@ def optional_inputs(root: Path, snapshots: list[dt.date]) -> dict[dt.date, froze
     return out
 
 
-def _config(workdir: Path) -> dict[str, object]:
+def _config(workdir: Path) -> dict[str, str | bool | int | float | list[str]]:
     return {
         "threads": THREADS,
         "memory_limit": MEMORY_LIMIT,
@@ -358,7 +364,7 @@ def _config(workdir: Path) -> dict[str, object]:
 
 
 def _build_database(
-    root: Path, params: dict[str, object], workdir: Path, database: Path | None = None
+    root: Path, params: Mapping[str, object], workdir: Path, database: Path | None = None
 ) -> Path:
     """Run sql/enrichment.sql into a new database file (`database`, or one in `workdir`); each
     table is checkpointed (written compressed) as soon as it is built, so that at most one table
@@ -411,7 +417,7 @@ def _discard(connection: duckdb.DuckDBPyConnection, workdir: Path, database: Pat
     connection.close()
     with _SHARED_LOCK:
         shared = _SHARED.get(database) if database is not None else None
-        if shared is not None and shared.workdir == workdir:
+        if database is not None and shared is not None and shared.workdir == workdir:
             shared.engines -= 1
             if shared.engines:
                 return  # other engines of this process still read the file
@@ -427,20 +433,6 @@ def _statements(script: str) -> list[str]:
 
 _ENGINES: dict[tuple, Engine] = {}
 _LOCK = threading.Lock()
-
-
-def data_version(data_root: Path | str) -> tuple:
-    """What identifies the published state of a data root: each snapshot date with its folder's
-    identity, and the reference folder's. A publish renames a new folder into place (new inode),
-    so a new, replaced or retired snapshot and new reference tables all change the version."""
-    root = Path(data_root)
-    parts = []
-    for date in list_snapshots(root):
-        st = (root / SNAPSHOTS_DIR / f"date={date.isoformat()}").stat()
-        parts.append((date.isoformat(), st.st_ino, st.st_mtime_ns))
-    ref = root / "reference"
-    ref_id = (ref.stat().st_ino, ref.stat().st_mtime_ns) if ref.is_dir() else None
-    return (str(root.resolve()), tuple(parts), ref_id)
 
 
 def get_engine(data_root: Path | str | None = None) -> Engine:

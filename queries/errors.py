@@ -1,5 +1,6 @@
 """Errors of the query layer, in the project's one family (see semantic.errors)."""
 
+from dataroot.errors import DataRootError  # noqa: F401  (the one data root error, re-exported)
 from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     DefinitionError,
     InvalidValueError,
@@ -9,9 +10,15 @@ from semantic.errors import (  # noqa: F401  (re-exported for pages and the CLI)
     UnsupportedDimensionError,
 )
 
-
-class DataRootError(PeuplementError):
-    """The data root is missing, empty or unreadable."""
+__all__ = [
+    "DataRootError",
+    "DefinitionError",
+    "InvalidValueError",
+    "PeuplementError",
+    "RowCapError",
+    "UnknownNameError",
+    "UnsupportedDimensionError",
+]
 
 
 class RowCapError(PeuplementError):

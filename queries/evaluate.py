@@ -47,11 +47,11 @@ def make_request(
     catalogue.check_period(indicator_id, period)  # no year to date for a rate over a stock
     typed_where = []
     for dim_id, values in (where or {}).items():
-        dim = catalogue.check_dimension(indicator_id, dim_id)
-        values = [values] if isinstance(values, str | bool | int) else list(values)
-        if not values:
+        dim_def = catalogue.check_dimension(indicator_id, dim_id)
+        listed = [values] if isinstance(values, str | bool | int) else list(values)
+        if not listed:
             raise InvalidValueError(f"filtre « {dim_id} » sans valeur")
-        typed_where.append((dim_id, tuple(_typed(dim_id, dim.type, v) for v in values)))
+        typed_where.append((dim_id, tuple(_typed(dim_id, dim_def.type, v) for v in listed)))
     day = engine.resolve_snapshot(snapshot)
     missing = engine.missing_inputs(catalogue.indicator(indicator_id).requires, day)
     if missing:  # "non disponible pour ces données", never a 0 computed on nothing

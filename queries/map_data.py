@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def filter_options(
 
 def offers_typology(catalogue: Catalogue, indicator: str | None) -> bool:
     """Whether the communes can be coloured by `indicator` for one typology (TYPOLOGIES)."""
-    return bool(indicator) and "nb_pieces" in catalogue.supported_dimensions(indicator)
+    return indicator is not None and "nb_pieces" in catalogue.supported_dimensions(indicator)
 
 
 def map_data(
@@ -132,7 +133,7 @@ def map_data(
     snap = engine.resolve_snapshot(snapshot)
     where = {d: list(v) for d, v in (where or {}).items() if v}
     territory = {d: v for d, v in where.items() if d in TERRITORY_DIMENSIONS}
-    kwargs = {"snapshot": snap, "catalogue": catalogue}
+    kwargs: dict[str, Any] = {"snapshot": snap, "catalogue": catalogue}
 
     places = residences(engine, scope, where=where or None, **kwargs)
     if scope.is_empty:  # deny by default: nothing to draw, not even the boundaries

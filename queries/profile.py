@@ -63,6 +63,7 @@ def residence_profile(
     """One row per profile indicator: groupe, indicateur, libelle, unite, valeur_residence,
     effectif_residence, masque_residence, valeur_epci, effectif_epci, ecart."""
     catalogue = catalogue or load_catalogue()
+    catalogue.check_named_indicators("queries/profile.py (PROFILE)", PROFILE_INDICATORS)
     facts = evaluate(
         engine,
         "nb_logements",

@@ -1,21 +1,25 @@
-"""Where the portal's data lives, read from the environment with a documented default."""
-
-from __future__ import annotations
+"""Where the portal's data lives: moved to dataroot.location, re-exported here for the CLI, the
+benchmark and code written against this module."""
 
 import hashlib
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The demo data root written by `peuplement demo` (see README): the default for the portal and CLI.
-DEMO_DATA_ROOT = PROJECT_ROOT / "data" / "demo"
-DATA_DIR_ENV = "PEUPLEMENT_DATA_DIR"
+from dataroot.location import (
+    DATA_DIR_ENV,
+    DEMO_DATA_ROOT,
+    PROJECT_ROOT,
+    default_data_root,
+)
 
-
-def default_data_root() -> Path:
-    value = os.environ.get(DATA_DIR_ENV)
-    return Path(value).expanduser().resolve() if value else DEMO_DATA_ROOT
-
+__all__ = [
+    "DATA_DIR_ENV",
+    "DEMO_DATA_ROOT",
+    "ENGINE_DIR_ENV",
+    "PROJECT_ROOT",
+    "default_data_root",
+    "engine_dir",
+]
 
 ENGINE_DIR_ENV = "PEUPLEMENT_ENGINE_DIR"
 ENGINE_DIR_NAME = ".moteur"  # inside the data root; not part of its published state

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from ingest.contract import OBJECTIFS_FILE
+from dataroot.layout import OBJECTIFS_FILE
 from queries.engine import Engine
 from queries.evaluate import make_request, run
 from queries.members import members

@@ -1,7 +1,8 @@
 """Numbers the French way: `25,3 %`, `12 345`, `9 243 €`; masked cells as the secrecy label.
 
 Shared by the screens (`ui/shared/formats.py` re-exports it) and the PDF reports, which the command line
-also builds: it imports nothing of the project."""
+also builds. How each unit reads (decimals, suffix, percentage) is data:
+semantic/definitions/unites.yaml."""
 
 from __future__ import annotations
 
@@ -9,17 +10,11 @@ import math
 
 import pandas as pd
 
+from semantic.catalogue import load_catalogue
+from semantic.models import UnitDef
+
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MASK_LABEL = "< 11"  # shown instead of any value computed on too few households or allocations
-UNIT_SUFFIX = {
-    "euros_par_an": " €",
-    "ans": " ans",
-    "mois": " mois",
-    "personnes": " pers.",
-    "points": " pts",
-}
-# Units of a count: whole numbers, no suffix.
-COUNT_UNITS = ("logements", "menages", "attributions", "departs", "demandes", "propositions")
 SENS = {">=": "≥", "<=": "≤"}  # the direction of a target
 
 
@@ -52,12 +47,19 @@ def value(value, unit: str, masked: bool = False) -> str:
     """An indicator value in its unit; the secrecy label when masked."""
     if masked:
         return MASK_LABEL
-    if unit == "ratio":
-        return percent(value)
-    if unit in COUNT_UNITS:
-        return number(value)
-    decimals = 0 if unit == "euros_par_an" else (2 if unit == "demandes_par_attribution" else 1)
-    return "—" if _missing(value) else number(value, decimals) + UNIT_SUFFIX.get(unit, "")
+    spec = _unit(unit)
+    if spec.pourcentage:
+        return percent(value, spec.decimales)
+    return "—" if _missing(value) else number(value, spec.decimales) + spec.suffixe
+
+
+# A unit the definitions do not know (a column computed outside the catalogue) reads as a number
+# with one decimal, as before units were data.
+_PLAIN = UnitDef(label="valeur", decimales=1, format_excel="0.0")
+
+
+def _unit(unit: str) -> UnitDef:
+    return load_catalogue().units.get(unit, _PLAIN)
 
 
 def change(delta, unit: str) -> str:

@@ -6,7 +6,8 @@ instead of stopping at the first one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,17 @@ from semantic.errors import (
     UnsupportedPeriodError,
     closest,
 )
-from semantic.models import AtLeast, BaseDef, Condition, DimensionDef, IndicatorDef, ParametersDef
+from semantic.models import (
+    AtLeast,
+    BaseDef,
+    Condition,
+    DimensionDef,
+    Filter,
+    IndicatorDef,
+    ParametersDef,
+    ThemeDef,
+    UnitDef,
+)
 from semantic.yaml_lines import line_of, load_with_lines
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -41,6 +52,15 @@ class Catalogue:
     dimensions: dict[str, DimensionDef]
     indicators: dict[str, IndicatorDef]
     parameters: ParametersDef
+    # how values in each unit read, and the themes' labels, in screen order (semantic/definitions)
+    units: dict[str, UnitDef] = field(default_factory=dict)
+    themes: dict[str, ThemeDef] = field(default_factory=dict)
+
+    def unit(self, unit_id: str) -> UnitDef:
+        try:
+            return self.units[unit_id]
+        except KeyError:
+            raise UnknownNameError("unité", unit_id, self.units) from None
 
     def indicator(self, indicator_id: str) -> IndicatorDef:
         try:
@@ -86,6 +106,18 @@ class Catalogue:
         if period == YEAR_TO_DATE and not self.offers_ytd(indicator_id):
             raise UnsupportedPeriodError(indicator_id, period, (ROLLING_12_MONTHS,))
 
+    def check_named_indicators(self, where: str, ids: Iterable[str]) -> None:
+        """DefinitionError naming every id of `ids` (a screen's list of indicators, written in
+        code at `where`) that the catalogue does not define, with the closest valid id."""
+        unknown = [i for i in ids if i not in self.indicators]
+        if unknown:
+            raise DefinitionError(
+                [
+                    f"{where}: indicateur inconnu « {i} »{_guess(i, self.indicators)}"
+                    for i in unknown
+                ]
+            )
+
     @property
     def secrecy_threshold(self) -> int:
         return self.parameters.secret_statistique.seuil
@@ -97,6 +129,8 @@ def load_catalogue(definitions_dir: Path = DEFINITIONS_DIR) -> Catalogue:
     root = Path(definitions_dir)
     bases = _load_map(root / "bases.yaml", "bases", BaseDef, problems)
     dimensions = _load_map(root / "dimensions.yaml", "dimensions", DimensionDef, problems)
+    units = _load_map(root / "unites.yaml", "unites", UnitDef, problems)
+    themes = _load_map(root / "themes.yaml", "themes", ThemeDef, problems)
     indicators: dict[str, IndicatorDef] = {}
     where: dict[str, str] = {}
     for path in sorted((root / "indicators").glob("*.yaml")):
@@ -116,9 +150,18 @@ def load_catalogue(definitions_dir: Path = DEFINITIONS_DIR) -> Catalogue:
     )
     if not problems:
         _check_references(bases, dimensions, indicators, where, params, problems)
+        for ind_id, ind in indicators.items():
+            if ind.unit not in units:
+                problems.append(
+                    f"{where[ind_id]}: {ind_id}: unité « {ind.unit} » absente de unites.yaml"
+                )
+            if ind.theme not in themes:
+                problems.append(
+                    f"{where[ind_id]}: {ind_id}: thème « {ind.theme} » absent de themes.yaml"
+                )
     if problems:
         raise DefinitionError(problems)
-    return Catalogue(bases, dimensions, indicators, params)
+    return Catalogue(bases, dimensions, indicators, params, units, themes)
 
 
 def _load_map(path: Path, key: str, model: type[BaseModel], problems: list[str]) -> dict[str, Any]:
@@ -131,7 +174,14 @@ def _load_map(path: Path, key: str, model: type[BaseModel], problems: list[str])
     return out
 
 
-def _build(model, raw, path: Path, lines, prefix: tuple, problems: list[str]):
+def _build(
+    model: type[BaseModel],
+    raw: Any,
+    path: Path,
+    lines: dict[tuple[Any, ...], int],
+    prefix: tuple[Any, ...],
+    problems: list[str],
+) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -150,7 +200,14 @@ def _build(model, raw, path: Path, lines, prefix: tuple, problems: list[str]):
         return None
 
 
-def _check_references(bases, dimensions, indicators, where, params, problems: list[str]) -> None:
+def _check_references(
+    bases: dict[str, BaseDef],
+    dimensions: dict[str, DimensionDef],
+    indicators: dict[str, IndicatorDef],
+    where: dict[str, str],
+    params: ParametersDef | None,
+    problems: list[str],
+) -> None:
     for name, base in bases.items():
         for dim in base.dimensions:
             if dim not in dimensions:
@@ -164,18 +221,18 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
                 )
     for ind_id, ind in indicators.items():
         at = where[ind_id]
-        measures = (
+        measures: list[tuple[str | None, Filter]] = (
             [
                 (ind.numerator.base, ind.numerator.filter),
                 (ind.denominator.base, ind.denominator.filter),
             ]
-            if ind.is_ratio
+            if ind.numerator is not None and ind.denominator is not None  # a ratio
             else [(ind.base, ind.filter)]
         )
         for base_name, flt in measures:
-            if base_name not in bases:
+            if base_name is None or base_name not in bases:
                 problems.append(
-                    f"{at}: {ind_id}: base inconnue « {base_name} »{_guess(base_name, bases)}"
+                    f"{at}: {ind_id}: base inconnue « {base_name} »{_guess(str(base_name), bases)}"
                 )
                 continue
             for cond in _conditions(flt):
@@ -202,20 +259,20 @@ def _check_references(bases, dimensions, indicators, where, params, problems: li
                 f"parametres.yaml: objectif {target.id}: dimension inconnue « {target.par} »"
             )
     for ind_id in params.avec_et_sans_mutations if params else ():
-        ind = indicators.get(ind_id)
-        if ind is None:
+        found = indicators.get(ind_id)
+        if found is None:
             problems.append(
                 f"parametres.yaml: avec_et_sans_mutations: indicateur inconnu « {ind_id} »{_guess(ind_id, indicators)}"
             )
-        elif not all("mutation" in bases[b].dimensions for b in ind.bases if b in bases) or (
-            ind.dimensions is not None and "mutation" not in ind.dimensions
+        elif not all("mutation" in bases[b].dimensions for b in found.bases if b in bases) or (
+            found.dimensions is not None and "mutation" not in found.dimensions
         ):
             problems.append(
                 f"parametres.yaml: avec_et_sans_mutations: {ind_id} ne se découpe pas par mutation"
             )
 
 
-def _conditions(flt):
+def _conditions(flt: Iterable[Condition | AtLeast]) -> Iterator[Condition]:
     for item in flt:
         if isinstance(item, AtLeast):
             yield from item.of
@@ -223,7 +280,9 @@ def _conditions(flt):
             yield item
 
 
-def _check_condition(at, ind_id, cond: Condition, base: BaseDef, base_name: str, problems) -> None:
+def _check_condition(
+    at: str, ind_id: str, cond: Condition, base: BaseDef, base_name: str, problems: list[str]
+) -> None:
     if cond.column not in base.columns:
         problems.append(
             f"{at}: {ind_id}: colonne inconnue « {cond.column} » dans la base {base_name}{_guess(cond.column, base.columns)}"
@@ -247,6 +306,6 @@ def _check_condition(at, ind_id, cond: Condition, base: BaseDef, base_name: str,
             )
 
 
-def _guess(value: str, valid) -> str:
+def _guess(value: str, valid: Iterable[str]) -> str:
     guess = closest(value, valid)
     return f" (vouliez-vous dire « {guess} » ?)" if guess else ""

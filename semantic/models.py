@@ -51,6 +51,28 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class UnitDef(Frozen):
+    """How a value in one unit reads (semantic/definitions/unites.yaml)."""
+
+    label: NonEmpty  # the unit in words, for the catalogue
+    suffixe: str = ""  # after the number on screen and in the PDF (" €", " ans")
+    decimales: Annotated[int, Field(ge=0, le=4)]
+    pourcentage: bool = False  # a fraction shown x100 with « % », its changes in points
+    format_excel: NonEmpty
+    format_excel_evolution: str | None = None  # a change's format, when not format_excel
+
+    @property
+    def excel_change_format(self) -> str:
+        return self.format_excel_evolution or self.format_excel
+
+
+class ThemeDef(Frozen):
+    """One theme of indicators (semantic/definitions/themes.yaml)."""
+
+    label: NonEmpty  # in the catalogue
+    label_court: NonEmpty  # in the dashboard's theme picker
+
+
 class ColumnDef(Frozen):
     type: ColumnType
     description: NonEmpty
@@ -160,9 +182,24 @@ class IndicatorDef(Frozen):
         return self.aggregation == "ratio"
 
     @property
+    def parts(self) -> tuple[Measure, Measure]:
+        """Numerator and denominator of a ratio (ValueError for another aggregation)."""
+        if self.numerator is None or self.denominator is None:
+            raise ValueError(f"{self.id} n'est pas un ratio")
+        return self.numerator, self.denominator
+
+    @property
+    def own_base(self) -> str:
+        """The base of a count, mean or median (ValueError for a ratio)."""
+        if self.base is None:
+            raise ValueError(f"{self.id} est un ratio : il a deux bases")
+        return self.base
+
+    @property
     def bases(self) -> tuple[str, ...]:
-        if self.is_ratio:
+        if self.numerator is not None and self.denominator is not None:  # a ratio (validated)
             return (self.numerator.base, self.denominator.base)
+        assert self.base is not None  # every other aggregation has a base (validated)
         return (self.base,)
 
 
@@ -261,9 +298,25 @@ class AllocationAidDef(Frozen):
     aide_logement: HousingBenefitDef
 
 
+class OccupancyDef(Frozen):
+    """Under- and over-occupation (see parametres.yaml, occupation): one definition, bound as
+    SQL parameters wherever a dwelling's occupancy is judged."""
+
+    pieces_en_plus: Annotated[int, Field(ge=0)]
+    surface_1: Annotated[int, Field(gt=0)]
+    surface_2: Annotated[int, Field(gt=0)]
+    surface_par_personne: Annotated[int, Field(gt=0)]
+    surface_max: Annotated[int, Field(gt=0)]
+
+    def sql_parameters(self) -> dict[str, int]:
+        """The rule's constants under the names the SQL binds ($pieces_en_plus, $surface_1, …)."""
+        return self.model_dump()
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     objectifs_legaux: tuple[LegalTargetDef, ...]
+    occupation: OccupancyDef
     aide_attribution: AllocationAidDef
     # indicators whose targets are also rated without mutations, shown side by side
     avec_et_sans_mutations: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -40,7 +40,10 @@ class LocalTargetDef(Frozen):
 
 
 def parse_targets(
-    data, catalogue: Catalogue, where: str = "objectifs.yaml", lines=None
+    data: Any,
+    catalogue: Catalogue,
+    where: str = "objectifs.yaml",
+    lines: dict[tuple[Any, ...], int] | None = None,
 ) -> list[LocalTargetDef]:
     """Check a loaded objectifs document; raise DefinitionError listing every problem."""
     lines = lines or {}

@@ -156,7 +156,7 @@ def close_target(
     return TargetChange("cloture", target_id, _jsonable(before), _jsonable(entries[index]))
 
 
-def _index(entries: list, target_id: str) -> int:
+def _index(entries: list[dict[str, Any]], target_id: str) -> int:
     for i, e in enumerate(entries):
         if isinstance(e, dict) and e.get("id") == target_id:
             return i
@@ -263,7 +263,7 @@ def _header(path: Path) -> str:
     """The file's leading comment block, or the fixed header."""
     if not path.exists():
         return HEADER
-    lines = []
+    lines: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or (not line.strip() and lines):
             lines.append(line)
@@ -314,4 +314,5 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _jsonable(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(dict(entry), default=str, ensure_ascii=False))
+    result: dict[str, Any] = json.loads(json.dumps(dict(entry), default=str, ensure_ascii=False))
+    return result

@@ -20,6 +20,7 @@ Pure Python, no dependency: `ingest`, `ui` and `cli` all use it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # What a spreadsheet reads as the start of a formula (OWASP "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +44,7 @@ _WWW = re.compile(r"(?i)\b(www)\.")
 _BLOCK_START = re.compile(r"^(\s*\d*)([-+=#>.)])")
 
 
-def spreadsheet_cell(value):
+def spreadsheet_cell(value: Any) -> Any:
     """`value` as a spreadsheet may hold it: a formula-like text gets a leading quote; any other
     value (numbers, dates, None, ordinary text) is returned unchanged."""
     if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
@@ -53,7 +54,7 @@ def spreadsheet_cell(value):
     return FORMULA_GUARD + value
 
 
-def markdown_text(value) -> str:
+def markdown_text(value: object) -> str:
     """`value` as text for Streamlit Markdown: shown as written, building nothing."""
     text = "" if value is None else str(value)
     # A line break inside a name would start a new Markdown block (a heading, a list, a quote).

@@ -1,4 +1,6 @@
-"""Shared fixtures: the hand-written tiny data root and an engine over it."""
+"""Shared fixtures: the hand-written tiny data root and an engine over it, the small demo roots
+shared by the page tests, the default demo root; and how the tests are spread over pytest-xdist
+workers (each module stays on one worker, the browser tests all on one)."""
 
 from __future__ import annotations
 
@@ -60,3 +62,33 @@ def store(store_url):
     from store import open_store
 
     return open_store(store_url)
+
+
+@pytest.fixture(scope="session")
+def small_demo_root(tmp_path_factory):
+    """A small root from the demo generator (3,000 dwellings, 2 snapshots), generated once per
+    test process and shared by the page tests: realistic volumes, so a partner's EPCI figures
+    are above the secrecy threshold. Read-only: a test that changes a data root copies it."""
+    from tests.apptest_support import small_demo  # after register_assert_rewrite above
+
+    return small_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def small_demo_root_5(tmp_path_factory):
+    """The same with five quarterly snapshots (a previous one and one a year earlier)."""
+    from tests.apptest_support import small_demo
+
+    return small_demo(tmp_path_factory, snapshots=5)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `pytest -n N --dist loadgroup`, keep each module's tests on one worker (their module
+    fixtures, engines and demo roots, are built once) and every browser test on the same worker
+    (one portal server and one Chromium at a time, as in a serial run)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        browser = item.get_closest_marker("browser") is not None
+        group = "browser" if browser else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

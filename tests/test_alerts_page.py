@@ -25,7 +25,6 @@ from tests.apptest_support import (
     charts,
     logged_in,
     portal,
-    small_demo,
     steady_navigation,
 )
 from ui.screens.objectifs.target_cards import (
@@ -50,11 +49,6 @@ T1_INDICATOR = "part_attributions_q1_hors_qpv"
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

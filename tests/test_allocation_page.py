@@ -21,7 +21,6 @@ from tests.apptest_support import (
     logged_in,
     portal,
     served,
-    small_demo,
     steady_navigation,
 )
 from tests.tiny_allocation_data import write_allocation_root
@@ -46,8 +45,9 @@ def media(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
+def demo_root(small_demo_root):
+    """The shared small demo root (tests/conftest.py), under this module's name for it."""
+    return small_demo_root
 
 
 @pytest.fixture(scope="module")

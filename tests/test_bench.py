@@ -10,6 +10,8 @@ from queries.bench import METHODS, QUESTIONS, bench_root, build_report, disagree
 from queries.bench import run_worker as _run_worker
 from tests.tiny_data import E1, E2, PLAFONDS_COLUMNS, _plafond_rows, _table, write_tiny_root
 
+pytestmark = pytest.mark.slow  # runs the benchmark's workers in their own processes
+
 # Groups of the latest snapshot (2025-12-31): two EPCIs, three residences, in every question
 # (each residence has dwellings, households, departures counted or allocations in the period).
 GROUPS = {"epci": 2, "residence": 3}

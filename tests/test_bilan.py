@@ -12,6 +12,8 @@ from pypdf import PdfReader
 
 from cli.main import main
 
+pytestmark = pytest.mark.slow  # builds the bilan PDF on the full demo root
+
 VOIRONNAIS, METRO, GRESIVAUDAN = "243800984", "200040715", "200018166"
 PARTNER = ["--role", "partenaire", "--territoires", VOIRONNAIS]
 # The target titles the bilan prints, written out here by hand.

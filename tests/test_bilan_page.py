@@ -17,7 +17,6 @@ from tests.apptest_support import (
     logged_in,
     portal,
     served,
-    small_demo,
     steady_navigation,
 )
 from ui.shell import audit
@@ -28,11 +27,6 @@ VOIRONNAIS = "243800984"
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

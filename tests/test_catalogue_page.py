@@ -12,18 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from semantic.catalogue import load_catalogue
 from semantic.scope import ROLES
-from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
+from tests.apptest_support import ACCOUNTS, logged_in, portal, steady_navigation
 from ui.screens.catalogue.catalogue_view import THEMES, UNITS
 
 
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

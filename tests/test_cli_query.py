@@ -168,6 +168,7 @@ def test_catalogue_markdown(capsys):
     assert "| `part_attributions_q1_hors_qpv` | 1er quartile hors QPV | ratio |" in out
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_real_process(tiny_root):
     proc = subprocess.run(
         [

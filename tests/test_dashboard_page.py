@@ -31,7 +31,6 @@ from tests.apptest_support import (
     portal,
     run_with,
     served,
-    small_demo,
     steady_navigation,
 )
 from ui.screens.tableau_de_bord import kpi_display
@@ -54,9 +53,9 @@ def steady_state_navigation(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo_root(tmp_path_factory):
+def demo_root(small_demo_root_5):
     """Five quarterly snapshots (2025-09-30 … 2026-09-30): a previous one and one a year earlier."""
-    return small_demo(tmp_path_factory, snapshots=5)
+    return small_demo_root_5
 
 
 @pytest.fixture(scope="module")

@@ -98,3 +98,48 @@ def test_lookup_errors_name_value_valid_choices_and_closest():
         "L'indicateur « pression_demande » ne se décline pas par « residence ». "
         "Valeurs valides : commune, epci."
     )
+
+
+def _indicator_lists_named_in_code() -> dict[str, tuple[str, ...]]:
+    """Every list of indicator ids a screen writes in code (not in semantic/definitions)."""
+    from queries import profile
+    from ui.screens.residence import residence_sections
+    from ui.shared import headline
+
+    return {
+        "queries/profile.py PROFILE": profile.PROFILE_INDICATORS,
+        "ui/shared/headline.py STOCK_AND_FLOW": headline.STOCK_AND_FLOW,
+        "ui/screens/residence/residence_sections.py MOVEMENTS": tuple(
+            i for i, _ in residence_sections.MOVEMENTS
+        ),
+    }
+
+
+@pytest.mark.parametrize("where", sorted(_indicator_lists_named_in_code()))
+def test_indicator_ids_named_in_code_exist_in_the_catalogue(where):
+    ids = _indicator_lists_named_in_code()[where]
+    assert ids, f"{where} names no indicator: the list moved?"
+    load_catalogue().check_named_indicators(where, ids)  # raises on an unknown id
+
+
+def test_an_unknown_indicator_named_in_code_fails_with_a_suggestion():
+    with pytest.raises(DefinitionError) as caught:
+        load_catalogue().check_named_indicators("ui/planted.py", ("nb_logement", "taux_vacance"))
+    message = str(caught.value)
+    assert "ui/planted.py: indicateur inconnu « nb_logement »" in message
+    assert "nb_logements" in message and "taux_vacance »" not in message
+
+
+def test_every_unit_and_theme_has_its_definition():
+    """The Unit and Theme types and semantic/definitions/{unites,themes}.yaml name the same."""
+    from typing import get_args
+
+    from semantic.models import Theme, Unit
+
+    catalogue = load_catalogue()
+    assert set(catalogue.units) == set(get_args(Unit))
+    assert set(catalogue.themes) == set(get_args(Theme))
+    assert catalogue.unit("ratio").pourcentage and catalogue.unit("ratio").decimales == 1
+    assert catalogue.unit("euros_par_an").suffixe == " €"
+    with pytest.raises(UnknownNameError, match="logement"):
+        catalogue.unit("logement")

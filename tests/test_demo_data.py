@@ -18,8 +18,11 @@ import shapely
 import yaml
 
 from cli.main import main as cli_main
-from ingest import contract, reference_data
+from dataroot import contract, layout
+from ingest import reference_data
 from ingest.demo import generate
+
+pytestmark = pytest.mark.slow  # reads every table of the full demo root
 
 SNAPSHOTS = [
     "2023-09-30", "2023-12-31", "2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31",
@@ -43,7 +46,7 @@ def demo(demo_root):
 
 
 def read(root: Path, table: contract.Table, snapshot: str | None = None) -> pd.DataFrame:
-    frame = pd.read_parquet(contract.table_path(root, table, snapshot))
+    frame = pd.read_parquet(layout.table_path(root, table, snapshot))
     for column in table.columns:
         if column.type == contract.DATE and column.name in frame:
             frame[column.name] = pd.to_datetime(frame[column.name])
@@ -117,13 +120,13 @@ def attributions(demo, snapshot: str) -> pd.DataFrame:
 
 
 def test_root_has_every_table_with_exactly_the_contract_columns_and_types(demo_root):
-    snapshot_dirs = sorted(p.name for p in (demo_root / contract.SNAPSHOTS_DIR).iterdir())
-    assert snapshot_dirs == [contract.snapshot_dirname(s) for s in SNAPSHOTS]
+    snapshot_dirs = sorted(p.name for p in (demo_root / layout.SNAPSHOTS_DIR).iterdir())
+    assert snapshot_dirs == [layout.snapshot_dirname(s) for s in SNAPSHOTS]
     files = [(t, None) for t in contract.REFERENCE_TABLES + contract.OPTIONAL_REFERENCE_TABLES]
     snapshot_tables = contract.SNAPSHOT_TABLES + contract.OPTIONAL_SNAPSHOT_TABLES
     files += [(t, s) for s in SNAPSHOTS for t in snapshot_tables]
     for table, snapshot in files:
-        schema = pq.read_schema(contract.table_path(demo_root, table, snapshot))
+        schema = pq.read_schema(layout.table_path(demo_root, table, snapshot))
         # every column of the contract, the optional ones (cotation) included
         names = [c.name for c in table.columns]
         assert schema.names == names, (table.name, snapshot)
@@ -132,7 +135,7 @@ def test_root_has_every_table_with_exactly_the_contract_columns_and_types(demo_r
                 table.name,
                 column.name,
             )
-    assert (demo_root / contract.OBJECTIFS_FILE).is_file()
+    assert (demo_root / layout.OBJECTIFS_FILE).is_file()
 
 
 def test_values_respect_nullability_allowed_lists_and_uniqueness(demo):
@@ -559,7 +562,7 @@ def test_territory_allocations_are_a_few_times_the_landlord_s(demo):
 
 
 def test_objectifs_name_real_territories_of_the_demo(demo_root, demo):
-    text = (demo_root / contract.OBJECTIFS_FILE).read_text(encoding="utf-8")
+    text = (demo_root / layout.OBJECTIFS_FILE).read_text(encoding="utf-8")
     assert text.startswith("# Objectifs locaux (CIA, PSA, conventions de réservation)")
     targets = yaml.safe_load(text)["objectifs"]
     assert 3 <= len(targets) <= 5
@@ -658,4 +661,4 @@ def test_cli_demo_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     args = ["demo", "--out", str(out), "--logements", "300", "--snapshots", "2", "--force"]
     assert cli_main(args) == 0
-    assert len(list((out / contract.SNAPSHOTS_DIR).iterdir())) == 2
+    assert len(list((out / layout.SNAPSHOTS_DIR).iterdir())) == 2

@@ -71,3 +71,28 @@ def test_exact_threshold_counts_as_first_quartile(tiny_engine):
 def test_long_vacancy_boundary(tiny_engine, snapshot, expected):
     df = evaluate(tiny_engine, "taux_vacance_3_mois", ALL, snapshot=snapshot)
     assert df["numerateur"].iloc[0] == expected
+
+
+def test_the_occupancy_rule_is_written_once_and_bound_from_parametres():
+    """enrichment.sql (households in place) and the allocation aid (candidates) apply the same
+    expressions, whose constants come from parametres.yaml: the legal values, bound by name."""
+    from pathlib import Path
+
+    from queries.sql import rules
+    from semantic.catalogue import load_catalogue
+
+    occupation = load_catalogue().parameters.occupation
+    assert occupation.sql_parameters() == {
+        "pieces_en_plus": 1,
+        "surface_1": 9,
+        "surface_2": 16,
+        "surface_par_personne": 9,
+        "surface_max": 70,
+    }
+    enrichment = (Path(rules.__file__).parent / "enrichment.sql").read_text(encoding="utf-8")
+    assert f"{rules.under_occupied('nb_pieces', 'nb_personnes')} AS sous_occupation" in enrichment
+    assert (
+        f"{rules.over_occupied('surface_habitable', 'nb_personnes')} AS sur_occupation"
+        in enrichment
+    )
+    assert "THEN 9 WHEN" not in enrichment  # no constant of the rule left as a literal

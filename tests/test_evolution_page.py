@@ -24,7 +24,6 @@ from tests.apptest_support import (
     logged_in,
     portal,
     run_with,
-    small_demo,
     steady_navigation,
 )
 from ui.screens.evolution import trends
@@ -44,8 +43,9 @@ def steady_state_navigation(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory, snapshots=SNAPSHOTS)
+def demo_root(small_demo_root_5):
+    assert SNAPSHOTS == 5  # the shared five-snapshot root of tests/conftest.py
+    return small_demo_root_5
 
 
 @pytest.fixture(scope="module")

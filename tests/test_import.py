@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli.main import main
-from ingest.contract import SNAPSHOT_TABLES, table_path
+from dataroot.contract import SNAPSHOT_TABLES
+from dataroot.layout import table_path
 from ingest.importer import (
     PublishError,
     discard,
@@ -403,6 +404,7 @@ import_snapshot(sys.argv[1], sys.argv[2], sys.argv[3])
 """
 
 
+@pytest.mark.slow
 def test_import_killed_before_publishing_leaves_no_snapshot(capsys, root, source):
     before = tree_hashes(root)
     done = subprocess.run(
@@ -732,7 +734,7 @@ ROUND_TRIP_INDICATORS = (
 def test_demo_round_trip_through_rpls_csv_gives_the_same_indicators(capsys, tmp_path):
     import pandas as pd
 
-    from ingest.contract import (
+    from dataroot.contract import (
         OPTIONAL_REFERENCE_TABLES,
         OPTIONAL_SNAPSHOT_TABLES,
         REFERENCE_TABLES,

@@ -39,6 +39,7 @@ def events(where, event: str) -> list[dict]:
     return [e for e in audit.read_events(where) if e["event"] == event]
 
 
+@pytest.mark.slow
 def test_ten_parallel_wrong_then_right_attempts_on_a_locked_account_never_get_in(settings):
     for _ in range(MAX_FAILED_LOGINS):
         assert check_login(settings, PARTNER, "mauvais").username is None
@@ -72,6 +73,7 @@ def test_ten_wrong_passwords_at_once_get_five_checks_and_one_lockout(settings):
     assert len(events(settings.store, "lockout")) == 1
 
 
+@pytest.mark.slow
 def test_ten_good_passwords_at_once_all_get_in(settings):
     with ThreadPoolExecutor(max_workers=10) as pool:
         attempts = list(pool.map(lambda _: check_login(settings, PARTNER, PASSWORD), range(10)))

@@ -22,6 +22,8 @@ from ui.screens.carte import map_layers as ml
 from ui.screens.carte import map_legend as mlg
 from ui.shared.formats import value
 
+pytestmark = pytest.mark.slow  # AppTest of the map on the full demo root
+
 ROOT = Path(__file__).resolve().parent.parent
 HOME = str(ROOT / "Home.py")
 MANAGER, PARTNER = "direction.demo", "partenaire.voironnais"

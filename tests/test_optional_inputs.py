@@ -141,7 +141,7 @@ def test_the_root_with_every_optional_input_follows_the_contract(optional_root):
 
 
 def test_each_new_indicator_declares_the_optional_input_it_reads():
-    from ingest.contract import OPTIONAL_INPUTS
+    from dataroot.contract import OPTIONAL_INPUTS
 
     catalogue = load_catalogue()
     for indicator, needed in NEW.items():

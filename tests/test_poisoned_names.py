@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -29,7 +31,6 @@ from tests.apptest_support import (
     logged_in,
     portal,
     served,
-    small_demo,
     steady_navigation,
 )
 from tests.poisoned_data import FORMULA, poison, unsafe_markup
@@ -49,8 +50,11 @@ def steady_state_navigation(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def poisoned_root(tmp_path_factory):
-    return poison(small_demo(tmp_path_factory))
+def poisoned_root(tmp_path_factory, small_demo_root):
+    # poisoned in place: a copy of the shared small demo root, never the shared root itself
+    return poison(
+        Path(shutil.copytree(small_demo_root, tmp_path_factory.mktemp("poison") / "root"))
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,8 @@ from queries.sql.builder import QUARTER_TO_DATE
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 
+pytestmark = pytest.mark.slow  # projections and back-tests on the full demo root
+
 VOIRONNAIS = "243800984"  # the demo partner account's EPCI
 PARTNER = Scope("partenaire", epci=(VOIRONNAIS,))
 

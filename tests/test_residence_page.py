@@ -17,7 +17,7 @@ from queries.evaluate import evaluate
 from queries.places import residences
 from semantic.scope import Scope
 from tests import apptest_support as support
-from tests.apptest_support import HOME, ROOT, portal, small_demo, steady_navigation
+from tests.apptest_support import HOME, ROOT, portal, steady_navigation
 from ui.shared.formats import number, percent
 
 PAGE = str(ROOT / "pages" / "residence.py")
@@ -29,11 +29,6 @@ STAFF = Scope.internal("manager")
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

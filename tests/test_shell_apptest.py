@@ -20,7 +20,7 @@ from streamlit.util import calc_hash
 from semantic.scope import ROLES, Scope
 from store.login_throttle import LoginThrottle, format_wait
 from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
-from tests.apptest_support import HOME, portal, small_demo, steady_navigation, stored_text
+from tests.apptest_support import HOME, portal, steady_navigation, stored_text
 from ui.shell import audit
 from ui.shell.access import PAGE_IDS, can_open
 from ui.shell.auth import LOGIN_TIME_KEY, ROLE_LABELS
@@ -142,6 +142,7 @@ def test_audit_never_contains_a_password(audit_file):
     assert "$2b$" not in text  # nor a hash
 
 
+@pytest.mark.slow
 def test_lockout_after_repeated_failures_shows_the_wait_and_holds_across_sessions(audit_file):
     at = app().run()
     for _ in range(MAX_FAILED_LOGINS):
@@ -410,11 +411,6 @@ def test_a_not_logged_in_session_cannot_claim_a_user_without_the_authenticator_f
 
 
 # --- the home page's figures, pinned against the query layer -----------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli.main import main
-from ingest.contract import TABLES, table_path
+from dataroot.contract import TABLES
+from dataroot.layout import table_path
 from ingest.validate import Problem, check_root, format_problems, validate_root
 from ingest.validation.rules import RULES
 from tests.contract_fixture import (
@@ -564,6 +565,7 @@ def _console_script() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("damage", "code"), [("truncate", 1), ("root-missing", 2)])
 def test_console_script_never_shows_a_traceback(root: Path, damage: str, code: int) -> None:
     target = root

@@ -17,7 +17,7 @@ changes the demo everywhere; tests/test_demo_data.py pins the outcomes.
 
 from __future__ import annotations
 
-from ingest import contract
+from dataroot import contract
 
 # Label orders the probability tuples below are aligned with.
 RESERVATAIRES = contract.RESERVATAIRES  # etat, action_logement, collectivite, bailleur, autre

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import contract
+from dataroot import contract, layout
 from ingest.demo import calibration as cal
 from ingest.demo.dates import one_year_before, shift_months, snapshot_dates, to_days
 from ingest.demo.demand import build_demands
@@ -88,7 +88,7 @@ def generate(
     files = 0
     with staged_root(Path(out), overwrite) as root:
         for name, table in reference_tables(world, dates[-1]).items():
-            write_table(table, contract.table_path(root, contract.TABLES[name]))
+            write_table(table, layout.table_path(root, contract.TABLES[name]))
             rows[name] += table.num_rows
             files += 1
         static = static_tables(world)
@@ -97,11 +97,11 @@ def generate(
             tables = static | snapshot_tables(world, ids, snapshot)
             for name, table in tables.items():
                 write_table(
-                    table, contract.table_path(root, contract.TABLES[name], snapshot.isoformat())
+                    table, layout.table_path(root, contract.TABLES[name], snapshot.isoformat())
                 )
                 rows[name] += table.num_rows
                 files += 1
         yaml_text = objectives_yaml(world.stock.residences, dates[-1].year)
-        (root / contract.OBJECTIFS_FILE).write_text(yaml_text, encoding="utf-8")
+        (root / layout.OBJECTIFS_FILE).write_text(yaml_text, encoding="utf-8")
         files += 1
     return GenerationReport(Path(out), tuple(dates), rows, files, time.perf_counter() - started)

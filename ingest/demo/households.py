@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest import contract, reference_data
+from dataroot import contract
+from ingest import reference_data
 from ingest.demo import calibration as cal
 
 SEULE, COUPLE_SANS, COUPLE_AVEC, MONO, AUTRE = range(5)  # order of contract.COMPOSITIONS

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest import contract
+from dataroot import contract
 from ingest.demo.dates import years_of
 from ingest.demo.names import format_ids, id_width
 from ingest.demo.writer import to_arrow

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest import contract, reference_data
+from dataroot import contract
+from ingest import reference_data
 from ingest.demo import calibration as cal
 from ingest.demo import households as hh
 from ingest.demo.dates import one_year_before, to_days, years_of

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest import contract
+from dataroot import contract
 from ingest.demo import calibration as cal
 from ingest.demo import geometry
 

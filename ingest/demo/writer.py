@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import contract
+from dataroot import contract
 
 ARROW_TYPES = {
     contract.STRING: pa.string(),

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.contract import SNAPSHOTS_DIR, snapshot_dirname
+from dataroot.layout import SNAPSHOTS_DIR, snapshot_dirname
 from ingest.importer.export import export_reference, export_rpls
 from ingest.importer.mapping import SHIPPED_MAPPING, Mapping, load_mapping
 from ingest.importer.pipeline import (

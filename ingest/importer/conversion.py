@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.contract import Column
+from dataroot.contract import Column
 from ingest.importer.consistency import check_flags, check_geometry
 from ingest.importer.mapping import ColumnMapping, Mapping, TableMapping, normalize, normalize_code
 from ingest.importer.report import Issues

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import (
+from dataroot.contract import (
     BOOL,
     DATE,
     DOUBLE,
@@ -27,8 +27,8 @@ from ingest.contract import (
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
     Table,
-    table_path,
 )
+from dataroot.layout import table_path
 from ingest.importer.mapping import Mapping, load_mapping
 from ingest.importer.pipeline import parse_snapshot_date
 

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.contract import TABLES, Table
+from dataroot.contract import TABLES, Table
 from ingest.importer.mapping_yaml import ColumnSpec, FlagSpec, MappingFile, read_mapping_file
 from semantic.errors import DefinitionError
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from ingest.contract import BOOL, DATE, DOUBLE, INT, TABLES
+from dataroot.contract import BOOL, DATE, DOUBLE, INT, TABLES
 from semantic.errors import closest
 from semantic.yaml_lines import line_of, load_with_lines
 

@@ -15,17 +15,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import (
+from dataroot.contract import (
     OPTIONAL_REFERENCE_TABLES,
     OPTIONAL_SNAPSHOT_TABLES,
-    REFERENCE_DIR,
     REFERENCE_TABLES,
     SNAPSHOT_TABLES,
-    SNAPSHOTS_DIR,
     Table,
-    snapshot_dirname,
-    table_path,
 )
+from dataroot.errors import DataRootError
+from dataroot.layout import REFERENCE_DIR, SNAPSHOTS_DIR, snapshot_dirname, table_path
 from ingest.demo.writer import write_table
 from ingest.importer.checking import Origin, check_staged
 from ingest.importer.conversion import convert
@@ -34,16 +32,12 @@ from ingest.importer.reading import read_source
 from ingest.importer.report import ImportReport, Issues, SourceInfo
 from ingest.importer.sources import FORMATS, collect_sources, match_files, year_in_name
 from ingest.importer.staging import clean_stale_staging, create_staging, remove_staging
-from semantic.errors import InvalidValueError, PeuplementError
+from semantic.errors import InvalidValueError
 
 # Reference tables keyed by year: an import replaces the years it brings and keeps the others, so
 # the 2026 arrêté can be loaded alone without losing the thresholds of earlier years.
 MERGED_BY_YEAR = ("plafonds", "seuils_q1")
 EXTENSIONS = ", ".join(sorted({e for e in FORMATS if e not in (".txt", ".tsv", ".xlsm", ".json")}))
-
-
-class DataRootError(PeuplementError):
-    """The data root to import into is missing or unusable."""
 
 
 def parse_snapshot_date(value: str | dt.date) -> str:

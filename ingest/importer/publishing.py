@@ -14,20 +14,14 @@ import datetime as dt
 import getpass
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ingest.contract import (
-    OPTIONAL_SNAPSHOT_TABLES,
-    REFERENCE_DIR,
-    SNAPSHOT_TABLES,
-    SNAPSHOTS_DIR,
-    snapshot_dirname,
-)
+from dataroot.contract import OPTIONAL_SNAPSHOT_TABLES, SNAPSHOT_TABLES
+from dataroot.layout import REFERENCE_DIR, SNAPSHOTS_DIR, scan_snapshots, snapshot_dirname
 from ingest.importer.pipeline import parse_snapshot_date
 from ingest.importer.report import ImportReport
 from ingest.importer.staging import fsync_dir, fsync_tree, publish_lock, remove_staging
@@ -36,7 +30,6 @@ from semantic.errors import PeuplementError
 ARCHIVE_DIR = "archive"
 RECORD_FILE = "_import.json"
 RETIRED_FILE = "_retrait.json"
-_SNAPSHOT_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
 
 class PublishError(PeuplementError):
@@ -184,12 +177,8 @@ class SnapshotInfo:
 
 def published_snapshots(data_root: Path) -> list[SnapshotInfo]:
     """The snapshots in place, oldest first, with their row counts and who imported them."""
-    folder = Path(data_root) / SNAPSHOTS_DIR
     infos = []
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        match = _SNAPSHOT_DIR.match(entry.name)
-        if not (match and entry.is_dir()):
-            continue
+    for date, entry in scan_snapshots(Path(data_root)).snapshots:
         record = _read_record(entry / RECORD_FILE)
         rows = record.get("rows") or {
             t.name: pq.read_metadata(entry / t.filename).num_rows
@@ -198,7 +187,7 @@ def published_snapshots(data_root: Path) -> list[SnapshotInfo]:
         }
         infos.append(
             SnapshotInfo(
-                match.group(1),
+                date.isoformat(),
                 rows,
                 record.get("user"),
                 record.get("published_at"),

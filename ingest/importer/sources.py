@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest.contract import Table
+from dataroot.contract import Table
 from ingest.importer.mapping import Mapping, normalize
 from ingest.importer.report import Issues
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.contract import BOOL, DATE, DOUBLE, INT, STRING, Column
+from dataroot.contract import BOOL, DATE, DOUBLE, INT, STRING, Column
 from ingest.demo.writer import ARROW_TYPES
 from ingest.importer.mapping import ColumnMapping, Mapping, normalize_code
 from ingest.importer.report import Issues

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.contract import REFERENCE_DIR, TABLES, Column, Table
+from dataroot.contract import TABLES, Column, Table
+from dataroot.layout import REFERENCE_DIR
 
 LABEL = "{label}"
 # The column DuckDB adds to every view with the position of the row in its file (0-based).

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import BOOL, DATE, DOUBLE, INT, STRING, Column, Table
+from dataroot.contract import BOOL, DATE, DOUBLE, INT, STRING, Column, Table
 from ingest.validation.checks import ROW_NUMBER
 from ingest.validation.problem import MAX_EXAMPLES, Problem
 

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import yaml
 
-from ingest.contract import OBJECTIFS_FILE, SNAPSHOT_PREFIX, SNAPSHOTS_DIR, snapshot_dirname
+from dataroot.layout import (
+    OBJECTIFS_FILE,
+    SNAPSHOTS_DIR,
+    objectifs_path,
+    scan_snapshots,
+    snapshot_date,
+    snapshot_dirname,
+)
 from ingest.validation.problem import Problem
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Entries a tool may leave in snapshots/ (".DS_Store", Spark's "_SUCCESS"): not snapshots, not errors.
-_IGNORED_PREFIXES = (".", "_")
 
 
 def find_snapshots(root: Path) -> tuple[list[dt.date], list[Problem]]:
-    """The snapshot dates of `root`, oldest first, and the folders that are not `date=YYYY-MM-DD`."""
-    folder = root / SNAPSHOTS_DIR
-    if not folder.is_dir():
+    """The snapshot dates of `root`, oldest first, and the folders that are not `date=YYYY-MM-DD`
+    (the listing itself is dataroot.layout's, the same as the engine's)."""
+    scan = scan_snapshots(root)
+    if not scan.exists:
+        folder = root / SNAPSHOTS_DIR
         state = "n'est pas un dossier" if folder.exists() else "est absent"
         return [], [
             Problem(
@@ -30,16 +34,13 @@ def find_snapshots(root: Path) -> tuple[list[dt.date], list[Problem]]:
                 f"{snapshot_dirname('AAAA-MM-JJ')}/.",
             )
         ]
-    dates: list[dt.date] = []
     problems: list[Problem] = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(_IGNORED_PREFIXES):
-            continue
-        date = _snapshot_date(entry.name)
-        if date is not None and entry.is_dir():
-            dates.append(date)
-            continue
-        why = "n'est pas un dossier" if date is not None else "n'est pas une date valide"
+    for entry in scan.strays:
+        why = (
+            "n'est pas un dossier"
+            if snapshot_date(entry.name) is not None
+            else "n'est pas une date valide"
+        )
         problems.append(
             Problem(
                 f"{SNAPSHOTS_DIR}/{entry.name}",
@@ -51,7 +52,7 @@ def find_snapshots(root: Path) -> tuple[list[dt.date], list[Problem]]:
                 examples=(entry.name,),
             )
         )
-    if not dates:
+    if not scan.dates:
         problems.append(
             Problem(
                 SNAPSHOTS_DIR,
@@ -61,17 +62,7 @@ def find_snapshots(root: Path) -> tuple[list[dt.date], list[Problem]]:
                 f"{snapshot_dirname('AAAA-MM-JJ')}/ avec ses sept fichiers.",
             )
         )
-    return dates, problems
-
-
-def _snapshot_date(name: str) -> dt.date | None:
-    value = name.removeprefix(SNAPSHOT_PREFIX)
-    if value == name or not _DATE.fullmatch(value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:  # 2025-02-30
-        return None
+    return scan.dates, problems
 
 
 def check_objectifs(root: Path) -> list[Problem]:
@@ -79,7 +70,7 @@ def check_objectifs(root: Path) -> list[Problem]:
 
     What each target says is checked by the module that reads the targets, not here.
     """
-    path = root / OBJECTIFS_FILE
+    path = objectifs_path(root)
     if not path.exists():
         return []
     try:

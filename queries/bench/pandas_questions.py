@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.contract import TABLES, table_path
+from dataroot.contract import TABLES
+from dataroot.layout import table_path
 from queries.bench.questions import rolling_period
 
 PANDAS_COLUMNS = {

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ingest.contract import LOGEMENTS, table_path
+from dataroot.contract import LOGEMENTS
+from dataroot.layout import table_path
 from queries.bench.questions import METHODS, QUESTIONS
 from queries.bench.report import disagreements
 from queries.bench.workers import run_subprocess

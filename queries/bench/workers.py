@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest.contract import TABLES, table_path
+from dataroot.contract import TABLES
+from dataroot.layout import table_path
 from queries.bench.pandas_questions import _pandas_question, read_frames
 from queries.bench.questions import (
     DASHBOARD_HEADLINE,

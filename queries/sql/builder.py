@@ -76,7 +76,7 @@ def build(catalogue: Catalogue, request: Request) -> Statement:
     params.values.update(snapshot=request.snapshot, periode_debut=start, periode_fin=end)
     dims = [(d, catalogue.dimension(d)) for d in request.by]
     header = f"-- indicator: {ind.id}\n-- {ind.label} ({ind.aggregation}, unit: {ind.unit})\n"
-    if ind.is_ratio and ind.numerator.base != ind.denominator.base:
+    if ind.is_ratio and ind.parts[0].base != ind.parts[1].base:
         body = _cross_base_ratio(catalogue, ind, request, dims, params)
     else:
         body = _single_base(catalogue, ind, request, dims, params)
@@ -202,7 +202,7 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
     """Ratios and counts aggregate in a CTE and derive `valeur` from it; a median or mean is one
     plain SELECT. Measures an aggregation has not (numerator and denominator of a count, median
     or mean) are not selected: the result frame gives them as empty columns."""
-    base = ind.numerator.base if ind.is_ratio else ind.base
+    base = ind.parts[0].base if ind.is_ratio else ind.own_base
     where = _where(catalogue, base, request, params)
     if ind.aggregation in ("median", "mean"):
         pred = _filter(ind.filter, params)
@@ -220,9 +220,10 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
     perturbed = _perturbed(request)
     if ind.is_ratio:
+        numerator, denominator = ind.parts
         measures = [
-            f"{_count(ind.numerator.filter, params)} AS numerateur",
-            f"{_count(ind.denominator.filter, params)} AS denominateur",
+            f"{_count(numerator.filter, params)} AS numerateur",
+            f"{_count(denominator.filter, params)} AS denominateur",
         ]
         value = [
             "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur",
@@ -230,8 +231,8 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         ]
         if perturbed:
             measures += [
-                f"{_key_sum(ind.numerator.filter, params)} AS cle_numerateur",
-                f"{_key_sum(ind.denominator.filter, params)} AS cle_denominateur",
+                f"{_key_sum(numerator.filter, params)} AS cle_numerateur",
+                f"{_key_sum(denominator.filter, params)} AS cle_denominateur",
             ]
             value.append("cle_numerateur, cle_denominateur")
     else:  # count
@@ -252,8 +253,8 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
     ctes = []
     perturbed = _perturbed(request)
     for name, role, measure in (
-        ("num", "numerator", ind.numerator),
-        ("den", "denominator", ind.denominator),
+        ("num", "numerator", ind.parts[0]),
+        ("den", "denominator", ind.parts[1]),
     ):
         measures = [_count(measure.filter, params) + " AS n"]
         if perturbed:

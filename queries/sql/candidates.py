@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
+from queries.sql import rules
 from queries.sql.builder import Statement, _filter, _Params, _scope
 from semantic.catalogue import Catalogue
 from semantic.models import AtLeast, Filter
@@ -34,11 +35,7 @@ _RULES = {
     "categorie_max": 6,  # ceiling categories 1..6, then an amount per extra person
     "mois_par_an": 12,  # SNE resources are monthly; ceilings and Q1 thresholds are annual
     "jours_par_mois": 30.4375,  # as delai_attente_median_mois
-    "surface_1": 9,  # s(1)
-    "surface_2": 16,  # s(2)
-    "surface_par_personne": 9,  # s(n) = 16 + 9 (n - 2)
-    "surface_max": 70,  # reached at 8 persons
-    "pieces_en_plus": 1,  # under-occupation: more rooms than persons + 1 (CCH L621-2)
+    # the occupancy rule's constants come from parametres.yaml (sql/rules.py), as in enrichment.sql
     "relogement_anru": False,  # a demand never carries an urban-renewal rehousing
     "anciennete_entree": 0.0,  # the household would just have moved in
 }
@@ -55,13 +52,6 @@ _DWELLING = (
     "reservataire",
     "nb_pieces",
 )
-
-
-def _surface_min(persons: str) -> str:
-    return (
-        f"CASE WHEN {persons} <= 1 THEN $surface_1 WHEN {persons} = 2 THEN $surface_2 "
-        f"ELSE least($surface_2 + $surface_par_personne * ({persons} - 2), $surface_max) END"
-    )
 
 
 # How each column of a base is filled on the hypothetical row of an allocation, from `j` (one row
@@ -89,8 +79,8 @@ HYPOTHETICAL = {
         "ratio_plafond_plus": "revenu_mensuel * $mois_par_an / plafond_plus",
         "financement_plafonne": "financement IN ($plai, $plus, $pls)",
         "anciennete": "$anciennete_entree",
-        "sous_occupation": "nb_pieces > nb_personnes + $pieces_en_plus",
-        "sur_occupation": f"surface_habitable < {_surface_min('nb_personnes')}",
+        "sous_occupation": rules.under_occupied("nb_pieces", "nb_personnes"),
+        "sur_occupation": rules.over_occupied("surface_habitable", "nb_personnes"),
     },
 }
 
@@ -106,6 +96,7 @@ def _statement(sql: str, params: _Params) -> Statement:
 def _new_params(snapshot: dt.date) -> _Params:
     params = _Params()
     params.values.update(_RULES, snapshot=snapshot, annee=snapshot.year)
+    params.values.update(rules.occupancy_parameters())
     return params
 
 
@@ -200,7 +191,7 @@ def build_candidates(
         "    lg.financement, lg.zone_plafonds, lg.annee_plafonds, lg.nb_pieces AS pieces_logement,\n"
         "    lg.surface_habitable, lg.loyer_mensuel,\n"
         f"    least(d.n_plafond, $categorie_max) AS categorie, {ceiling} AS plafond_ressources,\n"
-        f"    {_surface_min('d.nb_personnes')} AS surface_minimum,\n"
+        f"    {rules.surface_minimum('d.nb_personnes')} AS surface_minimum,\n"
         f"    {commune_test} AS hors_commune\n"
         f"  FROM d CROSS JOIN lg\n  {_CEILING_JOIN}\n)\n"
         "SELECT id_demande, date_depot,\n"
@@ -214,7 +205,7 @@ def build_candidates(
         "  surface_minimum, surface_habitable, pieces_logement, nom_commune_logement,\n"
         "  hors_commune,\n"
         "  surface_habitable < surface_minimum AS sur_occupation,\n"
-        "  pieces_logement > nb_personnes + $pieces_en_plus AS sous_occupation,\n"
+        f"  {rules.under_occupied('pieces_logement', 'nb_personnes')} AS sous_occupation,\n"
         "  financement IN ($plai, $plus, $pls) AND plafond_ressources IS NULL AS plafond_inconnu,\n"
         "  COALESCE(revenu_mensuel * $mois_par_an > plafond_ressources, FALSE)\n"
         "    AS au_dessus_plafond,\n"

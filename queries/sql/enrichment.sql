@@ -105,9 +105,9 @@ SELECT snapshot_date, id_menage, id_logement,
        date_diff('day', date_entree, snapshot_date) / 365.25 AS anciennete,
        -- entered during the 12 months ending on the snapshot (the period of the flows)
        date_entree > CAST(snapshot_date - INTERVAL 1 YEAR AS DATE) AS emmenage_periode,
-       nb_pieces > nb_personnes + 1 AS sous_occupation,
-       surface_habitable < CASE WHEN nb_personnes <= 1 THEN 9 WHEN nb_personnes = 2 THEN 16
-            ELSE least(16 + 9 * (nb_personnes - 2), 70) END AS sur_occupation
+       -- occupancy: parametres.yaml (occupation), the same expressions as queries/sql/rules.py
+       nb_pieces > nb_personnes + $pieces_en_plus AS sous_occupation,
+       surface_habitable < CASE WHEN nb_personnes <= 1 THEN $surface_1 WHEN nb_personnes = 2 THEN $surface_2 ELSE least($surface_2 + $surface_par_personne * (nb_personnes - 2), $surface_max) END AS sur_occupation
 FROM c
 ORDER BY snapshot_date, code_epci, id_residence, id_menage;
 

@@ -19,7 +19,8 @@ from typing import ParamSpec, TypeVar
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
+import dataroot
+from dataroot.location import default_data_root
 from queries.alerts import mixite_alerts as _mixite_alerts
 from queries.alerts import target_trends as _target_trends
 from queries.engine import Engine, get_engine
@@ -28,7 +29,6 @@ from queries.evaluate import evaluate
 from queries.forecast.outlook import Outlooks, residence_outlooks
 from queries.forecast.projection import year_end as _year_end
 from queries.members import members
-from queries.settings import default_data_root
 from queries.targets import evaluate_targets
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
@@ -62,11 +62,7 @@ def data_version(eng: Engine) -> str:
 def objectifs_version(eng: Engine) -> str:
     """Local targets are read on every evaluation: their file's state keys cached answers, so an
     edit shows at once in every server process, without reloading the data."""
-    path = eng.data_root / OBJECTIFS_FILE
-    if not path.exists():
-        return "absent"
-    st_ = path.stat()
-    return f"{st_.st_ino}:{st_.st_mtime_ns}:{st_.st_size}"
+    return dataroot.objectifs_version(eng.data_root)
 
 
 P = ParamSpec("P")

@@ -27,24 +27,8 @@ from ui.shell.auth import audit_event
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 METADATA_SHEET = "Métadonnées"
-# Excel number formats by unit; Excel writes them with the reader's separators (25,3 % in French).
-_EXCEL_UNITS = {
-    "ratio": "0.0\\ %",
-    "euros_par_an": '#,##0\\ "€"',
-    "ans": '0.0\\ "ans"',
-    "mois": '0.0\\ "mois"',
-    "personnes": '0.0\\ "pers."',
-    "demandes_par_attribution": "0.00",
-}
-# Changes: rates in points, other units as their values (a count change is a plain count).
-_EXCEL_CHANGES = {
-    "ratio": '0.0\\ "pt"',
-    "euros_par_an": '#,##0\\ "€"',
-    "ans": '0.0\\ "ans"',
-    "mois": '0.0\\ "mois"',
-    "personnes": '0.0\\ "pers."',
-    "demandes_par_attribution": "0.00",
-}
+# Excel number formats by unit: semantic/definitions/unites.yaml (format_excel, and
+# format_excel_evolution for changes: rates in points). Excel writes them with the reader's separators.
 COUNT_FORMAT = "#,##0"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 MAX_COLUMN_WIDTH = 60
@@ -68,9 +52,10 @@ class Metadata:
 
 def excel_format(unit: str, change: bool = False) -> str:
     """Excel number format of a value (or a change, rates in points) in `unit`."""
+    spec = load_catalogue().units.get(unit)
     if not change:
-        return _EXCEL_UNITS.get(unit, COUNT_FORMAT)
-    body = _EXCEL_CHANGES.get(unit, COUNT_FORMAT)
+        return spec.format_excel if spec else COUNT_FORMAT
+    body = spec.excel_change_format if spec else COUNT_FORMAT
     return f"+{body};-{body};{body}"
 
 

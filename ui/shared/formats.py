@@ -2,11 +2,9 @@
 that the `peuplement` command and the PDF reports write numbers exactly as the screens do."""
 
 from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
-    COUNT_UNITS,
     MASK_LABEL,
     NBSP,
     SENS,
-    UNIT_SUFFIX,
     change,
     number,
     percent,

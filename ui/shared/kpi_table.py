@@ -27,16 +27,8 @@ from semantic.scope import Scope
 from ui.shared import data, formats
 from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
 
-THEMES = {
-    "occupation": "Occupation du parc",
-    "ressources": "Ressources",
-    "composition": "Composition familiale",
-    "age": "Âge du titulaire",
-    "anciennete": "Ancienneté et mobilité",
-    "attributions": "Attributions",
-    "demande": "Demande",
-    "propositions": "Propositions et CALEOL",
-}
+# Theme picker labels, in screen order: semantic/definitions/themes.yaml (label_court).
+THEMES = {theme: t.label_court for theme, t in load_catalogue().themes.items()}
 # Filters on these dimensions select whole rows of the scale (a commune lies in one EPCI, a
 # residence in one commune and in or out of a QPV): they do not stop a target applying to a row.
 COARSER = {

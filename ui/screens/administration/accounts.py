@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import TERRITOIRES, table_path
-from queries.settings import default_data_root
+from dataroot.location import default_data_root
+from dataroot.territories import read_territories, territories_file
 from semantic.errors import PeuplementError
 from semantic.scope import INTERNAL_ROLES, ROLES
 from ui.screens.administration.account_changes import (
@@ -66,17 +66,17 @@ def territories_label(record: UserRecord, epci_names: dict[str, str]) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def reference_territories(path: str, mtime_ns: int) -> pd.DataFrame:  # both are the cache key
+def reference_territories(root: str, mtime_ns: int) -> pd.DataFrame:  # both are the cache key
     """The communes and EPCIs of the reference table (accounts name territories, not data)."""
-    columns = ["code_commune", "nom_commune", "code_epci", "nom_epci"]
-    return pd.read_parquet(path, columns=columns).sort_values(["nom_epci", "nom_commune"])
+    return read_territories(Path(root))
 
 
 def _territories() -> pd.DataFrame:
-    path = table_path(default_data_root(), TERRITOIRES)
+    root = default_data_root()
+    path = territories_file(root)
     if not path.is_file():
-        return pd.DataFrame(columns=["code_commune", "nom_commune", "code_epci", "nom_epci"])
-    return reference_territories(str(path), path.stat().st_mtime_ns)
+        return read_territories(root)  # no table yet: the empty frame with its columns
+    return reference_territories(str(root), path.stat().st_mtime_ns)
 
 
 def accounts_section(user: CurrentUser, settings: PortalSettings) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dataroot.location import default_data_root
 from ingest import importer
-from queries.settings import default_data_root
 from semantic.errors import PeuplementError
 from ui.screens.administration.import_folder import (
     IMPORT_DIR_ENV,

@@ -13,35 +13,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from semantic.catalogue import Catalogue
+from semantic.catalogue import Catalogue, load_catalogue
 from semantic.safe_text import markdown_text
 from ui.shared.formats import target_text
 
-THEMES = {
-    "occupation": "Occupation du parc",
-    "ressources": "Ressources et fragilité",
-    "composition": "Composition des ménages",
-    "age": "Âge des titulaires",
-    "anciennete": "Ancienneté, départs et mobilité",
-    "attributions": "Attributions",
-    "demande": "Demande",
-    "propositions": "Propositions et CALEOL",
-}
-UNITS = {
-    "ratio": "part (en %)",
-    "logements": "nombre de logements",
-    "menages": "nombre de ménages",
-    "attributions": "nombre d'attributions",
-    "departs": "nombre de départs",
-    "demandes": "nombre de demandes",
-    "propositions": "nombre de propositions",
-    "demandes_par_attribution": "demandes par attribution",
-    "euros_par_an": "euros par an et par unité de consommation",
-    "personnes": "personnes",
-    "ans": "années",
-    "mois": "mois",
-    "points": "points de cotation",
-}
+# Themes and units in words: semantic/definitions/themes.yaml and unites.yaml.
+THEMES = {theme: t.label for theme, t in load_catalogue().themes.items()}
+UNITS = {unit: u.label for unit, u in load_catalogue().units.items()}
 
 
 @dataclass(frozen=True)

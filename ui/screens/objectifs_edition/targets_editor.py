@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ingest.contract import OBJECTIFS_FILE
+import dataroot
+from dataroot.location import default_data_root
 from queries.members import members
-from queries.settings import default_data_root
 from semantic import objectifs_store as store
 from semantic.catalogue import Catalogue
 from semantic.objectifs import SCALES, LocalTargetDef, load_targets
@@ -49,7 +49,7 @@ def can_edit(user: CurrentUser) -> bool:
 
 
 def objectifs_path() -> Path:
-    return default_data_root() / OBJECTIFS_FILE
+    return dataroot.objectifs_path(default_data_root())
 
 
 def current_targets(catalogue: Catalogue) -> list[LocalTargetDef]:

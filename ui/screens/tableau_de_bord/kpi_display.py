@@ -1,7 +1,7 @@
 """How the dashboard's KPI table reads: French text (`25,3 %`, `+1,2 pt`, « < 11 »), the same
 cells as numbers for sorting and Excel, the column set of each role (numerator, denominator and
 effectif for internal roles only), the caption and the export files. Plain functions over the
-rows of `ui.shared.kpi_table.build`, except `column_config`.
+`KpiTable` that `ui.shared.kpi_table.build` returns (its `rows`), except `column_config`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from semantic.catalogue import Catalogue
+from semantic.catalogue import Catalogue, load_catalogue
 from ui.shared import formats
 from ui.shared.exports import Metadata, csv_bytes, excel_format, secrecy_text, xlsx_bytes
 from ui.shared.filters import PERIODS, SCALES, Selection
@@ -25,7 +25,12 @@ STATUS_STYLES = {
     "non_mesurable": "color: #5F6368",
     "secret": "color: #5F6368",
 }
-COUNT_UNITS = formats.COUNT_UNITS
+# Units of a count (whole numbers, no suffix), from semantic/definitions/unites.yaml.
+COUNT_UNITS = tuple(
+    u
+    for u, d in load_catalogue().units.items()
+    if d.decimales == 0 and not d.suffixe and not d.pourcentage
+)
 # Column headers, in order; the last group is shown to internal roles only.
 TERRITORY, CODE, INDICATOR, VALUE = "Territoire", "Code", "Indicateur", "Valeur"
 NUMERATOR, DENOMINATOR, COUNT = "Numérateur", "Dénominateur", "Effectif"
