@@ -240,8 +240,16 @@ class AllocationAidDef(Frozen):
     aide_logement: HousingBenefitDef
 
 
+class MixiteDef(Frozen):
+    """The default fragility ceiling of the residences with a mixité stake (parametres.yaml)."""
+
+    seuil_fragilite: Annotated[float, Field(gt=0, le=1)]
+    source: NonEmpty
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
+    mixite: MixiteDef | None = None
     objectifs_legaux: tuple[LegalTargetDef, ...]
     aide_attribution: AllocationAidDef
     # indicators whose targets are also rated without mutations, shown side by side

@@ -257,6 +257,32 @@ def test_mixite_commune_threshold_applies_when_the_residence_has_none(tmp_path):
     eng.close()
 
 
+def test_mixite_residence_without_a_threshold_takes_the_psa_common_one(tmp_path):
+    # no fragility target anywhere: R1 (2 fragile of 4 = 50 %) is rated against the PSA's common
+    # 35 % of parametres.yaml, flagged, and the card says where its threshold comes from
+    from ui.mixite_view import mixite_table, threshold_caption
+
+    eng = tiny_engine_with(tmp_path, "objectifs: []\n")
+    (row,) = mixite_alerts(eng, Scope.internal()).to_dict("records")
+    eng.close()
+    assert load_catalogue().parameters.mixite.seuil_fragilite == pytest.approx(0.35)
+    assert row["seuil"] == pytest.approx(0.35) and row["seuil_defaut"]
+    assert row["au_dessus_seuil"] and row["alerte"]
+    caption = threshold_caption(row)
+    assert caption.startswith("Seuil : ≤ 35\u202f%, seuil commun du PSA")
+    assert "nan" not in caption and "None" not in caption
+    table = mixite_table(pd.DataFrame([row]))
+    assert list(table["Seuil PSA"]) == ["≤ 35\u202f% (commun)"]
+
+
+def test_mixite_cards_never_show_nan_on_the_demo(engine):
+    mixite = mixite_alerts(engine, SCOPES["manager"])
+    assert mixite["seuil"].notna().all()
+    text = shown_text(open_page("manager"))
+    assert "nan" not in text and "None" not in text
+    assert "Seuil : ≤ 35\u202f%" in text
+
+
 def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
     eng = tiny_engine_with(tmp_path, PSA_R1)
     trend = target_trends(eng, Scope.internal())

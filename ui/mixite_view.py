@@ -60,7 +60,8 @@ def mixite_table(df: pd.DataFrame) -> pd.DataFrame:
             "Précédente": [percent(v) for v in df["valeur_precedente"]],
             "Évolution": [shown_gap(v, "ratio") for v in df["evolution"]],
             "Seuil PSA": [
-                "—" if pd.isna(v) else target_text("<=", v, "ratio") for v in df["seuil"]
+                "—" if pd.isna(v) else target_text("<=", v, "ratio") + (" (commun)" if d else "")
+                for v, d in zip(df["seuil"], df["seuil_defaut"], strict=True)
             ],
             "Alerte": ["oui" if a else "non" for a in df["alerte"]],
         }
@@ -88,9 +89,20 @@ def show_mixite_alert(row: dict, *, role: str) -> None:
         left.caption(markdown_text(f"{row['epci_libelle']} · {qpv}"))
         right.markdown(mixite_figures(row))
         right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
-        if row["seuil_objectif"]:
-            seuil = f"objectif {row['seuil_objectif']} — {row['seuil_source']}"
-            right.caption(f"Seuil : {markdown_text(seuil)}")
+        right.caption(threshold_caption(row))
+
+
+def threshold_caption(row: dict) -> str:
+    """Where the residence's threshold comes from, in words (the target id is not for readers)."""
+    if pd.isna(row["seuil"]):
+        return "Seuil : aucun seuil du PSA ne s'applique à cette résidence."
+    shown = target_text("<=", row["seuil"], "ratio")
+    if row["seuil_defaut"]:
+        return (
+            f"Seuil : {shown}, seuil commun du PSA (pas de seuil propre à la résidence) — "
+            f"{markdown_text(row['seuil_source'])}"
+        )
+    return f"Seuil : {shown} — {markdown_text(row['seuil_source'])}"
 
 
 def mixite_caption(df: pd.DataFrame) -> str:
