@@ -11,6 +11,8 @@ import pandas as pd
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MASK_LABEL = "< 11"  # shown instead of any value computed on too few households or allocations
+# In sentences and tooltips, where "< 11" next to a rate reads as "less than 11 %": say what it is.
+MASK_TEXT = "secret statistique (moins de 11 ménages ou attributions)"
 UNIT_SUFFIX = {
     "euros_par_an": " €",
     "ans": " ans",
@@ -55,6 +57,11 @@ def value(value, unit: str, masked: bool = False) -> str:
         return number(value)
     decimals = 0 if unit == "euros_par_an" else (2 if unit == "demandes_par_attribution" else 1)
     return "—" if _missing(value) else number(value, decimals) + UNIT_SUFFIX.get(unit, "")
+
+
+def value_text(value_, unit: str, masked: bool = False) -> str:
+    """`value` for a sentence or a tooltip: a masked value is named, never shown as « < 11 »."""
+    return MASK_TEXT if masked else value(value_, unit)
 
 
 def change(delta, unit: str) -> str:

@@ -151,6 +151,20 @@ def test_partner_sees_only_their_epci(engine):
         assert set(masked["Valeur"]) == {"< 11"}
 
 
+def test_partner_cards_name_the_mask_instead_of_a_number(engine):
+    # « < 11 pour une cible ≥ 25 % » read as a percentage: cards and chart tooltips say
+    # « secret statistique (moins de 11 …) »
+    secret = evaluate_targets(engine, SCOPES["partenaire"]).query("statut == 'secret'")
+    assert len(secret), "the small demo partner should have a target under the threshold"
+    at = open_page("partenaire")
+    markdown = [m.value for m in at.markdown]
+    assert not [m for m in markdown if "< 11" in m]
+    masked_lines = [m for m in markdown if "secret statistique (moins de 11" in m]
+    assert len(masked_lines) >= len(secret)
+    chart_data = " ".join(str(c.proto) for c in charts(at))  # spec and datasets (tooltips)
+    assert "secret statistique (moins de 11" in chart_data and "< 11" not in chart_data
+
+
 def test_mixite_alerts_listed_with_links_for_staff(engine):
     expected = mixite_alerts(engine, SCOPES["manager"])
     alerts = expected[expected["alerte"]]

@@ -227,7 +227,9 @@ def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indica
     for residence in masked:
         point = drawn[residence]
         assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
-        assert point["infobulle"].endswith("< 11 (secret statistique)")
+        assert point["infobulle"].endswith(
+            "secret statistique (moins de 11 ménages ou attributions)"
+        )
         assert not re.search(r"\d\u202f%", point["infobulle"])  # no rate at all for it
         if residence in internal.index and pd.notna(internal.loc[residence, "valeur"]):
             assert value(internal.loc[residence, "valeur"], "ratio") not in json.dumps(point)
@@ -237,7 +239,7 @@ def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indica
     communes = layer(deck, "communes")
     for feature in communes:
         props = feature["properties"]
-        if "< 11" in props["infobulle"]:
+        if "secret statistique (moins de 11 ménages ou attributions)" in props["infobulle"]:
             assert props["couleur"][:3] == list(ml.MASKED_AREA)
 
 

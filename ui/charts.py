@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
-from ui.formats import number, percent, value
+from ui.formats import number, percent, value_text
 
 if TYPE_CHECKING:
     from ui.alerts_view import TargetCard
@@ -54,7 +54,8 @@ def sparkline(points_: pd.DataFrame, card: TargetCard) -> alt.LayerChart:
     pts["valeur"] = pts["valeur"].astype(float)
     pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
     pts["Valeur"] = [
-        value(v, card.unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
+        value_text(v, card.unit, masked=m)
+        for v, m in zip(pts["valeur"], pts["masque"], strict=True)
     ]
     measured = pts["valeur"].dropna()
     low = min([cible, *measured]) if len(measured) else cible

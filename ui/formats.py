@@ -3,6 +3,7 @@ that the `peuplement` command and the PDF reports write numbers exactly as the s
 
 from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
     MASK_LABEL,
+    MASK_TEXT,
     NBSP,
     SENS,
     UNIT_SUFFIX,
@@ -13,4 +14,5 @@ from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
     shown_gap,
     target_text,
     value,
+    value_text,
 )

@@ -17,7 +17,7 @@ import pydeck as pdk
 
 from semantic.catalogue import load_catalogue
 from ui.access import can_open
-from ui.formats import MASK_LABEL, change, number, value
+from ui.formats import MASK_LABEL, MASK_TEXT, change, number, value
 from ui.map_legend import RGB, Scale, finite
 
 PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
@@ -40,7 +40,7 @@ class AttentionItem:
 def value_line(label: str, unit: str, row, show_effectif: bool) -> str:
     """The tooltip line of a place's value: masked, not measurable, or the value (and effectif)."""
     if bool(row["masque"]):
-        return f"{label} : {MASK_LABEL} (secret statistique)"
+        return f"{label} : {MASK_TEXT}"
     if not finite(_num(row["valeur"])):
         return f"{label} : — (non mesurable)"
     text = f"{label} : {value(float(row['valeur']), unit)}"

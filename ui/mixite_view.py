@@ -14,7 +14,7 @@ import streamlit as st
 
 from semantic.safe_text import markdown_text
 from ui.access import can_open
-from ui.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from ui.formats import MASK_TEXT, number, percent, shown_gap, target_text, value
 from ui.navigation import page_path
 
 
@@ -35,7 +35,7 @@ def _day(row: dict) -> str:
 def mixite_figures(row: dict) -> str:
     """« 84,4 % de ménages en fragilité (38 sur 45) ; 86,4 % au 30/06/2026 (−1,9 pt) »."""
     if row["masque"]:
-        return f"Part de ménages en fragilité : {MASK_LABEL} (secret statistique)"
+        return f"Part de ménages en fragilité : {MASK_TEXT}"
     text = f"**{percent(row['valeur'])}** de ménages en fragilité"
     if not pd.isna(row["numerateur"]):
         text += f" ({number(row['numerateur'])} sur {number(row['denominateur'])})"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from queries.alerts import trend_period_label
 from semantic.catalogue import Catalogue
-from ui.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from ui.formats import MASK_LABEL, MASK_TEXT, number, percent, shown_gap, target_text, value
 from ui.headline import STATUS_COLORS, STATUS_LABELS
 
 PERIOD_LABELS = {
@@ -129,11 +129,10 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     """The markdown lines of one period of a target: value against target, gap, what is missing,
     and, for the calendar year, the share needed among the allocations still expected."""
     masked = row["statut"] == "secret"
-    shown = value(row["valeur"], card.unit, masked=masked)
-    lines = [f"**{shown}** pour une cible {card.rule}"]
     if masked:
-        lines.append("Valeur masquée : trop peu de cas (secret statistique).")
-        return lines
+        return [f"**Valeur couverte par le {MASK_TEXT}** ; cible {card.rule}"]
+    shown = value(row["valeur"], card.unit)
+    lines = [f"**{shown}** pour une cible {card.rule}"]
     if row["statut"] == "non_mesurable":
         lines.append("Non mesurable : aucun cas sur la période.")
         return lines
@@ -165,7 +164,7 @@ def without_mutations_line(row: dict, unit: str) -> str:
     """« Hors mutations : **0,0 %** (0 sur 1), non atteint », next to the figure with them."""
     status = row["statut_hors_mutations"]
     if status == "secret":
-        return f"Hors mutations : {MASK_LABEL} (secret statistique)"
+        return f"Hors mutations : {MASK_TEXT}"
     if status == "non_mesurable":
         return "Hors mutations : aucune attribution sur la période"
     shown = value(row["valeur_hors_mutations"], unit)
