@@ -17,7 +17,7 @@ import pandas as pd
 from queries.alerts import trend_period_label
 from semantic.catalogue import Catalogue
 from ui.formats import MASK_LABEL, MASK_TEXT, number, percent, shown_gap, target_text, value
-from ui.headline import STATUS_COLORS, STATUS_LABELS
+from ui.headline import STATUS_COLORS, STATUS_LABELS, status_counts
 
 PERIOD_LABELS = {
     "annee_en_cours": "Année civile en cours",
@@ -206,12 +206,6 @@ def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def status_counts(df: pd.DataFrame) -> dict[str, int]:
-    """Targets per worst status (a target counts once, under its worst period)."""
-    worst = df.groupby("objectif_id", sort=False)["statut"].agg(lambda s: min(s, key=_severity))
-    return {s: int((worst == s).sum()) for s in STATUS_LABELS}
 
 
 def status_summary(df: pd.DataFrame) -> list[tuple[str, int]]:
