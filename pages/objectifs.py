@@ -8,6 +8,7 @@ from queries.errors import PeuplementError
 from semantic.catalogue import load_catalogue
 from ui import alerts_view as av
 from ui import mixite_view as mv
+from ui import target_matrix as tm
 from ui.bilan_download import offer_bilan
 from ui.guard import require_page
 from ui.secrecy_notice import partner_notice
@@ -56,6 +57,19 @@ else:
     shown = av.filtered(targets, territories, statuses, kinds, catalogue)
     if shown.empty:
         st.info("Aucun objectif ne correspond à ces filtres.")
+    else:
+        table = tm.matrix(shown, catalogue)
+        st.dataframe(
+            tm.styled(table),
+            hide_index=True,
+            column_config=tm.column_config(),
+            placeholder="—",
+            key="obj_matrice",
+        )
+        st.caption(tm.CAPTION)
+        order = {target_id: rank for rank, target_id in enumerate(table["objectif_id"])}
+        shown = shown.sort_values("objectif_id", key=lambda ids: ids.map(order), kind="stable")
+        st.subheader("Fiches des objectifs")
     for card in av.cards(shown, catalogue):
         av.show_target(
             user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot

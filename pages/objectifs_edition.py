@@ -21,7 +21,9 @@ except PeuplementError as exc:
 
 st.header("Objectifs en place")
 if targets:
-    st.dataframe(te.targets_table(targets, catalogue), hide_index=True)
+    st.dataframe(
+        te.targets_table(targets, catalogue, te.territory_names(user.scope)), hide_index=True
+    )
 else:
     st.info("Aucun objectif local n'est défini : seuls les objectifs légaux s'appliquent.")
 

@@ -51,6 +51,8 @@ class DimensionDef(Frozen):
     column: NonEmpty
     label_column: str | None = None
     description: NonEmpty
+    # what a reader calls each coded value (« action_logement » → « Action Logement »)
+    values: dict[str, NonEmpty] = Field(default_factory=dict)
 
 
 class Condition(Frozen):

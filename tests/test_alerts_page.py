@@ -74,8 +74,28 @@ def open_page(role: str) -> AppTest:
 
 
 def overview(at: AppTest) -> pd.DataFrame:
-    (found,) = [d.value for d in at.dataframe if "Objectif" in d.value.columns]
+    (found,) = [d.value for d in at.dataframe if "Période" in d.value.columns]
     return found
+
+
+def matrix_of(at: AppTest) -> pd.DataFrame:
+    (found,) = [d.value for d in at.dataframe if "Attributions manquantes" in d.value.columns]
+    return found
+
+
+def in_table_order(df: pd.DataFrame) -> pd.DataFrame:
+    from ui.target_matrix import matrix
+
+    order = {k: n for n, k in enumerate(matrix(df, load_catalogue())["objectif_id"])}
+    return df.sort_values("objectif_id", key=lambda ids: ids.map(order), kind="stable")
+
+
+def names(df: pd.DataFrame) -> list[str]:
+    """What the page calls each target row of `evaluate_targets` (« T3 · Action Logement »)."""
+    from ui.target_cards import target_name
+
+    legal = {t.indicateur: t.id for t in load_catalogue().parameters.objectifs_legaux}
+    return [target_name(r, legal) for r in df.to_dict("records")]
 
 
 def shown_text(at: AppTest) -> str:
@@ -99,15 +119,16 @@ def test_t1_for_every_epci_in_scope_with_the_engine_status(role, engine):
         zip(shown["Objectif"], shown["Territoire"], shown["Période"], shown["Statut"], strict=True)
     ) == sorted(
         zip(
-            t1["objectif_id"],
+            names(t1),
             t1["territoire"],
             t1["periode"].map(PERIOD_LABELS),
             t1["statut"].map(STATUS_LABELS),
             strict=True,
         )
     )
-    # every target and period of the engine, in the engine's order (worst first)
-    assert list(table["Objectif"]) == list(expected["objectif_id"])
+    # every target and period of the engine, in the compact table's order (most missing first)
+    expected = in_table_order(expected)
+    assert list(table["Objectif"]) == names(expected)
     assert list(table["Statut"]) == list(expected["statut"].map(STATUS_LABELS))
 
 
@@ -204,7 +225,8 @@ def test_filter_on_t1_keeps_one_target_per_epci(engine):
     assert not at.exception
     table = overview(at)
     assert set(table["Territoire"]) == set(epcis["libelle"])
-    assert table["Objectif"].nunique() == len(epcis)
+    assert len(table[["Objectif", "Territoire"]].drop_duplicates()) == len(epcis)
+    assert set(table["Objectif"]) <= {"T1", "T1 (objectif local)"}  # names, not ids
     label = load_catalogue().indicator(T1_INDICATOR).label
     assert set(table["Indicateur"]) == {label}
     headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
@@ -338,8 +360,36 @@ def test_an_edited_objectifs_file_shows_at_the_next_run(monkeypatch, tmp_path, s
     root = Path(shutil.copytree(small_demo_root, tmp_path / "root"))
     monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
     at = open_page("manager")
-    assert "cia-gam-t1-2026" in set(overview(at)["Objectif"])
+    gam = "Grenoble-Alpes-Métropole"
+    pairs = set(zip(overview(at)["Objectif"], overview(at)["Territoire"], strict=True))
+    assert ("T1 (objectif local)", gam) in pairs and ("T1", gam) not in pairs
     (root / "objectifs.yaml").write_text("objectifs: []\n", encoding="utf-8")
     at.run()
-    shown = set(overview(at)["Objectif"])
-    assert "cia-gam-t1-2026" not in shown and "T1-200040715" in shown
+    pairs = set(zip(overview(at)["Objectif"], overview(at)["Territoire"], strict=True))
+    assert ("T1 (objectif local)", gam) not in pairs and ("T1", gam) in pairs
+
+
+def test_the_page_starts_with_a_compact_table_ordered_by_missing_allocations(engine):
+    """Item 5: one row per target, most missing allocations first (not the relative gap: a
+    réservataire at 0 of 5 used to come first), status coloured, cards below in the same order."""
+    from ui.target_matrix import STATUS_BACKGROUND, matrix, styled
+
+    expected = evaluate_targets(engine, SCOPES["manager"])
+    at = open_page("manager")
+    table = matrix_of(at)
+    assert len(table) == expected["objectif_id"].nunique()
+    missing = table["Attributions manquantes"].dropna().tolist()
+    assert missing == sorted(missing, reverse=True) and missing
+    # pinned from evaluate_targets: the first row misses the most allocations over a period
+    most = expected[expected["sens"] == ">="].groupby("objectif_id")["manquants"].max().max()
+    assert table["Attributions manquantes"].iloc[0] == most
+    # the dataframe comes before the first card, and the cards follow the table's order
+    built = matrix(expected, load_catalogue())
+    html = styled(built).to_html()
+    assert STATUS_BACKGROUND["non_atteint"] in html and STATUS_BACKGROUND["atteint"] in html
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    titles = {c.objectif_id: c.title for c in cards(expected, load_catalogue())}
+    assert [h.split(" :")[0] for h in headers] == [
+        f"#### {titles[k]}" for k in built["objectif_id"]
+    ]
+    assert "objectif_id" not in table.columns and "statut" not in table.columns

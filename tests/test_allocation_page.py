@@ -173,7 +173,9 @@ def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     t3 = detail.loc["T3 · attributions DALO et publics prioritaires"]
     assert t3["Avant"].startswith(percent(first["t3_avant"]))
     hypotheses = " ".join(c.value for c in at.caption)
-    assert "revenu_mensuel × 12" in hypotheses and "arrêté du 10 mars 2011" in hypotheses
+    assert (
+        "12 fois les ressources mensuelles" in hypotheses and "arrêté du 10 mars 2011" in hypotheses
+    )
     assert "Code pénal, art. 225-1" in hypotheses and "Ce n'est pas un classement" in hypotheses
 
 
@@ -302,11 +304,13 @@ def test_commission_sheet_exports_are_complete_and_audited(tiny, media):
     assert book.sheetnames == ["Logement et résidence", "Candidatures", "Hypothèses"]
     cells = {ws.title: [c for row in ws.iter_rows(values_only=True) for c in row] for ws in book}
     assert "L31" in cells["Logement et résidence"]
-    assert "Les Cèdres (R4)" in cells["Logement et résidence"]
+    assert "Les Cèdres" in cells["Logement et résidence"]  # by name, no code
     assert {"DA5", "DA1", "DA2"} <= set(cells["Candidatures"])
     assert not {"DA6", "DM3"} & set(cells["Candidatures"])
     hypotheses = " ".join(str(c) for c in cells["Hypothèses"] if c)
-    assert "revenu_mensuel × 12" in hypotheses and "Code pénal, art. 225-1" in hypotheses
+    assert (
+        "12 fois les ressources mensuelles" in hypotheses and "Code pénal, art. 225-1" in hypotheses
+    )
     assert "au-delà de 35,0\u202f% (signalé, jamais écarté)" in hypotheses
     assert "3 candidature(s) présentée(s)" in hypotheses and "clientele.demo" in hypotheses
     page_html = printable.decode("utf-8")

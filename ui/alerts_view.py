@@ -145,7 +145,10 @@ def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot:
         # Titles, territories, filters, sources and comments come from the data and objectifs.yaml.
         st.markdown(f"#### {markdown_text(card.title)} {badge(card.status)}")
         where = markdown_text(card.territory + (f" · {card.filters}" if card.filters else ""))
-        st.caption(f"{NATURE_LABELS.get(card.nature, card.nature)} `{card.objectif_id}` · {where}")
+        st.caption(
+            f"{NATURE_LABELS.get(card.nature, card.nature)} · {where}",
+            help=f"Identifiant de l'objectif : {card.objectif_id}",  # for exports and support
+        )
         columns = st.columns([2] * len(card.rows) + [2])
         for column, row in zip(columns, card.rows, strict=False):
             column.markdown(f"**{PERIOD_LABELS[row['periode']]}** {badge(row['statut'])}")

@@ -159,14 +159,14 @@ DWELLING_CONFIG = {
 
 
 def dwelling_facts(row: Mapping) -> list[tuple[str, str]]:
-    qpv = f"{row['qpv_libelle']} ({row['qpv']})" if row["en_qpv"] else "hors QPV"
+    qpv = str(row["qpv_libelle"]) if row["en_qpv"] else "hors QPV"
     since = pd.Timestamp(row["date_debut_vacance"])
     return [
         ("Logement", str(row["id_logement"])),
-        ("Résidence", f"{row['residence_libelle']} ({row['residence']})"),
+        ("Résidence", str(row["residence_libelle"])),
         ("Bâtiment et étage", f"{row['batiment_libelle']}, étage {row['etage']}"),
-        ("Commune", f"{row['commune_libelle']} ({row['commune']})"),
-        ("EPCI", f"{row['epci_libelle']} ({row['epci']})"),
+        ("Commune", str(row["commune_libelle"])),
+        ("EPCI", str(row["epci_libelle"])),
         ("Quartier prioritaire", qpv),
         ("Résidence à enjeu de mixité (CIA)", yes_no(row["enjeu_mixite"])),
         ("Typologie", f"{row['nb_pieces']} pièces, {number(row['surface_habitable'], 1)} m²"),

@@ -100,6 +100,20 @@ def cards(df: pd.DataFrame, catalogue: Catalogue) -> list[TargetCard]:
     return out
 
 
+def target_name(row: dict, legal: dict[str, str]) -> str:
+    """« T3 · Action Logement », « Objectif local · Action Logement »: what a reader calls a target
+    (its id, « T3-243800984-action_logement », stays in the exports and the card's tooltip)."""
+    kind = legal.get(row["indicateur"], "")
+    if row["nature"] != "légal":  # a local target, perhaps replacing T1 on its territory
+        kind = f"{kind} (objectif local)" if kind else f"Objectif local · {row.get('libelle', '')}"
+    values = [
+        VALUE_LABELS.get(v, v)
+        for item in filter(None, (f.strip() for f in str(row["filtres"] or "").split(", ")))
+        for v in item.partition(" = ")[2].split("/")
+    ]
+    return " · ".join([kind or NATURE_LABELS.get(row["nature"], "Objectif"), *values])
+
+
 def filters_text(filtres: str, catalogue: Catalogue) -> str:
     """« reservataire = action_logement » (as evaluate_targets writes it) → « Réservataire :
     Action Logement »."""
@@ -183,13 +197,14 @@ def _without_mutations_cell(row: dict, unit: str) -> str:
 def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Every target and period, as shown: French formats, the secrecy label, status in words."""
     units = {i: catalogue.indicator(i).unit for i in df["indicateur"].unique()}
+    legal = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
     rows = []
     for r in df.to_dict("records"):
         unit = units[r["indicateur"]]
         masked = r["statut"] == "secret"
         rows.append(
             {
-                "Objectif": r["objectif_id"],
+                "Objectif": target_name(r, legal),
                 "Nature": r["nature"],
                 "Indicateur": r["libelle"],
                 "Territoire": r["territoire"],
