@@ -6,6 +6,7 @@ also builds: it imports nothing of the project."""
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import pandas as pd
 
@@ -88,3 +89,18 @@ def target_text(sens: str, cible: float, unit: str) -> str:
         pct = round(float(cible) * 100, 1)
         return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
     return f"{SENS[sens]} {value(cible, unit)}"
+
+
+def french_key(text) -> tuple[str, str]:
+    """A sort key in French order: letters without their accents first (é with e, œ as oe),
+    case ignored; the exact text breaks ties so the order stays stable."""
+    raw = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+    folded = raw.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    decomposed = unicodedata.normalize("NFKD", folded)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return base, raw
+
+
+def french_sorted(values: pd.Series) -> pd.Series:
+    """`values` mapped to sortable keys (for `sort_values(key=…)`)."""
+    return values.map(lambda v: "\x00".join(french_key(v)))

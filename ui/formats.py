@@ -8,6 +8,8 @@ from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
     SENS,
     UNIT_SUFFIX,
     change,
+    french_key,
+    french_sorted,
     number,
     percent,
     points,

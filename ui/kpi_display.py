@@ -11,7 +11,7 @@ import streamlit as st
 
 from semantic.catalogue import Catalogue
 from ui import formats
-from ui.exports import Metadata, csv_bytes, excel_format, secrecy_text, xlsx_bytes
+from ui.exports import Metadata, excel_format, secrecy_text, xlsx_bytes
 from ui.filters import PERIODS, SCALES, Selection
 from ui.headline import STATUS_LABELS
 from ui.kpi_table import KpiTable
@@ -254,9 +254,11 @@ def metadata(
 
 def export_files(table: KpiTable, internal: bool, meta: Metadata) -> dict:
     """Builders of the CSV and XLSX files of exactly the shown table."""
+    from ui import kpi_csv  # numbers as numbers for French Excel (kpi_csv imports this module)
+
     text = shown(table.rows, internal)
     return {
-        "csv": lambda: csv_bytes(text),
+        "csv": lambda: kpi_csv.csv_bytes(kpi_csv.csv_table(table.rows, internal)),
         "xlsx": lambda: xlsx_bytes(
             text,
             meta,

@@ -25,6 +25,7 @@ from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 from ui import data, formats
 from ui.filters import HORS_QPV_LABEL, SCALES, Selection
+from ui.formats import french_sorted
 
 THEMES = {
     "occupation": "Occupation du parc",
@@ -216,7 +217,7 @@ def build(
         ]
         rows["objectif"] = [b[0] for b in badges]
         rows["statut"] = [b[1] for b in badges]
-        frames.append(rows.sort_values("territoire", kind="stable"))
+        frames.append(rows.sort_values("territoire", key=french_sorted, kind="stable"))
         if len(df):
             previous = previous or _date(df["date_precedente"].iloc[0])
             year_earlier = year_earlier or _date(df["date_un_an"].iloc[0])
