@@ -135,15 +135,22 @@ def map_data(
     )
 
 
-def flag_threshold(df: pd.DataFrame, threshold: float | None) -> pd.DataFrame:
-    """Add `au_dessus_seuil` (value strictly above `threshold`, never for a masked value) and
-    `attention` (any of the three reasons)."""
+def flag_threshold(
+    df: pd.DataFrame, threshold: float | None, *, higher_is_better: bool = False
+) -> pd.DataFrame:
+    """Add `au_dessus_seuil` (value strictly beyond `threshold` on the bad side: above it, or
+    below it when a higher value is better, as for T1; never for a masked value) and `attention`
+    (any of the three reasons)."""
     out = df.copy()
     if threshold is None or out.empty:
         out["au_dessus_seuil"] = False
     else:
         visible = ~out["masque"].astype(bool) & out["valeur"].notna()
-        above = out["valeur"].astype("Float64").fillna(float("-inf")) > float(threshold)
+        values = out["valeur"].astype("Float64")
+        if higher_is_better:
+            above = values.fillna(float("inf")) < float(threshold)
+        else:
+            above = values.fillna(float("-inf")) > float(threshold)
         out["au_dessus_seuil"] = (visible & above).astype(bool)
     out["attention"] = (
         out["objectif_statut"].notna() | out["fragilite_en_hausse"] | out["au_dessus_seuil"]

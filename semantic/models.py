@@ -113,6 +113,9 @@ class IndicatorDef(Frozen):
     denominator: Measure | None = None
     # optional restriction of the dimensions the bases would allow
     dimensions: tuple[str, ...] | None = None
+    # which way is good news (maps colour the bad end red): "hausse" for T1/T2/T3, None when
+    # neither (a count) or when a high value is the concern (fragility, vacancy: the default)
+    favorable: Literal["hausse", "baisse"] | None = None
 
     @model_validator(mode="after")
     def _shape_matches_aggregation(self) -> IndicatorDef:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from queries.places import boundaries, residences
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.apptest_support import portal, steady_navigation
 from ui import map_layers as ml
@@ -263,3 +264,28 @@ def test_a_project_error_is_shown_as_a_message(monkeypatch):
     assert [e.value for e in at.error] == ["filtre « financement » : valeur inconnue « PLX »"]
     assert not at.get("deck_gl_json_chart")
     st.cache_data.clear()
+
+
+T1 = "part_attributions_q1_hors_qpv"
+
+
+def test_t1_colours_and_threshold_follow_the_indicator_direction(engine):
+    """Issue 21, item 6: for T1 a higher share is better (catalogue: favorable: hausse), so the
+    lowest residence is drawn in the palette's red end, the highest in its pale end, and the
+    alert threshold flags residences *below* it."""
+    assert load_catalogue().indicator(T1).favorable == "hausse"
+    at = open_map(MANAGER, carte_indicateur=T1, carte_seuil=20.0)
+    drawn = points(deck_of(at))
+    found = evaluate(engine, T1, MANAGER_SCOPE, by=["residence"]).dropna(subset=["valeur"])
+    values = found.set_index("residence")["valeur"].astype(float).sort_values()
+    lowest, highest = values.index[0], values.index[-1]
+    assert values.iloc[0] < values.iloc[-1]
+    assert drawn[lowest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[-1])  # dark red: bad
+    assert drawn[highest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[0])  # pale: good
+    below = set(values[values < 0.20].index)
+    above = set(values[values > 0.20].index)
+    linked = {link.proto.query_string.split("=")[1] for link in at.get("page_link")}
+    assert below and below <= linked
+    flagged = [r for r in above if "sous le seuil" in drawn[r]["infobulle"]]
+    assert not flagged
+    assert f"sous le seuil de {value(0.2, 'ratio')}" in drawn[lowest]["infobulle"]

@@ -57,7 +57,8 @@ __all__ = [
 INTRO = (
     "Chaque objectif de votre périmètre — objectifs légaux T1, T2 et T3 (CCH L441-1) et objectifs "
     "locaux (CIA, PSA, conventions de réservation) — mesuré sur l'année civile en cours et sur les "
-    "12 derniers mois, du plus en retard au mieux placé. En fin de page : les résidences à enjeu de "
+    "12 derniers mois : d'abord un tableau, ceux auxquels il manque le plus d'attributions en tête, "
+    "puis la fiche de chacun. En fin de page : les résidences à enjeu de "
     "mixité dont la part de ménages en fragilité augmente ou dépasse le seuil du PSA."
 )
 CACHE = dict(show_spinner=False, max_entries=data.MAX_CACHED_RESULTS, ttl=data.RESULT_TTL_SECONDS)

@@ -76,7 +76,8 @@ def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
         found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
     if bool(row.get("au_dessus_seuil")):
         ind = catalogue.indicator(indicator_id)
-        found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
+        side = "sous le" if ind.favorable == "hausse" else "au-dessus du"
+        found.append(f"{ind.label} {side} seuil de {value(threshold, ind.unit)}")
     return tuple(found)
 
 

@@ -56,6 +56,8 @@ def matrix(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             "Objectif": target_name(first.to_dict(), legal),
             "Territoire": first["territoire"],
             "Statut": STATUS_LABELS.get(worst, worst),
+            MISSING: missing_count(group),  # next to the status: what the reader acts on
+            "Cible": target_text(first["sens"], first["cible"], unit),
         }
         by_period = {r["periode"]: r for r in group.to_dict("records")}
         for period in periods:
@@ -65,8 +67,6 @@ def matrix(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 if found is None
                 else value(found["valeur"], unit, masked=found["statut"] == "secret")
             )
-        row["Cible"] = target_text(first["sens"], first["cible"], unit)
-        row[MISSING] = missing_count(group)
         row["statut"], row["objectif_id"] = worst, first["objectif_id"]
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -96,5 +96,4 @@ def column_config() -> dict:
         MISSING: st.column_config.NumberColumn(
             format="%d", help="Au plus, sur les deux périodes ; vide : rien ne manque."
         ),
-        "Objectif": st.column_config.TextColumn(pinned=True),
     }
