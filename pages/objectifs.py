@@ -70,7 +70,14 @@ else:
         order = {target_id: rank for rank, target_id in enumerate(table["objectif_id"])}
         shown = shown.sort_values("objectif_id", key=lambda ids: ids.map(order), kind="stable")
         st.subheader("Fiches des objectifs")
-    for card in av.cards(shown, catalogue):
+    all_cards = av.cards(shown, catalogue)
+    if len(all_cards) > tm.CARDS_FIRST:  # each card draws a chart: the rest on demand
+        every = st.toggle(
+            f"Afficher les {len(all_cards)} fiches (sinon les {tm.CARDS_FIRST} premières du tableau)",
+            key="obj_toutes_fiches",
+        )
+        all_cards = all_cards if every else all_cards[: tm.CARDS_FIRST]
+    for card in all_cards:
         av.show_target(
             user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
         )

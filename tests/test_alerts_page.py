@@ -61,11 +61,13 @@ def portal_env(monkeypatch, tmp_path, small_demo_root):
     portal(monkeypatch, tmp_path, small_demo_root)
 
 
-def open_page(role: str) -> AppTest:
+def open_page(role: str, every_card: bool = True) -> AppTest:
     """The page as `role`'s demo account sees it, inside the Home.py navigation (so links to
     other pages resolve as in the live portal)."""
     username = ACCOUNTS[role]
-    at = logged_in(username, name=username).run()
+    at = logged_in(username, name=username)
+    at.session_state["obj_toutes_fiches"] = every_card  # all the cards, not the first six
+    at.run()
     at.switch_page("pages/objectifs.py").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -393,3 +395,18 @@ def test_the_page_starts_with_a_compact_table_ordered_by_missing_allocations(eng
         f"#### {titles[k]}" for k in built["objectif_id"]
     ]
     assert "objectif_id" not in table.columns and "statut" not in table.columns
+
+
+def test_only_the_first_cards_are_drawn_until_the_reader_asks(engine):
+    from ui.target_matrix import CARDS_FIRST, matrix
+
+    expected = evaluate_targets(engine, SCOPES["manager"])
+    assert expected["objectif_id"].nunique() > CARDS_FIRST
+    at = open_page("manager", every_card=False)
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert len(headers) == CARDS_FIRST
+    titles = {c.objectif_id: c.title for c in cards(expected, load_catalogue())}
+    first = matrix(expected, load_catalogue())["objectif_id"][:CARDS_FIRST]
+    assert [h.split(" :")[0] for h in headers] == [f"#### {titles[k]}" for k in first]
+    at.toggle(key="obj_toutes_fiches").set_value(True).run()
+    assert len([m for m in at.markdown if m.value.startswith("#### ")]) == len(titles)

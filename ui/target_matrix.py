@@ -24,6 +24,7 @@ STATUS_BACKGROUND = {
 }
 SEVERITY = ("non_atteint", "a_surveiller", "non_mesurable", "secret", "atteint")
 MISSING = "Attributions manquantes"
+CARDS_FIRST = 6  # cards drawn below the table before the reader asks for the others
 CAPTION = (
     "Une ligne par objectif et territoire, ceux auxquels il manque le plus d'attributions "
     "d'abord ; le détail de chacun (tendance, part nécessaire d'ici le 31/12) est dans sa fiche, "
