@@ -29,7 +29,7 @@ FORBIDDEN = {
     "target id": re.compile(r"\bT[123]-\d{5,9}"),
     "residence id": re.compile(r"\bR\d{5}\b"),
     "ISO date": re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b"),
-    "EPCI by its SIREN": re.compile(r"\bEPCI \d{9}\b"),
+    "EPCI by its SIREN": re.compile(r"\bEPCI \d{9}\b|\(\d{9}\)"),
 }
 
 

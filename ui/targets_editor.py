@@ -236,7 +236,7 @@ def _fields(prefix: str, scope: Scope, catalogue: Catalogue, fixed_id: str | Non
     code = right.selectbox(
         "Territoire",
         list(codes),
-        format_func={c: f"{label} ({c})" for c, label in codes.items()}.get,
+        format_func=codes.get,
         key=f"{prefix}_code",
         index=None,
         placeholder="Choisissez un territoire de votre périmètre",
