@@ -183,3 +183,25 @@ def test_residence_sheet_and_allocation_aid_with_a_choice_read_without_codes(sma
     assert not at.exception, at.exception
     found = offences(page_texts(at))
     assert not found, "aide_attribution: " + "\n".join(f"{w}: {t!r}" for w, t in found)
+
+
+def test_the_login_text_points_to_a_readme_section_that_exists():
+    """Item 12: the login text named a README section « Portail » that did not exist."""
+    import ast
+
+    from tests.apptest_support import ROOT
+
+    tree = ast.parse((ROOT / "Home.py").read_text(encoding="utf-8"))
+    (section,) = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and getattr(node.targets[0], "id", "") == "README_ACCOUNTS_SECTION"
+    ]
+    headings = [
+        line.lstrip("#").strip()
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    ]
+    assert section in headings
+    assert "PORT=" in (ROOT / "README.md").read_text(encoding="utf-8")
