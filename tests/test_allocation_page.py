@@ -355,3 +355,48 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
     assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
     assert list(sheet.candidates["N° de demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]
+
+
+def test_a_long_vacancy_is_flagged_in_words():
+    """Issue 21, item 12: a dwelling vacant 1 127 days was shown without a word."""
+    from ui.allocation_dwellings import dwellings_table, long_vacancy, vacancy_text
+
+    assert [long_vacancy(d) for d in (10, 92, 93, 365, 366, 1127)] == [
+        "",
+        "",
+        "plus de 3 mois",
+        "plus de 3 mois",
+        "plus d'un an",
+        "plus d'un an",
+    ]
+    since = pd.Timestamp("2023-08-30")
+    assert vacancy_text(since, 1127) == "30/08/2023 (1\u202f127 jours : vacance de plus d'un an)"
+    assert vacancy_text(since, 12) == "30/08/2023 (12 jours)"
+    assert (
+        "Vacance longue"
+        in dwellings_table(
+            pd.DataFrame(
+                {
+                    c: [None]
+                    for c in [
+                        "id_logement",
+                        "residence_libelle",
+                        "commune_libelle",
+                        "qpv_libelle",
+                        "en_qpv",
+                        "etage",
+                        "nb_pieces",
+                        "surface_habitable",
+                        "loyer_mensuel",
+                        "financement",
+                        "reservataire",
+                        "residence_nb_menages",
+                        "residence_part_fragiles",
+                        "residence_part_sous_40pc",
+                        "enjeu_mixite",
+                    ]
+                }
+                | {"jours_vacance": [1127], "en_qpv": [False]}
+            )
+        ).columns
+    )
