@@ -400,3 +400,19 @@ def test_a_long_vacancy_is_flagged_in_words():
             )
         ).columns
     )
+
+
+def test_a_target_already_met_says_so_instead_of_no(tiny):
+    """Issue 21, item 7 (verified): on the État contingent T3 is already met before DA1's
+    allocation (tests/test_allocation.py pins t3_reduit_ecart False), so the detail table says
+    « cible déjà atteinte », never « non »."""
+    from ui.allocation_effects import closes_gap
+
+    assert closes_gap(False, already_met=True) == "cible déjà atteinte"
+    assert closes_gap(False) == "non" and closes_gap(pd.NA) == "non mesurable"
+    at = open_dwelling("L31")
+    at.selectbox(key="aa_contingent_L31").set_value("etat").run()  # État: 1 of 1, on target
+    at.selectbox(key="aa_candidat").set_value("DA1").run()
+    tables = [t.value for t in at.table if "Réduit l'écart à la cible" in t.value.columns]
+    (effects,) = tables
+    assert "cible déjà atteinte" in list(effects["Réduit l'écart à la cible"])
