@@ -14,6 +14,9 @@ from ui.shell.login import portal_session
 from ui.shell.navigation import allowed_pages, leave_legacy_pages_mode, login_page
 from ui.shell.users import load_users
 
+# The README heading listing the demo accounts (tests/test_page_text.py checks it exists).
+README_ACCOUNTS_SECTION = "Comptes de démonstration"
+
 INTRO = (
     "Portail de pilotage des politiques de peuplement : occupation sociale du parc, attributions "
     "et objectifs de la convention intercommunale d'attribution (CIA), dans le périmètre de votre "
@@ -31,7 +34,7 @@ if settings.demo:
     )
     intro += (
         "\n\n:orange-badge[Mode démonstration] Données fictives. Comptes de démonstration "
-        "(mots de passe dans le README, section « Portail ») :\n" + accounts
+        f"(mots de passe dans le README, section « {README_ACCOUNTS_SECTION} ») :\n" + accounts
     )
 
 user = portal_session(settings, intro=intro, sidebar=show_identity)

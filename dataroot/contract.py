@@ -61,6 +61,10 @@ class Column:
     # "table.column" this column must point to (nulls are allowed when nullable)
     references: str | None = None
     help: str = ""
+    # the plausible range of a number (bounds included; None: no bound), and its unit in words
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,10 +199,11 @@ LOGEMENTS = Table(
         _c("id_batiment", STRING, references="batiments.id_batiment"),
         _c("id_residence", STRING, references="residences.id_residence"),
         _c("etage", INT),
-        _c("nb_pieces", INT),
-        _c("surface_habitable", DOUBLE),
+        _c("nb_pieces", INT, minimum=1, maximum=15, unit="pièces"),
+        # 9 m²: the smallest decent dwelling (décret 2002-120); 500 m²: a typing error
+        _c("surface_habitable", DOUBLE, minimum=9, maximum=500, unit="m²"),
         _c("financement", STRING, allowed=FINANCEMENTS_LOGEMENT),
-        _c("loyer_mensuel", DOUBLE),
+        _c("loyer_mensuel", DOUBLE, minimum=0, maximum=10_000, unit="€ par mois"),
         _c("mode_occupation", STRING, allowed=MODES_OCCUPATION),
         _c("date_debut_vacance", DATE, nullable=True),
         _c("date_mise_en_location", DATE),
@@ -217,7 +222,7 @@ MENAGES = Table(
         _c("nb_enfants", INT),
         _c("nb_moins_14", INT),
         _c("composition", STRING, allowed=COMPOSITIONS),
-        _c("age_titulaire", INT),
+        _c("age_titulaire", INT, minimum=16, maximum=120, unit="ans"),
         _c("revenu_fiscal_reference", DOUBLE, nullable=True),
         _c("situation_titulaire", STRING, allowed=SITUATIONS_TITULAIRE),
         _c("beneficiaire_apl", BOOL),
@@ -247,7 +252,7 @@ ATTRIBUTIONS = Table(
         _c("nb_personnes", INT),
         _c("nb_moins_14", INT),
         _c("composition", STRING, allowed=COMPOSITIONS),
-        _c("revenu_mensuel", DOUBLE),
+        _c("revenu_mensuel", DOUBLE, minimum=0, unit="€ par mois"),
         _c("dalo", BOOL),
         _c("prioritaire", BOOL),
         _c("grande_precarite", BOOL),

@@ -56,15 +56,18 @@ for column, fig in zip(st.columns(len(legal)), legal, strict=True):
         format_delta(fig),
         delta_color=delta_color(fig),
         border=True,
+        help=fig.help,
     )
     column.markdown(f"Cible {fig.target_text} · {status_badge(fig.status)}")
     if fig.status_detail:
-        column.caption(fig.status_detail)
+        column.markdown(fig.status_detail)
 
 left, right = st.columns([1, 3], vertical_alignment="center")
 left.metric("Objectifs hors trajectoire", ov.off_track, border=True)
 right.caption(
-    f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller, sur 12 mois glissants."
+    f"dont {ov.not_met} non atteint(s) et {ov.to_watch} à surveiller (chaque objectif compté "
+    "une fois, sur la moins bonne de ses deux périodes : année en cours, 12 mois glissants), "
+    "comme sur la page des objectifs."
 )
 right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")
 

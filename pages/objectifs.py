@@ -7,6 +7,7 @@ import streamlit as st
 from semantic.catalogue import load_catalogue
 from ui.screens.objectifs import alerts_view as av
 from ui.screens.objectifs import mixite_view as mv
+from ui.screens.objectifs import target_matrix as tm
 from ui.shared import concertation_view as cv
 from ui.shared.bilan_download import offer_bilan
 from ui.shared.page_errors import stop_on_error
@@ -54,7 +55,27 @@ else:
     shown = av.filtered(targets, territories, statuses, kinds, catalogue)
     if shown.empty:
         st.info("Aucun objectif ne correspond à ces filtres.")
-    for card in av.cards(shown, catalogue):
+    else:
+        table = tm.matrix(shown, catalogue)
+        st.dataframe(
+            tm.styled(table),
+            hide_index=True,
+            column_config=tm.column_config(),
+            placeholder="—",
+            key="obj_matrice",
+        )
+        st.caption(tm.CAPTION)
+        order = {target_id: rank for rank, target_id in enumerate(table["objectif_id"])}
+        shown = shown.sort_values("objectif_id", key=lambda ids: ids.map(order), kind="stable")
+        st.subheader("Fiches des objectifs")
+    all_cards = av.cards(shown, catalogue)
+    if len(all_cards) > tm.CARDS_FIRST:  # each card draws a chart: the rest on demand
+        every = st.toggle(
+            f"Afficher les {len(all_cards)} fiches (sinon les {tm.CARDS_FIRST} premières du tableau)",
+            key="obj_toutes_fiches",
+        )
+        all_cards = all_cards if every else all_cards[: tm.CARDS_FIRST]
+    for card in all_cards:
         av.show_target(
             user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
         )

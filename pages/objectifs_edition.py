@@ -19,7 +19,9 @@ with stop_on_error("Le fichier des objectifs ne peut pas être lu : corrigez-le 
 
 st.header("Objectifs en place")
 if targets:
-    st.dataframe(te.targets_table(targets, catalogue), hide_index=True)
+    st.dataframe(
+        te.targets_table(targets, catalogue, te.territory_names(user.scope)), hide_index=True
+    )
 else:
     st.info("Aucun objectif local n'est défini : seuls les objectifs légaux s'appliquent.")
 

@@ -5,7 +5,7 @@ de ce qui est affiché."""
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
-from ui.screens.tableau_de_bord import kpi_display
+from ui.screens.tableau_de_bord import kpi_csv, kpi_display
 from ui.shared import data, exports, kpi_table
 from ui.shared.filters import dashboard_filters
 from ui.shared.identity import known_epci_names, scope_label
@@ -58,7 +58,7 @@ meta = kpi_display.metadata(
 exports.download_buttons(
     PAGE,
     f"tableau_de_bord_{selection.snapshot:%Y-%m-%d}",
-    kpi_display.export_files(table, internal, meta),
+    kpi_csv.export_files(table, internal, meta),
     {
         "photographie": selection.snapshot.isoformat(),
         "echelle": selection.scale,

@@ -44,6 +44,7 @@ MIXITE_COLUMNS = [
     "seuil",
     "seuil_objectif",
     "seuil_source",
+    "seuil_defaut",
     "en_hausse",
     "au_dessus_seuil",
     "alerte",
@@ -112,7 +113,8 @@ def mixite_alerts(
     catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Every residence of the `enjeu_mixite` list in scope, with its fragility share now and at the
-    previous snapshot, the PSA threshold that applies to it (if any), and three flags: en_hausse
+    previous snapshot, the PSA threshold that applies to it (its own, its commune's, its EPCI's,
+    else the PSA's common ceiling of parametres.yaml: seuil_defaut), and three flags: en_hausse
     (the share rose), au_dessus_seuil (above the threshold), alerte (either). Alerts first, worst
     first; a masked share raises no flag."""
     catalogue = catalogue or load_catalogue()
@@ -133,9 +135,18 @@ def mixite_alerts(
         (t.echelle, t.code): t for t in fragility_thresholds(engine, scope, snap, catalogue)
     }
     chosen = [_threshold_for(row, thresholds) for row in out.to_dict("records")]
-    out["seuil"] = pd.Series([t.cible if t else pd.NA for t in chosen], dtype="Float64")
-    out["seuil_objectif"] = [t.id if t else None for t in chosen]
-    out["seuil_source"] = [t.source if t else None for t in chosen]
+    # A listed residence with no threshold of its own takes the PSA's common ceiling
+    # (parametres.yaml, mixite): without it, no share would ever be "above the threshold".
+    default = catalogue.parameters.mixite
+    out["seuil_defaut"] = [t is None and default is not None for t in chosen]
+    out["seuil"] = pd.Series(
+        [t.cible if t else (default.seuil_fragilite if default else pd.NA) for t in chosen],
+        dtype="Float64",
+    )
+    out["seuil_objectif"] = pd.Series([t.id if t else "" for t in chosen], dtype=object)
+    out["seuil_source"] = pd.Series(
+        [t.source if t else (default.source if default else "") for t in chosen], dtype=object
+    )
 
     value = out["valeur"].astype("Float64")
     visible = ~out["masque"] & value.notna()

@@ -31,7 +31,7 @@ RESIDENCE_PROFILE = {  # column of vacant_dwellings -> indicator, evaluated by r
     "residence_part_sous_40pc": "part_menages_sous_40pc",
 }
 RESOURCES_HYPOTHESIS = (
-    "Ressources annuelles estimées à revenu_mensuel × 12 (ressources mensuelles déclarées au SNE), "
+    "Ressources annuelles estimées à 12 fois les ressources mensuelles déclarées au SNE, "
     "comparées aux plafonds (revenu fiscal de référence N-2) de la catégorie du ménage "
     "(une personne de plus pour une famille monoparentale), zone de la commune du logement, "
     "année de la photographie ou à défaut la dernière année antérieure."

@@ -146,7 +146,8 @@ def impacts(
     df["alerte_mixite"] = rises.fillna(False).astype(bool) & df["enjeu_mixite"]
     whose = "du logement" if contingent == lg["reservataire"] else "choisi"
     text = (
-        f"Attribution hypothétique au {snap:%d/%m/%Y} sur le contingent {whose} ({contingent}), "
+        f"Attribution hypothétique au {snap:%d/%m/%Y} sur le contingent {whose} "
+        f"({catalogue.dimensions['reservataire'].values.get(contingent, contingent)}), "
         "hors relogement ANRU ; le logement est vacant : le ménage ne remplace personne. "
         f"{RESOURCES_HYPOTHESIS} {LAWFUL_EFFECTS}"
     )

@@ -60,6 +60,7 @@ class Colouring:
 
     label: str
     unit: str
+    favorable: str | None = None  # "hausse" when a high value is good news (T1/T2/T3)
 
 
 def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
@@ -68,7 +69,7 @@ def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
     if indicator == EXPECTED_DEPARTURES:
         return Colouring("Départs attendus (4 prochains trimestres)", "departs_attendus")
     found = (catalogue or load_catalogue()).indicator(indicator)
-    return Colouring(found.label, found.unit)
+    return Colouring(found.label, found.unit, found.favorable)
 
 
 @dataclass(frozen=True)
@@ -213,15 +214,22 @@ def expected_departures(engine: Engine, scope: Scope, catalogue: Catalogue) -> p
     return out
 
 
-def flag_threshold(df: pd.DataFrame, threshold: float | None) -> pd.DataFrame:
-    """Add `au_dessus_seuil` (value strictly above `threshold`, never for a masked value) and
-    `attention` (any of the three reasons)."""
+def flag_threshold(
+    df: pd.DataFrame, threshold: float | None, *, higher_is_better: bool = False
+) -> pd.DataFrame:
+    """Add `au_dessus_seuil` (value strictly beyond `threshold` on the bad side: above it, or
+    below it when a higher value is better, as for T1; never for a masked value) and `attention`
+    (any of the three reasons)."""
     out = df.copy()
     if threshold is None or out.empty:
         out["au_dessus_seuil"] = False
     else:
         visible = ~out["masque"].astype(bool) & out["valeur"].notna()
-        above = out["valeur"].astype("Float64").fillna(float("-inf")) > float(threshold)
+        values = out["valeur"].astype("Float64")
+        if higher_is_better:
+            above = values.fillna(float("inf")) < float(threshold)
+        else:
+            above = values.fillna(float("-inf")) > float(threshold)
         out["au_dessus_seuil"] = (visible & above).astype(bool)
     out["attention"] = (
         out["objectif_statut"].notna() | out["fragilite_en_hausse"] | out["au_dessus_seuil"]

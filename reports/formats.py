@@ -7,6 +7,7 @@ semantic/definitions/unites.yaml."""
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import pandas as pd
 
@@ -15,6 +16,8 @@ from semantic.models import UnitDef
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MASK_LABEL = "< 11"  # shown instead of any value computed on too few households or allocations
+# In sentences and tooltips, where "< 11" next to a rate reads as "less than 11 %": say what it is.
+MASK_TEXT = "secret statistique (moins de 11 ménages ou attributions)"
 SENS = {">=": "≥", "<=": "≤"}  # the direction of a target
 
 
@@ -62,6 +65,11 @@ def _unit(unit: str) -> UnitDef:
     return load_catalogue().units.get(unit, _PLAIN)
 
 
+def value_text(value_, unit: str, masked: bool = False) -> str:
+    """`value` for a sentence or a tooltip: a masked value is named, never shown as « < 11 »."""
+    return MASK_TEXT if masked else value(value_, unit)
+
+
 def change(delta, unit: str) -> str:
     """A change between two snapshots in the indicator's unit (points for rates)."""
     if _missing(delta):
@@ -86,3 +94,18 @@ def target_text(sens: str, cible: float, unit: str) -> str:
         pct = round(float(cible) * 100, 1)
         return f"{SENS[sens]} {number(pct, 0 if pct.is_integer() else 1)}\u202f%"
     return f"{SENS[sens]} {value(cible, unit)}"
+
+
+def french_key(text) -> tuple[str, str]:
+    """A sort key in French order: letters without their accents first (é with e, œ as oe),
+    case ignored; the exact text breaks ties so the order stays stable."""
+    raw = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+    folded = raw.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    decomposed = unicodedata.normalize("NFKD", folded)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return base, raw
+
+
+def french_sorted(values: pd.Series) -> pd.Series:
+    """`values` mapped to sortable keys (for `sort_values(key=…)`)."""
+    return values.map(lambda v: "\x00".join(french_key(v)))

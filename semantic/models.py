@@ -91,6 +91,8 @@ class DimensionDef(Frozen):
     column: NonEmpty
     label_column: str | None = None
     description: NonEmpty
+    # what a reader calls each coded value (« action_logement » → « Action Logement »)
+    values: dict[str, NonEmpty] = Field(default_factory=dict)
 
 
 class Condition(Frozen):
@@ -154,6 +156,9 @@ class IndicatorDef(Frozen):
     # optional inputs the indicator reads: without them in a snapshot it is "non disponible pour
     # ces données" there, never 0
     requires: tuple[OptionalInput, ...] = ()
+    # which way is good news (maps colour the bad end red): "hausse" for T1/T2/T3, None when
+    # neither (a count) or when a high value is the concern (fragility, vacancy: the default)
+    favorable: Literal["hausse", "baisse"] | None = None
 
     @model_validator(mode="after")
     def _shape_matches_aggregation(self) -> IndicatorDef:
@@ -313,8 +318,16 @@ class OccupancyDef(Frozen):
         return self.model_dump()
 
 
+class MixiteDef(Frozen):
+    """The default fragility ceiling of the residences with a mixité stake (parametres.yaml)."""
+
+    seuil_fragilite: Annotated[float, Field(gt=0, le=1)]
+    source: NonEmpty
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
+    mixite: MixiteDef | None = None
     objectifs_legaux: tuple[LegalTargetDef, ...]
     occupation: OccupancyDef
     aide_attribution: AllocationAidDef

@@ -101,8 +101,14 @@ def _check(target: LocalTargetDef, catalogue: Catalogue) -> list[str]:
                 + (f" (vouliez-vous dire « {guess} » ?)" if guess else "")
                 + f" ; dimensions possibles : {', '.join(supported)}"
             )
-    if catalogue.indicator(target.indicateur).unit == "ratio" and target.cible > 1:
+    ratio = catalogue.indicator(target.indicateur).unit == "ratio"
+    if ratio and target.cible > 1:
         problems.append(f"cible {target.cible} supérieure à 1 pour un taux (écrire 0.30 pour 30 %)")
+    # A target no value can miss measures nothing: « au moins 0 », « au plus 100 % ».
+    if target.sens == ">=" and target.cible <= 0:
+        problems.append("cible « au moins 0 » : toujours atteinte, elle ne mesure rien")
+    elif target.sens == "<=" and ratio and target.cible >= 1:
+        problems.append("cible « au plus 100 % » : toujours atteinte, elle ne mesure rien")
     return problems
 
 

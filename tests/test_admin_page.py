@@ -87,7 +87,7 @@ def test_admin_uploads_checks_and_publishes_a_snapshot(root, tmp_path):
     at = check(admin_page(), snapshot_files(root), NEW_DATE)
     assert not at.error, [e.value for e in at.error]
     assert [s.value for s in at.success] == [
-        "Photographie du 2026-03-31 prête à publier : 7 fichier(s), 43 ligne(s)."
+        "Photographie du 31/03/2026 prête à publier : 7 fichier(s), 43 ligne(s)."
     ]
     (sources,) = [d.value for d in at.dataframe if "Table" in d.value.columns]
     assert dict(zip(sources["Table"], sources["Lignes"], strict=True)) == TINY_ROWS
@@ -95,14 +95,16 @@ def test_admin_uploads_checks_and_publishes_a_snapshot(root, tmp_path):
 
     at.button(key="adm_snap_publier").click().run()
     assert not at.exception and not at.error
-    assert [s.value for s in at.success] == ["Photographie du 2026-03-31 publiée : 43 ligne(s)."]
+    assert [s.value for s in at.success] == ["Photographie du 31/03/2026 publiée : 43 ligne(s)."]
     table = snapshots_table(at)
     newest = table.iloc[0]
-    assert newest["Photographie"] == "2026-03-31" and newest["Par"] == "admin.demo"
-    assert {t.capitalize(): newest[t.capitalize()] for t in TABLES} == {
-        t.capitalize(): n for t, n in TINY_ROWS.items()
-    }
-    assert list(table["Photographie"]) == ["2026-03-31", "2025-12-31", "2025-09-30", "2024-12-31"]
+    assert newest["Photographie"] == "31/03/2026" and newest["Par"] == "admin.demo"
+    # headers are the tables' names as readers write them (« Ménages », not « Menages »)
+    from ui.screens.administration.admin_import import TABLE_LABELS
+
+    assert TABLE_LABELS["menages"] == "Ménages" and TABLE_LABELS["batiments"] == "Bâtiments"
+    assert {t: newest[TABLE_LABELS[t]] for t in TABLES} == dict(TINY_ROWS)
+    assert list(table["Photographie"]) == ["31/03/2026", "31/12/2025", "30/09/2025", "31/12/2024"]
     assert NEW_DATE in list_snapshots(root)
     record = json.loads((root / "snapshots" / "date=2026-03-31" / "_import.json").read_text())
     assert record["user"] == "admin.demo"
@@ -127,7 +129,7 @@ def test_a_broken_upload_shows_the_report_and_publishes_nothing(root, tmp_path):
     at = check(admin_page(), files, NEW_DATE)
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Import refusé (photographie du 2026-03-31) : 2 problème(s) dans 2 fichier(s). "
+        "Import refusé (photographie du 31/03/2026) : 2 problème(s) dans 2 fichier(s). "
         f"Rien n'a été écrit dans {root}."
     ]
     (report,) = [d.value for d in at.dataframe if "Règle" in d.value.columns]
@@ -288,7 +290,7 @@ def test_retiring_a_snapshot_keeps_it_in_the_archive_and_is_audited(root, tmp_pa
     at.checkbox(key="adm_retrait_ok").check().run()
     at.button(key="adm_retrait").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert list(snapshots_table(at)["Photographie"]) == ["2025-12-31", "2025-09-30"]
+    assert list(snapshots_table(at)["Photographie"]) == ["31/12/2025", "30/09/2025"]
     (archived,) = (root / "archive").iterdir()
     assert (archived / "logements.parquet").is_file()  # kept, not deleted
     (event,) = events(tmp_path, "admin_action")

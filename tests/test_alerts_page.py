@@ -63,11 +63,13 @@ def portal_env(monkeypatch, tmp_path, small_demo_root):
     portal(monkeypatch, tmp_path, small_demo_root)
 
 
-def open_page(role: str) -> AppTest:
+def open_page(role: str, every_card: bool = True) -> AppTest:
     """The page as `role`'s demo account sees it, inside the Home.py navigation (so links to
     other pages resolve as in the live portal)."""
     username = ACCOUNTS[role]
-    at = logged_in(username, name=username).run()
+    at = logged_in(username, name=username)
+    at.session_state["obj_toutes_fiches"] = every_card  # all the cards, not the first six
+    at.run()
     at.switch_page("pages/objectifs.py").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -76,8 +78,28 @@ def open_page(role: str) -> AppTest:
 
 
 def overview(at: AppTest) -> pd.DataFrame:
-    (found,) = [d.value for d in at.dataframe if "Objectif" in d.value.columns]
+    (found,) = [d.value for d in at.dataframe if "Période" in d.value.columns]
     return found
+
+
+def matrix_of(at: AppTest) -> pd.DataFrame:
+    (found,) = [d.value for d in at.dataframe if "Attributions manquantes" in d.value.columns]
+    return found
+
+
+def in_table_order(df: pd.DataFrame) -> pd.DataFrame:
+    from ui.screens.objectifs.target_matrix import matrix
+
+    order = {k: n for n, k in enumerate(matrix(df, load_catalogue())["objectif_id"])}
+    return df.sort_values("objectif_id", key=lambda ids: ids.map(order), kind="stable")
+
+
+def names(df: pd.DataFrame) -> list[str]:
+    """What the page calls each target row of `evaluate_targets` (« T3 · Action Logement »)."""
+    from ui.screens.objectifs.target_cards import target_name
+
+    legal = {t.indicateur: t.id for t in load_catalogue().parameters.objectifs_legaux}
+    return [target_name(r, legal) for r in df.to_dict("records")]
 
 
 def shown_text(at: AppTest) -> str:
@@ -101,15 +123,16 @@ def test_t1_for_every_epci_in_scope_with_the_engine_status(role, engine):
         zip(shown["Objectif"], shown["Territoire"], shown["Période"], shown["Statut"], strict=True)
     ) == sorted(
         zip(
-            t1["objectif_id"],
+            names(t1),
             t1["territoire"],
             t1["periode"].map(PERIOD_LABELS),
             t1["statut"].map(STATUS_LABELS),
             strict=True,
         )
     )
-    # every target and period of the engine, in the engine's order (worst first)
-    assert list(table["Objectif"]) == list(expected["objectif_id"])
+    # every target and period of the engine, in the compact table's order (most missing first)
+    expected = in_table_order(expected)
+    assert list(table["Objectif"]) == names(expected)
     assert list(table["Statut"]) == list(expected["statut"].map(STATUS_LABELS))
 
 
@@ -164,6 +187,20 @@ def test_partner_sees_only_their_epci(engine):
         assert set(masked["Valeur"]) == {"< 11"}
 
 
+def test_partner_cards_name_the_mask_instead_of_a_number(engine):
+    # « < 11 pour une cible ≥ 25 % » read as a percentage: cards and chart tooltips say
+    # « secret statistique (moins de 11 …) »
+    secret = evaluate_targets(engine, SCOPES["partenaire"]).query("statut == 'secret'")
+    assert len(secret), "the small demo partner should have a target under the threshold"
+    at = open_page("partenaire")
+    markdown = [m.value for m in at.markdown]
+    assert not [m for m in markdown if "< 11" in m]
+    masked_lines = [m for m in markdown if "secret statistique (moins de 11" in m]
+    assert len(masked_lines) >= len(secret)
+    chart_data = " ".join(str(c.proto) for c in charts(at))  # spec and datasets (tooltips)
+    assert "secret statistique (moins de 11" in chart_data and "< 11" not in chart_data
+
+
 def test_mixite_alerts_listed_with_links_for_staff(engine):
     expected = mixite_alerts(engine, SCOPES["manager"])
     alerts = expected[expected["alerte"]]
@@ -203,7 +240,8 @@ def test_filter_on_t1_keeps_one_target_per_epci(engine):
     assert not at.exception
     table = overview(at)
     assert set(table["Territoire"]) == set(epcis["libelle"])
-    assert table["Objectif"].nunique() == len(epcis)
+    assert len(table[["Objectif", "Territoire"]].drop_duplicates()) == len(epcis)
+    assert set(table["Objectif"]) <= {"T1", "T1 (objectif local)"}  # names, not ids
     label = load_catalogue().indicator(T1_INDICATOR).label
     assert set(table["Indicateur"]) == {label}
     headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
@@ -270,6 +308,32 @@ def test_mixite_commune_threshold_applies_when_the_residence_has_none(tmp_path):
     eng.close()
 
 
+def test_mixite_residence_without_a_threshold_takes_the_psa_common_one(tmp_path):
+    # no fragility target anywhere: R1 (2 fragile of 4 = 50 %) is rated against the PSA's common
+    # 35 % of parametres.yaml, flagged, and the card says where its threshold comes from
+    from ui.screens.objectifs.mixite_view import mixite_table, threshold_caption
+
+    eng = tiny_engine_with(tmp_path, "objectifs: []\n")
+    (row,) = mixite_alerts(eng, Scope.internal()).to_dict("records")
+    eng.close()
+    assert load_catalogue().parameters.mixite.seuil_fragilite == pytest.approx(0.35)
+    assert row["seuil"] == pytest.approx(0.35) and row["seuil_defaut"]
+    assert row["au_dessus_seuil"] and row["alerte"]
+    caption = threshold_caption(row)
+    assert caption.startswith("Seuil : ≤ 35\u202f%, seuil commun du PSA")
+    assert "nan" not in caption and "None" not in caption
+    table = mixite_table(pd.DataFrame([row]))
+    assert list(table["Seuil PSA"]) == ["≤ 35\u202f% (commun)"]
+
+
+def test_mixite_cards_never_show_nan_on_the_demo(engine):
+    mixite = mixite_alerts(engine, SCOPES["manager"])
+    assert mixite["seuil"].notna().all()
+    text = shown_text(open_page("manager"))
+    assert "nan" not in text and "None" not in text
+    assert "Seuil : ≤ 35\u202f%" in text
+
+
 def test_target_trend_follows_the_snapshots_by_hand(tmp_path):
     eng = tiny_engine_with(tmp_path, PSA_R1)
     trend = target_trends(eng, Scope.internal())
@@ -311,11 +375,13 @@ def test_an_edited_objectifs_file_shows_at_the_next_run(monkeypatch, tmp_path, s
     root = Path(shutil.copytree(small_demo_root, tmp_path / "root"))
     monkeypatch.setenv("PEUPLEMENT_DATA_DIR", str(root))
     at = open_page("manager")
-    assert "cia-gam-t1-2026" in set(overview(at)["Objectif"])
+    gam = "Grenoble-Alpes-Métropole"
+    pairs = set(zip(overview(at)["Objectif"], overview(at)["Territoire"], strict=True))
+    assert ("T1 (objectif local)", gam) in pairs and ("T1", gam) not in pairs
     (root / "objectifs.yaml").write_text("objectifs: []\n", encoding="utf-8")
     at.run()
-    shown = set(overview(at)["Objectif"])
-    assert "cia-gam-t1-2026" not in shown and "T1-200040715" in shown
+    pairs = set(zip(overview(at)["Objectif"], overview(at)["Territoire"], strict=True))
+    assert ("T1 (objectif local)", gam) not in pairs and ("T1", gam) in pairs
 
 
 def test_year_end_projection_is_worded_on_the_card_by_hand():
@@ -363,3 +429,44 @@ def test_year_end_projection_is_worded_on_the_card_by_hand():
     assert "valeur naïve : la méthode ne la bat pas" in year_end_lines(naive, card)[0]
     assert "secret statistique" in year_end_lines({**row, "masque": True}, card)[0]
     assert year_end_lines(None, card) == []
+
+
+def test_the_page_starts_with_a_compact_table_ordered_by_missing_allocations(engine):
+    """Item 5: one row per target, most missing allocations first (not the relative gap: a
+    réservataire at 0 of 5 used to come first), status coloured, cards below in the same order."""
+    from ui.screens.objectifs.target_matrix import STATUS_BACKGROUND, matrix, styled
+
+    expected = evaluate_targets(engine, SCOPES["manager"])
+    at = open_page("manager")
+    table = matrix_of(at)
+    assert len(table) == expected["objectif_id"].nunique()
+    missing = table["Attributions manquantes"].dropna().tolist()
+    assert missing == sorted(missing, reverse=True) and missing
+    # pinned from evaluate_targets: the first row misses the most allocations over a period
+    most = expected[expected["sens"] == ">="].groupby("objectif_id")["manquants"].max().max()
+    assert table["Attributions manquantes"].iloc[0] == most
+    # the dataframe comes before the first card, and the cards follow the table's order
+    built = matrix(expected, load_catalogue())
+    html = styled(built).to_html()
+    assert STATUS_BACKGROUND["non_atteint"] in html and STATUS_BACKGROUND["atteint"] in html
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    titles = {c.objectif_id: c.title for c in cards(expected, load_catalogue())}
+    assert [h.split(" :")[0] for h in headers] == [
+        f"#### {titles[k]}" for k in built["objectif_id"]
+    ]
+    assert "objectif_id" not in table.columns and "statut" not in table.columns
+
+
+def test_only_the_first_cards_are_drawn_until_the_reader_asks(engine):
+    from ui.screens.objectifs.target_matrix import CARDS_FIRST, matrix
+
+    expected = evaluate_targets(engine, SCOPES["manager"])
+    assert expected["objectif_id"].nunique() > CARDS_FIRST
+    at = open_page("manager", every_card=False)
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert len(headers) == CARDS_FIRST
+    titles = {c.objectif_id: c.title for c in cards(expected, load_catalogue())}
+    first = matrix(expected, load_catalogue())["objectif_id"][:CARDS_FIRST]
+    assert [h.split(" :")[0] for h in headers] == [f"#### {titles[k]}" for k in first]
+    at.toggle(key="obj_toutes_fiches").set_value(True).run()
+    assert len([m for m in at.markdown if m.value.startswith("#### ")]) == len(titles)

@@ -108,7 +108,7 @@ def test_candidates_that_fit_the_dwelling(engine):
     assert da1["controle_plafond"] == "PLUS 2025, catégorie 4, zone autres : 44 982 €"
     assert da1["situation_emploi"] == "inconnue (la demande ne la renseigne pas)"
     assert da1["cotation"] == 42.0  # the optional column is read when the data has it
-    assert "revenu_mensuel × 12" in df.attrs["hypotheses"]
+    assert "12 fois les ressources mensuelles" in df.attrs["hypotheses"]
     assert "Ce n'est pas un classement" in df.attrs["ordre"]
 
 
@@ -250,7 +250,7 @@ def test_t3_for_the_contingent_the_commission_chooses(engine):
     assert (da1["t3_reservataire"], da1["t3_cible"]) == ("etat", 0.83)
     assert _figures(da1, "t3") == (1, 1, 2, 2)
     assert not da1["t3_reduit_ecart"]  # nothing to close: the UI says « cible déjà atteinte »
-    assert "contingent choisi (etat)" in da1["hypotheses"]
+    assert "contingent choisi (État (contingent préfectoral))" in da1["hypotheses"]
 
 
 def test_effects_on_the_residence_rest_on_resources_only(engine):

@@ -173,7 +173,9 @@ def test_officer_sees_candidates_and_their_impacts(demo, demo_case):
     t3 = detail.loc["T3 · attributions DALO et publics prioritaires"]
     assert t3["Avant"].startswith(percent(first["t3_avant"]))
     hypotheses = " ".join(c.value for c in at.caption)
-    assert "revenu_mensuel × 12" in hypotheses and "arrêté du 10 mars 2011" in hypotheses
+    assert (
+        "12 fois les ressources mensuelles" in hypotheses and "arrêté du 10 mars 2011" in hypotheses
+    )
     assert "Code pénal, art. 225-1" in hypotheses and "Ce n'est pas un classement" in hypotheses
 
 
@@ -302,11 +304,13 @@ def test_commission_sheet_exports_are_complete_and_audited(tiny, media):
     assert book.sheetnames == ["Logement et résidence", "Candidatures", "Hypothèses"]
     cells = {ws.title: [c for row in ws.iter_rows(values_only=True) for c in row] for ws in book}
     assert "L31" in cells["Logement et résidence"]
-    assert "Les Cèdres (R4)" in cells["Logement et résidence"]
+    assert "Les Cèdres" in cells["Logement et résidence"]  # by name, no code
     assert {"DA5", "DA1", "DA2"} <= set(cells["Candidatures"])
     assert not {"DA6", "DM3"} & set(cells["Candidatures"])
     hypotheses = " ".join(str(c) for c in cells["Hypothèses"] if c)
-    assert "revenu_mensuel × 12" in hypotheses and "Code pénal, art. 225-1" in hypotheses
+    assert (
+        "12 fois les ressources mensuelles" in hypotheses and "Code pénal, art. 225-1" in hypotheses
+    )
     assert "au-delà de 35,0\u202f% (signalé, jamais écarté)" in hypotheses
     assert "3 candidature(s) présentée(s)" in hypotheses and "clientele.demo" in hypotheses
     page_html = printable.decode("utf-8")
@@ -351,3 +355,68 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
     assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
     assert list(sheet.candidates["N° de demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]
+
+
+def test_a_long_vacancy_is_flagged_in_words():
+    """Issue 21, item 12: a dwelling vacant 1 127 days was shown without a word."""
+    from ui.screens.aide_attribution.allocation_dwellings import (
+        dwellings_table,
+        long_vacancy,
+        vacancy_text,
+    )
+
+    assert [long_vacancy(d) for d in (10, 92, 93, 365, 366, 1127)] == [
+        "",
+        "",
+        "plus de 3 mois",
+        "plus de 3 mois",
+        "plus d'un an",
+        "plus d'un an",
+    ]
+    since = pd.Timestamp("2023-08-30")
+    assert vacancy_text(since, 1127) == "30/08/2023 (1\u202f127 jours : vacance de plus d'un an)"
+    assert vacancy_text(since, 12) == "30/08/2023 (12 jours)"
+    assert (
+        "Vacance longue"
+        in dwellings_table(
+            pd.DataFrame(
+                {
+                    c: [None]
+                    for c in [
+                        "id_logement",
+                        "residence_libelle",
+                        "commune_libelle",
+                        "qpv_libelle",
+                        "en_qpv",
+                        "etage",
+                        "nb_pieces",
+                        "surface_habitable",
+                        "loyer_mensuel",
+                        "financement",
+                        "reservataire",
+                        "residence_nb_menages",
+                        "residence_part_fragiles",
+                        "residence_part_sous_40pc",
+                        "enjeu_mixite",
+                    ]
+                }
+                | {"jours_vacance": [1127], "en_qpv": [False]}
+            )
+        ).columns
+    )
+
+
+def test_a_target_already_met_says_so_instead_of_no(tiny):
+    """Issue 21, item 7 (verified): on the État contingent T3 is already met before DA1's
+    allocation (tests/test_allocation.py pins t3_reduit_ecart False), so the detail table says
+    « cible déjà atteinte », never « non »."""
+    from ui.screens.aide_attribution.allocation_effects import closes_gap
+
+    assert closes_gap(False, already_met=True) == "cible déjà atteinte"
+    assert closes_gap(False) == "non" and closes_gap(pd.NA) == "non mesurable"
+    at = open_dwelling("L31")
+    at.selectbox(key="aa_contingent_L31").set_value("etat").run()  # État: 1 of 1, on target
+    at.selectbox(key="aa_candidat").set_value("DA1").run()
+    tables = [t.value for t in at.table if "Réduit l'écart à la cible" in t.value.columns]
+    (effects,) = tables
+    assert "cible déjà atteinte" in list(effects["Réduit l'écart à la cible"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from pathlib import Path
 
 import openpyxl
@@ -322,15 +321,34 @@ def test_partner_exports_keep_cells_masked(audit_file, media):
     at.get("download_button")[0].click().run()
     csv = served(media, at.get("download_button")[0])
     assert csv.startswith(b"\xef\xbb\xbf")
-    back = pd.read_csv(
-        io.BytesIO(csv), sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False
-    )
-    assert list(back.columns) == list(text.columns)
-    # the CSV drops the thousands separator inside numbers (8 301 € -> 8301 €), keeps other spaces
-    assert back["Valeur"].tolist() == [
-        re.sub(r"(?<=\d)\u202f(?=\d)", "", v).replace("\u202f", " ") for v in text["Valeur"]
-    ]
-    assert (back["Valeur"] == "< 11").sum() == (text["Valeur"] == "< 11").sum() > 0
+    # numbers as numbers for French Excel: `;`, decimal comma, unit in its own column, an
+    # empty cell where the screen shows « < 11 » (the status says why)
+    back = pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")
+    added = ("Unité", "Unité des évolutions", "Secret statistique (valeur masquée)")
+    assert [c for c in back.columns if c not in added] == list(text.columns)
+    assert back["Valeur"].dtype == float
+    masked = (text["Valeur"] == "< 11").sum()
+    assert masked > 0 and back["Valeur"].isna().sum() >= masked
+    assert (back["Secret statistique (valeur masquée)"] == "oui").sum() == masked
+    assert set(back["Unité"]) <= {
+        "%",
+        "€ par an",
+        "ans",
+        "mois",
+        "personnes",
+        "attributions",
+        "logements",
+        "ménages",
+        "demandes",
+        "départs",
+        "demandes par attribution",
+    }
+    # each shown rate reads back as its number: « 25,3 % » → 25.3
+    pairs = text.assign(_k=text["Territoire"] + "|" + text["Indicateur"]).set_index("_k")
+    for row in back.itertuples():
+        shown_value = pairs.loc[f"{row.Territoire}|{row.Indicateur}", "Valeur"]
+        if row.Unité == "%" and shown_value != "< 11" and shown_value != "—":
+            assert shown_value == f"{row.Valeur:.1f}".replace(".", ",") + "\u202f%"
     at.get("download_button")[1].click().run()
     book = openpyxl.load_workbook(io.BytesIO(served(media, at.get("download_button")[1])))
     values = [r[3] for r in book["Tableau de bord"].iter_rows(min_row=2, values_only=True)]

@@ -142,7 +142,7 @@ def test_partner_masked_points_are_not_drawn_and_named(engine):
     assert points["territoire"].nunique() == len(codes)
     hidden = points[points["masque"]]
     assert len(hidden) == len(masked) and hidden["valeur"].isna().all()
-    assert set(hidden["texte"]) == {"< 11"}
+    assert set(hidden["texte"]) == {"secret statistique (moins de 11 ménages ou attributions)"}
     # a masked point breaks its territory's line: the runs on either side are separate traces
     for _, group in points.groupby("code"):
         for trace, run in group.groupby("trace"):
@@ -204,7 +204,10 @@ def test_chart_data_breaks_lines_at_missing_points():
     )
     points = trends.chart_data(df, "commune", "ratio")
     assert points["trace"].tolist() == ["A-0", "A-1", "A-1", "A-1", "B-0", "B-0", "B-1", "B-1"]
-    assert points["texte"].tolist()[:2] == ["10,0\u202f%", "< 11"]
+    assert points["texte"].tolist()[:2] == [
+        "10,0\u202f%",
+        "secret statistique (moins de 11 ménages ou attributions)",
+    ]
     masked, missing = trends.gaps(points)
     assert masked == ["Alpha (31/12/2025)"] and missing == ["Bêta (31/03/2026)"]
     hidden = points.assign(masque=points["code"] == "B")

@@ -232,6 +232,48 @@ def test_commission_sheet_never_holds_a_live_formula():
     cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [f"{c.parent.title}!{c.coordinate}" for c in cells if c.data_type == "f"]
     values = {c.value for c in cells}
-    assert f"'{formula} (R1)" in values and "'+Voiron (38563)" in values
+    assert f"'{formula}" in values and "'+Voiron" in values  # names, without their codes
     assert {"'=1+1", "'@me", 1200} <= values
     assert "Alerte : =cmd" in values  # not at the start: harmless
+
+
+def test_dashboard_csv_cells_parse_as_numbers_in_french_excel():
+    """Issue 21, item 10: numbers as numbers (decimal comma, no unit in the cell, unit in its own
+    column), empty for missing or masked, rows in French alphabetical order."""
+    from ui.screens.tableau_de_bord.kpi_csv import csv_bytes, csv_table
+
+    rows = pd.DataFrame(
+        {
+            "territoire": ["Voiron", "Échirolles", "Domène", "Échirolles"],
+            "code": ["38563", "38151", "38150", "38151"],
+            "libelle": ["Taux de vacance", "Taux de vacance", "Taux de vacance", "Logements"],
+            "unite": ["ratio", "ratio", "ratio", "logements"],
+            "valeur": [0.0361, None, 0.125, 12345.0],
+            "masque": [False, True, False, False],
+            "numerateur": [36.0, None, 5.0, None],
+            "denominateur": [997.0, None, 40.0, None],
+            "effectif": [997.0, 8.0, 40.0, 12345.0],
+            "evolution": [-0.0042, None, 0.0, 12.0],
+            "evolution_un_an": [None, None, 0.01, -3.0],
+            "objectif": ["", "", "", ""],
+            "statut": ["", "secret", "", ""],
+        }
+    )
+    table = csv_table(rows, internal=True)
+    data = csv_bytes(table)
+    assert data.startswith(b"\xef\xbb\xbf") and b"\xe2\x88\x92" not in data  # no Unicode minus
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(back["Territoire"]) == ["Domène", "Échirolles", "Échirolles", "Voiron"]
+    assert list(back["Indicateur"])[1:3] == ["Logements", "Taux de vacance"]  # then by indicator
+    assert back["Valeur"].tolist()[0] == 12.5 and back["Valeur"].tolist()[3] == 3.6
+    assert back["Valeur"].tolist()[1] == 12345 and pd.isna(back["Valeur"].tolist()[2])
+    assert list(back["Unité"]) == ["%", "logements", "%", "%"]
+    assert list(back["Unité des évolutions"]) == ["points", "logements", "points", "points"]
+    change = "Évolution depuis la photographie précédente"
+    assert back[change].tolist()[3] == -0.4 and back[change].tolist()[0] == 0
+    assert pd.isna(back[change].tolist()[2])  # masked: nothing derived from it either
+    assert back["Statut"].tolist()[2] == "secret statistique"
+    assert back["Secret statistique (valeur masquée)"].fillna("").tolist() == ["", "", "oui", ""]
+    raw = data.decode("utf-8-sig").splitlines()
+    assert raw[4].split(";")[:5] == ["Voiron", "38563", "Taux de vacance", "%", "3,6"]
+    assert ";-0,4;" in raw[4]

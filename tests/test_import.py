@@ -218,7 +218,7 @@ def test_missing_file_and_every_problem_at_once(capsys, root, source):
         ("menages.csv", "2", "IDENT_INT (id_logement)", "L99", "référence inconnue"),
     ]
     assert out.startswith(
-        "Import refusé (photographie du 2026-03-31) : 4 problème(s) dans 4 fichier(s)."
+        "Import refusé (photographie du 31/03/2026) : 4 problème(s) dans 4 fichier(s)."
     )
 
 

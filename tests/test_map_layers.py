@@ -158,7 +158,9 @@ def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny
     (point,) = layer(deck, "residences")["data"]
     assert point["residence"] == "R3"
     assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
-    assert point["infobulle"].endswith("Taux de vacance : < 11 (secret statistique)")
+    assert point["infobulle"].endswith(
+        "Taux de vacance : secret statistique (moins de 11 ménages ou attributions)"
+    )
     text = json.dumps(deck, ensure_ascii=False)
     for other in ('"R1"', '"R2"', "Grenoble", "Saint-Martin", "QN03801T", "Mistral", E1):
         assert other not in text
@@ -192,7 +194,7 @@ def test_a_masked_row_never_shows_its_value_even_if_one_slipped_through():
         pd.DataFrame([row]), scale, "part_menages_fragiles", None, show_effectif=True
     )
     assert record["couleur"][:3] == list(mlg.MASKED_COLOUR) and record["classe"] is None
-    assert "< 11" in record["infobulle"]
+    assert "secret statistique (moins de 11 ménages ou attributions)" in record["infobulle"]
     assert "90" not in json.dumps(record) and "effectif" not in record["infobulle"]
 
 
@@ -289,7 +291,7 @@ def test_commune_choropleth_all_equal_and_masked_commune():
     )
     assert features["C"]["couleur"][:3] == list(ml.MASKED_AREA)
     assert features["C"]["infobulle"].endswith(
-        "Demandes SNE (tous bailleurs) par attribution du bailleur : < 11 (secret statistique)"
+        "Demandes SNE (tous bailleurs) par attribution du bailleur : secret statistique (moins de 11 ménages ou attributions)"
     )
     assert features["A"]["infobulle"].endswith(
         "Demandes SNE (tous bailleurs) par attribution du bailleur : 2,00"

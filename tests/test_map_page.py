@@ -16,11 +16,12 @@ from streamlit.testing.v1 import AppTest
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from queries.places import boundaries, residences
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.apptest_support import portal, steady_navigation
 from ui.screens.carte import map_layers as ml
 from ui.screens.carte import map_legend as mlg
-from ui.shared.formats import value
+from ui.shared.formats import MASK_TEXT, value
 
 pytestmark = pytest.mark.slow  # AppTest of the map on the full demo root
 
@@ -229,7 +230,9 @@ def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indica
     for residence in masked:
         point = drawn[residence]
         assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
-        assert point["infobulle"].endswith("< 11 (secret statistique)")
+        assert point["infobulle"].endswith(
+            "secret statistique (moins de 11 ménages ou attributions)"
+        )
         assert not re.search(r"\d\u202f%", point["infobulle"])  # no rate at all for it
         if residence in internal.index and pd.notna(internal.loc[residence, "valeur"]):
             assert value(internal.loc[residence, "valeur"], "ratio") not in json.dumps(point)
@@ -239,7 +242,7 @@ def test_partner_masked_residences_are_neutral_and_carry_no_value(engine, indica
     communes = layer(deck, "communes")
     for feature in communes:
         props = feature["properties"]
-        if "< 11" in props["infobulle"]:
+        if "secret statistique (moins de 11 ménages ou attributions)" in props["infobulle"]:
             assert props["couleur"][:3] == list(ml.MASKED_AREA)
 
 
@@ -308,7 +311,7 @@ def test_expected_departures_colouring_comes_from_the_users_projection(engine, u
         lines = point["infobulle"].split("\n")
         if masked.get(residence, scope.masks_small_cells):
             assert point["classe"] is None and point["couleur"][:3] == list(mlg.MASKED_COLOUR)
-            assert f"{label} : < 11 (secret statistique)" in lines
+            assert f"{label} : {MASK_TEXT}" in lines
         else:
             line = f"{label} : {value(sums[residence], 'departs_attendus')}"
             assert any(x.startswith(line) for x in lines), (residence, lines)
@@ -319,3 +322,28 @@ def test_expected_departures_colouring_comes_from_the_users_projection(engine, u
         internal = internal.groupby("residence")["attendu"].sum()
         differ = [r for r in sums.index if not masked[r] and abs(sums[r] - internal[r]) > 1e-9]
         assert differ, "partner sums should come from perturbed counts"
+
+
+T1 = "part_attributions_q1_hors_qpv"
+
+
+def test_t1_colours_and_threshold_follow_the_indicator_direction(engine):
+    """Issue 21, item 6: for T1 a higher share is better (catalogue: favorable: hausse), so the
+    lowest residence is drawn in the palette's red end, the highest in its pale end, and the
+    alert threshold flags residences *below* it."""
+    assert load_catalogue().indicator(T1).favorable == "hausse"
+    at = open_map(MANAGER, carte_indicateur=T1, carte_seuil=20.0)
+    drawn = points(deck_of(at))
+    found = evaluate(engine, T1, MANAGER_SCOPE, by=["residence"]).dropna(subset=["valeur"])
+    values = found.set_index("residence")["valeur"].astype(float).sort_values()
+    lowest, highest = values.index[0], values.index[-1]
+    assert values.iloc[0] < values.iloc[-1]
+    assert drawn[lowest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[-1])  # dark red: bad
+    assert drawn[highest]["couleur"][:3] == list(mlg.RESIDENCE_PALETTE[0])  # pale: good
+    below = set(values[values < 0.20].index)
+    above = set(values[values > 0.20].index)
+    linked = {link.proto.query_string.split("=")[1] for link in at.get("page_link")}
+    assert below and below <= linked
+    flagged = [r for r in above if "sous le seuil" in drawn[r]["infobulle"]]
+    assert not flagged
+    assert f"sous le seuil de {value(0.2, 'ratio')}" in drawn[lowest]["infobulle"]

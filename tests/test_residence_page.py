@@ -113,10 +113,10 @@ def assert_card_matches_the_query_layer(at: AppTest, engine, facts: dict) -> Non
     qpv = facts["qpv_libelle"]
     place = (
         f"**Commune** : {facts['commune_libelle']} · **EPCI** : {facts['epci_libelle']} · "
-        f"**QPV** : {qpv if isinstance(qpv, str) and qpv else 'hors QPV'} · "
-        f"**Identifiant** : {facts['residence']}"
+        f"**QPV** : {qpv if isinstance(qpv, str) and qpv else 'hors QPV'}"
     )
-    assert place in [m.value for m in at.markdown]
+    (line,) = [m for m in at.markdown if m.value == place]
+    assert line.help == f"Identifiant de la résidence : {facts['residence']}"  # tooltip only
     assert any(h.value.startswith(facts["residence_libelle"]) for h in at.header)
 
 
@@ -189,7 +189,8 @@ def test_a_link_to_a_residence_outside_the_scope_is_ignored(engine, voironnais_o
     assert at.selectbox(key="res_residence").value is None
     assert outside["residence_libelle"] not in "".join(h.value for h in at.header)
     options = at.selectbox(key="res_residence").options
-    assert not [o for o in options if f"({outside['residence']})" in o]
+    outside_name = f"{outside['residence_libelle']} — {outside['commune_libelle']}"
+    assert not [o for o in options if o.startswith(outside_name)]
     mine = residences(engine, Scope(role="charge_clientele", epci=(VOIRONNAIS,)))
     assert len(options) == len(mine)
 
@@ -354,3 +355,26 @@ def test_epci_ageing_line_by_hand():
         "21,0\u202f% dans 1 an et 25,0\u202f% dans 5 ans (prévision ; back-test à un an par EPCI : "
         "âges (MAE 0,11 contre 0,36 au naïf))."
     )
+
+
+def test_the_list_names_residences_without_their_codes_and_tells_homonyms_apart():
+    import pandas as pd
+
+    from ui.screens.residence.residence_view import labels
+
+    rows = pd.DataFrame(
+        {
+            "residence": ["R00014", "R00016", "R00019", "R00020", "R00021"],
+            "residence_libelle": ["Paul Éluard"] * 3 + ["Les Iris", "Paul Éluard"],
+            "commune_libelle": ["Grenoble"] * 4 + ["Voiron"],
+            "qpv_libelle": ["QPV Mistral", None, None, None, None],
+            "nb_logements": [120, 40, 40, 12, 30],
+        }
+    )
+    assert labels(rows) == {
+        "R00014": "Paul Éluard — Grenoble · QPV Mistral · 120 logements",
+        "R00016": "Paul Éluard — Grenoble · hors QPV · 40 logements (1)",
+        "R00019": "Paul Éluard — Grenoble · hors QPV · 40 logements (2)",
+        "R00020": "Les Iris — Grenoble",
+        "R00021": "Paul Éluard — Voiron",
+    }

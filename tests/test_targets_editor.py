@@ -171,6 +171,23 @@ def test_the_whole_list_is_checked_with_the_lines_of_the_new_file(targets_file, 
     assert targets_file.read_bytes() == before and leftovers(targets_file.parent) == []
 
 
+def test_a_target_that_is_always_met_is_refused_with_its_line(targets_file, catalogue):
+    """Issue 21, item 11: « Nombre d'attributions ≥ 0 » was saved; it can never be missed."""
+    before = targets_file.read_bytes()
+    last_line = len(before.decode().splitlines())
+    zero = {**NEW, "indicateur": "nb_attributions", "cible": 0, "tolerance": 0}
+    with pytest.raises(store.TargetEditError) as caught:
+        store.add_target(targets_file, zero, catalogue)
+    assert caught.value.problems == [
+        f"objectifs.yaml:{last_line + 1}: objectif {NEW['id']}: cible « au moins 0 » : "
+        "toujours atteinte, elle ne mesure rien"
+    ]
+    with pytest.raises(store.TargetEditError, match="au plus 100 %"):
+        store.add_target(targets_file, {**NEW, "sens": "<=", "cible": 1.0}, catalogue)
+    assert targets_file.read_bytes() == before
+    store.add_target(targets_file, {**NEW, "cible": 0.01}, catalogue)  # a real target passes
+
+
 def test_a_duplicate_id_or_an_unknown_id_is_refused(targets_file, catalogue):
     with pytest.raises(store.TargetEditError, match="déjà utilisé"):
         store.add_target(targets_file, {**NEW, "id": "cia-gam-t1-2025"}, catalogue)
@@ -286,9 +303,11 @@ def test_a_target_added_in_the_editor_shows_on_the_alerts_page(root, tmp_path):
 
     alerts = open_page("admin", "objectifs")
     assert not alerts.error, [e.value for e in alerts.error]
-    (overview,) = [d.value for d in alerts.dataframe if "Objectif" in d.value.columns]
-    assert "cia-voironnais-t1-2025" in set(overview["Objectif"])
-    assert list(overview["Objectif"]) == list(found["objectif_id"])
+    (overview,) = [d.value for d in alerts.dataframe if "Période" in d.value.columns]
+    # the table names targets (« T1 (objectif local) »), their ids stay in the exports
+    assert len(overview) == len(found)
+    local_t1 = overview[overview["Objectif"] == "T1 (objectif local)"]
+    assert set(local_t1["Territoire"]) == set(ours["territoire"]) and len(local_t1) == len(ours)
 
 
 def test_an_invalid_target_is_explained_and_nothing_is_written(root, tmp_path):

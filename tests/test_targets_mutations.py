@@ -141,7 +141,10 @@ def test_target_cards_show_the_figure_without_mutations(tiny_engine):
     assert not any("Hors mutations" in line for line in period_lines(t3.rows[0], t3, S3))
     partner = evaluate_targets(tiny_engine, Scope(role="partenaire", epci=(E1,)))
     row = partner[partner["objectif_id"] == f"T1-{E1}"].iloc[0].to_dict()
-    assert without_mutations_line(row, "ratio") == "Hors mutations : < 11 (secret statistique)"
+    assert (
+        without_mutations_line(row, "ratio")
+        == "Hors mutations : secret statistique (moins de 11 ménages ou attributions)"
+    )
 
 
 def test_the_table_of_every_target_shows_the_value_without_mutations(tiny_engine):

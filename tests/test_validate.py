@@ -245,6 +245,34 @@ CHANGES = [
         (LOG, "etage", "etage_out_of_range", ("L04 (etage=3, bâtiment B2: nb_etages=2)",), 1, (4,)),
         id="floor-above-building",
     ),
+    # issue 21, item 11: range and date rules of the contract, reported line by line
+    pytest.param(
+        lambda r: set_value(r, LOG, "surface_habitable", 2, -12.0),
+        (LOG, "surface_habitable", "out_of_range", ("L02 (surface_habitable=-12.0)",), 1, (2,)),
+        id="negative-surface",
+    ),
+    pytest.param(
+        lambda r: set_value(r, LOG, "loyer_mensuel", 5, 45000.0),
+        (LOG, "loyer_mensuel", "out_of_range", ("L05 (loyer_mensuel=45000.0)",), 1, (5,)),
+        id="rent-out-of-range",
+    ),
+    pytest.param(
+        lambda r: set_value(r, MEN, "age_titulaire", 3, 7),
+        (MEN, "age_titulaire", "out_of_range", ("M3 (age_titulaire=7)",), 1, (3,)),
+        id="tenant-aged-7",
+    ),
+    pytest.param(
+        lambda r: set_value(r, LOG, "date_mise_en_location", 6, dt.date(2030, 1, 1)),
+        (
+            LOG,
+            "date_mise_en_location",
+            "date_out_of_period",
+            ("L06 (date_mise_en_location=2030-01-01, mode_occupation=loue)",),
+            1,
+            (6,),
+        ),
+        id="lease-date-in-the-future",
+    ),
     pytest.param(
         lambda r: set_value(r, LOG, "date_debut_vacance", 3, None),
         (
@@ -679,3 +707,9 @@ def test_optional_territory_allocations_are_checked_when_present(root: Path) -> 
         (ATR, "code_commune", "orphan_reference", 1),
         (ATR, "nb_attributions", "out_of_range", 1),
     ]
+
+
+def test_range_messages_say_the_bounds_and_the_unit(root: Path) -> None:
+    set_value(root, LOG, "surface_habitable", 2, -12.0)
+    (problem,) = validate_root(root)
+    assert "« surface_habitable » doit être entre 9 et 500 m²" in problem.message

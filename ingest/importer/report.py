@@ -8,6 +8,7 @@ and line (the header is line 1, as in a spreadsheet).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -250,7 +251,9 @@ class ImportReport:
 
     @property
     def what(self) -> str:
-        return f"photographie du {self.snapshot}" if self.kind == "snapshot" else "référentiels"
+        if self.kind != "snapshot":
+            return "référentiels"
+        return f"photographie du {dt.date.fromisoformat(str(self.snapshot)):%d/%m/%Y}"
 
     def summary(self) -> str:
         if self.issues:

@@ -78,6 +78,8 @@ def contract_checks(table: Table) -> list[Check]:
             checks.append(_duplicate(table, (column.name,)))
         if column.references:
             checks.append(_orphan(table, column))
+        if column.minimum is not None or column.maximum is not None:
+            checks.append(_out_of_range(table, column))
     checks.extend(_duplicate(table, columns) for columns in table.unique_together)
     return checks
 
@@ -97,6 +99,36 @@ def _allowed(table: Table, column: Column) -> Check:
         f"Valeur hors liste dans « {column.name} ». Valeurs admises: {', '.join(column.allowed or ())}."
         " Corrigez ces valeurs (majuscules, accents et espaces comptent).",
         allowed=column.allowed or (),
+    )
+
+
+def _out_of_range(table: Table, column: Column) -> Check:
+    """A number outside the column's plausible range (a sign typed wrong, a unit mixed up)."""
+    low, high = column.minimum, column.maximum
+    tests = ([f"t.{{c}} < {float(low)!r}"] if low is not None else []) + (
+        [f"t.{{c}} > {float(high)!r}"] if high is not None else []
+    )
+    unit = f" {column.unit}" if column.unit else ""
+    if low is not None and high is not None:
+        expected = f"entre {low:g} et {high:g}{unit}"
+    elif low is not None:
+        expected = f"au moins {low:g}{unit}"
+    else:
+        expected = f"au plus {high:g}{unit}"
+    return Check(
+        "out_of_range",
+        table.name,
+        column.name,
+        (f"{table.name}.{column.name}",),
+        # S608: the bounds are numbers of the contract, the names contract column names.
+        sql(
+            f"SELECT t.file_row_number AS pos, {LABEL} || ' (' || {literal(column.name + '=')} "  # noqa: S608
+            f"|| txt(t.{{c}}) || ')' AS example FROM {{t}} t WHERE {' OR '.join(tests)}",
+            t=table.name,
+            c=column.name,
+        ),
+        f"« {column.name} » doit être {expected}. Corrigez ces valeurs (signe, unité, virgule "
+        "décimale mal placée ?).",
     )
 
 

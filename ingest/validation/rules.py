@@ -111,6 +111,17 @@ MENAGE_RULES = [
 ]
 
 LOGEMENT_RULES = [
+    # A let or vacant (offered) dwelling is in service; an empty one ("vide": a new building not
+    # yet offered) may have its first letting ahead.
+    _row_rule(
+        "date_out_of_period",
+        "logements",
+        ("date_mise_en_location", "mode_occupation"),
+        "t.mode_occupation IN ('loue', 'vacant') AND "
+        "CAST(t.date_mise_en_location AS DATE) > $snapshot",
+        "Date de mise en location postérieure à la date d'arrêté pour un logement loué ou "
+        "vacant (proposé à la location). Corrigez la date, ou passez le logement à « vide ».",
+    ),
     Check(
         "residence_mismatch",
         "logements",

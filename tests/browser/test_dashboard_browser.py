@@ -9,9 +9,11 @@ demo root with five quarterly snapshots, so that the trends have a shape and a y
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.apptest_support import exported_trail
@@ -113,7 +115,10 @@ def test_dashboard_as_manager_shows_targets_and_exports(portal, browser):
     with page.expect_download() as download:
         main.get_by_role("button", name="Télécharger CSV").click()
     content = Path(download.value.path()).read_bytes()
-    assert content.startswith(b"\xef\xbb\xbf") and b"Territoire;Code;Indicateur;Valeur" in content
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert "Territoire;Code;Indicateur;Unité;Valeur" in content.decode("utf-8-sig")
+    back = pd.read_csv(io.BytesIO(content), sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["Valeur"].dtype == float  # numbers, decimal comma, for French Excel
     context.close()
     events = [json.loads(line) for line in exported_trail(audit_file).splitlines()]
     exports = [e for e in events if e["event"] == "export" and e["user"] == "direction.demo"]

@@ -99,15 +99,22 @@ def test_objectifs_page_lists_targets_trends_and_alerts(portal, browser, role):
     expect(charts(main).first.locator("canvas, svg").first).to_be_visible()
     if role == "partenaire":
         # on this small root the partner's targets that miss are under the secrecy threshold
-        expect(main.get_by_text("Valeur masquée", exact=False).first).to_be_visible()
-        expect(main.get_by_text(PARTNER_EPCI).first).to_be_visible()
+        expect(
+            main.get_by_text("Valeur couverte par le secret statistique", exact=False).first
+        ).to_be_visible()
+        # the cards' captions (the table's cells are drawn on a canvas, their text hidden)
+        expect(
+            main.get_by_test_id("stCaptionContainer").filter(has_text=PARTNER_EPCI).first
+        ).to_be_visible()
         expect(main.get_by_text(CENTRAL_EPCI)).to_have_count(0)
         expect(
             page.get_by_test_id("stSidebar").get_by_role("link", name="Résidence")
         ).to_have_count(0)
     else:
         expect(main.get_by_text("Il manque", exact=False).first).to_be_visible()
-        expect(main.get_by_text(CENTRAL_EPCI).first).to_be_visible()
+        expect(
+            main.get_by_test_id("stCaptionContainer").filter(has_text=CENTRAL_EPCI).first
+        ).to_be_visible()
         expect(main.get_by_text("au-dessus du seuil du PSA", exact=False).first).to_be_visible()
     shot(page, f"objectifs_{role}")
     context.close()
@@ -127,9 +134,12 @@ def test_residence_page_search_card_profile_and_floors(portal, browser, demo_dat
     staff = Scope.internal("manager")
     counts = evaluate(engine, "nb_menages", staff, by=["residence"])
     best = counts.sort_values(["valeur", "residence"], ascending=[False, True]).iloc[0]
-    facts = residences(engine, staff).set_index("residence").loc[best["residence"]]
+    places = residences(engine, staff)
+    facts = places.set_index("residence").loc[best["residence"]]
     engine.close()
-    label = f"{facts['residence_libelle']} — {facts['commune_libelle']} ({best['residence']})"
+    from ui.screens.residence.residence_view import labels
+
+    label = labels(places)[best["residence"]]  # by name; homonyms told apart, no code
 
     base_url, _ = portal
     context, page = log_in(browser, base_url, "manager")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ui.shared.formats import number, percent, value
+from ui.shared.formats import number, percent, value_text
 
 # French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
 FRENCH_LOCALE = alt.Locale(
@@ -48,7 +48,7 @@ def sparkline(points_: pd.DataFrame, *, cible: float, unit: str, rule: str) -> a
     pts["valeur"] = pts["valeur"].astype(float)
     pts["Date"] = pts["date"].dt.strftime("%d/%m/%Y")
     pts["Valeur"] = [
-        value(v, unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
+        value_text(v, unit, masked=m) for v, m in zip(pts["valeur"], pts["masque"], strict=True)
     ]
     measured = pts["valeur"].dropna()
     low = min([cible, *measured]) if len(measured) else cible

@@ -3,13 +3,17 @@ that the `peuplement` command and the PDF reports write numbers exactly as the s
 
 from reports.formats import (  # noqa: F401  (re-exported for the ui/ modules)
     MASK_LABEL,
+    MASK_TEXT,
     NBSP,
     SENS,
     change,
+    french_key,
+    french_sorted,
     number,
     percent,
     points,
     shown_gap,
     target_text,
     value,
+    value_text,
 )

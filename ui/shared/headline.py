@@ -62,9 +62,10 @@ class Figure:
     previous: float | None
     masked: bool
     target_id: str | None = None  # T1, T2, T3
-    target_text: str | None = None  # « ≥ 25 % »
+    target_text: str | None = None  # « ≥ 25 % », « ≥ 25 % pour chaque réservataire »
     status: str | None = None  # worst status over the territories in scope
-    status_detail: str | None = None  # « objectifs atteints : 1 sur 3 »
+    status_detail: str | None = None  # « atteint par 5 réservataires sur 15 (…) »
+    help: str | None = None  # what the figure is when the target is rated piece by piece
 
     @property
     def is_ratio(self) -> bool:
@@ -104,26 +105,34 @@ def overview(scope: Scope, *, today: dt.date | None = None) -> Overview:
     eng = data.engine()
     snap = eng.latest
     before = previous_snapshot(eng, snap)
-    targets = data.targets(scope, snapshot=snap)
-    targets = targets[targets["periode"] == TARGET_PERIOD]
+    all_targets = data.targets(scope, snapshot=snap)
+    targets = all_targets[all_targets["periode"] == TARGET_PERIOD]
     figures = [_figure(catalogue, scope, ind, snap, before) for ind in STOCK_AND_FLOW]
     for legal in catalogue.parameters.objectifs_legaux:
         figure = _figure(catalogue, scope, legal.indicateur, snap, before)
         rows = targets[targets["indicateur"] == legal.indicateur]
-        status, detail = _status(rows)
+        status, detail = _status(rows, legal.par)
+        rule = formats.target_text(legal.sens, legal.cible, "ratio")
         figures.append(
             replace(
                 figure,
                 label=f"{legal.id} · {figure.label}",
                 target_id=legal.id,
-                target_text=f"{legal.sens.replace('>=', '≥').replace('<=', '≤')} "
-                f"{legal.cible * 100:g} %".replace(".", ","),
+                target_text=f"{rule} pour chaque réservataire" if legal.par else rule,
                 status=status,
                 status_detail=detail,
+                help=(
+                    "Part sur l'ensemble des attributions ; la cible s'apprécie réservataire "
+                    "par réservataire, dans chaque EPCI."
+                    if legal.par
+                    else None
+                ),
             )
         )
-    not_met = int(targets.loc[targets["statut"] == "non_atteint", "objectif_id"].nunique())
-    to_watch = int(targets.loc[targets["statut"] == "a_surveiller", "objectif_id"].nunique())
+    # Counted as the Objectifs page counts them: every target once, under the worse of its two
+    # periods (calendar year to date, rolling 12 months).
+    counts = status_counts(all_targets)
+    not_met, to_watch = counts["non_atteint"], counts["a_surveiller"]
     return Overview(
         snapshot=snap,
         previous_snapshot=before,
@@ -160,8 +169,25 @@ def _value(row: pd.Series | pd.DataFrame) -> float | None:
     return float(row["valeur"])
 
 
-def _status(rows: pd.DataFrame) -> tuple[str | None, str | None]:
-    """The worst measured status over the target rows, and how many were met."""
+# The Objectifs page's order: a target counts once, under its worst period.
+CARD_SEVERITY = ("non_atteint", "a_surveiller", "non_mesurable", "secret", "atteint")
+
+
+def _severity(status: str) -> int:
+    return CARD_SEVERITY.index(status) if status in CARD_SEVERITY else len(CARD_SEVERITY)
+
+
+def status_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Targets per worst status (a target counts once, under its worst period)."""
+    if df.empty:
+        return dict.fromkeys(STATUS_LABELS, 0)
+    worst = df.groupby("objectif_id", sort=False)["statut"].agg(lambda s: min(s, key=_severity))
+    return {s: int((worst == s).sum()) for s in STATUS_LABELS}
+
+
+def _status(rows: pd.DataFrame, par: str | None = None) -> tuple[str | None, str | None]:
+    """The worst measured status over the target rows, and how many met it, in words: « atteint
+    dans 1 EPCI sur 3 », « atteint par 5 réservataires sur 15 (réservataire × EPCI) »."""
     if rows.empty:
         return None, None
     statuses = list(rows["statut"])
@@ -170,11 +196,18 @@ def _status(rows: pd.DataFrame) -> tuple[str | None, str | None]:
         worst = min(measured, key=STATUS_ORDER.index)
     else:
         worst = "secret" if "secret" in statuses else "non_mesurable"
-    detail = f"objectifs atteints : {statuses.count('atteint')} sur {len(statuses)}"
-    unmeasured = len(statuses) - len(measured)
+    met, total = statuses.count("atteint"), len(statuses)
+    if par:
+        epcis = rows["code"].nunique()
+        detail = f"Cible atteinte par **{met} réservataire(s) sur {total}**"
+        if epcis > 1:
+            detail += f" (chaque réservataire compté dans chacun des {epcis} EPCI)"
+    else:
+        detail = f"Cible atteinte dans **{met} EPCI sur {total}**"
+    unmeasured = total - len(measured)
     if unmeasured:
-        detail += f" ({unmeasured} non mesurable(s) ou sous secret statistique)"
-    return worst, detail
+        detail += f" ; {unmeasured} non mesurable(s) ou sous secret statistique"
+    return worst, detail + "."
 
 
 def format_delta(figure: Figure) -> str | None:

@@ -15,11 +15,17 @@ from ui.shell.auth import CurrentUser
 NATIONAL_LABEL = "tout le patrimoine (tous les territoires des données)"
 
 
-def scope_label(scope: Scope, epci_names: Mapping[str, str]) -> str:
-    """« Communauté d'agglomération du Pays Voironnais (243800984) », or the national label."""
+def scope_label(scope: Scope, epci_names: Mapping[str, str], *, codes: bool = True) -> str:
+    """« Communauté d'agglomération du Pays Voironnais (243800984) » (exports), without the code
+    on screen when the name is known (`codes=False`), or the national label."""
     if scope.national:
         return NATIONAL_LABEL
-    parts = [f"{epci_names.get(code, 'EPCI')} ({code})" for code in scope.epci]
+    parts = [
+        epci_names[code]
+        if not codes and code in epci_names
+        else f"{epci_names.get(code, 'EPCI')} ({code})"
+        for code in scope.epci
+    ]
     parts += [f"commune {code}" for code in scope.communes]
     return ", ".join(parts) if parts else "aucun territoire"
 
@@ -45,4 +51,4 @@ def show_identity(user: CurrentUser) -> None:
 
 def shown_scope(scope: Scope) -> str:
     """The scope in words for Markdown: the EPCI names come from the data, so they are escaped."""
-    return markdown_text(scope_label(scope, known_epci_names(scope)))
+    return markdown_text(scope_label(scope, known_epci_names(scope), codes=False))

@@ -26,6 +26,7 @@ from semantic.errors import UNAVAILABLE
 from semantic.scope import Scope
 from ui.shared import data, formats
 from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
+from ui.shared.formats import french_sorted
 
 # Theme picker labels, in screen order: semantic/definitions/themes.yaml (label_court).
 THEMES = {theme: t.label_court for theme, t in load_catalogue().themes.items()}
@@ -201,7 +202,7 @@ def build(
         ]
         rows["objectif"] = [b[0] for b in badges]
         rows["statut"] = [b[1] for b in badges]
-        frames.append(rows.sort_values("territoire", kind="stable"))
+        frames.append(rows.sort_values("territoire", key=french_sorted, kind="stable"))
         if len(df):
             previous = previous or _date(df["date_precedente"].iloc[0])
             year_earlier = year_earlier or _date(df["date_un_an"].iloc[0])

@@ -61,7 +61,7 @@ def territories_label(record: UserRecord, epci_names: dict[str, str]) -> str:
     t = record.territoires
     if t.national:
         return "national"
-    parts = [f"{epci_names[c]} ({c})" if c in epci_names else f"EPCI {c}" for c in t.epci]
+    parts = [epci_names.get(c, f"EPCI {c}") for c in t.epci]
     return ", ".join(parts + [f"commune {c}" for c in t.communes])
 
 
@@ -133,14 +133,14 @@ def _create_form(path: Path, epcis: dict, communes: dict, record) -> None:
         chosen_epci = st.multiselect(
             "EPCI",
             list(epcis),
-            format_func={c: f"{n} ({c})" for c, n in epcis.items()}.get,
+            format_func=epcis.get,
             key="adm_compte_epci",
             placeholder="Aucun",
         )
         chosen_communes = st.multiselect(
             "Communes",
             list(communes),
-            format_func={c: f"{n} ({c})" for c, n in communes.items()}.get,
+            format_func=communes.get,
             key="adm_compte_communes",
             placeholder="Aucun",
         )

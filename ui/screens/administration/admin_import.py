@@ -226,12 +226,12 @@ def _publish_controls(kind: str, report: importer.ImportReport, user: CurrentUse
         )
     elif report.existing:
         st.warning(
-            f"Une photographie du {report.snapshot} est déjà publiée. La publier à nouveau la "
+            f"Une photographie du {day_text(report.snapshot)} est déjà publiée. La publier à nouveau la "
             "remplace pour tous les utilisateurs ; l'ancienne version est gardée dans le dossier "
             "archive/ des données."
         )
         replace = st.checkbox(
-            f"Remplacer la photographie du {report.snapshot}", key=f"{prefix}_remplacer"
+            f"Remplacer la photographie du {day_text(report.snapshot)}", key=f"{prefix}_remplacer"
         )
     if not st.button(
         "Publier", key=f"{prefix}_publier", type="primary", disabled=not replace and report.existing
@@ -253,7 +253,7 @@ def _publish_controls(kind: str, report: importer.ImportReport, user: CurrentUse
     st.session_state.pop(f"{prefix}_rapport", None)
     rows = sum(record.rows.values())
     what = (
-        f"Photographie du {record.snapshot} publiée"
+        f"Photographie du {day_text(record.snapshot)} publiée"
         if kind == "snapshot"
         else "Référentiels publiés"
     )
@@ -266,12 +266,31 @@ def _publish_controls(kind: str, report: importer.ImportReport, user: CurrentUse
 # --- snapshots in place -------------------------------------------------------------------------------
 
 
+# The tables of a snapshot as readers name them (file names stay in the data folder).
+TABLE_LABELS = {
+    "residences": "Résidences",
+    "batiments": "Bâtiments",
+    "logements": "Logements",
+    "menages": "Ménages",
+    "departs": "Départs",
+    "attributions": "Attributions",
+    "demandes": "Demandes",
+}
+
+
+def day_text(iso: str) -> str:
+    """« 30/09/2026 » for a snapshot's ISO date (the ISO form stays the key)."""
+    return f"{dt.date.fromisoformat(str(iso)):%d/%m/%Y}"
+
+
 def snapshots_table(root: Path) -> pd.DataFrame:
     """One row per published snapshot, latest first: row counts, when and by whom imported."""
     rows = []
     for info in reversed(importer.published_snapshots(root)):
-        row = {"Photographie": info.date}
-        row |= {table.capitalize(): count for table, count in info.rows.items()}
+        row = {"Photographie": day_text(info.date)}
+        row |= {
+            TABLE_LABELS.get(table, table.capitalize()): count for table, count in info.rows.items()
+        }
         row["Importée le"] = _when(info.published_at)
         row["Par"] = info.user or "— (déposée hors du portail)"
         row["Remplace"] = "oui" if info.replaced else ""
@@ -299,9 +318,10 @@ def snapshots_section(user: CurrentUser) -> None:
             "La photographie retirée n'est plus visible dans le portail ; ses fichiers sont gardés "
             "dans le dossier archive/ des données (rien n'est supprimé)."
         )
-        date = st.selectbox("Photographie", list(table["Photographie"]), key="adm_retrait_date")
+        dates = [info.date for info in reversed(importer.published_snapshots(root))]
+        date = st.selectbox("Photographie", dates, format_func=day_text, key="adm_retrait_date")
         sure = st.checkbox(
-            f"Je confirme le retrait de la photographie du {date}", key="adm_retrait_ok"
+            f"Je confirme le retrait de la photographie du {day_text(date)}", key="adm_retrait_ok"
         )
         if not st.button("Retirer", key="adm_retrait", disabled=not sure):
             return
@@ -318,6 +338,6 @@ def snapshots_section(user: CurrentUser) -> None:
         audit_for(startup_settings(), "admin_action", user.username, user, details)
         st.session_state.pop("adm_retrait_ok", None)
         st.session_state[FLASH_KEY] = (
-            f"Photographie du {date} retirée (gardée dans {details['archive']})."
+            f"Photographie du {day_text(date)} retirée (gardée dans {details['archive']})."
         )
         st.rerun()

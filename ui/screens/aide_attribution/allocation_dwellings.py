@@ -113,6 +113,20 @@ def dwelling_label(row: Mapping) -> str:
     )
 
 
+# Vacancy over three months is no longer turnover but a dwelling that does not find a tenant (the
+# catalogue's « vacance de plus de 3 mois »); over a year it needs a decision.
+LONG_VACANCY_DAYS, VERY_LONG_VACANCY_DAYS = 92, 365
+
+
+def long_vacancy(days) -> str:
+    """« plus d'un an », « plus de 3 mois » or "" for a dwelling vacant `days` days."""
+    if days is None or pd.isna(days):
+        return ""
+    if days > VERY_LONG_VACANCY_DAYS:
+        return "plus d'un an"
+    return "plus de 3 mois" if days > LONG_VACANCY_DAYS else ""
+
+
 def dwellings_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -127,6 +141,7 @@ def dwellings_table(df: pd.DataFrame) -> pd.DataFrame:
             "Financement": df["financement"],
             "Réservataire": df["reservataire"].map(lambda r: RESERVATAIRES.get(r, r)),
             "Vacant depuis (jours)": df["jours_vacance"],
+            "Vacance longue": df["jours_vacance"].map(long_vacancy),
             "Ménages de la résidence": df["residence_nb_menages"],
             "Fragiles (résidence)": df["residence_part_fragiles"],
             "< 40 % PLUS (résidence)": df["residence_part_sous_40pc"],
@@ -152,22 +167,28 @@ DWELLING_CONFIG = {
 }
 
 
+def vacancy_text(since: pd.Timestamp, days) -> str:
+    """« 07/05/2025 (1 127 jours : vacance de plus d'un an) »."""
+    flag = long_vacancy(days)
+    return f"{since:%d/%m/%Y} ({number(days)} jours" + (f" : vacance de {flag})" if flag else ")")
+
+
 def dwelling_facts(row: Mapping) -> list[tuple[str, str]]:
-    qpv = f"{row['qpv_libelle']} ({row['qpv']})" if row["en_qpv"] else "hors QPV"
+    qpv = str(row["qpv_libelle"]) if row["en_qpv"] else "hors QPV"
     since = pd.Timestamp(row["date_debut_vacance"])
     return [
         ("Logement", str(row["id_logement"])),
-        ("Résidence", f"{row['residence_libelle']} ({row['residence']})"),
+        ("Résidence", str(row["residence_libelle"])),
         ("Bâtiment et étage", f"{row['batiment_libelle']}, étage {row['etage']}"),
-        ("Commune", f"{row['commune_libelle']} ({row['commune']})"),
-        ("EPCI", f"{row['epci_libelle']} ({row['epci']})"),
+        ("Commune", str(row["commune_libelle"])),
+        ("EPCI", str(row["epci_libelle"])),
         ("Quartier prioritaire", qpv),
         ("Résidence à enjeu de mixité (CIA)", yes_no(row["enjeu_mixite"])),
         ("Typologie", f"{row['nb_pieces']} pièces, {number(row['surface_habitable'], 1)} m²"),
         ("Loyer", f"{number(row['loyer_mensuel'])} € par mois"),
         ("Financement", str(row["financement"])),
         ("Réservataire", RESERVATAIRES.get(row["reservataire"], row["reservataire"])),
-        ("Vacant depuis", f"{since:%d/%m/%Y} ({number(row['jours_vacance'])} jours)"),
+        ("Vacant depuis", vacancy_text(since, row["jours_vacance"])),
         ("Ménages en place dans la résidence", number(row["residence_nb_menages"])),
         ("Ménages en fragilité (résidence)", percent(row["residence_part_fragiles"])),
         ("Ressources < 40 % du plafond PLUS (résidence)", percent(row["residence_part_sous_40pc"])),

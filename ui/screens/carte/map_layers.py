@@ -21,7 +21,15 @@ import pydeck as pdk
 from queries.map_data import MapData, colouring, flag_threshold, rings
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
-from ui.screens.carte.map_legend import COMMUNE_PALETTE, RGB, LegendEntry, Scale, classify, legend
+from ui.screens.carte.map_legend import (
+    COMMUNE_PALETTE,
+    RESIDENCE_PALETTE,
+    RGB,
+    LegendEntry,
+    Scale,
+    classify,
+    legend,
+)
 
 # The residence side is importable from here too, as it was before it had its own module.
 from ui.screens.carte.map_residences import (
@@ -197,10 +205,14 @@ def build_map(
 ) -> BuiltMap:
     """The deck, its legends (with titles) and the attention list for a `MapData`."""
     catalogue = load_catalogue()
-    res, communes = flag_threshold(md.residences, threshold), md.communes
+    ind = colouring(residence_indicator, catalogue)  # a catalogue indicator or expected departures
+    better_high = ind.favorable == "hausse"  # T1, T2, T3: a low value is the concern
+    res = flag_threshold(md.residences, threshold, higher_is_better=better_high)
+    communes = md.communes
     show_effectif = not scope.masks_small_cells
     visible = res.loc[~res["masque"], "valeur"] if len(res) else []
-    res_scale = classify(visible, colouring(residence_indicator, catalogue).unit)
+    palette = RESIDENCE_PALETTE[::-1] if better_high else RESIDENCE_PALETTE  # bad end in red
+    res_scale = classify(visible, ind.unit, palette=palette)
     records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
     com_scale = None
     if commune_indicator and len(communes):
@@ -241,7 +253,7 @@ def build_map(
         tuple(attention_items(res, residence_indicator, threshold, scope.role)),
         " ".join(notes),
         f"Objectif hors trajectoire, résidence à enjeu de mixité dont la fragilité augmente{since}, "
-        "ou valeur au-dessus du seuil d'alerte.",
+        "ou valeur au-delà du seuil d'alerte (au-dessous pour T1, T2 et T3, où plus vaut mieux).",
     )
 
 

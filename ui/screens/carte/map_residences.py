@@ -18,7 +18,7 @@ import pydeck as pdk
 from queries.map_data import colouring
 from semantic.catalogue import load_catalogue
 from ui.screens.carte.map_legend import RGB, Scale, finite
-from ui.shared.formats import MASK_LABEL, change, number, value
+from ui.shared.formats import MASK_LABEL, MASK_TEXT, change, number, value
 from ui.shell.access import can_open
 
 PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
@@ -41,7 +41,7 @@ class AttentionItem:
 def value_line(label: str, unit: str, row, show_effectif: bool) -> str:
     """The tooltip line of a place's value: masked, not measurable, or the value (and effectif)."""
     if bool(row["masque"]):
-        return f"{label} : {MASK_LABEL} (secret statistique)"
+        return f"{label} : {MASK_TEXT}"
     if not finite(_num(row["valeur"])):
         return f"{label} : — (non mesurable)"
     text = f"{label} : {value(float(row['valeur']), unit)}"
@@ -77,7 +77,8 @@ def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
         found.append(f"fragilité en hausse ({change(row['evolution_fragilite'], 'ratio')})")
     if bool(row.get("au_dessus_seuil")):
         ind = colouring(indicator_id, catalogue)
-        found.append(f"{ind.label} au-dessus du seuil de {value(threshold, ind.unit)}")
+        side = "sous le" if ind.favorable == "hausse" else "au-dessus du"
+        found.append(f"{ind.label} {side} seuil de {value(threshold, ind.unit)}")
     return tuple(found)
 
 

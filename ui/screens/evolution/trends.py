@@ -171,7 +171,7 @@ def chart_data(df: pd.DataFrame, scale: str, unit: str) -> pd.DataFrame:
         }
     ).sort_values(["territoire", "date"], kind="stable")
     out["texte"] = [
-        formats.value(v, unit, m) for v, m in zip(out["valeur"], out["masque"], strict=True)
+        formats.value_text(v, unit, m) for v, m in zip(out["valeur"], out["masque"], strict=True)
     ]
     missing = out["valeur"].isna()
     runs = missing.groupby(out["code"]).cumsum()

@@ -55,7 +55,8 @@ __all__ = [
 INTRO = (
     "Chaque objectif de votre périmètre — objectifs légaux T1, T2 et T3 (CCH L441-1) et objectifs "
     "locaux (CIA, PSA, conventions de réservation) — mesuré sur l'année civile en cours et sur les "
-    "12 derniers mois, du plus en retard au mieux placé. En fin de page : les résidences à enjeu de "
+    "12 derniers mois : d'abord un tableau, ceux auxquels il manque le plus d'attributions en tête, "
+    "puis la fiche de chacun. En fin de page : les résidences à enjeu de "
     "mixité dont la part de ménages en fragilité augmente ou dépasse le seuil du PSA."
 )
 
@@ -113,7 +114,10 @@ def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot:
         # Titles, territories, filters, sources and comments come from the data and objectifs.yaml.
         st.markdown(f"#### {markdown_text(card.title)} {badge(card.status)}")
         where = markdown_text(card.territory + (f" · {card.filters}" if card.filters else ""))
-        st.caption(f"{NATURE_LABELS.get(card.nature, card.nature)} `{card.objectif_id}` · {where}")
+        st.caption(
+            f"{NATURE_LABELS.get(card.nature, card.nature)} · {where}",
+            help=f"Identifiant de l'objectif : {card.objectif_id}",  # for exports and support
+        )
         columns = st.columns([2] * len(card.rows) + [2])
         for column, row in zip(columns, card.rows, strict=False):
             column.markdown(f"**{PERIOD_LABELS[row['periode']]}** {badge(row['statut'])}")

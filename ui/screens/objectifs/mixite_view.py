@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from semantic.safe_text import markdown_text
-from ui.shared.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from ui.shared.formats import MASK_TEXT, number, percent, shown_gap, target_text, value
 from ui.shell.access import can_open
 from ui.shell.navigation import page_path
 
@@ -35,7 +35,7 @@ def _day(row: dict) -> str:
 def mixite_figures(row: dict) -> str:
     """« 84,4 % de ménages en fragilité (38 sur 45) ; 86,4 % au 30/06/2026 (−1,9 pt) »."""
     if row["masque"]:
-        return f"Part de ménages en fragilité : {MASK_LABEL} (secret statistique)"
+        return f"Part de ménages en fragilité : {MASK_TEXT}"
     text = f"**{percent(row['valeur'])}** de ménages en fragilité"
     if not pd.isna(row["numerateur"]):
         text += f" ({number(row['numerateur'])} sur {number(row['denominateur'])})"
@@ -60,7 +60,8 @@ def mixite_table(df: pd.DataFrame) -> pd.DataFrame:
             "Précédente": [percent(v) for v in df["valeur_precedente"]],
             "Évolution": [shown_gap(v, "ratio") for v in df["evolution"]],
             "Seuil PSA": [
-                "—" if pd.isna(v) else target_text("<=", v, "ratio") for v in df["seuil"]
+                "—" if pd.isna(v) else target_text("<=", v, "ratio") + (" (commun)" if d else "")
+                for v, d in zip(df["seuil"], df["seuil_defaut"], strict=True)
             ],
             "Alerte": ["oui" if a else "non" for a in df["alerte"]],
         }
@@ -88,9 +89,20 @@ def show_mixite_alert(row: dict, *, role: str) -> None:
         left.caption(markdown_text(f"{row['epci_libelle']} · {qpv}"))
         right.markdown(mixite_figures(row))
         right.markdown(" ".join(f":orange-badge[{r}]" for r in alert_reasons(row)))
-        if row["seuil_objectif"]:
-            seuil = f"objectif {row['seuil_objectif']} — {row['seuil_source']}"
-            right.caption(f"Seuil : {markdown_text(seuil)}")
+        right.caption(threshold_caption(row))
+
+
+def threshold_caption(row: dict) -> str:
+    """Where the residence's threshold comes from, in words (the target id is not for readers)."""
+    if pd.isna(row["seuil"]):
+        return "Seuil : aucun seuil du PSA ne s'applique à cette résidence."
+    shown = target_text("<=", row["seuil"], "ratio")
+    if row["seuil_defaut"]:
+        return (
+            f"Seuil : {shown}, seuil commun du PSA (pas de seuil propre à la résidence) — "
+            f"{markdown_text(row['seuil_source'])}"
+        )
+    return f"Seuil : {shown} — {markdown_text(row['seuil_source'])}"
 
 
 def mixite_caption(df: pd.DataFrame) -> str:

@@ -16,8 +16,8 @@ import pandas as pd
 
 from queries.alerts import trend_period_label
 from semantic.catalogue import Catalogue
-from ui.shared.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
-from ui.shared.headline import STATUS_COLORS, STATUS_LABELS
+from ui.shared.formats import MASK_LABEL, MASK_TEXT, number, percent, shown_gap, target_text, value
+from ui.shared.headline import STATUS_COLORS, STATUS_LABELS, status_counts
 
 PERIOD_LABELS = {
     "annee_en_cours": "Année civile en cours",
@@ -100,6 +100,20 @@ def cards(df: pd.DataFrame, catalogue: Catalogue) -> list[TargetCard]:
     return out
 
 
+def target_name(row: dict, legal: dict[str, str]) -> str:
+    """« T3 · Action Logement », « Objectif local · Action Logement »: what a reader calls a target
+    (its id, « T3-243800984-action_logement », stays in the exports and the card's tooltip)."""
+    kind = legal.get(row["indicateur"], "")
+    if row["nature"] != "légal":  # a local target, perhaps replacing T1 on its territory
+        kind = f"{kind} (objectif local)" if kind else f"Objectif local · {row.get('libelle', '')}"
+    values = [
+        VALUE_LABELS.get(v, v)
+        for item in filter(None, (f.strip() for f in str(row["filtres"] or "").split(", ")))
+        for v in item.partition(" = ")[2].split("/")
+    ]
+    return " · ".join([kind or NATURE_LABELS.get(row["nature"], "Objectif"), *values])
+
+
 def filters_text(filtres: str, catalogue: Catalogue) -> str:
     """« reservataire = action_logement » (as evaluate_targets writes it) → « Réservataire :
     Action Logement »."""
@@ -129,11 +143,10 @@ def period_lines(row: dict, card: TargetCard, snapshot: dt.date) -> list[str]:
     """The markdown lines of one period of a target: value against target, gap, what is missing,
     and, for the calendar year, the share needed among the allocations still expected."""
     masked = row["statut"] == "secret"
-    shown = value(row["valeur"], card.unit, masked=masked)
-    lines = [f"**{shown}** pour une cible {card.rule}"]
     if masked:
-        lines.append("Valeur masquée : trop peu de cas (secret statistique).")
-        return lines
+        return [f"**Valeur couverte par le {MASK_TEXT}** ; cible {card.rule}"]
+    shown = value(row["valeur"], card.unit)
+    lines = [f"**{shown}** pour une cible {card.rule}"]
     if row["statut"] == "non_mesurable":
         lines.append("Non mesurable : aucun cas sur la période.")
         return lines
@@ -195,7 +208,7 @@ def without_mutations_line(row: dict, unit: str) -> str:
     """« Hors mutations : **0,0 %** (0 sur 1), non atteint », next to the figure with them."""
     status = row["statut_hors_mutations"]
     if status == "secret":
-        return f"Hors mutations : {MASK_LABEL} (secret statistique)"
+        return f"Hors mutations : {MASK_TEXT}"
     if status == "non_mesurable":
         return "Hors mutations : aucune attribution sur la période"
     shown = value(row["valeur_hors_mutations"], unit)
@@ -214,13 +227,14 @@ def _without_mutations_cell(row: dict, unit: str) -> str:
 def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Every target and period, as shown: French formats, the secrecy label, status in words."""
     units = {i: catalogue.indicator(i).unit for i in df["indicateur"].unique()}
+    legal = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
     rows = []
     for r in df.to_dict("records"):
         unit = units[r["indicateur"]]
         masked = r["statut"] == "secret"
         rows.append(
             {
-                "Objectif": r["objectif_id"],
+                "Objectif": target_name(r, legal),
                 "Nature": r["nature"],
                 "Indicateur": r["libelle"],
                 "Territoire": r["territoire"],
@@ -237,12 +251,6 @@ def overview_table(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def status_counts(df: pd.DataFrame) -> dict[str, int]:
-    """Targets per worst status (a target counts once, under its worst period)."""
-    worst = df.groupby("objectif_id", sort=False)["statut"].agg(lambda s: min(s, key=_severity))
-    return {s: int((worst == s).sum()) for s in STATUS_LABELS}
 
 
 def status_summary(df: pd.DataFrame) -> list[tuple[str, int]]:

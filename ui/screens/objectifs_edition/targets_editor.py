@@ -61,8 +61,14 @@ def is_ratio(catalogue: Catalogue, indicator_id: str) -> bool:
     return catalogue.indicator(indicator_id).unit == "ratio"
 
 
-def targets_table(targets: list[LocalTargetDef], catalogue: Catalogue) -> pd.DataFrame:
-    """The targets as read (checked against the catalogue): ratios in percent, state in words."""
+def targets_table(
+    targets: list[LocalTargetDef],
+    catalogue: Catalogue,
+    names: dict[tuple[str, str], str] | None = None,
+) -> pd.DataFrame:
+    """The targets as read (checked against the catalogue): ratios in percent, state in words,
+    territories and filter values by their names (`names`: (scale, code) → label)."""
+    names = names or {}
     rows = []
     for t in targets:
         ratio = is_ratio(catalogue, t.indicateur)
@@ -71,9 +77,11 @@ def targets_table(targets: list[LocalTargetDef], catalogue: Catalogue) -> pd.Dat
             {
                 "Identifiant": t.id,
                 "Indicateur": catalogue.indicator(t.indicateur).label,
-                "Territoire": f"{SCALE_LABELS[t.territoire.echelle]} {t.territoire.code}",
+                "Territoire": _territory_name(t, names),
                 "Filtres": ", ".join(
-                    f"{k} = {'/'.join(map(str, v))}" for k, v in t.filtres.items()
+                    f"{_dim_label(catalogue, k)} : "
+                    + " / ".join(VALUE_LABELS.get(k, {}).get(v, str(v)) for v in vals)
+                    for k, vals in t.filtres.items()
                 ),
                 "Année": t.annee,
                 "Sens": DIRECTIONS[t.sens],
@@ -85,6 +93,26 @@ def targets_table(targets: list[LocalTargetDef], catalogue: Catalogue) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def _territory_name(target: LocalTargetDef, names: dict[tuple[str, str], str]) -> str:
+    scale, code = target.territoire.echelle, str(target.territoire.code)
+    found = names.get((scale, code))
+    return f"{SCALE_LABELS[scale]} {found}" if found else f"{SCALE_LABELS[scale]} hors périmètre"
+
+
+def _dim_label(catalogue: Catalogue, dim: str) -> str:
+    return catalogue.dimensions[dim].label if dim in catalogue.dimensions else dim
+
+
+def territory_names(scope: Scope) -> dict[tuple[str, str], str]:
+    """(scale, code) → name of every territory of the scope at the latest snapshot."""
+    snapshot = data.engine().latest
+    return {
+        (scale, str(code)): label
+        for scale in SCALES
+        for code, label in filters.options(scale, scope, snapshot).items()
+    }
 
 
 def show_flash() -> None:
@@ -207,7 +235,7 @@ def _fields(prefix: str, scope: Scope, catalogue: Catalogue, fixed_id: str | Non
     code = right.selectbox(
         "Territoire",
         list(codes),
-        format_func={c: f"{label} ({c})" for c, label in codes.items()}.get,
+        format_func=codes.get,
         key=f"{prefix}_code",
         index=None,
         placeholder="Choisissez un territoire de votre périmètre",

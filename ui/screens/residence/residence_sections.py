@@ -96,7 +96,9 @@ def show_card(c: Card, facts: Mapping) -> None:
     if c.enjeu_mixite:
         badges += " :orange-badge[Résidence à enjeu de mixité (liste CIA)]"
     st.header(f"{markdown_text(c.name)} {badges}")
-    st.markdown(place_line({**facts, "residence": c.residence}))
+    st.markdown(  # the identifier, for the exports and the support desk, in the tooltip
+        place_line(facts), help=f"Identifiant de la résidence : {c.residence}"
+    )
     st.caption(f"Photographie du {c.snapshot:%d/%m/%Y}.")
     for column, (label, text) in zip(
         st.columns(5), card_facts(facts, c.households, c.vacancy), strict=True
@@ -122,14 +124,13 @@ def _room_label(rooms) -> str:
 
 
 def place_line(row: Mapping) -> str:
-    """« **Commune** : Grenoble · **EPCI** : … · **QPV** : hors QPV · **Identifiant** : R00116 »."""
+    """« **Commune** : Grenoble · **EPCI** : … · **QPV** : hors QPV »."""
     qpv = row.get("qpv_libelle")
     return " · ".join(
         [
             f"**Commune** : {markdown_text(row['commune_libelle'])}",
             f"**EPCI** : {markdown_text(row['epci_libelle'])}",
             f"**QPV** : {'hors QPV' if pd.isna(qpv) or not qpv else markdown_text(qpv)}",
-            f"**Identifiant** : {markdown_text(row['residence'])}",
         ]
     )
 

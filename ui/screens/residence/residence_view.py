@@ -122,11 +122,29 @@ def search(rows: pd.DataFrame, text: str) -> pd.DataFrame:
 
 
 def labels(rows: pd.DataFrame) -> dict[str, str]:
-    """id → « Square Louise Michel — Grenoble (R00116) », for the selectbox."""
-    return {
-        r["residence"]: f"{r['residence_libelle']} — {r['commune_libelle']} ({r['residence']})"
-        for r in rows.to_dict("records")
-    }
+    """id → « Square Louise Michel — Grenoble », for the selectbox. Homonyms in one commune are
+    told apart by their QPV and size (« … — Grenoble · QPV Mistral · 120 logements »), then by a
+    rank: the identifier is for the search box and the URL, not for readers."""
+    records = rows.to_dict("records")
+    base = {r["residence"]: f"{r['residence_libelle']} — {r['commune_libelle']}" for r in records}
+    counts = pd.Series(list(base.values())).value_counts()
+    out = {}
+    for r in records:
+        text = base[r["residence"]]
+        if counts.get(text, 0) > 1:
+            qpv = r.get("qpv_libelle")
+            text += f" · {qpv}" if isinstance(qpv, str) and qpv else " · hors QPV"
+            size = r.get("nb_logements")
+            if size is not None and not pd.isna(size):
+                text += f" · {int(size)} logements"
+        out[r["residence"]] = text
+    alike = pd.Series(list(out.values())).value_counts()
+    seen: dict[str, int] = {}
+    for code, text in out.items():  # still alike: number them in the list's order
+        if alike.get(text, 0) > 1:
+            seen[text] = seen.get(text, 0) + 1
+            out[code] = f"{text} ({seen[text]})"
+    return out
 
 
 def requested(param: str | None, rows: pd.DataFrame) -> str | None:

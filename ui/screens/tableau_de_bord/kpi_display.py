@@ -11,7 +11,7 @@ import streamlit as st
 
 from semantic.catalogue import Catalogue, load_catalogue
 from ui.shared import formats
-from ui.shared.exports import Metadata, csv_bytes, excel_format, secrecy_text, xlsx_bytes
+from ui.shared.exports import Metadata, excel_format, secrecy_text
 from ui.shared.filters import PERIODS, SCALES, Selection
 from ui.shared.headline import STATUS_LABELS
 from ui.shared.kpi_table import KpiTable
@@ -255,18 +255,3 @@ def metadata(
             for i, why in table.skipped.items()
         ),
     )
-
-
-def export_files(table: KpiTable, internal: bool, meta: Metadata) -> dict:
-    """Builders of the CSV and XLSX files of exactly the shown table."""
-    text = shown(table.rows, internal)
-    return {
-        "csv": lambda: csv_bytes(text),
-        "xlsx": lambda: xlsx_bytes(
-            text,
-            meta,
-            numbers=numbers(table.rows, internal),
-            number_formats=excel_formats(table.rows, internal),
-            sheet="Tableau de bord",
-        ),
-    }
