@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 from ingest.importer import export_reference, export_rpls
+from queries.settings import ENGINE_DIR_NAME
 from tests.tiny_data import S3, write_tiny_root
 
 NEW_DATE = "2026-03-31"  # a date the tiny root does not have yet
@@ -54,9 +55,10 @@ def drop_column(path: Path, column: str) -> None:
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
-    """Every file under `root` (hidden ones too) with the hash of its bytes."""
+    """Every file under `root` (hidden ones too) with the hash of its bytes, but the engine's own
+    databases (`.moteur/`, derived from the data and rebuilt at will: not stored data)."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(root).parts[0] != ENGINE_DIR_NAME
     }

@@ -79,6 +79,10 @@ def opened(role: str, page: str, title: str):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert [t.value for t in at.title] == [title]
+    every = [t for t in at.toggle if t.key == "obj_toutes_fiches"]
+    if every:  # many targets: the reader asks for every card, as an internal user would
+        every[0].set_value(True).run()
+        assert not at.exception, at.exception
     return at
 
 

@@ -342,6 +342,8 @@ def test_partner_exports_keep_cells_masked(audit_file, media):
         "demandes",
         "départs",
         "demandes par attribution",
+        "propositions",
+        "points de cotation",
     }
     # each shown rate reads back as its number: « 25,3 % » → 25.3
     pairs = text.assign(_k=text["Territoire"] + "|" + text["Indicateur"]).set_index("_k")

@@ -150,12 +150,14 @@ def test_target_cards_show_the_figure_without_mutations(tiny_engine):
 def test_the_table_of_every_target_shows_the_value_without_mutations(tiny_engine):
     df = evaluate_targets(tiny_engine, Scope.internal())
     table = overview_table(df, load_catalogue())
-    shown = dict(
-        zip(table["Objectif"] + " " + table["Période"], table["Hors mutations"], strict=True)
-    )
-    assert shown[f"T2-{E1} 12 derniers mois"] == "0,0\u202f%"
-    assert shown[f"T1-{E1} Année civile en cours"] == "100,0\u202f%"
-    assert shown[f"T3-{E1}-etat 12 derniers mois"] == "—"
+    # targets named by their labels and territory (issue 21: no ids on screen); E1 is the Métropole
+    key = table["Objectif"] + " | " + table["Territoire"] + " | " + table["Période"]
+    shown = dict(zip(key, table["Hors mutations"], strict=True))
+    metro = "Grenoble-Alpes-Métropole"
+    assert shown[f"T2 | {metro} | 12 derniers mois"] == "0,0\u202f%"
+    assert shown[f"T1 | {metro} | Année civile en cours"] == "100,0\u202f%"
+    assert shown[f"T3 · État (contingent préfectoral) | {metro} | 12 derniers mois"] == "—"
     partner = evaluate_targets(tiny_engine, Scope(role="partenaire", epci=(E1,)))
     masked = overview_table(partner, load_catalogue())
-    assert set(masked.loc[masked["Objectif"] == f"T1-{E1}", "Hors mutations"]) == {"< 11"}
+    t1 = (masked["Objectif"] == "T1") & (masked["Territoire"] == metro)
+    assert t1.sum() == 2 and set(masked.loc[t1, "Hors mutations"]) == {"< 11"}

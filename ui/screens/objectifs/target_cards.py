@@ -183,7 +183,7 @@ def year_end_lines(row: dict | None, card: TargetCard) -> list[str]:
     day = f"{row['date']:%d/%m/%Y}"
     year = f"31/12/{row['date']:%Y}"
     if bool(row["masque"]) or pd.isna(row["projection"]):
-        return [f"Projection au {year} : {MASK_LABEL} (secret statistique) ou non mesurable."]
+        return [f"Projection au {year} : {MASK_TEXT} ou non mesurable."]
     head = f"Projection au {year} : **{percent(row['projection'])}**"
     if bool(row.get("prevision")) and not pd.isna(row["bas"]):
         head += f" (intervalle à 90 % : {percent(row['bas'])} à {percent(row['haut'])})"

@@ -29,6 +29,8 @@ UNIT_WORDS = {
     "attributions": "attributions",
     "departs": "départs",
     "demandes": "demandes",
+    "propositions": "propositions",
+    "points": "points de cotation",
 }
 UNIT, CHANGE_UNIT = "Unité", "Unité des évolutions"
 MASKED = "Secret statistique (valeur masquée)"
