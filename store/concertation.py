@@ -171,4 +171,5 @@ def checked_text(value: str, what: str, limit: int, required: bool = False) -> s
 
 
 def now_text() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    # microseconds: a visit and a plan written in the same millisecond must still be ordered
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

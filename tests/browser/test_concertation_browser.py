@@ -104,7 +104,10 @@ def test_concertation_page_and_a_target_card_with_its_plan(portal, browser, seed
 
     main = open_page(page, "Objectifs et alertes", "Objectifs et alertes")
     settle(page)
-    card_id = main.locator("code", has_text=seeded).first  # the caption under the card's title
+    every = main.get_by_text("Afficher les", exact=False).first  # more targets than cards shown
+    if every.count():
+        every.click()
+        settle(page)
     panel = main.get_by_test_id("stExpander").filter(has_text="Orienter les mutations").first
     expect(panel).to_be_visible()
     expect(panel.get_by_text("Mobiliser le contingent de la CA")).to_be_visible()
@@ -122,9 +125,9 @@ def test_concertation_page_and_a_target_card_with_its_plan(portal, browser, seed
     )
     page.set_viewport_size({"width": 1500, "height": min(height, MAX_SHOT)})
     page.wait_for_timeout(1500)
-    top = card_id.bounding_box()
-    top["y"] -= 60  # the card's title, above its caption
     bottom = panel.bounding_box()
+    top = dict(bottom)
+    top["y"] -= 420  # the card above its concertation panel: title, periods, sparkline
     page.screenshot(
         path=str(SCREENSHOTS / f"objectifs_plan_{role}.png"),
         clip={
