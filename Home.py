@@ -20,8 +20,9 @@ README_ACCOUNTS_SECTION = "Comptes de démonstration"
 INTRO = (
     "Portail de pilotage des politiques de peuplement : occupation sociale du parc, attributions "
     "et objectifs de la convention intercommunale d'attribution (CIA), dans le périmètre de votre "
-    "compte. Les partenaires (EPCI, communes, services de l'État) y ont un accès en lecture seule "
-    "à leur territoire ; aucune donnée nominative n'est affichée."
+    "compte. Les partenaires (EPCI, communes, services de l'État) y consultent les chiffres de leur "
+    "territoire et proposent ou commentent des plans d'action, sans rien modifier des données ; "
+    "aucune donnée nominative n'est affichée."
 )
 
 st.set_page_config(page_title="Portail peuplement", page_icon="🏘️", layout="wide")

@@ -14,7 +14,7 @@ ROLE_LABELS = {
     "admin": "Administration",
     "manager": "Direction",
     "charge_clientele": "Chargé·e de clientèle",
-    "partenaire": "Partenaire (lecture seule)",
+    "partenaire": "Partenaire (consultation et concertation)",
 }
 
 

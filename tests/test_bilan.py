@@ -223,7 +223,7 @@ def test_partner_bilan_names_no_other_territory(demo_root, partner_text):
     found = sorted(n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", partner_text))
     assert found == []
     assert "Pays Voironnais" in partner_text
-    assert "Partenaire (lecture seule)" in partner_text
+    assert "Partenaire (consultation et concertation)" in partner_text
     assert (
         "Secret statistique : les effectifs de ce document sont légèrement modifiés" in partner_text
     )

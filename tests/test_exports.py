@@ -55,7 +55,7 @@ def metadata():
         title="Portail peuplement — tableau de bord",
         snapshot=dt.date(2026, 9, 30),
         scope="Communauté d'agglomération du Pays Voironnais (243800984)",
-        role="Partenaire (lecture seule)",
+        role="Partenaire (consultation et concertation)",
         secrecy=secrecy_text(catalogue.secrecy_threshold, "< 11", internal=False),
         indicators=(catalogue.indicator("taux_vacance"), catalogue.indicator("nb_logements")),
         user="partenaire.voironnais",

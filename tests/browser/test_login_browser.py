@@ -72,7 +72,9 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     expect(main.get_by_text(PARTNER_EPCI).first).to_be_visible()
     expect(main.get_by_text("Nombre de logements")).to_be_visible()
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Partenaire (lecture seule)", exact=False)).to_be_visible()
+    expect(
+        sidebar.get_by_text("Partenaire (consultation et concertation)", exact=False)
+    ).to_be_visible()
     expect(sidebar.get_by_role("link", name="Administration")).to_have_count(0)
     shot(page, "02_accueil_partenaire")
 
