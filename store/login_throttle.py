@@ -166,17 +166,22 @@ class LoginThrottle:
     def _locked_row(self, conn: Connection, key: str) -> dict:
         """The row of `key`, created empty if absent, locked until the transaction ends."""
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(
-            insert(LoginFailure)
-            .values(key=key, failures=[], locked_until=0.0)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        row = (
-            conn.execute(select(LoginFailure).where(LoginFailure.key == key).with_for_update())
-            .mappings()
-            .one()
-        )
-        return _plain(row)
+        # On PostgreSQL another attempt may have created the row (so ours did nothing), then pruned
+        # it and committed before our SELECT: insert again, each statement sees the latest commits.
+        for _ in range(5):
+            conn.execute(
+                insert(LoginFailure)
+                .values(key=key, failures=[], locked_until=0.0)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            row = (
+                conn.execute(select(LoginFailure).where(LoginFailure.key == key).with_for_update())
+                .mappings()
+                .one_or_none()
+            )
+            if row is not None:
+                return _plain(row)
+        raise RuntimeError(f"login_failures: the row of {key!r} keeps disappearing")
 
     def _save(self, conn: Connection, key: str, entry: dict, now: float) -> None:
         conn.execute(
