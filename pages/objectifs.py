@@ -75,10 +75,9 @@ else:
             key="obj_toutes_fiches",
         )
         all_cards = all_cards if every else all_cards[: tm.CARDS_FIRST]
+    points = av.points_by_target(trends)
     for card in all_cards:
-        av.show_target(
-            user.scope, card, trends[trends["objectif_id"] == card.objectif_id], snapshot
-        )
+        av.show_target(user.scope, card, points.get(card.objectif_id, trends.iloc[0:0]), snapshot)
         cv.object_panel(
             user,
             cv.target_ref(card),

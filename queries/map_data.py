@@ -10,6 +10,7 @@ value, and no attention reason is ever derived from a masked value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -52,6 +53,8 @@ TYPOLOGIES = {
 # Two communes' borders closer than this (degrees, about 25 m) are one shared border: the reference
 # geography simplifies each commune on its own, and neighbours' vertices differ by up to ~20 m.
 OUTLINE_TOLERANCE_DEG = 3e-4
+# Parsed boundaries kept per process (rings()): a few EPCI's communes, not all of France's.
+PARSED_GEOMETRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -351,10 +354,22 @@ def _outer(seg: np.ndarray, owner: np.ndarray, chunk: int = 256) -> np.ndarray:
 
 
 def rings(geometry: str | dict) -> list[list]:
-    """The coordinate rings of a Polygon or MultiPolygon (GeoJSON text or dict); none without."""
+    """The coordinate rings of a Polygon or MultiPolygon (GeoJSON text or dict); none without.
+    Callers read the rings, never change them: parsed texts are kept (every map drawing asks
+    again for the same communes, and parsing them was a quarter of the Carte page's CPU)."""
     if geometry is None or (isinstance(geometry, float) and geometry != geometry):
         return []
-    geometry = json.loads(geometry) if isinstance(geometry, str) else geometry
+    if isinstance(geometry, str):
+        return _parsed_rings(geometry)
+    return _rings_of(geometry)
+
+
+@functools.lru_cache(maxsize=PARSED_GEOMETRIES)
+def _parsed_rings(text: str) -> list[list]:
+    return _rings_of(json.loads(text))
+
+
+def _rings_of(geometry: dict) -> list[list]:
     if geometry["type"] == "Polygon":
         return list(geometry["coordinates"])
     if geometry["type"] == "MultiPolygon":

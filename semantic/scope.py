@@ -47,4 +47,9 @@ class Scope:
         return not self.national and not self.epci and not self.communes
 
     def cache_key(self) -> str:
-        return f"{self.role}|{int(self.national)}|{','.join(self.epci)}|{','.join(self.communes)}"
+        """What this scope may see, as a key of cached answers. The internal roles see the same
+        exact figures over the same territories, so they share one key (a direction, a chargée de
+        clientèle and an admin of the same territories reuse each other's answers); partners see
+        perturbed, masked figures and never share a key with an internal role."""
+        kind = "partenaire" if self.masks_small_cells else "interne"
+        return f"{kind}|{int(self.national)}|{','.join(self.epci)}|{','.join(self.communes)}"

@@ -38,8 +38,20 @@ def root(tmp_path, monkeypatch):
 
 def test_same_scope_and_arguments_share_one_answer(root):
     manager = Scope.internal("manager")
-    assert _answer(manager, "q") == _answer(manager, "q") == "manager|1||:q"
+    assert _answer(manager, "q") == _answer(manager, "q") == "interne|1||:q"
     assert len(CALLS) == 1
+
+
+def test_internal_roles_of_the_same_territories_share_answers_partners_never(root):
+    # internal roles see the same exact figures: one computation serves a direction, a chargée de
+    # clientèle and an admin; a partner of the same EPCI sees perturbed, masked figures
+    assert _answer(Scope.internal("manager"), "q") == "interne|1||:q"
+    assert _answer(Scope.internal("admin"), "q") == "interne|1||:q"
+    assert _answer(Scope.internal("charge_clientele"), "q") == "interne|1||:q"
+    assert len(CALLS) == 1
+    assert _answer(Scope("manager", epci=("200040715",)), "q") == "interne|0|200040715|:q"
+    assert _answer(Scope("partenaire", epci=("200040715",)), "q") == "partenaire|0|200040715|:q"
+    assert len(CALLS) == 3
 
 
 def test_scopes_arguments_and_functions_never_share(root):
@@ -70,7 +82,7 @@ def test_underscore_arguments_are_passed_but_not_hashed(root):
     manager = Scope.internal("manager")
     _answer(manager, "q", _note="first")
     _answer(manager, "q", _note="second")
-    assert CALLS == [("manager|1||", "q", "first")]
+    assert CALLS == [("interne|1||", "q", "first")]
 
 
 def test_a_key_that_does_not_describe_the_scope_is_refused(root):
@@ -78,3 +90,26 @@ def test_a_key_that_does_not_describe_the_scope_is_refused(root):
     with pytest.raises(RuntimeError, match="cache key and scope disagree"):
         _answer.runner(manager.cache_key(), "v", "o", "q", _scope=partner)
     assert CALLS == []
+
+
+def test_the_data_version_is_scanned_once_per_page_run(monkeypatch):
+    """Every cached call asks for the engine: the data root is scanned at the first call of a
+    script run, reused by the later calls of that run, and scanned again at the next run."""
+    scans: list[str] = []
+    versions = iter(["v1", "v2", "v3"])
+
+    def scan(root):
+        scans.append(root)
+        return next(versions)
+
+    run = types.SimpleNamespace(cursors={})
+    monkeypatch.setattr(data, "published_version", scan)
+    monkeypatch.setattr(data, "get_script_run_ctx", lambda suppress_warning: run)
+    assert [data._version_this_run("/r") for _ in range(3)] == ["'v1'"] * 3
+    run.cursors = {}  # what Streamlit does when the next run of the session starts
+    assert data._version_this_run("/r") == "'v2'"
+    assert data._version_this_run("/other") == "'v3'"  # another root is never answered from memo
+    assert scans == ["/r", "/r", "/other"]
+    monkeypatch.setattr(data, "get_script_run_ctx", lambda suppress_warning: None)
+    with pytest.raises(StopIteration):  # outside a script run: scanned at every call
+        data._version_this_run("/r")

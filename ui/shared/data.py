@@ -18,6 +18,7 @@ from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import dataroot
 from dataroot.location import default_data_root
@@ -44,9 +45,28 @@ Where = Mapping[str, Iterable] | None
 
 def engine() -> Engine:
     """The engine of the configured data root, rebuilt when its published state changes (a new,
-    replaced or retired snapshot, new reference tables)."""
-    root = default_data_root()
-    return _engine(str(root), repr(published_version(root)))
+    replaced or retired snapshot, new reference tables). The state is read once per page run: a
+    page draws from one state of the data, and dozens of cached calls cost one folder scan."""
+    root = str(default_data_root())
+    return _engine(root, _version_this_run(root))
+
+
+def _version_this_run(root: str) -> str:
+    """The published version of `root`, scanned at the first call of the current script run and
+    reused by the later calls of the same run (Streamlit gives each run a fresh `cursors` dict on
+    the session's context); scanned at every call outside a script run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return repr(published_version(root))
+    memo = getattr(ctx, _RUN_MEMO, None)
+    if memo is not None and memo[0] is ctx.cursors and memo[1] == root:
+        return memo[2]
+    version = repr(published_version(root))
+    setattr(ctx, _RUN_MEMO, (ctx.cursors, root, version))
+    return version
+
+
+_RUN_MEMO = "_peuplement_data_version"
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -100,10 +100,18 @@ class Overview:
 
 
 def overview(scope: Scope, *, today: dt.date | None = None) -> Overview:
-    """The headline of the latest snapshot for `scope` (raises PeuplementError on data problems)."""
+    """The headline of the latest snapshot for `scope` (raises PeuplementError on data problems).
+    Cached per scope and data version: every login lands here."""
+    snap = data.engine().latest
+    found = _overview(scope, snap.isoformat())
+    return replace(found, age_days=((today or dt.date.today()) - snap).days)
+
+
+@data.scoped
+def _overview(scope: Scope, snapshot: str) -> Overview:
     catalogue = load_catalogue()
     eng = data.engine()
-    snap = eng.latest
+    snap = dt.date.fromisoformat(snapshot)
     before = previous_snapshot(eng, snap)
     all_targets = data.targets(scope, snapshot=snap)
     targets = all_targets[all_targets["periode"] == TARGET_PERIOD]
@@ -136,7 +144,7 @@ def overview(scope: Scope, *, today: dt.date | None = None) -> Overview:
     return Overview(
         snapshot=snap,
         previous_snapshot=before,
-        age_days=((today or dt.date.today()) - snap).days,
+        age_days=0,  # set by overview(): the day changes, not the answer
         territories=len(data.epci_names(scope)),
         figures=tuple(figures),
         off_track=not_met + to_watch,

@@ -152,7 +152,16 @@ def kpi_table(
     scope: Scope, selection: Selection, indicator_ids: Sequence[str], catalogue: Catalogue
 ) -> KpiTable:
     """Fetch every comparison and the targets, then `build` the table (PeuplementError on data
-    problems)."""
+    problems). The built table is cached per scope, like its parts: a page rerun for an unrelated
+    widget, or another user of the same scope, does not build it again."""
+    return _kpi_table(scope, selection, tuple(indicator_ids), _catalogue=catalogue)
+
+
+@data.scoped
+def _kpi_table(
+    scope: Scope, selection: Selection, indicator_ids: tuple[str, ...], *, _catalogue: Catalogue
+) -> KpiTable:
+    catalogue = _catalogue  # the loaded catalogue: one per process, not part of the key
     results, skipped = {}, {}
     eng = data.engine()
     for ind in indicator_ids:

@@ -108,6 +108,13 @@ def _projected(scope: Scope, objectif_id: str) -> dict | None:
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
+def points_by_target(trends: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The sparkline points of each target, split once (a filter per card cost 5 ms each)."""
+    if trends.empty:
+        return {}
+    return {str(k): g for k, g in trends.groupby("objectif_id", sort=False)}
+
+
 def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:
     """One target: its header, one column per period, the sparkline, its source."""
     with st.container(border=True):

@@ -69,8 +69,10 @@ def cards(df: pd.DataFrame, catalogue: Catalogue) -> list[TargetCard]:
     """One card per target, in the order of `evaluate_targets` (worst period first)."""
     legal_ids = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
     out = []
-    for target_id in dict.fromkeys(df["objectif_id"]):
-        rows = df[df["objectif_id"] == target_id].to_dict("records")
+    by_target: dict[str, list[dict]] = {}
+    for record in df.to_dict("records"):  # one pass: a filter per target cost 5 ms each
+        by_target.setdefault(record["objectif_id"], []).append(record)
+    for target_id, rows in by_target.items():
         rows.sort(key=lambda r: PERIOD_ORDER.index(r["periode"]))
         first = rows[0]
         ind = catalogue.indicator(first["indicateur"])
