@@ -121,7 +121,12 @@ MEASURE_DTYPES = {
 }
 
 
-def run(engine: Engine, catalogue: Catalogue, request: Request) -> pd.DataFrame:
+def run(
+    engine: Engine, catalogue: Catalogue, request: Request, *, siblings: bool = True
+) -> pd.DataFrame:
+    """The request's rows. With `siblings=False`, a partner's groups are protected each as if it
+    had been asked alone (perturbed, masked under the threshold, but no complementary masking
+    between them): a batch of single-cell questions answered by one grouped query."""
     statement = build(catalogue, request)
     if request.scope.masks_small_cells:  # partners: perturbed counts, small cells masked
         arrays = engine.fetch_arrays(statement.sql, statement.params)
@@ -129,7 +134,7 @@ def run(engine: Engine, catalogue: Catalogue, request: Request) -> pd.DataFrame:
             arrays = {name: values[:0] for name, values in arrays.items()}
         aggregation = catalogue.indicator(request.indicator).aggregation
         secrecy = catalogue.parameters.secret_statistique
-        arrays, masked = protect(arrays, request.by, secrecy, aggregation)
+        arrays, masked = protect(arrays, request.by if siblings else (), secrecy, aggregation)
         return frame(arrays, MEASURE_DTYPES, {"masque": masked})
     df = engine.fetch(statement.sql, statement.params, MEASURE_DTYPES, {"masque": False})
     if request.scope.is_empty:  # deny by default: nothing, not even a total of zero

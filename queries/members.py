@@ -22,10 +22,12 @@ def members(
     base: str = "logements",
     where: Mapping[str, list] | None = None,
     catalogue: Catalogue | None = None,
+    per: str | None = None,
 ) -> pd.DataFrame:
-    """code, libelle, effectif of each value present (never outside the scope)."""
+    """code, libelle, effectif of each value present (never outside the scope); with `per`, of
+    each value present in each value of that dimension (one more column, `per`)."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     typed = tuple((d, tuple(v)) for d, v in (where or {}).items())
-    statement = build_members(catalogue, dimension, scope, snap, base=base, where=typed)
+    statement = build_members(catalogue, dimension, scope, snap, base=base, where=typed, per=per)
     return engine.fetch(statement.sql, statement.params)

@@ -9,15 +9,13 @@ status and the missing count of a target rest on; the second one is shown next t
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
-from queries.engine import Engine
-from queries.evaluate import make_request, run
+from queries.target_cells import Cell
 from queries.target_rules import missing_cases, status
 from semantic.catalogue import Catalogue
-from semantic.scope import Scope
 
 MUTATION_DIMENSION = "mutation"
 # Columns added to each row of evaluate_targets (empty for the other indicators).
@@ -39,48 +37,23 @@ def splits_mutations(catalogue: Catalogue, indicator: str, filtres: dict) -> boo
     )
 
 
-def without_mutations(
-    engine: Engine,
-    catalogue: Catalogue,
-    scope: Scope,
-    snapshot: dt.date,
-    indicator: str,
-    where: dict,
-    period: str,
-) -> dict:
-    """Value, numerator and denominator of `indicator` over the allocations that are not
-    mutations (all None when masked by the user's secrecy rule), plus `masque`."""
-    request = make_request(
-        catalogue,
-        engine,
-        indicator,
-        scope,
-        snapshot=snapshot,
-        where={**where, MUTATION_DIMENSION: [False]},
-        period=period,
-    )
-    res = run(engine, catalogue, request).iloc[0]
+def without_mutations_cell(cell: Cell) -> Cell:
+    """The same figure over the allocations that are not mutations."""
+    return replace(cell, extra=((MUTATION_DIMENSION, (False,)),))
+
+
+def add_without_mutations(row: dict, res: pd.Series, target) -> None:
+    """Fill the COLUMNS of one row of evaluate_targets from `res`, the target's figure over the
+    allocations that are not mutations (`without_mutations_cell`): value, status, missing cases."""
     masked = bool(res["masque"])
 
     def known(column: str, kind: type):
         return None if masked or pd.isna(res[column]) else kind(res[column])
 
-    return {
-        "valeur": known("valeur", float),
-        "numerateur": known("numerateur", int),
-        "denominateur": known("denominateur", int),
-        "masque": masked,
-    }
-
-
-def add_without_mutations(row: dict, engine, catalogue, scope, snap, where, period, target) -> None:
-    """Fill the COLUMNS of one row of evaluate_targets: value, status and missing cases of the
-    target rated on the allocations that are not mutations."""
-    res = without_mutations(engine, catalogue, scope, snap, row["indicateur"], where, period)
-    num, den, value = res["numerateur"], res["denominateur"], res["valeur"]
+    num, den, value = known("numerateur", int), known("denominateur", int), known("valeur", float)
     row["valeur_hors_mutations"] = value
     row["statut_hors_mutations"] = (
-        "secret" if res["masque"] else status(value, target.cible, target.sens, target.tolerance)
+        "secret" if masked else status(value, target.cible, target.sens, target.tolerance)
     )
     row["manquants_hors_mutations"] = missing_cases(num, den, target.cible, target.sens)
     row["numerateur_hors_mutations"], row["denominateur_hors_mutations"] = num, den

@@ -12,13 +12,14 @@ import pandas as pd
 
 from dataroot.layout import OBJECTIFS_FILE
 from queries.engine import Engine
-from queries.evaluate import make_request, run
 from queries.members import members
 from queries.mutations import COLUMNS as MUTATION_COLUMNS
-from queries.mutations import add_without_mutations, splits_mutations
+from queries.mutations import add_without_mutations, splits_mutations, without_mutations_cell
 from queries.sql.builder import REST_OF_LAST_YEAR, period_bounds
+from queries.target_cells import Cell, evaluate_cells
 from queries.target_rules import missing_cases, needed_share, status
 from semantic.catalogue import Catalogue, load_catalogue
+from semantic.models import IndicatorDef
 from semantic.objectifs import load_targets
 from semantic.scope import Scope
 
@@ -91,20 +92,24 @@ def applicable_targets(
         for t in targets
     }
     for legal in catalogue.parameters.objectifs_legaux:
+        per_epci: dict[str, list[object]] = {}
+        if legal.par:  # the values found in the indicator's own base (T3: the contingents the
+            # allocations were made on, not the dwellings' stock labels), for every EPCI at once
+            found = members(
+                engine,
+                legal.par,
+                scope,
+                snapshot=snapshot,
+                base=catalogue.indicator(legal.indicateur).bases[0],
+                per="epci",
+                catalogue=catalogue,
+            )
+            for epci, value in zip(found["per"], found["code"], strict=True):
+                per_epci.setdefault(str(epci), []).append(value)
         for code, label in zip(epcis["code"], epcis["libelle"], strict=True):
-            splits = [{}]
-            if legal.par:  # the values found in the indicator's own base (T3: the contingents
-                # the allocations were made on, not the dwellings' stock labels)
-                values = members(
-                    engine,
-                    legal.par,
-                    scope,
-                    snapshot=snapshot,
-                    base=catalogue.indicator(legal.indicateur).bases[0],
-                    where={"epci": [code]},
-                    catalogue=catalogue,
-                )["code"]
-                splits = [{legal.par: [v]} for v in values]
+            splits: list[dict[str, list[object]]] = [{}]
+            if legal.par:
+                splits = [{legal.par: [v]} for v in per_epci.get(str(code), [])]
             for filtres in splits:
                 key = (
                     legal.indicateur,
@@ -149,66 +154,75 @@ def evaluate_targets(
     snapshot — flows over each of `flow_periods`."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
-    rows = []
+    plan: list[tuple[Target, IndicatorDef, str | None, Cell]] = []
     for target in applicable_targets(engine, scope, snap, catalogue):
         if scales is not None and target.echelle not in scales:
             continue
         ind = catalogue.indicator(target.indicateur)
         is_flow = any(catalogue.bases[b].periode for b in ind.bases)
-        where = {target.echelle: [target.code], **target.filtres}
         periods = [p for p in flow_periods if p != "ytd" or catalogue.offers_ytd(ind.id)]
         for period in periods if is_flow else (None,):
-            request = make_request(
-                catalogue,
-                engine,
-                ind.id,
-                scope,
-                snapshot=snap,
-                where=where,
-                period=period or "rolling12",
+            cell = Cell.of(
+                ind.id, period or "rolling12", target.echelle, target.code, target.filtres
             )
-            res = run(engine, catalogue, request).iloc[0]
-            masked = bool(res["masque"])
-            value = None if masked or pd.isna(res["valeur"]) else float(res["valeur"])
-            num = None if masked or pd.isna(res["numerateur"]) else int(res["numerateur"])
-            den = None if masked or pd.isna(res["denominateur"]) else int(res["denominateur"])
-            row = {
-                "objectif_id": target.id,
-                "nature": target.nature,
-                "indicateur": ind.id,
-                "libelle": ind.label,
-                "echelle": target.echelle,
-                "code": target.code,
-                "territoire": target.territoire,
-                "filtres": ", ".join(
-                    f"{k} = {'/'.join(map(str, v))}" for k, v in target.filtres.items()
-                ),
-                "annee": target.annee,
-                "periode": PERIOD_LABELS[period],
-                "valeur": value,
-                "cible": target.cible,
-                "sens": target.sens,
-                "tolerance": target.tolerance,
-                "ecart": None if value is None else value - target.cible,
-                "statut": "secret"
-                if masked
-                else status(value, target.cible, target.sens, target.tolerance),
-                "manquants": missing_cases(num, den, target.cible, target.sens)
-                if ind.is_ratio
-                else None,
-                "numerateur": num,
-                "denominateur": den,
-                "part_necessaire": None,
-                "attributions_attendues": None,
-                "hypothese": "",
-                "source": target.source,
-                "commentaire": target.commentaire,
-            }
-            if period == "ytd" and ind.is_ratio and not masked:
-                _add_year_end_projection(row, engine, catalogue, scope, snap, ind.id, where, target)
-            if splits_mutations(catalogue, ind.id, target.filtres):
-                add_without_mutations(row, engine, catalogue, scope, snap, where, period, target)
-            rows.append(row)
+            plan.append((target, ind, period, cell))
+    cells = [cell for _, _, _, cell in plan]
+    cells += [  # the same allocations a year earlier, for the year-end projection
+        replace(cell, period=REST_OF_LAST_YEAR)
+        for _, ind, period, cell in plan
+        if period == "ytd" and ind.is_ratio
+    ]
+    cells += [
+        without_mutations_cell(cell)
+        for target, ind, _, cell in plan
+        if splits_mutations(catalogue, ind.id, target.filtres)
+    ]
+    found = evaluate_cells(engine, catalogue, scope, snap, cells)
+    rows = []
+    for target, ind, period, cell in plan:
+        res = found[cell]
+        masked = bool(res["masque"])
+        value = None if masked or pd.isna(res["valeur"]) else float(res["valeur"])
+        num = None if masked or pd.isna(res["numerateur"]) else int(res["numerateur"])
+        den = None if masked or pd.isna(res["denominateur"]) else int(res["denominateur"])
+        row = {
+            "objectif_id": target.id,
+            "nature": target.nature,
+            "indicateur": ind.id,
+            "libelle": ind.label,
+            "echelle": target.echelle,
+            "code": target.code,
+            "territoire": target.territoire,
+            "filtres": ", ".join(
+                f"{k} = {'/'.join(map(str, v))}" for k, v in target.filtres.items()
+            ),
+            "annee": target.annee,
+            "periode": PERIOD_LABELS[period],
+            "valeur": value,
+            "cible": target.cible,
+            "sens": target.sens,
+            "tolerance": target.tolerance,
+            "ecart": None if value is None else value - target.cible,
+            "statut": "secret"
+            if masked
+            else status(value, target.cible, target.sens, target.tolerance),
+            "manquants": missing_cases(num, den, target.cible, target.sens)
+            if ind.is_ratio
+            else None,
+            "numerateur": num,
+            "denominateur": den,
+            "part_necessaire": None,
+            "attributions_attendues": None,
+            "hypothese": "",
+            "source": target.source,
+            "commentaire": target.commentaire,
+        }
+        if period == "ytd" and ind.is_ratio and not masked:
+            rest = found[replace(cell, period=REST_OF_LAST_YEAR)]
+            _add_year_end_projection(row, rest, snap, target)
+        if splits_mutations(catalogue, ind.id, target.filtres):
+            add_without_mutations(row, found[without_mutations_cell(cell)], target)
+        rows.append(row)
     df = pd.DataFrame(rows, columns=_COLUMNS)
     for col in ("manquants", "numerateur", "denominateur", "attributions_attendues") + tuple(
         c for c in MUTATION_COLUMNS if c.startswith(("manquants", "numerateur", "denominateur"))
@@ -224,10 +238,9 @@ def evaluate_targets(
     )
 
 
-def _add_year_end_projection(row, engine, catalogue, scope, snap, indicator, where, target) -> None:
-    request = make_request(catalogue, engine, indicator, scope, snapshot=snap, where=where)
-    request = replace(request, period=REST_OF_LAST_YEAR)
-    result = run(engine, catalogue, request).iloc[0]
+def _add_year_end_projection(row: dict, result: pd.Series, snap: dt.date, target: Target) -> None:
+    """The allocations expected by 31/12 (as many as over the same weeks last year, `result`)
+    and the share of them the target needs."""
     if bool(result["masque"]):  # fewer expected allocations than the secrecy threshold
         row["hypothese"] = (
             "Volume d'attributions attendu d'ici la fin de l'année couvert par le secret statistique."

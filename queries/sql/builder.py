@@ -291,24 +291,33 @@ def build_members(
     snapshot: dt.date,
     base: str = "logements",
     where: tuple[tuple[str, tuple], ...] = (),
+    per: str | None = None,
 ) -> Statement:
-    """The values of a dimension present in a base for a user's scope (filter option lists)."""
+    """The values of a dimension present in a base for a user's scope (filter option lists);
+    with `per`, the values present in each value of that other dimension (column `per`)."""
     dim = catalogue.dimension(dimension)
-    if dimension not in catalogue.bases[base].dimensions:
-        from semantic.errors import UnsupportedDimensionError
+    for wanted in (dimension, per):
+        if wanted is not None and wanted not in catalogue.bases[base].dimensions:
+            from semantic.errors import UnsupportedDimensionError
 
-        raise UnsupportedDimensionError(base, dimension, catalogue.bases[base].dimensions)
+            raise UnsupportedDimensionError(base, wanted, catalogue.bases[base].dimensions)
     params = _Params()
     params.values.update(snapshot=snapshot)
     label = f"MIN({dim.label_column})" if dim.label_column else f"CAST({dim.column} AS VARCHAR)"
+    per_column = catalogue.dimension(per).column if per else None
     sql = (
-        f"-- members of dimension: {dimension} (base {base})\n"
-        f"SELECT {dim.column} AS code, {label} AS libelle, COUNT(*) AS effectif\nFROM {base}\n"
+        f"-- members of dimension: {dimension} (base {base})"
+        + (f" per {per}" if per else "")
+        + f"\nSELECT {dim.column} AS code, {label} AS libelle, COUNT(*) AS effectif"
+        + (f", {per_column} AS per" if per_column else "")
+        + f"\nFROM {base}\n"
         f"WHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}"
         + "".join(
             f"\n    AND {catalogue.dimensions[d].column} IN ({', '.join(params.bind(v) for v in vals)})"
             for d, vals in where
         )
-        + f"\nGROUP BY {dim.column}\nORDER BY 2, 1"
+        + f"\nGROUP BY {dim.column}"
+        + (f", {per_column}" if per_column else "")
+        + ("\nORDER BY 4, 2, 1" if per_column else "\nORDER BY 2, 1")
     )
     return Statement(sql, params.values)

@@ -1,0 +1,134 @@
+"""Many single-cell questions answered by a few grouped queries.
+
+Rating the targets asks, for each target, one figure: an indicator on one territory, with the
+target's filters, over one period (and the same again over the rest of last year, and without
+mutations). Asked one by one that is five queries per target: about 100 on the demo, tens of
+thousands on a national root (1 250 EPCI × T1, T2 and one T3 per réservataire). Here the cells
+that differ only by their territory and their filter values are asked together, grouped by the
+territory's and the filters' dimensions, and each cell is read from its group's row.
+
+A cell gets exactly what it would get alone: the same rows are counted (a group by a dimension
+counts what a filter on one of its values counts), a partner's cell is perturbed from the same
+rows' keys and masked by the same threshold, without complementary masking between the cells
+(`run(..., siblings=False)`), as when each was asked alone. A cell that a group cannot answer (a
+filter with several values, a group without a row for it) is asked alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from queries.engine import Engine
+from queries.evaluate import make_request, run
+from queries.sql.builder import PERIODS
+from semantic.catalogue import Catalogue
+from semantic.scope import Scope
+
+Pairs = tuple[tuple[str, tuple[object, ...]], ...]  # (dimension, values), sorted by dimension
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure: `indicator` on territory `code` of scale `scale`, with `filters` (dimension,
+    values) sorted by dimension, plus `extra` filters shared by a whole batch (e.g. no mutations),
+    over `period` (a query period, or the builder's rest-of-last-year period)."""
+
+    indicator: str
+    period: str
+    scale: str
+    code: str
+    filters: Pairs = ()
+    extra: Pairs = ()
+
+    @classmethod
+    def of(
+        cls,
+        indicator: str,
+        period: str,
+        scale: str,
+        code: str,
+        filters: Mapping[str, Iterable[object]] | None = None,
+    ) -> Cell:
+        pairs = tuple(sorted((d, tuple(v)) for d, v in (filters or {}).items()))
+        return cls(indicator, period, scale, str(code), pairs)
+
+    @property
+    def where(self) -> dict[str, list[object]]:
+        return {self.scale: [self.code], **{d: list(v) for d, v in self.filters + self.extra}}
+
+    def _group(self) -> tuple[object, ...]:
+        return (
+            self.indicator,
+            self.period,
+            self.scale,
+            tuple(d for d, _ in self.filters),
+            self.extra,
+        )
+
+    def _key(self) -> tuple[str, ...]:
+        return (self.code, *(str(v[0]) for _, v in self.filters))
+
+
+def evaluate_cells(
+    engine: Engine, catalogue: Catalogue, scope: Scope, snapshot: dt.date, cells: Iterable[Cell]
+) -> dict[Cell, pd.Series]:
+    """Each cell's row (valeur, numerateur, denominateur, effectif, masque), as `run` gives it
+    for the cell asked alone; one query per group of cells differing only by their values."""
+    groups: dict[tuple[object, ...], list[Cell]] = defaultdict(list)
+    alone: list[Cell] = []
+    for cell in dict.fromkeys(cells):
+        if any(len(values) != 1 for _, values in cell.filters):
+            alone.append(cell)  # a filter on several values is one cell, not a group's row
+        else:
+            groups[cell._group()].append(cell)
+    found: dict[Cell, pd.Series] = {}
+    for members in groups.values():
+        if len(members) == 1:
+            alone += members
+            continue
+        first = members[0]
+        dims = [first.scale, *(d for d, _ in first.filters)]
+        codes: list[object] = list(sorted({c.code for c in members}))
+        where: dict[str, list[object]] = {first.scale: codes}
+        for i, (dim, _) in enumerate(first.filters):
+            where[dim] = sorted({c.filters[i][1][0] for c in members}, key=str)
+        where.update({d: list(v) for d, v in first.extra})
+        rows = _run(engine, catalogue, scope, snapshot, first, by=dims, where=where)
+        keys = zip(*(rows[d].astype(str) for d in dims), strict=True) if len(rows) else []
+        index = {key: i for i, key in enumerate(keys)}
+        for cell in members:
+            at = index.get(cell._key())
+            if at is None:  # no row in the group (no case at all, or a value typed otherwise)
+                alone.append(cell)
+            else:
+                found[cell] = rows.iloc[at]
+    for cell in alone:
+        found[cell] = _run(engine, catalogue, scope, snapshot, cell, by=[], where=cell.where).iloc[
+            0
+        ]
+    return found
+
+
+def _run(
+    engine: Engine,
+    catalogue: Catalogue,
+    scope: Scope,
+    snapshot: dt.date,
+    cell: Cell,
+    *,
+    by: list[str],
+    where: dict[str, list[object]],
+) -> pd.DataFrame:
+    period = cell.period if cell.period in PERIODS else "rolling12"
+    request = make_request(
+        catalogue, engine, cell.indicator, scope, snapshot=snapshot, by=by, where=where,
+        period=period,
+    )  # fmt: skip
+    if cell.period != period:  # the builder's own periods (the rest of last year)
+        request = replace(request, period=cell.period)
+    return run(engine, catalogue, request, siblings=False)
