@@ -13,8 +13,9 @@ import pandas as pd
 
 from queries.comparisons import compare, previous_snapshot
 from queries.engine import Engine
+from queries.evaluate import available
 from queries.places import residences
-from queries.series import series
+from queries.target_cells import Cell, evaluate_cells
 from queries.targets import PERIOD_LABELS, Target, applicable_targets
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
@@ -63,23 +64,33 @@ def target_trends(
     rolling 12 months). The ids are those of `evaluate_targets`."""
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
-    frames = []
-    for target in applicable_targets(engine, scope, snap, catalogue):
-        found = series(
-            engine,
-            target.indicateur,
-            scope,
-            where={target.echelle: [target.code], **target.filtres},
-            period=TREND_PERIOD,
-            catalogue=catalogue,
+    cells = [
+        (
+            target.id,
+            Cell.of(target.indicateur, TREND_PERIOD, target.echelle, target.code, target.filtres),
         )
-        if found.empty:
-            continue
-        found = found[found["date"] <= pd.Timestamp(snap)]
-        frames.append(found.assign(objectif_id=target.id)[TREND_COLUMNS])
-    if not frames:
+        for target in applicable_targets(engine, scope, snap, catalogue)
+    ]
+    rows = []  # every target's cell at every snapshot, a few grouped queries per snapshot
+    for day in (d for d in engine.snapshots if d <= snap):
+        todo = [
+            (order, target_id, cell)
+            for order, (target_id, cell) in enumerate(cells)
+            if available(engine, catalogue, cell.indicator, day)
+        ]
+        found = evaluate_cells(engine, catalogue, scope, day, (c for _, _, c in todo))
+        for order, target_id, cell in todo:
+            res = found[cell]
+            rows.append((order, target_id, day, res["valeur"], res["effectif"], res["masque"]))
+    if not rows:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    out = pd.DataFrame(rows, columns=["_ordre", *TREND_COLUMNS])
+    out["date"] = pd.to_datetime(out["date"])
+    out["valeur"] = out["valeur"].astype("Float64")
+    out["effectif"] = out["effectif"].astype("Int64")
+    out["masque"] = out["masque"].astype(bool)
+    out = out.sort_values(["_ordre", "date"], kind="stable")  # target by target, as before
+    return out[TREND_COLUMNS].reset_index(drop=True)
 
 
 def trend_period_label(catalogue: Catalogue, indicator_id: str) -> str:

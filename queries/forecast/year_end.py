@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from queries.engine import Engine
-from queries.forecast.history import evaluate_at
 from queries.sql.builder import REST_OF_LAST_YEAR
+from queries.target_cells import Cell, evaluate_cells
 from queries.targets import applicable_targets
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
@@ -77,8 +77,7 @@ def project_year_end(
     )
 
 
-def _counts(df: pd.DataFrame) -> tuple[int, int] | None:
-    row = df.iloc[0]
+def _counts(row: pd.Series) -> tuple[int, int] | None:
     if bool(row["masque"]) or pd.isna(row["denominateur"]):
         return None
     return int(row["numerateur"]), int(row["denominateur"])
@@ -92,24 +91,22 @@ def year_end_targets(
     no projection)."""
     rows = []
     left = quarters_left(snapshot)
-    for target in applicable_targets(engine, scope, snapshot, catalogue):
-        if not catalogue.indicator(target.indicateur).is_ratio:
-            continue
-        where = {target.echelle: [target.code], **target.filtres}
-        got = {
-            period: _counts(
-                evaluate_at(
-                    engine,
-                    catalogue,
-                    target.indicateur,
-                    scope,
-                    snapshot,
-                    where=where,
-                    period=period,
-                )
-            )
-            for period in ("ytd", REST_OF_LAST_YEAR, "rolling12")
-        }
+    periods = ("ytd", REST_OF_LAST_YEAR, "rolling12")
+    targets = [
+        target
+        for target in applicable_targets(engine, scope, snapshot, catalogue)
+        if catalogue.indicator(target.indicateur).is_ratio
+    ]
+    cells = {
+        (target.id, period): Cell.of(
+            target.indicateur, period, target.echelle, target.code, target.filtres
+        )
+        for target in targets
+        for period in periods
+    }
+    found = evaluate_cells(engine, catalogue, scope, snapshot, cells.values())
+    for target in targets:
+        got = {period: _counts(found[cells[target.id, period]]) for period in periods}
         row = {
             "objectif_id": target.id,
             "indicateur": target.indicateur,
