@@ -10,13 +10,15 @@ first, middle and last colours of the palette.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
 import pandas as pd
 import pytest
 
-from queries.map_data import epci_outlines, flag_threshold, map_data
+from queries.map_data import MapData, epci_outlines, flag_threshold, map_data
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.tiny_data import E1, E2
 from ui.screens.carte import map_layers as ml
@@ -149,7 +151,7 @@ def test_residence_colours_match_the_classes_computed_by_hand(tiny_engine):
     assert points["R2"]["infobulle"].split("\n")[2] == "Hors QPV"
     # the largest residence (6 dwellings) has the largest point, area proportional to dwellings
     assert points["R1"]["rayon"] == ml.MIN_RADIUS_PX + ml.MAX_EXTRA_RADIUS_PX
-    assert points["R2"]["rayon"] == round(3 + 13 * math.sqrt(3 / 6), 1)
+    assert points["R2"]["rayon"] == round(2.5 + 6.5 * math.sqrt(3 / 6), 1)
 
 
 def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny_engine):
@@ -357,3 +359,127 @@ def test_communes_coloured_by_the_pressure_of_one_typology(tiny_engine):
     assert (
         dict(zip(plain.communes["commune"], plain.communes["valeur"], strict=True))["38421"] == 0.5
     )
+
+
+# --- minimum count per class (parametres.yaml, carte.effectif_minimum_classe) ----------------
+
+
+def hand_map(rows: list[tuple[str, float | None, int | None, bool]]) -> MapData:
+    """A MapData of residences (id, value, effectif, masked) placed apart, no boundary."""
+    frame = pd.DataFrame(
+        [
+            {
+                "residence": rid,
+                "residence_libelle": f"Résidence {rid}",
+                "commune": "38185",
+                "commune_libelle": "Grenoble",
+                "epci": E1,
+                "epci_libelle": "Grenoble-Alpes-Métropole",
+                "qpv_libelle": None,
+                "enjeu_mixite": False,
+                "lat": 45.18 + i / 100,
+                "lon": 5.72,
+                "nb_logements": 20,
+                "valeur": value,
+                "effectif": effectif,
+                "masque": masked,
+                "objectif_statut": None,
+                "objectif_indicateur": None,
+                "objectif_sens": None,
+                "objectif_cible": None,
+                "evolution_fragilite": pd.NA,
+                "fragilite_en_hausse": False,
+            }
+            for i, (rid, value, effectif, masked) in enumerate(rows)
+        ]
+    )
+    frame["valeur"] = frame["valeur"].astype("Float64")
+    frame["effectif"] = frame["effectif"].astype("Int64")
+    empty = pd.DataFrame(columns=["geometry"])
+    return MapData(dt.date(2025, 12, 31), None, frame, empty, empty, empty, ())
+
+
+def test_the_minimum_per_class_is_a_parameter_of_five():
+    assert load_catalogue().parameters.carte.effectif_minimum_classe == 5
+
+
+def test_a_t1_share_on_two_allocations_is_grey_one_on_six_gets_its_colour():
+    # A: 1 priority allocation of 2 (50 %) — too few; B: 3 of 6 (50 %) and C: 0 of 6 (0 %) get
+    # classes. Two distinct values: two quantile classes, T1's palette reversed (low = red):
+    # C (0 %) class 0 in the red end, B (50 %) class 1 in the yellow end.
+    md = hand_map([("A", 0.5, 2, False), ("B", 0.5, 6, False), ("C", 0.0, 6, False)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=0.25,  # A is below it, but on 2 allocations: no alert either
+        scope=MANAGER,
+    )
+    deck = json.loads(built.deck.to_json())
+    points = {p["residence"]: p for p in layer(deck, "residences")["data"]}
+    assert points["A"]["classe"] is None and points["A"]["couleur"][:3] == list(mlg.FEW_COLOUR)
+    assert points["B"]["classe"] == 1 and points["B"]["couleur"][:3] == list(PALETTE[0])
+    assert points["C"]["classe"] == 0 and points["C"]["couleur"][:3] == list(PALETTE[-1])
+    assert "trop peu de cas pour une classe" in points["A"]["infobulle"]
+    title, entries = built.legends[0]
+    labels = [(e.label, e.count) for e in entries]
+    assert ("trop peu d'attributions (< 5)", 1) in labels
+    assert [e.count for e in entries if "trop peu" not in e.label] == [1, 1]
+    assert "1 résidence(s) en gris clair : moins de 5 attributions" in built.caption
+    assert [item.residence for item in built.attention] == ["C"]  # 0 % < 25 %, on 6: listed
+
+
+def test_four_allocations_grey_five_coloured_and_stock_shares_never_grey():
+    md = hand_map([("A", 0.25, 4, False), ("B", 0.5, 5, False)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=None,
+        scope=MANAGER,
+    )
+    points = {
+        p["residence"]: p for p in layer(json.loads(built.deck.to_json()), "residences")["data"]
+    }
+    assert points["A"]["classe"] is None and points["B"]["classe"] == 0
+    # a stock share (vacancy: a census of the residence's dwellings) is coloured on 2 dwellings
+    built = ml.build_map(
+        md,
+        residence_indicator="taux_vacance",
+        commune_indicator=None,
+        threshold=None,
+        scope=MANAGER,
+    )
+    points = {
+        p["residence"]: p for p in layer(json.loads(built.deck.to_json()), "residences")["data"]
+    }
+    assert points["A"]["classe"] == 0 and points["B"]["classe"] == 1
+    assert not any("trop peu" in e.label for e in built.legends[0][1])
+
+
+def test_a_partner_map_all_grey_says_why():
+    md = hand_map([("A", None, None, True), ("B", None, None, True)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=None,
+        scope=PARTNER,
+    )
+    (title, entries) = built.legends[0]
+    assert [(e.label, e.count) for e in entries] == [("secret statistique (< 11)", 2)]
+    assert "valeurs sur moins de 11 attributions masquées (< 11)" in built.caption
+    assert (
+        "Aucune résidence n'est colorée : toutes sont sous le secret statistique" in built.caption
+    )
+
+
+def test_points_are_pixels_clamped_and_qpv_outlines_drawn_over_them(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    deck = deck_json(md, MANAGER)
+    points = layer(deck, "residences")
+    assert points["radiusUnits"] == "pixels"
+    assert (points["radiusMinPixels"], points["radiusMaxPixels"]) == (2, 10)
+    assert max(p["rayon"] for p in points["data"]) == 9.0  # 2,5 + 6,5 px for the largest
+    ids = [item["id"] for item in deck["layers"]]
+    assert ids.index("qpv-contours") > ids.index("residences")

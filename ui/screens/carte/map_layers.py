@@ -23,11 +23,13 @@ from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from ui.screens.carte.map_legend import (
     COMMUNE_PALETTE,
+    COUNTED_WORDS,
     RESIDENCE_PALETTE,
     RGB,
     LegendEntry,
     Scale,
     classify,
+    few_label,
     legend,
 )
 
@@ -39,6 +41,7 @@ from ui.screens.carte.map_residences import (
     attention_items,
     attention_layer,
     class_colour,
+    mark_too_few,
     residence_layer,
     residence_records,
     value_line,
@@ -47,9 +50,10 @@ from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RAD
 from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
 from ui.screens.carte.map_residences import POINT_ALPHA as POINT_ALPHA
 from ui.screens.carte.map_residences import reasons as reasons
-from ui.shared.formats import MASK_LABEL
+from ui.shared.formats import MASK_LABEL, number
 
 MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
+FEW_AREA: RGB = (226, 226, 226)  # too few cases for a class (paler than the secret's grey)
 # Communes without a choropleth: a light fill, so the territory stands out with no basemap.
 COMMUNE_FILL: RGB = (236, 236, 226)
 COMMUNE_LINE: RGB = (130, 130, 130)
@@ -207,19 +211,26 @@ def build_map(
     catalogue = load_catalogue()
     ind = colouring(residence_indicator, catalogue)  # a catalogue indicator or expected departures
     better_high = ind.favorable == "hausse"  # T1, T2, T3: a low value is the concern
-    res = flag_threshold(md.residences, threshold, higher_is_better=better_high)
+    minimum = catalogue.parameters.carte.effectif_minimum_classe
+    res = mark_too_few(md.residences, ind.counted, minimum)
+    res = flag_threshold(res, threshold, higher_is_better=better_high)
     communes = md.communes
     show_effectif = not scope.masks_small_cells
-    visible = res.loc[~res["masque"], "valeur"] if len(res) else []
+    visible = res.loc[~res["masque"] & ~res["trop_peu"], "valeur"] if len(res) else []
     palette = RESIDENCE_PALETTE[::-1] if better_high else RESIDENCE_PALETTE  # bad end in red
     res_scale = classify(visible, ind.unit, palette=palette)
     records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
-    com_scale = None
+    com_scale, com_counted = None, None
     if commune_indicator and len(communes):
-        unit = catalogue.indicator(commune_indicator).unit
-        shown = communes.loc[~communes["masque"], "valeur"]
+        com_ind = colouring(commune_indicator, catalogue)
+        com_counted = com_ind.counted
+        communes = mark_too_few(communes, com_counted, minimum)
+        shown = communes.loc[~communes["masque"] & ~communes["trop_peu"], "valeur"]
         com_scale = classify(
-            shown, unit, palette=COMMUNE_PALETTE, neutral=(MASKED_AREA, COMMUNE_FILL)
+            shown,
+            com_ind.unit,
+            palette=COMMUNE_PALETTE,
+            neutral=(MASKED_AREA, COMMUNE_FILL, FEW_AREA),
         )
     layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
     layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
@@ -227,23 +238,25 @@ def build_map(
     points = [r["position"] for r in records]
     points += [p for g in communes.get("geometry", []) for ring in rings(g) for p in ring]
     placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
+    res_few = few_label(ind.counted, minimum)
     legends = [
         (
-            f"Résidences : {colouring(residence_indicator, catalogue).label}",
-            legend(res_scale, *_neutral_counts(placed), "disque"),
+            f"Résidences : {ind.label}",
+            _legend(res_scale, placed, "disque", res_few),
         )
     ]
     if com_scale is not None:
         title = f"Communes : {catalogue.indicator(commune_indicator).label}"
         title += f" · {md.typology}" if md.typology else ""
-        legends.append((title, legend(com_scale, *_neutral_counts(communes), "carre")))
+        com_few = few_label(com_counted, minimum)
+        legends.append((title, _legend(com_scale, communes, "carre", com_few)))
     attention = any(r["attention"] for r in records)
     legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))
-    notes = [f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements."]
-    if scope.masks_small_cells:
-        notes.append(
-            f"Valeurs sur moins de 11 ménages ou attributions masquées ({MASK_LABEL}), en gris."
-        )
+    notes = [
+        f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements "
+        "(en pixels, lisible à tout zoom : zoomez pour séparer les résidences proches)."
+    ]
+    notes += neutral_notes(placed, ind.counted, minimum, scope.masks_small_cells)
     if md.ignored_filters:
         notes.append(f"Filtre sans objet pour les communes : {', '.join(md.ignored_filters)}.")
     since = f" depuis le {md.previous_snapshot:%d/%m/%Y}" if md.previous_snapshot else ""
@@ -257,11 +270,42 @@ def build_map(
     )
 
 
-def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int]:
-    """(masked, not measurable) places of a frame with valeur and masque."""
+def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int, int]:
+    """(masked, not measurable, too few cases) places of a frame with valeur, masque, trop_peu."""
     if frame.empty:
-        return 0, 0
-    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum())
+        return 0, 0, 0
+    few = int(frame["trop_peu"].sum()) if "trop_peu" in frame else 0
+    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum()), few
+
+
+def _legend(scale: Scale, frame: pd.DataFrame, shape: str, few_text: str):
+    masked, missing, few = _neutral_counts(frame)
+    return legend(scale, masked, missing, shape, few, few_text)
+
+
+def neutral_notes(
+    placed: pd.DataFrame, counted: str | None, minimum: int, masks: bool
+) -> list[str]:
+    """Why some residences (or all of them) are grey, in words under the map."""
+    masked, missing, few = _neutral_counts(placed)
+    word = COUNTED_WORDS.get(counted or "", "ménages ou attributions")
+    notes = []
+    if masks:
+        notes.append(
+            f"Secret statistique : valeurs sur moins de 11 {word} masquées ({MASK_LABEL}), "
+            "résidence en gris foncé."
+        )
+    if few:
+        notes.append(
+            f"{number(few)} résidence(s) en gris clair : moins de {minimum} {word}, trop peu pour "
+            "une classe de couleur (une part sur 1 ou 2 cas vaut 0 % ou 100 % par hasard)."
+        )
+    if len(placed) and masked + missing + few == len(placed):
+        notes.append(
+            "Aucune résidence n'est colorée : toutes sont sous le secret statistique, sans valeur "
+            "ou avec trop peu de cas. Choisissez un indicateur de stock ou un territoire plus large."
+        )
+    return notes
 
 
 def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tuple[LegendEntry, ...]:

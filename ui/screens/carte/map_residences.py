@@ -24,8 +24,13 @@ from ui.shell.access import can_open
 PIXELS = pdk.types.String("pixels")  # a literal: pydeck turns other strings into expressions
 ATTENTION_LINE: RGB = (20, 20, 20)
 POINT_ALPHA = 235
-# Points in screen pixels: area proportional to dwellings, readable at every zoom level.
-MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 3.0, 13.0
+# Points in screen pixels: area proportional to dwellings, readable at every zoom level. Small
+# enough that central Grenoble (dozens of residences within a kilometre) does not pile up into a
+# blot hiding the QPV outlines at the whole-territory zoom; zooming in separates them (pixels do
+# not grow with the zoom). deck.gl clamps to [RADIUS_MIN_PX, RADIUS_MAX_PX] whatever the data.
+MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 2.5, 6.5
+RADIUS_MIN_PX, RADIUS_MAX_PX = 2, 10
+ATTENTION_RING_PX = 3  # the attention ring, this much outside the point
 SIGNS = {"<=": "≤", ">=": "≥"}
 STATUS_LABELS = {"non_atteint": "non atteint", "a_surveiller": "à surveiller"}
 
@@ -38,6 +43,19 @@ class AttentionItem:
     linkable: bool  # the user may open the Fiche résidence
 
 
+def mark_too_few(frame: pd.DataFrame, counted: str | None, minimum: int) -> pd.DataFrame:
+    """frame + `trop_peu`: a visible value resting on fewer than `minimum` cases (the effectif of
+    a ratio, mean or median; `counted` None — a count — never is). Such a place gets no class."""
+    out = frame.copy()
+    if out.empty or counted is None:
+        out["trop_peu"] = False
+        return out
+    visible = ~out["masque"].astype(bool) & out["valeur"].notna()
+    small = out["effectif"].astype("Float64").fillna(0) < minimum
+    out["trop_peu"] = (visible & small).astype(bool)
+    return out
+
+
 def value_line(label: str, unit: str, row, show_effectif: bool) -> str:
     """The tooltip line of a place's value: masked, not measurable, or the value (and effectif)."""
     if bool(row["masque"]):
@@ -47,6 +65,8 @@ def value_line(label: str, unit: str, row, show_effectif: bool) -> str:
     text = f"{label} : {value(float(row['valeur']), unit)}"
     if show_effectif and finite(_num(row["effectif"])):
         text += f" (effectif : {number(row['effectif'])})"
+    if bool(row.get("trop_peu", False)):
+        text += " — trop peu de cas pour une classe de couleur"
     return text
 
 
@@ -58,6 +78,8 @@ def class_colour(scale: Scale, row) -> tuple[RGB, int | None]:
     """A place's colour and class on `scale`; masked and unmeasurable places have no class."""
     if bool(row["masque"]):
         return scale.masked_colour, None
+    if bool(row.get("trop_peu", False)):
+        return scale.few_colour, None
     index = scale.index(_num(row["valeur"]))
     return (scale.missing_colour, None) if index is None else (scale.colours[index], index)
 
@@ -151,6 +173,8 @@ def residence_layer(records: list[dict]) -> pdk.Layer:
         get_position="position",
         get_radius="rayon",
         radius_units=PIXELS,
+        radius_min_pixels=RADIUS_MIN_PX,
+        radius_max_pixels=RADIUS_MAX_PX,
         get_fill_color="couleur",
         stroked=True,
         get_line_color=[60, 60, 60],
@@ -162,7 +186,11 @@ def residence_layer(records: list[dict]) -> pdk.Layer:
 def attention_layer(records: list[dict]) -> pdk.Layer:
     """A dark ring around each residence needing attention, over the points (not pickable)."""
     rings = [
-        {"position": r["position"], "rayon": r["rayon"] + 5, "residence": r["residence"]}
+        {
+            "position": r["position"],
+            "rayon": r["rayon"] + ATTENTION_RING_PX,
+            "residence": r["residence"],
+        }
         for r in records
         if r["attention"]
     ]
@@ -173,9 +201,11 @@ def attention_layer(records: list[dict]) -> pdk.Layer:
         get_position="position",
         get_radius="rayon",
         radius_units=PIXELS,
+        radius_min_pixels=RADIUS_MIN_PX + ATTENTION_RING_PX,
+        radius_max_pixels=RADIUS_MAX_PX + ATTENTION_RING_PX,
         filled=False,
         stroked=True,
         get_line_color=[*ATTENTION_LINE, 255],
-        line_width_min_pixels=2.5,
+        line_width_min_pixels=2,
         pickable=False,
     )
