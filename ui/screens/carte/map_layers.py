@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,6 +38,7 @@ from ui.screens.carte.map_residences import (
     ATTENTION_LINE,
     PIXELS,
     AttentionItem,
+    Concertation,
     attention_items,
     attention_layer,
     class_colour,
@@ -50,7 +51,7 @@ from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RAD
 from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
 from ui.screens.carte.map_residences import POINT_ALPHA as POINT_ALPHA
 from ui.screens.carte.map_residences import reasons as reasons
-from ui.shared.formats import MASK_LABEL, number
+from ui.shared.formats import MASK_LABEL, MASK_TEXT, number, value
 
 MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
 FEW_AREA: RGB = (226, 226, 226)  # too few cases for a class (paler than the secret's grey)
@@ -61,6 +62,8 @@ EPCI_LINE: RGB = (35, 35, 35)
 QPV_FILL: RGB = (152, 78, 163)
 QPV_LINE: RGB = (110, 40, 125)
 AREA_ALPHA, QPV_ALPHA = 180, 150
+PROJECT_COLOUR: RGB = (230, 97, 1)  # orange: no class colour, no QPV purple
+PROJECT_RING_PX, PROJECT_MARKER_PX = 12, 7
 TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
 TOOLTIP = {
     "text": "{infobulle}",
@@ -170,6 +173,103 @@ def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
     )
 
 
+def project_text(project, drawn: list[str], rehoused: float | None, masks: bool) -> str:
+    """An urban project's tooltip: name, works planned, dates, ANRU rehousing (masked for a
+    partner under the secrecy threshold), what of it the map shows."""
+    dates = " → ".join(f"{d:%m/%Y}" for d in (project.start, project.end) if d)
+    if rehoused is not None:
+        progress = f"{number(rehoused)}"
+        if project.rehousing:
+            progress += f" pour {number(project.rehousing)} prévus ({value(rehoused / project.rehousing, 'ratio')})"
+    elif masks:
+        progress = MASK_TEXT
+    else:
+        progress = "non disponible (indicateur ANRU absent des données)"
+    lines = [
+        f"Projet urbain : {project.name}",
+        f"Démolitions prévues : {number(project.demolitions)} · relogements prévus : "
+        f"{number(project.rehousing)}",
+        f"Calendrier : {dates}" if dates else "Calendrier : non renseigné",
+        f"Relogements ANRU sur 12 mois (territoire du projet) : {progress}",
+    ]
+    if drawn:
+        shown = ", ".join(drawn[:4]) + (f" et {len(drawn) - 4} autre(s)" if len(drawn) > 4 else "")
+        lines.append(f"Concerne : {shown}")
+    return "\n".join(lines)
+
+
+def project_layers(
+    projects: Sequence, md: MapData, rehoused: Mapping[int, float | None], masks: bool
+) -> list[pdk.Layer]:
+    """The urban projects the map can place (on residences or QPV it draws, so only what the user's
+    scope already shows): their QPV outlined in orange, an orange ring around each residence
+    concerned, and one marker at the middle of the project, all with the project's tooltip."""
+    placed = md.residences.dropna(subset=["lat", "lon"]) if len(md.residences) else md.residences
+    by_residence = {str(r["residence"]): r for _, r in placed.iterrows()}
+    qpv = _drawable(md.qpv)
+    outlines, rings_, markers = [], [], []
+    for project in projects:
+        residences = [by_residence[r] for r in project.residences if r in by_residence]
+        areas = qpv[qpv["qpv"].astype(str).isin(project.qpv)] if len(qpv) else qpv
+        names = [str(r["residence_libelle"]) for r in residences]
+        names += [str(n) for n in areas.get("qpv_libelle", [])]
+        text = project_text(project, names, rehoused.get(project.id), masks)
+        points = [[round(float(r["lon"]), 6), round(float(r["lat"]), 6)] for r in residences]
+        for _, area in areas.iterrows():
+            outlines.append(_feature(area["geometry"], {"projet": project.id, "infobulle": text}))
+            points += [p[:2] for ring in rings(area["geometry"]) for p in ring]
+        if not points:
+            continue  # nothing of it on this map (filters, or outside the user's scope)
+        rings_ += [
+            {"position": p, "projet": project.id, "infobulle": text}
+            for p in points[: len(residences)]
+        ]
+        middle = [
+            round(sum(p[0] for p in points) / len(points), 6),
+            round(sum(p[1] for p in points) / len(points), 6),
+        ]
+        markers.append({"position": middle, "projet": project.id, "infobulle": text})
+    if not markers:
+        return []
+    common = {"pickable": True, "stroked": True}
+    return [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data={"type": "FeatureCollection", "features": outlines},
+            id="projets-urbains-qpv",
+            filled=False,
+            get_line_color=[*PROJECT_COLOUR, 255],
+            line_width_units=PIXELS,
+            get_line_width=4,
+            **common,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=rings_,
+            id="projets-urbains-residences",
+            get_position="position",
+            get_radius=PROJECT_RING_PX,
+            radius_units=PIXELS,
+            filled=False,
+            get_line_color=[*PROJECT_COLOUR, 255],
+            line_width_min_pixels=2.5,
+            **common,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=markers,
+            id="projets-urbains",
+            get_position="position",
+            get_radius=PROJECT_MARKER_PX,
+            radius_units=PIXELS,
+            get_fill_color=[*PROJECT_COLOUR, 255],
+            get_line_color=[255, 255, 255, 255],
+            line_width_min_pixels=2,
+            **common,
+        ),
+    ]
+
+
 def is_fictitious(name) -> bool:
     """Demo QPV are synthetic and named so ("QPV fictif — …")."""
     return isinstance(name, str) and "fictif" in name.lower()
@@ -206,6 +306,7 @@ def build_map(
     threshold: float | None,
     scope: Scope,
     basemap: bool = False,
+    concertation: Concertation | None = None,
 ) -> BuiltMap:
     """The deck, its legends (with titles) and the attention list for a `MapData`."""
     catalogue = load_catalogue()
@@ -234,7 +335,10 @@ def build_map(
         )
     layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
     layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
-    layers += [residence_layer(records), qpv_outline_layer(md.qpv), attention_layer(records)]
+    layers += [residence_layer(records), qpv_outline_layer(md.qpv)]
+    found = concertation or Concertation()
+    projects = project_layers(found.projects, md, found.rehoused, scope.masks_small_cells)
+    layers += [*projects, attention_layer(records)]
     points = [r["position"] for r in records]
     points += [p for g in communes.get("geometry", []) for ring in rings(g) for p in ring]
     placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
@@ -251,7 +355,9 @@ def build_map(
         com_few = few_label(com_counted, minimum)
         legends.append((title, _legend(com_scale, communes, "carre", com_few)))
     attention = any(r["attention"] for r in records)
-    legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))
+    legends.append(
+        ("Repères", context_legend(md.qpv, attention, com_scale is not None, bool(projects)))
+    )
     notes = [
         f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements "
         "(en pixels, lisible à tout zoom : zoomez pour séparer les résidences proches)."
@@ -263,7 +369,7 @@ def build_map(
     return BuiltMap(
         map_deck(layers, view_state(points), basemap=basemap),
         tuple(legends),
-        tuple(attention_items(res, residence_indicator, threshold, scope.role)),
+        tuple(attention_items(res, residence_indicator, threshold, scope.role, concertation)),
         " ".join(notes),
         f"Objectif hors trajectoire, résidence à enjeu de mixité dont la fragilité augmente{since}, "
         "ou valeur au-delà du seuil d'alerte (au-dessous pour T1, T2 et T3, où plus vaut mieux).",
@@ -308,7 +414,9 @@ def neutral_notes(
     return notes
 
 
-def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tuple[LegendEntry, ...]:
+def context_legend(
+    qpv: pd.DataFrame, attention: bool, choropleth: bool, projects: bool = False
+) -> tuple[LegendEntry, ...]:
     fictitious = len(qpv) and any(is_fictitious(n) for n in qpv["qpv_libelle"])
     entries = [LegendEntry("limite d'EPCI", EPCI_LINE, "trait")]
     if not choropleth:
@@ -317,6 +425,10 @@ def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tupl
     entries.append(LegendEntry(qpv_label, QPV_FILL, "carre", border=QPV_LINE))
     if attention:
         entries.append(LegendEntry("résidence à surveiller", ATTENTION_LINE, "anneau"))
+    if projects:
+        entries.append(
+            LegendEntry("projet urbain (ANRU) et ses résidences", PROJECT_COLOUR, "anneau")
+        )
     return tuple(entries)
 
 

@@ -10,7 +10,8 @@ place, so the commune choropleth (ui.screens.carte.map_layers) shares them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pydeck as pdk
@@ -41,6 +42,25 @@ class AttentionItem:
     title: str
     reasons: tuple[str, ...]
     linkable: bool  # the user may open the Fiche résidence
+    # what the concertation needs to open this residence's plans and thread in place
+    name: str = ""
+    epci: str | None = None
+    commune: str | None = None
+    enjeu_mixite: bool = False
+    open_plans: int = 0  # « proposée » or « engagée », in the user's scope
+    comments: int = 0
+    projects: tuple[str, ...] = ()  # names of the urban projects that concern it
+
+
+@dataclass(frozen=True)
+class Concertation:
+    """What the store holds for the map, read in the user's scope (ui.shared.concertation_view):
+    counts per residence, the urban projects of the territory and their ANRU rehousing."""
+
+    open_plans: Mapping[str, int] = field(default_factory=dict)
+    comments: Mapping[str, int] = field(default_factory=dict)
+    projects: tuple = ()  # store.urban_projects.Project
+    rehoused: Mapping[int, float | None] = field(default_factory=dict)  # None: masked/unknown
 
 
 def mark_too_few(frame: pd.DataFrame, counted: str | None, minimum: int) -> pd.DataFrame:
@@ -105,23 +125,43 @@ def reasons(row, indicator_id: str, threshold: float | None) -> tuple[str, ...]:
 
 
 def attention_items(
-    residences: pd.DataFrame, indicator_id: str, threshold: float | None, role: str
+    residences: pd.DataFrame,
+    indicator_id: str,
+    threshold: float | None,
+    role: str,
+    concertation: Concertation | None = None,
 ) -> list[AttentionItem]:
-    """The residences needing attention: off-track targets first, then by name."""
+    """The residences needing attention: off-track targets first, then by name; each with its
+    open plans, comments and urban projects (`concertation`, already read in the user's scope)."""
     if residences.empty or "attention" not in residences:
         return []
+    found = concertation or Concertation()
     rows = residences[residences["attention"]].copy()
     rows["_ordre"] = rows["objectif_statut"].isna()
     linkable = can_open(role, "residence")
-    return [
-        AttentionItem(
-            str(row["residence"]),
-            f"{row['residence_libelle']} — {row['commune_libelle']}",
-            reasons(row, indicator_id, threshold),
-            linkable,
+    items = []
+    for _, row in rows.sort_values(["_ordre", "residence_libelle", "residence"]).iterrows():
+        rid = str(row["residence"])
+        items.append(
+            AttentionItem(
+                rid,
+                f"{row['residence_libelle']} — {row['commune_libelle']}",
+                reasons(row, indicator_id, threshold),
+                linkable,
+                name=str(row["residence_libelle"]),
+                epci=_code(row.get("epci")),
+                commune=_code(row.get("commune")),
+                enjeu_mixite=_code(row.get("enjeu_mixite")) not in (None, "False"),
+                open_plans=int(found.open_plans.get(rid, 0)),
+                comments=int(found.comments.get(rid, 0)),
+                projects=tuple(p.name for p in found.projects if rid in p.residences),
+            )
         )
-        for _, row in rows.sort_values(["_ordre", "residence_libelle", "residence"]).iterrows()
-    ]
+    return items
+
+
+def _code(v) -> str | None:
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def residence_records(
