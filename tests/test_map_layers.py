@@ -151,7 +151,7 @@ def test_residence_colours_match_the_classes_computed_by_hand(tiny_engine):
     assert points["R2"]["infobulle"].split("\n")[2] == "Hors QPV"
     # the largest residence (6 dwellings) has the largest point, area proportional to dwellings
     assert points["R1"]["rayon"] == ml.MIN_RADIUS_PX + ml.MAX_EXTRA_RADIUS_PX
-    assert points["R2"]["rayon"] == round(2.5 + 6.5 * math.sqrt(3 / 6), 1)
+    assert points["R2"]["rayon"] == round(2 + 5.5 * math.sqrt(3 / 6), 1)
 
 
 def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny_engine):
@@ -479,7 +479,7 @@ def test_points_are_pixels_clamped_and_qpv_outlines_drawn_over_them(tiny_engine)
     deck = deck_json(md, MANAGER)
     points = layer(deck, "residences")
     assert points["radiusUnits"] == "pixels"
-    assert (points["radiusMinPixels"], points["radiusMaxPixels"]) == (2, 10)
-    assert max(p["rayon"] for p in points["data"]) == 9.0  # 2,5 + 6,5 px for the largest
+    assert (points["radiusMinPixels"], points["radiusMaxPixels"]) == (2, 9)
+    assert max(p["rayon"] for p in points["data"]) == 7.5  # 2 + 5,5 px for the largest
     ids = [item["id"] for item in deck["layers"]]
     assert ids.index("qpv-contours") > ids.index("residences")

@@ -63,7 +63,7 @@ QPV_FILL: RGB = (152, 78, 163)
 QPV_LINE: RGB = (110, 40, 125)
 AREA_ALPHA, QPV_ALPHA = 180, 150
 PROJECT_COLOUR: RGB = (230, 97, 1)  # orange: no class colour, no QPV purple
-PROJECT_RING_PX, PROJECT_MARKER_PX = 12, 7
+PROJECT_RING_PX, PROJECT_MARKER_PX = 10, 6
 TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
 TOOLTIP = {
     "text": "{infobulle}",

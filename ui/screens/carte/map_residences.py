@@ -29,9 +29,9 @@ POINT_ALPHA = 235
 # enough that central Grenoble (dozens of residences within a kilometre) does not pile up into a
 # blot hiding the QPV outlines at the whole-territory zoom; zooming in separates them (pixels do
 # not grow with the zoom). deck.gl clamps to [RADIUS_MIN_PX, RADIUS_MAX_PX] whatever the data.
-MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 2.5, 6.5
-RADIUS_MIN_PX, RADIUS_MAX_PX = 2, 10
-ATTENTION_RING_PX = 3  # the attention ring, this much outside the point
+MIN_RADIUS_PX, MAX_EXTRA_RADIUS_PX = 2.0, 5.5
+RADIUS_MIN_PX, RADIUS_MAX_PX = 2, 9
+ATTENTION_RING_PX = 2.5  # the attention ring, this much outside the point
 SIGNS = {"<=": "≤", ">=": "≥"}
 STATUS_LABELS = {"non_atteint": "non atteint", "a_surveiller": "à surveiller"}
 
@@ -246,6 +246,6 @@ def attention_layer(records: list[dict]) -> pdk.Layer:
         filled=False,
         stroked=True,
         get_line_color=[*ATTENTION_LINE, 255],
-        line_width_min_pixels=2,
+        line_width_min_pixels=1.5,
         pickable=False,
     )
