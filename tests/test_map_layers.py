@@ -483,3 +483,62 @@ def test_points_are_pixels_clamped_and_qpv_outlines_drawn_over_them(tiny_engine)
     assert max(p["rayon"] for p in points["data"]) == 7.5  # 2 + 5,5 px for the largest
     ids = [item["id"] for item in deck["layers"]]
     assert ids.index("qpv-contours") > ids.index("residences")
+
+
+# --- urban projects on the map (issue 16) ------------------------------------------------------
+
+
+def project(**kw):
+    from store.urban_projects import Project
+
+    fields = dict(
+        id=1, name="NPNRU Mistral", epci=E1, communes=("38185",), qpv=(), residences=("A",),
+        demolitions=60, rehousing=48, start=dt.date(2024, 1, 1), end=dt.date(2029, 12, 31),
+        organisation="Bailleur",
+    )  # fmt: skip
+    return Project(**(fields | kw))
+
+
+def test_a_project_tooltip_gives_works_dates_and_rehousing_progress_by_hand():
+    text = ml.project_text(project(), ["Résidence A"], 12.0, masks=False).split("\n")
+    assert text == [
+        "Projet urbain : NPNRU Mistral",
+        "Démolitions prévues : 60 · relogements prévus : 48",
+        "Calendrier : 01/2024 → 12/2029",
+        pct("Relogements ANRU sur 12 mois (territoire du projet) : 12 pour 48 prévus (25,0 %)"),
+        "Concerne : Résidence A",
+    ]
+    # a partner's masked count is never shown, an internal role is told it is not available
+    masked = ml.project_text(project(), [], None, masks=True).split("\n")[3]
+    assert masked.endswith("secret statistique (moins de 11 ménages ou attributions)")
+    missing = ml.project_text(project(start=None, end=None), [], None, masks=False).split("\n")
+    assert missing[2] == "Calendrier : non renseigné"
+    assert missing[3].endswith("non disponible (indicateur ANRU absent des données)")
+
+
+def test_projects_are_drawn_only_on_the_places_the_map_shows():
+    md = hand_map([("A", 0.5, 6, False), ("B", 0.5, 6, False)])
+    shown = project(residences=("A", "Z"))  # Z: not on this map (filters, or out of scope)
+    elsewhere = project(id=2, name="NPNRU ailleurs", residences=("Z",))
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=0.6,  # both under it, on 6 allocations: both on the attention list
+        scope=MANAGER,
+        concertation=ml.Concertation(
+            open_plans={"A": 2}, comments={"A": 1, "B": 3}, projects=(shown, elsewhere)
+        ),
+    )
+    deck = json.loads(built.deck.to_json())
+    (marker,) = layer(deck, "projets-urbains")["data"]
+    assert marker["position"] == [5.72, 45.18] and marker["infobulle"].startswith(
+        "Projet urbain : NPNRU Mistral"
+    )
+    assert [r["position"] for r in layer(deck, "projets-urbains-residences")["data"]] == [
+        [5.72, 45.18]
+    ]
+    assert "NPNRU ailleurs" not in json.dumps(deck, ensure_ascii=False)
+    assert any(e.label == "projet urbain (ANRU) et ses résidences" for e in built.legends[-1][1])
+    found = {i.residence: (i.open_plans, i.comments, i.projects, i.epci) for i in built.attention}
+    assert found == {"A": (2, 1, ("NPNRU Mistral",), E1), "B": (0, 3, (), E1)}
