@@ -204,7 +204,11 @@ def project_layers(
     """The urban projects the map can place (on residences or QPV it draws, so only what the user's
     scope already shows): their QPV outlined in orange, an orange ring around each residence
     concerned, and one marker at the middle of the project, all with the project's tooltip."""
-    placed = md.residences.dropna(subset=["lat", "lon"]) if len(md.residences) else md.residences
+    if not projects or md.residences.empty:
+        return []
+    named = {r for p in projects for r in p.residences}
+    placed = md.residences.dropna(subset=["lat", "lon"])
+    placed = placed[placed["residence"].astype(str).isin(named)]
     by_residence = {str(r["residence"]): r for _, r in placed.iterrows()}
     qpv = _drawable(md.qpv)
     outlines, rings_, markers = [], [], []
