@@ -237,7 +237,8 @@ def flag_threshold(
     df: pd.DataFrame, threshold: float | None, *, higher_is_better: bool = False
 ) -> pd.DataFrame:
     """Add `au_dessus_seuil` (value strictly beyond `threshold` on the bad side: above it, or
-    below it when a higher value is better, as for T1; never for a masked value) and `attention`
+    below it when a higher value is better, as for T1; never for a masked value, nor for one on
+    too few cases when the frame carries `trop_peu`) and `attention`
     (any of the three reasons)."""
     out = df.copy()
     if threshold is None or out.empty:
