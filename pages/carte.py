@@ -30,9 +30,11 @@ built = map_layers.build_map(
     threshold=choice.threshold,
     scope=user.scope,
     basemap=choice.basemap,
+    concertation=mv.concertation(user),
 )
-map_col, list_col = st.columns([3, 1])
+map_col, list_col = st.columns([5, 2])
 with map_col:
     mv.show_map(built, md.residences.empty, mv.colouring_label(choice.indicator, catalogue))
 with list_col:
-    mv.show_attention(built)
+    followed = choice.indicator if choice.indicator in catalogue.indicators else None
+    mv.show_attention(built, user, followed)

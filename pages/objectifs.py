@@ -102,5 +102,12 @@ else:
         )
     for row in alerts.to_dict("records"):
         mv.show_mixite_alert(row, role=user.role)
+        cv.object_panel(
+            user,
+            mv.residence_object(row),
+            indicator=mv.FRAGILITY,
+            unit="ratio",
+            key=f"mixite_{row['residence']}",
+        )
     with st.expander(f"Toutes les résidences de la liste ({len(mixite)})"):
         st.dataframe(mv.mixite_table(mixite), hide_index=True)

@@ -49,6 +49,8 @@ MIXITE_COLUMNS = [
     "en_hausse",
     "au_dessus_seuil",
     "alerte",
+    "epci",  # codes, for the concertation on the residence (its plans and thread)
+    "commune",
 ]
 
 

@@ -28,6 +28,7 @@ from queries.members import members
 from queries.places import boundaries, residences
 from queries.targets import evaluate_targets
 from semantic.catalogue import Catalogue, load_catalogue
+from semantic.models import IndicatorDef
 from semantic.scope import Scope
 
 # The share of fragile households: the indicator the 3DS law watches on `enjeu_mixite` residences.
@@ -64,6 +65,23 @@ class Colouring:
     label: str
     unit: str
     favorable: str | None = None  # "hausse" when a high value is good news (T1/T2/T3)
+    # The flow base a value rests on, when a small count makes it unreliable (the denominator of
+    # a ratio, the rows of a mean or median): `effectif` counts its rows. None otherwise.
+    counted: str | None = None
+
+
+def counted_base(indicator: IndicatorDef, catalogue: Catalogue) -> str | None:
+    """The flow base (allocations, departures… over a period) whose rows make `effectif` for a
+    ratio, mean or median; None for a count or a stock. A stock share is a census of the residence
+    (1 vacant dwelling of 3 is 33 %); a flow share on 1 or 2 allocations is chance."""
+    if indicator.aggregation == "count":
+        return None
+    if indicator.aggregation == "ratio":
+        base = indicator.denominator.base if indicator.denominator else None
+    else:
+        base = indicator.base
+    found = catalogue.bases.get(base) if base else None
+    return base if found is not None and found.periode else None
 
 
 def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
@@ -71,8 +89,9 @@ def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
     (unit `departs_attendus`: an expectation, printed with one decimal)."""
     if indicator == EXPECTED_DEPARTURES:
         return Colouring("Départs attendus (4 prochains trimestres)", "departs_attendus")
-    found = (catalogue or load_catalogue()).indicator(indicator)
-    return Colouring(found.label, found.unit, found.favorable)
+    catalogue = catalogue or load_catalogue()
+    found = catalogue.indicator(indicator)
+    return Colouring(found.label, found.unit, found.favorable, counted_base(found, catalogue))
 
 
 @dataclass(frozen=True)
@@ -221,13 +240,16 @@ def flag_threshold(
     df: pd.DataFrame, threshold: float | None, *, higher_is_better: bool = False
 ) -> pd.DataFrame:
     """Add `au_dessus_seuil` (value strictly beyond `threshold` on the bad side: above it, or
-    below it when a higher value is better, as for T1; never for a masked value) and `attention`
+    below it when a higher value is better, as for T1; never for a masked value, nor for one on
+    too few cases when the frame carries `trop_peu`) and `attention`
     (any of the three reasons)."""
     out = df.copy()
     if threshold is None or out.empty:
         out["au_dessus_seuil"] = False
     else:
         visible = ~out["masque"].astype(bool) & out["valeur"].notna()
+        if "trop_peu" in out:  # too few allocations for a class: too few for an alert too
+            visible &= ~out["trop_peu"].astype(bool)
         values = out["valeur"].astype("Float64")
         if higher_is_better:
             above = values.fillna(float("inf")) < float(threshold)

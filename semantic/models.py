@@ -325,9 +325,18 @@ class MixiteDef(Frozen):
     source: NonEmpty
 
 
+class MapDef(Frozen):
+    """How the map draws its classes (parametres.yaml, carte)."""
+
+    # A place whose value rests on fewer allocations, households… than this gets no colour class:
+    # drawn neutral, "trop peu d'attributions (< N)", never red or green on one or two cases.
+    effectif_minimum_classe: Annotated[int, Field(ge=1)] = 5
+
+
 class ParametersDef(Frozen):
     secret_statistique: SecrecyDef
     mixite: MixiteDef | None = None
+    carte: MapDef = MapDef()
     objectifs_legaux: tuple[LegalTargetDef, ...]
     occupation: OccupancyDef
     aide_attribution: AllocationAidDef

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from semantic.errors import InvalidValueError
 from store.concertation import (
@@ -177,6 +177,22 @@ def list_plans(
     query = query.order_by(ActionPlan.due.is_(None), ActionPlan.due, ActionPlan.id)
     with store.read() as conn:
         return [_plan(row) for row in conn.execute(query)]
+
+
+def open_plan_counts(store: Store, actor: Actor, kind: str) -> dict[str, int]:
+    """Object key -> number of open plans (« proposée » or « engagée ») on the objects of `kind`
+    in the actor's scope (the map's attention list: one query for every residence)."""
+    query = (
+        select(ActionPlan.object_key, func.count())
+        .where(
+            scope_filter(ActionPlan, actor.scope),
+            ActionPlan.object_kind == kind,
+            ActionPlan.status.in_(OPEN_STATUSES),
+        )
+        .group_by(ActionPlan.object_key)
+    )
+    with store.read() as conn:
+        return {str(key): int(n) for key, n in conn.execute(query)}
 
 
 def _plan(row: ActionPlan) -> Plan:

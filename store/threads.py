@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from store.concertation import (
     HIDDEN_TEXT,
@@ -83,6 +83,18 @@ def list_comments(
     with store.read() as conn:
         rows = conn.execute(query.order_by(Comment.id)).all()
     return [_comment(row, actor) for row in rows]
+
+
+def comment_counts(store: Store, actor: Actor, kind: str) -> dict[str, int]:
+    """Object key -> number of comments (hidden ones included: they stay in the thread) on the
+    objects of `kind` in the actor's scope."""
+    query = (
+        select(Comment.object_key, func.count())
+        .where(scope_filter(Comment, actor.scope), Comment.object_kind == kind)
+        .group_by(Comment.object_key)
+    )
+    with store.read() as conn:
+        return {str(key): int(n) for key, n in conn.execute(query)}
 
 
 def hide_comment(store: Store, actor: Actor, comment_id: int, reason: str = "") -> CommentView:

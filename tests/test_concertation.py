@@ -19,8 +19,8 @@ from store.concertation import (
     ObjectRef,
 )
 from store.news import last_visit, record_visit, whats_new
-from store.plans import create_plan, get_plan, list_plans, update_plan
-from store.threads import add_comment, hide_comment, list_comments, thread
+from store.plans import create_plan, get_plan, list_plans, open_plan_counts, update_plan
+from store.threads import add_comment, comment_counts, hide_comment, list_comments, thread
 from store.urban_projects import get_project, list_projects, save_project
 
 VOIRONNAIS, GRENOBLE = "243800984", "200040715"
@@ -272,3 +272,25 @@ def test_news_since_the_last_visit_in_scope(store):
     assert (
         later.comments == [] and later.new_plans == [] and [p.id for p in later.late] == [late.id]
     )
+
+
+# --- counts for the map's attention list ---------------------------------------------------------
+
+
+def test_counts_per_residence_are_read_in_scope_and_count_only_open_plans(store):
+    metro = ObjectRef("residence", "R0007", "Le Mistral", GRENOBLE, "38185")
+    plan(store, obj=RESIDENCE_VOIRON)  # engagée
+    plan(store, PARTNER, obj=RESIDENCE_VOIRON)  # proposée
+    plan(store, obj=RESIDENCE_VOIRON, status="realisee")  # closed: not counted
+    plan(store, obj=metro)
+    plan(store, obj=T1_VOIRONNAIS)  # another kind of object
+    add_comment(store, PARTNER, RESIDENCE_VOIRON, "Vu en CIL")
+    add_comment(store, MANAGER, metro, "Hors Voironnais")
+    add_comment(store, MANAGER, metro, "Hors Voironnais encore")
+    assert open_plan_counts(store, MANAGER, "residence") == {"R0042": 2, "R0007": 1}
+    assert comment_counts(store, MANAGER, "residence") == {"R0042": 1, "R0007": 2}
+    for actor in (PARTNER, COMMUNE_ONLY):  # nothing of the Métropole's residence
+        assert open_plan_counts(store, actor, "residence") == {"R0042": 2}
+        assert comment_counts(store, actor, "residence") == {"R0042": 1}
+    assert open_plan_counts(store, OUTSIDER, "residence") == {"R0007": 1}
+    assert comment_counts(store, OUTSIDER, "residence") == {"R0007": 2}

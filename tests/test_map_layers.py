@@ -10,13 +10,15 @@ first, middle and last colours of the palette.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
 import pandas as pd
 import pytest
 
-from queries.map_data import epci_outlines, flag_threshold, map_data
+from queries.map_data import MapData, epci_outlines, flag_threshold, map_data
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.tiny_data import E1, E2
 from ui.screens.carte import map_layers as ml
@@ -149,7 +151,7 @@ def test_residence_colours_match_the_classes_computed_by_hand(tiny_engine):
     assert points["R2"]["infobulle"].split("\n")[2] == "Hors QPV"
     # the largest residence (6 dwellings) has the largest point, area proportional to dwellings
     assert points["R1"]["rayon"] == ml.MIN_RADIUS_PX + ml.MAX_EXTRA_RADIUS_PX
-    assert points["R2"]["rayon"] == round(3 + 13 * math.sqrt(3 / 6), 1)
+    assert points["R2"]["rayon"] == round(2 + 5.5 * math.sqrt(3 / 6), 1)
 
 
 def test_partner_sees_only_their_residence_masked_neutral_and_without_value(tiny_engine):
@@ -357,3 +359,186 @@ def test_communes_coloured_by_the_pressure_of_one_typology(tiny_engine):
     assert (
         dict(zip(plain.communes["commune"], plain.communes["valeur"], strict=True))["38421"] == 0.5
     )
+
+
+# --- minimum count per class (parametres.yaml, carte.effectif_minimum_classe) ----------------
+
+
+def hand_map(rows: list[tuple[str, float | None, int | None, bool]]) -> MapData:
+    """A MapData of residences (id, value, effectif, masked) placed apart, no boundary."""
+    frame = pd.DataFrame(
+        [
+            {
+                "residence": rid,
+                "residence_libelle": f"Résidence {rid}",
+                "commune": "38185",
+                "commune_libelle": "Grenoble",
+                "epci": E1,
+                "epci_libelle": "Grenoble-Alpes-Métropole",
+                "qpv_libelle": None,
+                "enjeu_mixite": False,
+                "lat": 45.18 + i / 100,
+                "lon": 5.72,
+                "nb_logements": 20,
+                "valeur": value,
+                "effectif": effectif,
+                "masque": masked,
+                "objectif_statut": None,
+                "objectif_indicateur": None,
+                "objectif_sens": None,
+                "objectif_cible": None,
+                "evolution_fragilite": pd.NA,
+                "fragilite_en_hausse": False,
+            }
+            for i, (rid, value, effectif, masked) in enumerate(rows)
+        ]
+    )
+    frame["valeur"] = frame["valeur"].astype("Float64")
+    frame["effectif"] = frame["effectif"].astype("Int64")
+    empty = pd.DataFrame(columns=["geometry"])
+    return MapData(dt.date(2025, 12, 31), None, frame, empty, empty, empty, ())
+
+
+def test_the_minimum_per_class_is_a_parameter_of_five():
+    assert load_catalogue().parameters.carte.effectif_minimum_classe == 5
+
+
+def test_a_t1_share_on_two_allocations_is_grey_one_on_six_gets_its_colour():
+    # A: 1 priority allocation of 2 (50 %) — too few; B: 3 of 6 (50 %) and C: 0 of 6 (0 %) get
+    # classes. Two distinct values: two quantile classes, T1's palette reversed (low = red):
+    # C (0 %) class 0 in the red end, B (50 %) class 1 in the yellow end.
+    md = hand_map([("A", 0.5, 2, False), ("B", 0.5, 6, False), ("C", 0.0, 6, False)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=0.25,  # A is below it, but on 2 allocations: no alert either
+        scope=MANAGER,
+    )
+    deck = json.loads(built.deck.to_json())
+    points = {p["residence"]: p for p in layer(deck, "residences")["data"]}
+    assert points["A"]["classe"] is None and points["A"]["couleur"][:3] == list(mlg.FEW_COLOUR)
+    assert points["B"]["classe"] == 1 and points["B"]["couleur"][:3] == list(PALETTE[0])
+    assert points["C"]["classe"] == 0 and points["C"]["couleur"][:3] == list(PALETTE[-1])
+    assert "trop peu de cas pour une classe" in points["A"]["infobulle"]
+    title, entries = built.legends[0]
+    labels = [(e.label, e.count) for e in entries]
+    assert ("trop peu d'attributions (< 5)", 1) in labels
+    assert [e.count for e in entries if "trop peu" not in e.label] == [1, 1]
+    assert "1 résidence(s) en gris clair : moins de 5 attributions" in built.caption
+    assert [item.residence for item in built.attention] == ["C"]  # 0 % < 25 %, on 6: listed
+
+
+def test_four_allocations_grey_five_coloured_and_stock_shares_never_grey():
+    md = hand_map([("A", 0.25, 4, False), ("B", 0.5, 5, False)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=None,
+        scope=MANAGER,
+    )
+    points = {
+        p["residence"]: p for p in layer(json.loads(built.deck.to_json()), "residences")["data"]
+    }
+    assert points["A"]["classe"] is None and points["B"]["classe"] == 0
+    # a stock share (vacancy: a census of the residence's dwellings) is coloured on 2 dwellings
+    built = ml.build_map(
+        md,
+        residence_indicator="taux_vacance",
+        commune_indicator=None,
+        threshold=None,
+        scope=MANAGER,
+    )
+    points = {
+        p["residence"]: p for p in layer(json.loads(built.deck.to_json()), "residences")["data"]
+    }
+    assert points["A"]["classe"] == 0 and points["B"]["classe"] == 1
+    assert not any("trop peu" in e.label for e in built.legends[0][1])
+
+
+def test_a_partner_map_all_grey_says_why():
+    md = hand_map([("A", None, None, True), ("B", None, None, True)])
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=None,
+        scope=PARTNER,
+    )
+    (title, entries) = built.legends[0]
+    assert [(e.label, e.count) for e in entries] == [("secret statistique (< 11)", 2)]
+    assert "valeurs sur moins de 11 attributions masquées (< 11)" in built.caption
+    assert (
+        "Aucune résidence n'est colorée : toutes sont sous le secret statistique" in built.caption
+    )
+
+
+def test_points_are_pixels_clamped_and_qpv_outlines_drawn_over_them(tiny_engine):
+    md = map_data(tiny_engine, MANAGER, residence_indicator="taux_vacance")
+    deck = deck_json(md, MANAGER)
+    points = layer(deck, "residences")
+    assert points["radiusUnits"] == "pixels"
+    assert (points["radiusMinPixels"], points["radiusMaxPixels"]) == (2, 9)
+    assert max(p["rayon"] for p in points["data"]) == 7.5  # 2 + 5,5 px for the largest
+    ids = [item["id"] for item in deck["layers"]]
+    assert ids.index("qpv-contours") > ids.index("residences")
+
+
+# --- urban projects on the map (issue 16) ------------------------------------------------------
+
+
+def project(**kw):
+    from store.urban_projects import Project
+
+    fields = dict(
+        id=1, name="NPNRU Mistral", epci=E1, communes=("38185",), qpv=(), residences=("A",),
+        demolitions=60, rehousing=48, start=dt.date(2024, 1, 1), end=dt.date(2029, 12, 31),
+        organisation="Bailleur",
+    )  # fmt: skip
+    return Project(**(fields | kw))
+
+
+def test_a_project_tooltip_gives_works_dates_and_rehousing_progress_by_hand():
+    text = ml.project_text(project(), ["Résidence A"], 12.0, masks=False).split("\n")
+    assert text == [
+        "Projet urbain : NPNRU Mistral",
+        "Démolitions prévues : 60 · relogements prévus : 48",
+        "Calendrier : 01/2024 → 12/2029",
+        pct("Relogements ANRU sur 12 mois (territoire du projet) : 12 pour 48 prévus (25,0 %)"),
+        "Concerne : Résidence A",
+    ]
+    # a partner's masked count is never shown, an internal role is told it is not available
+    masked = ml.project_text(project(), [], None, masks=True).split("\n")[3]
+    assert masked.endswith("secret statistique (moins de 11 ménages ou attributions)")
+    missing = ml.project_text(project(start=None, end=None), [], None, masks=False).split("\n")
+    assert missing[2] == "Calendrier : non renseigné"
+    assert missing[3].endswith("non disponible (indicateur ANRU absent des données)")
+
+
+def test_projects_are_drawn_only_on_the_places_the_map_shows():
+    md = hand_map([("A", 0.5, 6, False), ("B", 0.5, 6, False)])
+    shown = project(residences=("A", "Z"))  # Z: not on this map (filters, or out of scope)
+    elsewhere = project(id=2, name="NPNRU ailleurs", residences=("Z",))
+    built = ml.build_map(
+        md,
+        residence_indicator="part_attributions_q1_hors_qpv",
+        commune_indicator=None,
+        threshold=0.6,  # both under it, on 6 allocations: both on the attention list
+        scope=MANAGER,
+        concertation=ml.Concertation(
+            open_plans={"A": 2}, comments={"A": 1, "B": 3}, projects=(shown, elsewhere)
+        ),
+    )
+    deck = json.loads(built.deck.to_json())
+    (marker,) = layer(deck, "projets-urbains")["data"]
+    assert marker["position"] == [5.72, 45.18] and marker["infobulle"].startswith(
+        "Projet urbain : NPNRU Mistral"
+    )
+    assert [r["position"] for r in layer(deck, "projets-urbains-residences")["data"]] == [
+        [5.72, 45.18]
+    ]
+    assert "NPNRU ailleurs" not in json.dumps(deck, ensure_ascii=False)
+    assert any(e.label == "projet urbain (ANRU) et ses résidences" for e in built.legends[-1][1])
+    found = {i.residence: (i.open_plans, i.comments, i.projects, i.epci) for i in built.attention}
+    assert found == {"A": (2, 1, ("NPNRU Mistral",), E1), "B": (0, 3, (), E1)}

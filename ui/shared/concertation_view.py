@@ -13,6 +13,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from queries.plan_progress import object_territory
+from semantic.catalogue import load_catalogue
 from semantic.errors import PeuplementError
 from semantic.safe_text import markdown_text
 from store import Store
@@ -59,22 +61,25 @@ def target_ref(card) -> cc.ObjectRef:
 
 
 def residence_ref(card, commune: str | None) -> cc.ObjectRef:
-    label = f"{card.name}" + (" (enjeu de mixité)" if card.enjeu_mixite else "")
-    return cc.ObjectRef("residence", card.residence, label, card.epci, commune)
+    return residence_object(card.residence, card.name, card.epci, commune, card.enjeu_mixite)
+
+
+def residence_object(
+    residence: str, name: str, epci: str | None, commune: str | None, enjeu_mixite: bool = False
+) -> cc.ObjectRef:
+    """A residence as an object of concertation, from a row the queries returned in the user's
+    scope (Fiche résidence, the map's attention list, a mixité card: one thread per residence)."""
+    label = f"{name}" + (" (enjeu de mixité)" if enjeu_mixite else "")
+    return cc.ObjectRef("residence", str(residence), label, epci, commune)
 
 
 def value_now(user: CurrentUser, indicator: str | None, obj: cc.ObjectRef) -> float | None:
     """The indicator on the object's territory now, through the queries layer in the user's scope
     (masked for a partner under the secrecy threshold: None)."""
-    if not indicator:
+    territory = object_territory(obj.kind, obj.key, obj.epci, obj.commune)
+    if not indicator or territory is None:
         return None
-    level, code = (
-        ("residence", obj.key)
-        if obj.kind == "residence"
-        else ("commune", obj.commune)
-        if obj.commune
-        else ("epci", obj.epci)
-    )
+    level, code = territory
     try:
         found = data.indicator(indicator, user.scope, where={level: [code]})
     except PeuplementError:
@@ -107,9 +112,40 @@ def object_panel(
     with st.expander(title, expanded=bool(plans or comments), icon=":material/forum:"):
         now = value_now(user, indicator, obj)
         for plan in plans:
-            _show_plan(user, plan, now, unit, key)
+            # each plan follows its own indicator (a residence's plans may come from its card,
+            # the map or a mixité alert, each with another one)
+            same = plan.indicator == indicator
+            plan_now = now if same else value_now(user, plan.indicator, obj)
+            plan_unit = unit if same else unit_of(plan.indicator)
+            _show_plan(user, plan, plan_now, plan_unit, key)
         _show_thread(user, comments, key)
         _forms(user, obj, indicator, now, key)
+
+
+def unit_of(indicator: str | None) -> str:
+    """The catalogue unit of an indicator ('' for none or a colouring outside the catalogue)."""
+    if not indicator:
+        return ""
+    try:
+        return load_catalogue().indicator(indicator).unit
+    except PeuplementError:
+        return ""
+
+
+def residence_counts(user: CurrentUser) -> tuple[dict[str, int], dict[str, int]]:
+    """Residence id -> open plans, and -> comments, in the user's scope (one query each)."""
+    who = actor(user)
+    return (
+        pl.open_plan_counts(state(), who, "residence"),
+        th.comment_counts(state(), who, "residence"),
+    )
+
+
+def urban_projects(user: CurrentUser) -> list:
+    """The urban projects of the user's territory (store.urban_projects: scope checked there)."""
+    from store.urban_projects import list_projects
+
+    return list_projects(state(), actor(user))
 
 
 def _show_plan(user: CurrentUser, plan: pl.Plan, now: float | None, unit: str, key: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,11 +23,13 @@ from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from ui.screens.carte.map_legend import (
     COMMUNE_PALETTE,
+    COUNTED_WORDS,
     RESIDENCE_PALETTE,
     RGB,
     LegendEntry,
     Scale,
     classify,
+    few_label,
     legend,
 )
 
@@ -36,9 +38,11 @@ from ui.screens.carte.map_residences import (
     ATTENTION_LINE,
     PIXELS,
     AttentionItem,
+    Concertation,
     attention_items,
     attention_layer,
     class_colour,
+    mark_too_few,
     residence_layer,
     residence_records,
     value_line,
@@ -47,9 +51,10 @@ from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RAD
 from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
 from ui.screens.carte.map_residences import POINT_ALPHA as POINT_ALPHA
 from ui.screens.carte.map_residences import reasons as reasons
-from ui.shared.formats import MASK_LABEL
+from ui.shared.formats import MASK_LABEL, MASK_TEXT, number, value
 
 MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
+FEW_AREA: RGB = (226, 226, 226)  # too few cases for a class (paler than the secret's grey)
 # Communes without a choropleth: a light fill, so the territory stands out with no basemap.
 COMMUNE_FILL: RGB = (236, 236, 226)
 COMMUNE_LINE: RGB = (130, 130, 130)
@@ -57,6 +62,8 @@ EPCI_LINE: RGB = (35, 35, 35)
 QPV_FILL: RGB = (152, 78, 163)
 QPV_LINE: RGB = (110, 40, 125)
 AREA_ALPHA, QPV_ALPHA = 180, 150
+PROJECT_COLOUR: RGB = (230, 97, 1)  # orange: no class colour, no QPV purple
+PROJECT_RING_PX, PROJECT_MARKER_PX = 10, 6
 TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
 TOOLTIP = {
     "text": "{infobulle}",
@@ -166,6 +173,107 @@ def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
     )
 
 
+def project_text(project, drawn: list[str], rehoused: float | None, masks: bool) -> str:
+    """An urban project's tooltip: name, works planned, dates, ANRU rehousing (masked for a
+    partner under the secrecy threshold), what of it the map shows."""
+    dates = " → ".join(f"{d:%m/%Y}" for d in (project.start, project.end) if d)
+    if rehoused is not None:
+        progress = f"{number(rehoused)}"
+        if project.rehousing:
+            progress += f" pour {number(project.rehousing)} prévus ({value(rehoused / project.rehousing, 'ratio')})"
+    elif masks:
+        progress = MASK_TEXT
+    else:
+        progress = "non disponible (indicateur ANRU absent des données)"
+    lines = [
+        f"Projet urbain : {project.name}",
+        f"Démolitions prévues : {number(project.demolitions)} · relogements prévus : "
+        f"{number(project.rehousing)}",
+        f"Calendrier : {dates}" if dates else "Calendrier : non renseigné",
+        f"Relogements ANRU sur 12 mois (territoire du projet) : {progress}",
+    ]
+    if drawn:
+        shown = ", ".join(drawn[:4]) + (f" et {len(drawn) - 4} autre(s)" if len(drawn) > 4 else "")
+        lines.append(f"Concerne : {shown}")
+    return "\n".join(lines)
+
+
+def project_layers(
+    projects: Sequence, md: MapData, rehoused: Mapping[int, float | None], masks: bool
+) -> list[pdk.Layer]:
+    """The urban projects the map can place (on residences or QPV it draws, so only what the user's
+    scope already shows): their QPV outlined in orange, an orange ring around each residence
+    concerned, and one marker at the middle of the project, all with the project's tooltip."""
+    if not projects or md.residences.empty:
+        return []
+    named = {r for p in projects for r in p.residences}
+    placed = md.residences.dropna(subset=["lat", "lon"])
+    placed = placed[placed["residence"].astype(str).isin(named)]
+    by_residence = {str(r["residence"]): r for _, r in placed.iterrows()}
+    qpv = _drawable(md.qpv)
+    outlines, rings_, markers = [], [], []
+    for project in projects:
+        residences = [by_residence[r] for r in project.residences if r in by_residence]
+        areas = qpv[qpv["qpv"].astype(str).isin(project.qpv)] if len(qpv) else qpv
+        names = [str(r["residence_libelle"]) for r in residences]
+        names += [str(n) for n in areas.get("qpv_libelle", [])]
+        text = project_text(project, names, rehoused.get(project.id), masks)
+        points = [[round(float(r["lon"]), 6), round(float(r["lat"]), 6)] for r in residences]
+        for _, area in areas.iterrows():
+            outlines.append(_feature(area["geometry"], {"projet": project.id, "infobulle": text}))
+            points += [p[:2] for ring in rings(area["geometry"]) for p in ring]
+        if not points:
+            continue  # nothing of it on this map (filters, or outside the user's scope)
+        rings_ += [
+            {"position": p, "projet": project.id, "infobulle": text}
+            for p in points[: len(residences)]
+        ]
+        middle = [
+            round(sum(p[0] for p in points) / len(points), 6),
+            round(sum(p[1] for p in points) / len(points), 6),
+        ]
+        markers.append({"position": middle, "projet": project.id, "infobulle": text})
+    if not markers:
+        return []
+    common = {"pickable": True, "stroked": True}
+    return [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data={"type": "FeatureCollection", "features": outlines},
+            id="projets-urbains-qpv",
+            filled=False,
+            get_line_color=[*PROJECT_COLOUR, 255],
+            line_width_units=PIXELS,
+            get_line_width=4,
+            **common,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=rings_,
+            id="projets-urbains-residences",
+            get_position="position",
+            get_radius=PROJECT_RING_PX,
+            radius_units=PIXELS,
+            filled=False,
+            get_line_color=[*PROJECT_COLOUR, 255],
+            line_width_min_pixels=2.5,
+            **common,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=markers,
+            id="projets-urbains",
+            get_position="position",
+            get_radius=PROJECT_MARKER_PX,
+            radius_units=PIXELS,
+            get_fill_color=[*PROJECT_COLOUR, 255],
+            get_line_color=[255, 255, 255, 255],
+            line_width_min_pixels=2,
+            **common,
+        ),
+    ]
+
+
 def is_fictitious(name) -> bool:
     """Demo QPV are synthetic and named so ("QPV fictif — …")."""
     return isinstance(name, str) and "fictif" in name.lower()
@@ -202,69 +310,117 @@ def build_map(
     threshold: float | None,
     scope: Scope,
     basemap: bool = False,
+    concertation: Concertation | None = None,
 ) -> BuiltMap:
     """The deck, its legends (with titles) and the attention list for a `MapData`."""
     catalogue = load_catalogue()
     ind = colouring(residence_indicator, catalogue)  # a catalogue indicator or expected departures
     better_high = ind.favorable == "hausse"  # T1, T2, T3: a low value is the concern
-    res = flag_threshold(md.residences, threshold, higher_is_better=better_high)
+    minimum = catalogue.parameters.carte.effectif_minimum_classe
+    res = mark_too_few(md.residences, ind.counted, minimum)
+    res = flag_threshold(res, threshold, higher_is_better=better_high)
     communes = md.communes
     show_effectif = not scope.masks_small_cells
-    visible = res.loc[~res["masque"], "valeur"] if len(res) else []
+    visible = res.loc[~res["masque"] & ~res["trop_peu"], "valeur"] if len(res) else []
     palette = RESIDENCE_PALETTE[::-1] if better_high else RESIDENCE_PALETTE  # bad end in red
     res_scale = classify(visible, ind.unit, palette=palette)
     records = residence_records(res, res_scale, residence_indicator, threshold, show_effectif)
-    com_scale = None
+    com_scale, com_counted = None, None
     if commune_indicator and len(communes):
-        unit = catalogue.indicator(commune_indicator).unit
-        shown = communes.loc[~communes["masque"], "valeur"]
+        com_ind = colouring(commune_indicator, catalogue)
+        com_counted = com_ind.counted
+        communes = mark_too_few(communes, com_counted, minimum)
+        shown = communes.loc[~communes["masque"] & ~communes["trop_peu"], "valeur"]
         com_scale = classify(
-            shown, unit, palette=COMMUNE_PALETTE, neutral=(MASKED_AREA, COMMUNE_FILL)
+            shown,
+            com_ind.unit,
+            palette=COMMUNE_PALETTE,
+            neutral=(MASKED_AREA, COMMUNE_FILL, FEW_AREA),
         )
     layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
     layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
-    layers += [residence_layer(records), qpv_outline_layer(md.qpv), attention_layer(records)]
+    layers += [residence_layer(records), qpv_outline_layer(md.qpv)]
+    found = concertation or Concertation()
+    projects = project_layers(found.projects, md, found.rehoused, scope.masks_small_cells)
+    layers += [*projects, attention_layer(records)]
     points = [r["position"] for r in records]
     points += [p for g in communes.get("geometry", []) for ring in rings(g) for p in ring]
     placed = res.dropna(subset=["lat", "lon"]) if len(res) else res
+    res_few = few_label(ind.counted, minimum)
     legends = [
         (
-            f"Résidences : {colouring(residence_indicator, catalogue).label}",
-            legend(res_scale, *_neutral_counts(placed), "disque"),
+            f"Résidences : {ind.label}",
+            _legend(res_scale, placed, "disque", res_few),
         )
     ]
     if com_scale is not None:
         title = f"Communes : {catalogue.indicator(commune_indicator).label}"
         title += f" · {md.typology}" if md.typology else ""
-        legends.append((title, legend(com_scale, *_neutral_counts(communes), "carre")))
+        com_few = few_label(com_counted, minimum)
+        legends.append((title, _legend(com_scale, communes, "carre", com_few)))
     attention = any(r["attention"] for r in records)
-    legends.append(("Repères", context_legend(md.qpv, attention, com_scale is not None)))
-    notes = [f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements."]
-    if scope.masks_small_cells:
-        notes.append(
-            f"Valeurs sur moins de 11 ménages ou attributions masquées ({MASK_LABEL}), en gris."
-        )
+    legends.append(
+        ("Repères", context_legend(md.qpv, attention, com_scale is not None, bool(projects)))
+    )
+    notes = [
+        f"Photographie du {md.snapshot:%d/%m/%Y}. Taille des points : nombre de logements "
+        "(en pixels, lisible à tout zoom : zoomez pour séparer les résidences proches)."
+    ]
+    notes += neutral_notes(placed, ind.counted, minimum, scope.masks_small_cells)
     if md.ignored_filters:
         notes.append(f"Filtre sans objet pour les communes : {', '.join(md.ignored_filters)}.")
     since = f" depuis le {md.previous_snapshot:%d/%m/%Y}" if md.previous_snapshot else ""
     return BuiltMap(
         map_deck(layers, view_state(points), basemap=basemap),
         tuple(legends),
-        tuple(attention_items(res, residence_indicator, threshold, scope.role)),
+        tuple(attention_items(res, residence_indicator, threshold, scope.role, concertation)),
         " ".join(notes),
         f"Objectif hors trajectoire, résidence à enjeu de mixité dont la fragilité augmente{since}, "
         "ou valeur au-delà du seuil d'alerte (au-dessous pour T1, T2 et T3, où plus vaut mieux).",
     )
 
 
-def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int]:
-    """(masked, not measurable) places of a frame with valeur and masque."""
+def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int, int]:
+    """(masked, not measurable, too few cases) places of a frame with valeur, masque, trop_peu."""
     if frame.empty:
-        return 0, 0
-    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum())
+        return 0, 0, 0
+    few = int(frame["trop_peu"].sum()) if "trop_peu" in frame else 0
+    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum()), few
 
 
-def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tuple[LegendEntry, ...]:
+def _legend(scale: Scale, frame: pd.DataFrame, shape: str, few_text: str):
+    masked, missing, few = _neutral_counts(frame)
+    return legend(scale, masked, missing, shape, few, few_text)
+
+
+def neutral_notes(
+    placed: pd.DataFrame, counted: str | None, minimum: int, masks: bool
+) -> list[str]:
+    """Why some residences (or all of them) are grey, in words under the map."""
+    masked, missing, few = _neutral_counts(placed)
+    word = COUNTED_WORDS.get(counted or "", "ménages ou attributions")
+    notes = []
+    if masks:
+        notes.append(
+            f"Secret statistique : valeurs sur moins de 11 {word} masquées ({MASK_LABEL}), "
+            "résidence en gris foncé."
+        )
+    if few:
+        notes.append(
+            f"{number(few)} résidence(s) en gris clair : moins de {minimum} {word}, trop peu pour "
+            "une classe de couleur (une part sur 1 ou 2 cas vaut 0 % ou 100 % par hasard)."
+        )
+    if len(placed) and masked + missing + few == len(placed):
+        notes.append(
+            "Aucune résidence n'est colorée : toutes sont sous le secret statistique, sans valeur "
+            "ou avec trop peu de cas. Choisissez un indicateur de stock ou un territoire plus large."
+        )
+    return notes
+
+
+def context_legend(
+    qpv: pd.DataFrame, attention: bool, choropleth: bool, projects: bool = False
+) -> tuple[LegendEntry, ...]:
     fictitious = len(qpv) and any(is_fictitious(n) for n in qpv["qpv_libelle"])
     entries = [LegendEntry("limite d'EPCI", EPCI_LINE, "trait")]
     if not choropleth:
@@ -273,6 +429,10 @@ def context_legend(qpv: pd.DataFrame, attention: bool, choropleth: bool) -> tupl
     entries.append(LegendEntry(qpv_label, QPV_FILL, "carre", border=QPV_LINE))
     if attention:
         entries.append(LegendEntry("résidence à surveiller", ATTENTION_LINE, "anneau"))
+    if projects:
+        entries.append(
+            LegendEntry("projet urbain (ANRU) et ses résidences", PROJECT_COLOUR, "anneau")
+        )
     return tuple(entries)
 
 

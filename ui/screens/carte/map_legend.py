@@ -24,6 +24,20 @@ RESIDENCE_PALETTE = ((254, 217, 118), (254, 178, 76), (253, 141, 60), (240, 59, 
 COMMUNE_PALETTE = ((198, 219, 239), (158, 202, 225), (107, 174, 214), (49, 130, 189), (8, 81, 156))
 MASKED_COLOUR: RGB = (150, 150, 150)  # secret: the same grey whatever the hidden value
 MISSING_COLOUR: RGB = (255, 255, 255)  # nothing to measure (no household, no allocation)
+# Too few cases for a class (parametres.yaml, carte.effectif_minimum_classe): a paler grey than
+# the secret's, so a manager tells "hidden" from "1 allocation" at a glance.
+FEW_COLOUR: RGB = (214, 214, 214)
+# What `effectif` counts, by the base a value rests on (queries.map_data.Colouring.counted).
+COUNTED_WORDS = {
+    "attributions": "attributions",
+    "attributions_territoire": "attributions",
+    "menages": "ménages",
+    "logements": "logements",
+    "departs": "départs",
+    "demandes": "demandes",
+    "propositions": "propositions",
+    "examens_logements": "examens",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class Scale:
     counts: tuple[int, ...]
     masked_colour: RGB = MASKED_COLOUR  # neutral colours of the places drawn without a class
     missing_colour: RGB = MISSING_COLOUR
+    few_colour: RGB = FEW_COLOUR
 
     def index(self, v) -> int | None:
         if not self.colours or not finite(v):
@@ -63,7 +78,7 @@ def classify(
     breaks: Sequence[float] | None = None,
     n_classes: int = 5,
     palette: Sequence[RGB] = RESIDENCE_PALETTE,
-    neutral: tuple[RGB, RGB] = (MASKED_COLOUR, MISSING_COLOUR),
+    neutral: tuple[RGB, ...] = (MASKED_COLOUR, MISSING_COLOUR, FEW_COLOUR),
 ) -> Scale:
     """Classes of the visible values (missing or masked ones are left out by the caller as NA).
 
@@ -122,7 +137,16 @@ def _spread(i: int, n: int, size: int) -> int:
     return size // 2 if n == 1 else round(i * (size - 1) / (n - 1))
 
 
-def legend(scale: Scale, masked: int, missing: int, shape: str) -> tuple[LegendEntry, ...]:
+def few_label(counted: str | None, minimum: int) -> str:
+    """« trop peu d'attributions (< 5) »: the legend entry of the places left out of the classes."""
+    word = COUNTED_WORDS.get(counted or "", "cas")
+    article = "d'" if word[0] in "aeiouéè" else "de "
+    return f"trop peu {article}{word} (< {minimum})"
+
+
+def legend(
+    scale: Scale, masked: int, missing: int, shape: str, few: int = 0, few_text: str = ""
+) -> tuple[LegendEntry, ...]:
     """Entries for the classes, then the neutral ones when some place needs them."""
     entries = [
         LegendEntry(label, colour, shape, count)
@@ -132,6 +156,8 @@ def legend(scale: Scale, masked: int, missing: int, shape: str) -> tuple[LegendE
         entries.append(
             LegendEntry(f"secret statistique ({MASK_LABEL})", scale.masked_colour, shape, masked)
         )
+    if few:
+        entries.append(LegendEntry(few_text, scale.few_colour, shape, few))
     if missing:
         entries.append(LegendEntry("non mesurable", scale.missing_colour, shape, missing))
     return tuple(entries)

@@ -18,7 +18,10 @@ from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui.screens.carte import map_legend
 from ui.screens.carte.map_layers import BuiltMap
+from ui.screens.carte.map_residences import AttentionItem, Concertation
+from ui.shared import concertation_view as cv
 from ui.shared import data
+from ui.shell.auth import CurrentUser
 from ui.shell.navigation import page_path
 
 
@@ -182,20 +185,61 @@ def show_map(built: BuiltMap, no_residence: bool, indicator_label: str) -> None:
         column.html(map_legend.legend_html(title, entries))
 
 
-def show_attention(built: BuiltMap) -> None:
-    """The residences to watch, each linked to its Fiche résidence when the user may open it."""
+def concertation(user: CurrentUser) -> Concertation:
+    """The store's side of the map, in the user's scope: open plans and comments per residence,
+    the urban projects of the territory and their ANRU rehousing (masked for a partner)."""
+    plans, comments = cv.residence_counts(user)
+    projects = tuple(cv.urban_projects(user))
+    rehoused = {p.id: cv.rehoused(user, p) for p in projects}
+    return Concertation(plans, comments, projects, rehoused)
+
+
+def attention_badges(item: AttentionItem) -> str:
+    """« 2 plans ouverts · 3 commentaires · projet urbain X » as Markdown badges (escaped)."""
+    badges = []
+    if item.open_plans:
+        badges.append(f":blue-badge[{item.open_plans} plan(s) ouvert(s)]")
+    if item.comments:
+        badges.append(f":gray-badge[{item.comments} commentaire(s)]")
+    badges += [f":orange-badge[projet urbain : {markdown_text(p)}]" for p in item.projects]
+    return " ".join(badges)
+
+
+def show_attention(built: BuiltMap, user: CurrentUser, indicator: str | None) -> None:
+    """The residences to watch: full name and commune (wrapped, never cut), why, the concertation
+    on it (open plans, comments, urban project), a link to its Fiche résidence when the user may
+    open it, and its plans and thread in place on demand."""
     st.subheader("Résidences à surveiller")
     st.caption(built.attention_caption)
     if not built.attention:
         st.success("Aucune résidence à surveiller avec ces critères.")
     for item in built.attention:
-        if item.linkable:
-            st.page_link(
-                page_path("residence"),
-                label=markdown_text(item.title),
-                icon=":material/apartment:",
-                query_params={"residence": item.residence},
-            )
-        else:
+        with st.container(border=True):
             st.markdown(f"**{markdown_text(item.title)}**")
-        st.caption(markdown_text(" ; ".join(item.reasons)))
+            st.caption(markdown_text(" ; ".join(item.reasons)))
+            badges = attention_badges(item)
+            if badges:
+                st.markdown(badges)
+            if item.linkable:
+                st.page_link(
+                    page_path("residence"),
+                    label="Fiche résidence",
+                    icon=":material/apartment:",
+                    query_params={"residence": item.residence},
+                )
+            count = item.open_plans + item.comments
+            opened = st.toggle(
+                f"Plans et échanges ({count})" if count else "Plans et échanges",
+                key=f"carte_concertation_{item.residence}",
+            )
+            if opened:
+                obj = cv.residence_object(
+                    item.residence, item.name, item.epci, item.commune, item.enjeu_mixite
+                )
+                cv.object_panel(
+                    user,
+                    obj,
+                    indicator=indicator,
+                    unit=cv.unit_of(indicator),
+                    key=f"carte_{item.residence}",
+                )

@@ -12,10 +12,25 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from queries.alerts import FRAGILITY as FRAGILITY
 from semantic.safe_text import markdown_text
+from store.concertation import ObjectRef
+from ui.shared.concertation_view import residence_object as residence_object_of
 from ui.shared.formats import MASK_TEXT, number, percent, shown_gap, target_text, value
 from ui.shell.access import can_open
 from ui.shell.navigation import page_path
+
+
+def residence_object(row: dict) -> ObjectRef:
+    """The residence of a mixité card as an object of concertation: the same plans and thread as
+    on its Fiche résidence and the map (one object per residence)."""
+    return residence_object_of(
+        str(row["residence"]),
+        str(row["residence_libelle"]),
+        None if pd.isna(row["epci"]) else str(row["epci"]),
+        None if pd.isna(row["commune"]) else str(row["commune"]),
+        enjeu_mixite=True,
+    )
 
 
 def alert_reasons(row: dict) -> list[str]:
