@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
 
+from loadtest.proxy import behind_proxy
 from loadtest.server import ServerProbe, serve
 from queries.settings import DEMO_DATA_ROOT
 
@@ -30,6 +34,7 @@ PAGES = (  # sidebar link, page title
     ("Carte", "Carte"),
 )
 MAX_SESSIONS = 50
+MAX_PROCESSES = 8
 ACTION_WAIT_MS = 20_000  # a click whose page has not come by then is counted lost, then redone
 PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
 
@@ -162,8 +167,8 @@ def summary(results: list, sessions: int, cpu_s: float, peak_rss_mb: float) -> d
 
 def markdown(found: dict) -> str:
     lines = [
-        f"Sessions simultanées : {found['sessions']}, {found.get('visitors', 'habitués')} "
-        f"({found['machine']})",
+        f"Sessions simultanées : {found['sessions']}, {found.get('visitors', 'habitués')}, "
+        f"{found.get('processes', 1)} processus serveur ({found['machine']})",
         "",
         "| page | vues | médiane (s) | p95 (s) | max (s) |",
         "|---|---|---|---|---|",
@@ -184,11 +189,33 @@ def markdown(found: dict) -> str:
     return "\n".join(lines)
 
 
+def _reset(probes: list[ServerProbe]) -> None:
+    for probe in probes:
+        probe.reset()
+
+
+@contextmanager
+def _servers(state: Path, root: Path, processes: int) -> Iterator[tuple[str, list]]:
+    """One server process, or several behind HAProxy (loadtest/proxy.py)."""
+    if processes == 1:
+        with serve(state, root) as (base_url, process):
+            yield base_url, [process]
+    else:
+        with behind_proxy(state, root, processes) as (base_url, servers):
+            yield base_url, servers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--root", type=Path, default=DEMO_DATA_ROOT, help="racine de données")
     parser.add_argument("--out", type=Path, help="écrit aussi FICHIER.json")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processus serveur derrière HAProxy, sessions collantes (défaut : 1, sans proxy)",
+    )
     parser.add_argument(
         "--first-visit",
         action="store_true",
@@ -198,21 +225,36 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         parser.error(f"--sessions : entre 1 et {MAX_SESSIONS}")
+    if not 1 <= args.processes <= MAX_PROCESSES:
+        parser.error(f"--processes : entre 1 et {MAX_PROCESSES}")
     if not Path(CHROMIUM).exists():
         parser.error(f"{CHROMIUM} introuvable : apt-get install chromium")
     reports = []
     for sessions in args.sessions:
         with (
             tempfile.TemporaryDirectory(prefix="peuplement-load-") as state,
-            serve(Path(state), args.root) as (base_url, process),
+            _servers(Path(state), args.root, args.processes) as (base_url, processes),
         ):
-            probe = ServerProbe(process.pid)
-            asyncio.run(_run(base_url, 1))  # warm: the engine and caches of one scope
+            probes = [ServerProbe(process.pid) for process in processes]
+            for _ in processes:  # warm: the engine and caches of one scope, in each process
+                asyncio.run(_run(base_url, 1))
+
             results = asyncio.run(
-                _run(base_url, sessions, returning=not args.first_visit, on_start=probe.reset)
+                _run(
+                    base_url,
+                    sessions,
+                    returning=not args.first_visit,
+                    on_start=functools.partial(_reset, probes),
+                )
             )
-            found = summary(results, sessions, probe.cpu_seconds(), probe.peak_rss_mb())
+            found = summary(
+                results,
+                sessions,
+                sum(probe.cpu_seconds() for probe in probes),
+                max(probe.peak_rss_mb() for probe in probes),
+            )
             found["visitors"] = "premiers visiteurs" if args.first_visit else "habitués"
+            found["processes"] = args.processes
         print(markdown(found) + "\n", flush=True)
         reports.append(found)
     if args.out:
