@@ -60,7 +60,7 @@ def indicators_for(catalogue: Catalogue, themes: Sequence[str], picked: Sequence
 
 def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
     """Themes and, within them, indicators (none picked: every indicator of the themes)."""
-    theme_col, ind_col = st.columns([1, 2])
+    theme_col, ind_col = st.columns(2)
     themes = theme_col.multiselect(
         "Thèmes",
         list(THEMES),
@@ -68,6 +68,8 @@ def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
         format_func=THEMES.get,
         placeholder="Tous les thèmes",
         key=f"{prefix}_themes",
+        wrap=True,  # every chosen theme's chip whole, on as many lines as needed
+        select_all=False,
     )
     offered = {
         i: ind.label for i, ind in catalogue.indicators.items() if not themes or ind.theme in themes
@@ -81,6 +83,8 @@ def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
         format_func=offered.get,
         placeholder="Tous ceux des thèmes choisis",
         key=key,
+        wrap=True,
+        select_all=False,
     )
     return indicators_for(catalogue, themes or list(THEMES), picked)
 
@@ -220,8 +224,17 @@ def build(
         for col in ("numerateur", "denominateur", "effectif"):
             rows[col] = df[col].astype("Int64").to_numpy()
         rows["masque"] = df["masque"].astype(bool).to_numpy()
+        # only this indicator's targets at this scale, looked for once (thousands of rows)
+        mine = (
+            targets[(targets["indicateur"] == ind_id) & (targets["echelle"] == selection.scale)]
+            if targets is not None and not targets.empty
+            else None
+        )
+        codes = set(mine["code"]) if mine is not None else set()
         badges = [
-            _target(targets, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            _target(mine, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            if row.code in codes
+            else ("", "", float("nan"))
             for row in rows.itertuples()
         ]
         rows["objectif"] = [b[0] for b in badges]

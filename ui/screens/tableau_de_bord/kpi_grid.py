@@ -143,7 +143,12 @@ def styled(rows: pd.DataFrame, cells: str = "valeur"):
     if cells != "valeur":
         return styler
     css = pd.DataFrame("", index=table.index, columns=table.columns)
-    styles = rows["statut"].map(lambda s: kd.STATUS_STYLES.get(s, ""))
+    # a masked cell in grey (its status, « secret », is grey too), as the status column
+    styles = (
+        rows["statut"]
+        .map(lambda s: kd.STATUS_STYLES.get(s, ""))
+        .where(~rows["masque"].astype(bool), kd.STATUS_STYLES["secret"])
+    )
     for label in indicator_labels(rows).values():
         mine = rows["libelle"] == label
         css[label] = (
@@ -172,7 +177,7 @@ def column_config(table: KpiTable, catalogue: Catalogue, cells: str = "valeur") 
         SUMMARY: st.column_config.TextColumn(
             SUMMARY,
             pinned=True,
-            width=150,
+            width=min(max(7 * _longest_summary(rows) + 24, 110), 300),
             help="Objectifs qui s'appliquent au territoire, par statut",
         ),
     }
@@ -185,9 +190,16 @@ def column_config(table: KpiTable, catalogue: Catalogue, cells: str = "valeur") 
         if cells == "valeur" and mine["masque"].any():
             hint += f"  \n« {MASKED_TEXT} » : {formats.MASK_TEXT}."
         config[label] = st.column_config.Column(
-            label, help=hint, width=min(max(7 * len(label) + 24, 110), 260)
+            label, help=hint, width=min(max(7 * len(label) + 24, 140), 260)
         )
     return config
+
+
+def _longest_summary(rows: pd.DataFrame) -> int:
+    with_status = rows[rows["statut"].astype(bool)]
+    if with_status.empty:
+        return 0
+    return max(len(t) for t in with_status.groupby("code", sort=False)["statut"].agg(summary))
 
 
 def height(rows: int) -> int:
