@@ -23,6 +23,20 @@ FRENCH_LOCALE = alt.Locale(
         "percent": "\u202f%",
     }
 )
+# Territories' colours in line charts: no red, orange or green, which mean « non atteint »,
+# « à surveiller » and « atteint » everywhere else in the portal; distinct enough side by side.
+TERRITORY_PALETTE = (
+    "#1f4e79",  # dark blue
+    "#7b5ea7",  # violet
+    "#17a2b8",  # teal
+    "#8c6d31",  # brown
+    "#5f6368",  # grey
+    "#6a8caf",  # light blue
+    "#b0509e",  # magenta
+    "#2f4f4f",  # slate
+    "#a6761d",  # ochre
+    "#9aa5b1",  # light grey
+)
 SPARKLINE_HEIGHT = 90  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
 RESIDENCE_COLOR, EPCI_COLOR = "#1f4e79", "#a6b8c8"
 INCOME_BRACKETS = (
