@@ -195,7 +195,7 @@ def column_config(table: KpiTable) -> dict:
             "Évol. 1 an", help="Écart avec la photographie d'un an plus tôt" + year, width=78
         ),
         TARGET: st.column_config.TextColumn(
-            TARGET, help="Objectif légal (T1, T2, T3) ou local", width=95
+            TARGET, help="Objectif légal (T1, T2, T3) ou local", width=130
         ),
         STATUS: st.column_config.TextColumn(STATUS, width=105),
     }
