@@ -23,7 +23,12 @@ with stop_on_error():
     eng = data.engine()
     ind_col, scale_col, period_col = st.columns([3, 1, 2])
     indicators = ind_col.multiselect(
-        "Indicateurs", list(labels), [T1], format_func=labels.get, key="evo_indicateurs"
+        "Indicateurs",
+        list(labels),
+        [T1],
+        format_func=labels.get,
+        key="evo_indicateurs",
+        select_all=False,
     )
     period = filters.period_filter("evo_periode", period_col)
     scale, codes, offered = trends.territory_picker(user.scope, eng.latest, "evo", scale_col)

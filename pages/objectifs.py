@@ -37,13 +37,18 @@ else:
         column.metric(label, count, border=True)
     kind_col, terr_col, status_col = st.columns([1, 2, 1])
     kinds = kind_col.multiselect(
-        "Objectif", av.kinds(targets, catalogue), placeholder="Tous", key="obj_type"
+        "Objectif",
+        av.kinds(targets, catalogue),
+        placeholder="Tous",
+        key="obj_type",
+        select_all=False,
     )
     territories = terr_col.multiselect(
         "Territoires",
         list(dict.fromkeys(targets["territoire"])),
         placeholder="Tous",
         key="obj_terr",
+        select_all=False,
     )
     statuses = status_col.multiselect(
         "Statut",
@@ -51,6 +56,7 @@ else:
         format_func=av.STATUS_LABELS.get,
         placeholder="Tous",
         key="obj_statut",
+        select_all=False,
     )
     shown = av.filtered(targets, territories, statuses, kinds, catalogue)
     if shown.empty:

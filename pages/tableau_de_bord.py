@@ -1,11 +1,12 @@
-"""Tableau de bord : les indicateurs choisis (par thème), une ligne par territoire de l'échelle
-choisie, avec leurs évolutions et le statut de l'objectif qui s'y applique ; exports CSV et XLSX
-de ce qui est affiché."""
+"""Tableau de bord : les indicateurs choisis (par thème) en colonnes, une ligne par territoire de
+l'échelle choisie (les indicateurs en lignes pour un seul territoire), chaque valeur colorée par
+le statut de son objectif ; le graphique d'un indicateur d'un territoire à l'autre ; exports CSV
+et XLSX d'une ligne par territoire et indicateur."""
 
 import streamlit as st
 
 from semantic.catalogue import load_catalogue
-from ui.screens.tableau_de_bord import kpi_csv, kpi_display
+from ui.screens.tableau_de_bord import kpi_csv, kpi_display, kpi_grid
 from ui.shared import data, exports, kpi_table
 from ui.shared.filters import dashboard_filters
 from ui.shared.identity import known_epci_names, scope_label
@@ -38,14 +39,8 @@ if table.rows.empty:
     )
     st.stop()
 
-st.dataframe(
-    kpi_display.styled(table.rows, internal),
-    hide_index=True,
-    column_config=kpi_display.column_config(table),
-    placeholder=kpi_display.PLACEHOLDER,
-    height=kpi_display.table_height(len(table.rows)),
-)
-st.caption(kpi_display.caption(table, selection, secrecy.seuil, secrecy.libelle_masque))
+kpi_grid.show(table, catalogue, internal, "tdb")
+st.caption(kpi_display.caption(table, selection, secrecy.seuil, kpi_grid.MASKED_TEXT))
 meta = kpi_display.metadata(
     table,
     selection,

@@ -27,6 +27,7 @@ from tests.apptest_support import (
     steady_navigation,
 )
 from ui.screens.evolution import trends
+from ui.shared.charts import TERRITORY_PALETTE
 from ui.shell.navigation import page_path
 
 PAGE = str(page_path("evolution"))
@@ -116,6 +117,11 @@ def test_internal_roles_compare_every_epci_with_the_t1_threshold(engine, role):
     assert set(local["territoire"]) == {"Grenoble-Alpes-Métropole"}
     assert set(local["cible"]) == {0.30}
     assert any("Grenoble-Alpes-Métropole ≥ 30,0\u202f% (2025, 2026)" in c.value for c in at.caption)
+    # territories in neutral colours: red, orange and green mean a target's status (issue 21)
+    palette = json.loads(chart.proto.spec)["layer"][0]["encoding"]["color"]["scale"]["range"]
+    assert palette == list(TERRITORY_PALETTE)
+    status_hues = {"#c0392b", "#d62728", "#e08e0b", "#ff7f0e", "#2e7d32", "#2ca02c", "red"}
+    assert not status_hues & {c.lower() for c in palette}
 
 
 def test_partner_sees_only_their_epci(engine):

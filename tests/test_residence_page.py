@@ -250,7 +250,11 @@ def _floor(batiment: str, etage: int, households: int, share: float) -> list[dic
 def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
     import pandas as pd
 
-    from ui.screens.residence.floor_view import concentration_lines, floor_cells
+    from ui.screens.residence.floor_view import (
+        concentration_heading,
+        concentration_lines,
+        floor_cells,
+    )
 
     long = pd.DataFrame(
         _floor("A", 0, 3, 1.0)  # +50 points on 3 households: a concentration
@@ -261,10 +265,32 @@ def test_a_concentration_needs_enough_households_and_a_wide_enough_gap():
     cells = floor_cells(long, "part_x", 0.5)
     flagged = cells[cells["Concentration"]][["Bâtiment", "Étage"]].values.tolist()
     assert flagged == [["Bât. A", "RDC"], ["Bât. B", "RDC"]]
-    assert concentration_lines(cells, "Part x", 0.5)[0] == (
-        "Bât. A, rez-de-chaussée : 100,0\u202f% (3 ménages) contre 50,0\u202f% dans la résidence"
+    # issue 21: worded in households, what one household weighs on a small floor (was
+    # « 100,0 % (3 ménages) » under « Concentrations repérées »)
+    lines = concentration_lines(cells, "Part x", 0.5)
+    assert lines == [
+        "Bât. A, rez-de-chaussée : 3 ménages sur 3 (100,0\u202f%) contre 50,0\u202f% dans la "
+        "résidence ; petit étage : un ménage y pèse 33 points",
+        "Bât. B, rez-de-chaussée : 4 ménages sur 5 (70,0\u202f%) contre 50,0\u202f% dans la "
+        "résidence ; petit étage : un ménage y pèse 20 points",
+    ]
+    assert concentration_heading(lines) == (
+        "2 étages où la part dépasse celle de la résidence de 20 points ou plus :"
     )
     assert not floor_cells(long, "part_x", None)["Concentration"].any()
+
+
+def test_a_large_floor_is_worded_from_its_numerator_and_denominator():
+    import pandas as pd
+
+    from ui.screens.residence.floor_view import concentration_lines, floor_cells
+
+    rows = _floor("C", 3, 12, 0.75)
+    rows[1].update(numerateur=9, denominateur=12)
+    cells = floor_cells(pd.DataFrame(rows), "part_x", 0.5)
+    assert concentration_lines(cells, "Part x", 0.5) == [
+        "Bât. C, 3e : 9 ménages sur 12 (75,0\u202f%) contre 50,0\u202f% dans la résidence"
+    ]
 
 
 def test_search_ignores_case_and_accents_and_links_are_checked():

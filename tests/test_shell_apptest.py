@@ -173,6 +173,10 @@ def test_logout_returns_to_the_login_form_and_is_audited(audit_file):
     assert_login_form(at)
     assert [s.value for s in at.success] == ["Vous êtes déconnecté·e."]
     assert at.session_state["authentication_status"] is None
+    # the sidebar is left empty (issue 21): no name, role, scope or logout button of the
+    # session that just ended, no page link
+    left = [e for e in at.sidebar if type(e).__name__ not in ("SpecialBlock", "Block")]
+    assert not left, left
     (logout,) = events(audit_file, "logout")
     assert logout["user"] == PARTNER and logout["role"] == "partenaire"
     with pytest.raises(ValueError, match="Could not find a navigation page"):

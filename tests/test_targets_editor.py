@@ -367,3 +367,20 @@ def test_other_roles_are_refused(root, tmp_path, role):
     assert not at.dataframe and not at.button
     (refused,) = events(tmp_path, "access_refused")
     assert refused["details"] == {"page": "objectifs_edition"}
+
+
+def test_number_inputs_show_the_least_decimals_and_name_their_unit(root, tmp_path):
+    """Issue 21: « 30.0 » and « 0.00 » in the inputs; « Cible » beside « Cible (%) »."""
+    at = open_page("admin", "objectifs_edition")
+    at.selectbox(key="obj_add_indicateur").set_value(T1).run()
+    by_key = {n.key: n for n in at.number_input}
+    assert (by_key["obj_add_cible_pct"].label, by_key["obj_add_cible_pct"].proto.format) == (
+        "Cible (%)",
+        "%g",
+    )
+    assert by_key["obj_add_tol_pct"].proto.format == "%g"
+    at.selectbox(key="obj_add_indicateur").set_value("nb_attributions").run()
+    by_key = {n.key: n for n in at.number_input}
+    assert by_key["obj_add_cible"].label == "Cible (nombre d'attributions)"
+    assert by_key["obj_add_tol"].label == "Tolérance (nombre d'attributions)"
+    assert (by_key["obj_add_cible"].proto.format, by_key["obj_add_cible"].proto.step) == ("%g", 1)

@@ -1,5 +1,5 @@
 """The Tableau de bord and Évolution pages in a real headless Chromium: log in as the demo manager,
-then as the demo partner, open each page, find its key elements (title, KPI table, chart), download
+then as the demo partner, open each page, find its key elements (title, KPI grid, chart), download
 an export, and save screenshots to artifacts/screenshots/ (tableau_de_bord_manager.png,
 tableau_de_bord_partenaire.png, evolution_manager.png, evolution_partenaire.png) to look at.
 
@@ -106,11 +106,20 @@ def test_dashboard_as_manager_shows_targets_and_exports(portal, browser):
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     only_theme(page, "Attributions")
     expect(main.get_by_text("Photographie du 30/09/2026")).to_be_visible()
-    expect(grid(page)).to_contain_text("T1 ≥ 25,0")
+    # issue 21: one row per territory, one column per indicator, the targets' summary pinned
+    # beside the name (the old layout had Valeur, Objectif and Statut columns)
+    expect(grid(page)).to_contain_text("Objectifs")
     cells = grid_text(page)
-    for header in ("Territoire", "Valeur", "Effectif", "Objectif", "Statut"):
+    for header in ("Territoire", "Objectifs", "Nombre d'attributions"):  # columns in view
         assert header in cells
-    assert "T1 ≥ 25,0" in cells and "Grenoble-Alpes-Métropole" in cells
+    assert (
+        "Grenoble-Alpes-Métropole" in cells
+        and "Communauté d'agglomération du Pays Voironnais" in cells
+    )
+    assert "atteint" in cells  # the summary of each territory's targets
+    assert "243800984" not in cells  # no code column on screen
+    chart = page.get_by_test_id("stVegaLiteChart")
+    expect(chart.locator("canvas, svg").first).to_be_visible()
     screenshot(page, "tableau_de_bord_manager")
     with page.expect_download() as download:
         main.get_by_role("button", name="Télécharger CSV").click()
@@ -140,7 +149,7 @@ def test_dashboard_as_partner_masks_small_cells(portal, browser):
     choose(page, "Une ligne par", "Commune")
     expect(grid(page)).to_contain_text("Voiron")
     only_theme(page, "Attributions")
-    # « < 11 » is drawn on the grid's canvas (see the screenshot); the caption says cells are masked
+    # « secret statistique » is drawn on the grid's canvas (see the screenshot); the caption says so
     expect(
         page.get_by_test_id("stMain").get_by_text("valeur masquée par le secret")
     ).to_be_visible()

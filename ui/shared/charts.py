@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from ui.shared.formats import number, percent, value_text
+from ui.shared.headline import STATUS_LABELS
 
 # French number formats inside Vega-Lite charts (axes and tooltips): « 25 % », « 12 345 ».
 FRENCH_LOCALE = alt.Locale(
@@ -21,6 +22,20 @@ FRENCH_LOCALE = alt.Locale(
         "currency": ["", "\u202f€"],
         "percent": "\u202f%",
     }
+)
+# Territories' colours in line charts: no red, orange or green, which mean « non atteint »,
+# « à surveiller » and « atteint » everywhere else in the portal; distinct enough side by side.
+TERRITORY_PALETTE = (
+    "#1f4e79",  # dark blue
+    "#7b5ea7",  # violet
+    "#17a2b8",  # teal
+    "#8c6d31",  # brown
+    "#5f6368",  # grey
+    "#6a8caf",  # light blue
+    "#b0509e",  # magenta
+    "#2f4f4f",  # slate
+    "#a6761d",  # ochre
+    "#9aa5b1",  # light grey
 )
 SPARKLINE_HEIGHT = 90  # pixels, given to Streamlit: 1.67 ignores a spec's fixed height
 RESIDENCE_COLOR, EPCI_COLOR = "#1f4e79", "#a6b8c8"
@@ -158,3 +173,101 @@ def income_chart(brackets: pd.DataFrame) -> alt.Chart:
         .properties(height=alt.Step(34))
     )
     return french(chart)
+
+
+# --- Tableau de bord ------------------------------------------------------------------------------
+
+# Bars coloured as the table's cells: the status of the territory's target, neutral without one.
+STATUS_COLORS = {
+    "atteint": "#2E7D32",
+    "à surveiller": "#E08E0B",
+    "non atteint": "#C0392B",
+    "non mesurable": "#9E9E9E",
+    "sans objectif": RESIDENCE_COLOR,
+}
+MASKED_WORDS = "secret statistique"
+BARS_SHOWN = 60  # beyond, the 30 highest and the 30 lowest: a readable chart, the table has all
+
+
+def territory_bars(rows: pd.DataFrame, unit: str) -> tuple[alt.LayerChart, str]:
+    """One indicator across territories, highest first: (chart, note on what it leaves out).
+
+    `rows`: territoire, valeur, masque, statut, cible, objectif. A bar is coloured by its target's
+    status; the target is a dashed line when every territory has the same one, a tick on each bar
+    otherwise; a masked territory is written « secret statistique » at the end, never drawn as 0.
+    """
+    masked = rows["masque"].astype(bool)
+    values = rows["valeur"].astype("Float64")
+    measured = rows[~masked & values.notna()].copy()
+    measured["valeur"] = measured["valeur"].astype(float)
+    measured = measured.sort_values("valeur", ascending=False, kind="stable")
+    note = ""
+    if len(measured) > BARS_SHOWN:
+        half = BARS_SHOWN // 2
+        note = (
+            f"Les {half} valeurs les plus hautes et les {half} plus basses sur "
+            f"{len(measured)} territoires ; le tableau les donne toutes."
+        )
+        measured = pd.concat([measured.head(half), measured.tail(half)])
+    hidden = rows[masked]
+    order = list(measured["territoire"]) + list(hidden["territoire"])
+    measured["Valeur"] = [value_text(v, unit) for v in measured["valeur"]]
+    measured["Statut"] = [
+        STATUS_LABELS.get(s, "") if s else "sans objectif" for s in measured["statut"]
+    ]
+    measured["Objectif"] = measured["objectif"].replace("", "aucun")
+    y = alt.Y("territoire:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
+    fmt = ".0%" if unit == "ratio" else ",.0f"
+    statuses = [s for s in STATUS_COLORS if s in set(measured["Statut"])]
+    color = alt.Color(
+        "Statut:N",
+        scale=alt.Scale(domain=statuses, range=[STATUS_COLORS[s] for s in statuses]),
+        legend=alt.Legend(title=None, orient="top") if statuses != ["sans objectif"] else None,
+    )
+    base = alt.Chart(measured).encode(
+        y=y,
+        tooltip=[
+            alt.Tooltip("territoire:N", title="Territoire"),
+            alt.Tooltip("Valeur:N"),
+            alt.Tooltip("Objectif:N"),
+            alt.Tooltip("Statut:N"),
+        ],
+    )
+    x = alt.X("valeur:Q", title=None, axis=alt.Axis(format=fmt, orient="top"))
+    layers = [
+        base.mark_bar(cornerRadiusEnd=2).encode(x=x, color=color),
+        base.mark_text(align="left", dx=3, fontSize=11).encode(x="valeur:Q", text="Valeur:N"),
+    ]
+    targets = measured["cible"].astype("Float64").dropna()
+    if len(targets) and targets.nunique() == 1:
+        rule = pd.DataFrame(
+            {
+                "cible": [float(targets.iloc[0])],
+                "Objectif": [measured["objectif"][targets.index[0]]],
+            }
+        )
+        layers.append(
+            alt.Chart(rule)
+            .mark_rule(strokeDash=[5, 3], color="#333333", strokeWidth=1.5)
+            .encode(x="cible:Q", tooltip=[alt.Tooltip("Objectif:N")])
+        )
+    elif len(targets):
+        layers.append(
+            base.transform_filter("isValid(datum.cible)")
+            .mark_tick(color="#333333", thickness=2)
+            .encode(x="cible:Q")
+        )
+    if len(hidden):
+        words = pd.DataFrame({"territoire": hidden["territoire"], "Valeur": MASKED_WORDS})
+        layers.append(
+            alt.Chart(words)
+            .mark_text(align="left", dx=3, fontStyle="italic", color="#5F6368")
+            .encode(
+                y=y,
+                x=alt.datum(0),
+                text="Valeur:N",
+                tooltip=[alt.Tooltip("territoire:N", title="Territoire"), "Valeur:N"],
+            )
+        )
+    chart = alt.layer(*layers).properties(height=alt.Step(20))
+    return french(chart), note

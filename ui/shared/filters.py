@@ -117,6 +117,10 @@ def multi_filter(
         placeholder=placeholder,
         key=key,
         max_selections=max_selections,
+        # Streamlit 1.67 writes its bulk option « Select all » in English and offers no way to
+        # reword it: hidden in every multiselect of the portal (nothing chosen = all, anyway)
+        select_all=False,
+        wrap=True,
     )
 
 

@@ -60,7 +60,7 @@ def indicators_for(catalogue: Catalogue, themes: Sequence[str], picked: Sequence
 
 def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
     """Themes and, within them, indicators (none picked: every indicator of the themes)."""
-    theme_col, ind_col = st.columns([1, 2])
+    theme_col, ind_col = st.columns(2)
     themes = theme_col.multiselect(
         "Thèmes",
         list(THEMES),
@@ -68,6 +68,8 @@ def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
         format_func=THEMES.get,
         placeholder="Tous les thèmes",
         key=f"{prefix}_themes",
+        wrap=True,  # every chosen theme's chip whole, on as many lines as needed
+        select_all=False,
     )
     offered = {
         i: ind.label for i, ind in catalogue.indicators.items() if not themes or ind.theme in themes
@@ -81,6 +83,8 @@ def indicator_picker(catalogue: Catalogue, prefix: str) -> list[str]:
         format_func=offered.get,
         placeholder="Tous ceux des thèmes choisis",
         key=key,
+        wrap=True,
+        select_all=False,
     )
     return indicators_for(catalogue, themes or list(THEMES), picked)
 
@@ -176,7 +180,27 @@ def _kpi_table(
         else:
             results[ind] = comparison(ind, scope, selection)
     targets = targets_in_scope(scope, selection.snapshot) if results else None
-    return build(results, catalogue, selection, targets, skipped)
+    communes = residence_communes(scope, selection) if results else None
+    return build(results, catalogue, selection, targets, skipped, communes)
+
+
+def residence_communes(scope: Scope, selection: Selection) -> dict[str, str] | None:
+    """Residence code → name of its commune, at the residence scale (None at other scales): two
+    residences may share a name, their communes tell them apart."""
+    if selection.scale != "residence":
+        return None
+    found = data.indicator(
+        "nb_logements",
+        scope,
+        snapshot=selection.snapshot,
+        by=("residence", "commune"),
+        where=selection.where or None,
+    )
+    return {
+        str(r): str(c)
+        for r, c in zip(found["residence"], found["commune_libelle"], strict=True)
+        if not pd.isna(r) and not pd.isna(c)
+    }
 
 
 def build(
@@ -185,15 +209,19 @@ def build(
     selection: Selection,
     targets: pd.DataFrame | None = None,
     skipped: Mapping[str, str] | None = None,
+    communes: Mapping[str, str] | None = None,
 ) -> KpiTable:
     """One row per indicator and territory: territoire, code, indicateur, libelle, unite, valeur,
-    numerateur, denominateur, effectif, masque, evolution, evolution_un_an, objectif, statut."""
+    numerateur, denominateur, effectif, masque, evolution, evolution_un_an, objectif, statut,
+    cible (the number of the target in `objectif`, NaN without one). At the residence scale,
+    `communes` (residence code → commune name) names each residence with its commune:
+    « Les Tilleuls (Voiron) »."""
     frames, previous, year_earlier = [], None, None
     for ind_id, df in results.items():
         ind = catalogue.indicator(ind_id)
         rows = pd.DataFrame(
             {
-                "territoire": _territory_labels(df, selection.scale),
+                "territoire": _territory_labels(df, selection.scale, communes),
                 "code": _codes(df, selection.scale),
                 "indicateur": ind_id,
                 "libelle": ind.label,
@@ -205,12 +233,22 @@ def build(
         for col in ("numerateur", "denominateur", "effectif"):
             rows[col] = df[col].astype("Int64").to_numpy()
         rows["masque"] = df["masque"].astype(bool).to_numpy()
+        # only this indicator's targets at this scale, looked for once (thousands of rows)
+        mine = (
+            targets[(targets["indicateur"] == ind_id) & (targets["echelle"] == selection.scale)]
+            if targets is not None and not targets.empty
+            else None
+        )
+        codes = set(mine["code"]) if mine is not None else set()
         badges = [
-            _target(targets, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            _target(mine, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            if row.code in codes
+            else ("", "", float("nan"))
             for row in rows.itertuples()
         ]
         rows["objectif"] = [b[0] for b in badges]
         rows["statut"] = [b[1] for b in badges]
+        rows["cible"] = pd.array([b[2] for b in badges], dtype="Float64")
         frames.append(rows.sort_values("territoire", key=french_sorted, kind="stable"))
         if len(df):
             previous = previous or _date(df["date_precedente"].iloc[0])
@@ -230,6 +268,7 @@ def build(
         "masque",
         "objectif",
         "statut",
+        "cible",
     ]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     return KpiTable(
@@ -247,22 +286,31 @@ def _codes(df: pd.DataFrame, scale: str) -> list[str]:
     return ["" if pd.isna(c) else str(c) for c in df[scale]]
 
 
-def _territory_labels(df: pd.DataFrame, scale: str) -> list[str]:
+def _territory_labels(
+    df: pd.DataFrame, scale: str, communes: Mapping[str, str] | None = None
+) -> list[str]:
     if scale == "ensemble":
         return [SCALES["ensemble"]] * len(df)
     labels = df[f"{scale}_libelle"] if f"{scale}_libelle" in df else df[scale]
     hors = HORS_QPV_LABEL if scale == "qpv" else "(non renseigné)"
-    return [hors if pd.isna(label) else str(label) for label in labels]
+    named = [hors if pd.isna(label) else str(label) for label in labels]
+    if scale != "residence" or not communes:
+        return named
+    return [
+        f"{name} ({communes[str(code)]})" if str(code) in communes else name
+        for name, code in zip(named, df[scale], strict=True)
+    ]
 
 
-def _target(targets, indicator_id, selection, code, unit, value, masked) -> tuple[str, str]:
-    """(target in words, status code) of the target applying to a row; ("", "") when none.
+def _target(targets, indicator_id, selection, code, unit, value, masked) -> tuple[str, str, float]:
+    """(target in words, status code, target number) of the target applying to a row;
+    ("", "", NaN) when none.
 
     A target applies when it is set on this indicator, at this scale, on this territory, and the
     row's other filters are exactly the target's own (T3 is per réservataire).
     """
     if targets is None or targets.empty or selection.scale == "ensemble" or not code:
-        return "", ""
+        return "", "", float("nan")
     row_filters = _pairs(
         {
             dim: values
@@ -277,7 +325,7 @@ def _target(targets, indicator_id, selection, code, unit, value, masked) -> tupl
         & (targets["filtres"].map(lambda f: f == row_filters))
     ]
     if found.empty:
-        return "", ""
+        return "", "", float("nan")
     value = None if masked or pd.isna(value) else float(value)
     statuses = [
         "secret" if masked else status(value, t.cible, t.sens, t.tolerance)
@@ -287,4 +335,5 @@ def _target(targets, indicator_id, selection, code, unit, value, masked) -> tupl
     target = found.iloc[worst]
     sense = {">=": "≥", "<=": "≤"}.get(target["sens"], target["sens"])
     name = target["id"].split("-")[0] if target["nature"] == "légal" else "Local"
-    return f"{name} {sense} {formats.value(target['cible'], unit)}", statuses[worst]
+    text = f"{name} {sense} {formats.value(target['cible'], unit)}"
+    return text, statuses[worst], float(target["cible"])

@@ -61,10 +61,10 @@ def portal_session(
         st.session_state[NOTICE_KEY] = ("info", END_NOTICES[reason])
     elif user is not None:
         sidebar(user)
-        if not logout_button(authenticator, settings):
-            return user
-        st.session_state[NOTICE_KEY] = ("success", "Vous êtes déconnecté·e.")
-    # After a logout in this run the library refuses the cookie, so only the form can log in.
+        logout_button(authenticator, settings)
+        return user
+    # After a logout (in the button's callback, before this run) the library refuses the cookie,
+    # so only the form can log in.
     user = restore_from_cookie(authenticator, settings) or login_form(
         authenticator, settings, intro
     )
@@ -75,14 +75,23 @@ def portal_session(
     return user
 
 
-def logout_button(authenticator: stauth.Authenticate, settings: PortalSettings) -> bool:
-    """A sidebar button; True when the user has just logged out."""
-    if st.sidebar.button(
-        "Se déconnecter", key=LOGOUT_WIDGET, icon=":material/logout:", width="stretch"
-    ):
-        end_session(authenticator, settings)
-        return True
-    return False
+def logout_button(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+    """A sidebar button. The session ends in its callback, before the next run, so that run
+    draws nothing of it: the sidebar is left empty (no name, scope or button drawn before the
+    click was seen), and the navigation holds the login page only."""
+    st.sidebar.button(
+        "Se déconnecter",
+        key=LOGOUT_WIDGET,
+        icon=":material/logout:",
+        width="stretch",
+        on_click=_log_out,
+        args=(authenticator, settings),
+    )
+
+
+def _log_out(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+    end_session(authenticator, settings)
+    st.session_state[NOTICE_KEY] = ("success", "Vous êtes déconnecté·e.")
 
 
 def login_form(

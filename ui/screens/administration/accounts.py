@@ -136,6 +136,7 @@ def _create_form(path: Path, epcis: dict, communes: dict, record) -> None:
             format_func=epcis.get,
             key="adm_compte_epci",
             placeholder="Aucun",
+            select_all=False,
         )
         chosen_communes = st.multiselect(
             "Communes",
@@ -143,6 +144,7 @@ def _create_form(path: Path, epcis: dict, communes: dict, record) -> None:
             format_func=communes.get,
             key="adm_compte_communes",
             placeholder="Aucun",
+            select_all=False,
         )
         password = left.text_input(
             "Mot de passe initial",

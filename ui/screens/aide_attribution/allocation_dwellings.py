@@ -34,7 +34,12 @@ def multiselect(where, label: str, options: Mapping, key: str) -> list:
     if key in st.session_state:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
     return where.multiselect(
-        label, list(options), format_func=dict(options).get, key=key, placeholder="Tous"
+        label,
+        list(options),
+        format_func=dict(options).get,
+        key=key,
+        placeholder="Tous",
+        select_all=False,
     )
 
 

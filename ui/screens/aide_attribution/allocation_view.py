@@ -181,7 +181,7 @@ def choose_criteria(dwelling: Mapping) -> Criteria:
         max_value=20.0,
         value=DEFAULT_MIN_EFFECT_POINTS,
         step=0.5,
-        format="%.1f",
+        format="%g",  # « 0.5 », « 2 »: the least decimals that fit
         key="aa_effet_minimal",
     )
     left, right = st.columns(2)
@@ -273,6 +273,7 @@ def show_commission_sheet(
         ids,
         key=key,
         help=f"Par défaut les {needed} premières dans l'ordre d'examen ; ce n'est pas un classement.",
+        select_all=False,
     )
     exception = None
     if len(chosen) < needed:

@@ -31,12 +31,22 @@ def filters(user: CurrentUser) -> dict:
     return {
         "epci": tuple(
             left.multiselect(
-                "Territoire", list(names), format_func=names.get, placeholder="Tous", key="cc_terr"
+                "Territoire",
+                list(names),
+                format_func=names.get,
+                placeholder="Tous",
+                key="cc_terr",
+                select_all=False,
             )
         ),
         "kinds": tuple(
             middle.multiselect(
-                "Objet", list(cc.KINDS), format_func=cc.KINDS.get, placeholder="Tous", key="cc_obj"
+                "Objet",
+                list(cc.KINDS),
+                format_func=cc.KINDS.get,
+                placeholder="Tous",
+                key="cc_obj",
+                select_all=False,
             )
         ),
         "statuses": tuple(
@@ -46,6 +56,7 @@ def filters(user: CurrentUser) -> dict:
                 format_func=cc.STATUSES.get,
                 placeholder="Tous",
                 key="cc_statut",
+                select_all=False,
             )
         ),
         "due_before": last.date_input(

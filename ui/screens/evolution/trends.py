@@ -23,6 +23,7 @@ from semantic.catalogue import Catalogue
 from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui.shared import data, filters, formats
+from ui.shared.charts import TERRITORY_PALETTE
 from ui.shared.kpi_table import targets_in_scope
 
 SCALES = {"epci": "EPCI", "commune": "Commune", "residence": "Résidence"}
@@ -266,7 +267,12 @@ def chart(points: pd.DataFrame, rules: pd.DataFrame, label: str, unit: str) -> a
         axis=alt.Axis(format=".0%" if ratio else ",~g"),
     )
     x = alt.X("date:T", title="Photographie", axis=alt.Axis(format="%m/%Y", tickCount="month"))
-    color = alt.Color("territoire:N", title="Territoire", legend=alt.Legend(orient="bottom"))
+    color = alt.Color(
+        "territoire:N",
+        title="Territoire",
+        legend=alt.Legend(orient="bottom"),
+        scale=alt.Scale(range=list(TERRITORY_PALETTE)),  # no red: red means « non atteint »
+    )
     tooltip = [
         alt.Tooltip("territoire:N", title="Territoire"),
         alt.Tooltip("date:T", title="Photographie", format="%d/%m/%Y"),

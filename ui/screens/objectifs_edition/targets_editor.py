@@ -249,6 +249,7 @@ def _fields(prefix: str, scope: Scope, catalogue: Catalogue, fixed_id: str | Non
         key=f"{prefix}_filtres",
         placeholder="Aucun filtre",
         help="L'objectif porte seulement sur ces valeurs (ex. réservataire = Action Logement).",
+        select_all=False,
     )
     chosen_filters = {}
     for dim in chosen_dims:
@@ -261,6 +262,7 @@ def _fields(prefix: str, scope: Scope, catalogue: Catalogue, fixed_id: str | Non
             format_func=values.get,
             key=f"{prefix}_f_{dim}",
             placeholder="Choisissez une ou plusieurs valeurs",
+            select_all=False,
         )
     ratio = is_ratio(catalogue, indicator)
     year_col, sens_col, target_col, tol_col = st.columns(4)
@@ -269,17 +271,25 @@ def _fields(prefix: str, scope: Scope, catalogue: Catalogue, fixed_id: str | Non
     direction = sens_col.selectbox(
         "Sens", list(DIRECTIONS), format_func=DIRECTIONS.get, key=f"{prefix}_sens"
     )
+    # "%g": the least decimals that fit (« 30 », « 2.5 »), never « 30.0 » or « 0.00 »; the
+    # unit in the label, as « Cible (%) » for a rate
     if ratio:
         target = target_col.number_input(
-            "Cible (%)", 0.0, 100.0, step=0.5, format="%.1f", key=f"{prefix}_cible_pct"
+            "Cible (%)", 0.0, 100.0, step=0.5, format="%g", key=f"{prefix}_cible_pct"
         )
         tolerance = tol_col.number_input(
-            "Tolérance (points de %)", 0.0, 100.0, step=0.5, format="%.1f", key=f"{prefix}_tol_pct"
+            "Tolérance (points de %)", 0.0, 100.0, step=0.5, format="%g", key=f"{prefix}_tol_pct"
         )
         target, tolerance = round(target / 100, 6), round(tolerance / 100, 6)
     else:
-        target = target_col.number_input("Cible", min_value=0.0, key=f"{prefix}_cible")
-        tolerance = tol_col.number_input("Tolérance", min_value=0.0, key=f"{prefix}_tol")
+        unit = catalogue.units[catalogue.indicator(indicator).unit]
+        step = 1.0 if unit.decimales == 0 else 10.0**-unit.decimales
+        target = target_col.number_input(
+            f"Cible ({unit.label})", min_value=0.0, step=step, format="%g", key=f"{prefix}_cible"
+        )
+        tolerance = tol_col.number_input(
+            f"Tolérance ({unit.label})", min_value=0.0, step=step, format="%g", key=f"{prefix}_tol"
+        )
     source = st.text_input(
         "Document source",
         key=f"{prefix}_source",

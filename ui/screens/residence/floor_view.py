@@ -1,5 +1,6 @@
 """Fiche résidence, by building and by floor: the profile of each building against the residence
-and its EPCI, households per floor, and the floor heatmap of one indicator with its concentrations.
+and its EPCI, households per floor, and the floor heatmap of one indicator with the floors well above
+the residence (worded in households: on 3 or 4 households a share is a few people, not a trend).
 
 Builders are plain functions, testable without Streamlit; `show_buildings` and `show_floors` draw
 the two sections of the page.
@@ -124,13 +125,45 @@ def floor_heatmap(cells: pd.DataFrame, label: str) -> alt.Chart:
     return french((rect + text).properties(height=alt.Step(28)))
 
 
+# Below this many households a floor is small: one household more or less moves its share by
+# 10 points or more, so it is read as households, not as a concentration.
+SMALL_FLOOR_HOUSEHOLDS = 10
+
+
 def concentration_lines(cells: pd.DataFrame, label: str, reference: float | None) -> list[str]:
-    return [
-        f"{r['Bâtiment']}, {r['Étage'] if r['Étage'] != 'RDC' else 'rez-de-chaussée'} : "
-        f"{r['Valeur']} ({number(r['Ménages'])} ménages) contre {percent(reference)} "
-        "dans la résidence"
-        for r in cells[cells["Concentration"]].to_dict("records")
-    ]
+    """One line per flagged floor, in households first (« 3 ménages sur 4 (75,0 %) »), and for a
+    small floor what one household weighs, rather than calling 3 households a concentration."""
+    lines = []
+    for r in cells[cells["Concentration"]].to_dict("records"):
+        of, among = _counts(r)
+        line = (
+            f"{r['Bâtiment']}, {r['Étage'] if r['Étage'] != 'RDC' else 'rez-de-chaussée'} : "
+            f"{number(of)} ménage{'s' if of > 1 else ''} sur {number(among)} ({r['Valeur']}) "
+            f"contre {percent(reference)} dans la résidence"
+        )
+        if among < SMALL_FLOOR_HOUSEHOLDS:
+            line += f" ; petit étage : un ménage y pèse {number(100 / among)} points"
+        lines.append(line)
+    return lines
+
+
+def _counts(cell: dict) -> tuple[int, int]:
+    """(households counted, households of the floor) behind a floor's share."""
+    den = cell.get("denominateur")
+    num = cell.get("numerateur")
+    if den is not None and not pd.isna(den) and num is not None and not pd.isna(num):
+        return int(num), int(den)
+    among = int(cell["Ménages"])
+    return round(float(cell["Part"]) * among), among
+
+
+def concentration_heading(lines: list[str]) -> str:
+    """Not « concentrations » for a few households: says what was found, how many floors."""
+    floors = "étage" if len(lines) == 1 else "étages"
+    return (
+        f"{len(lines)} {floors} où la part dépasse celle de la résidence de "
+        f"{number(CONCENTRATION_GAP * 100)} points ou plus :"
+    )
 
 
 def ratio_choices(prof: pd.DataFrame) -> dict[str, str]:
@@ -175,9 +208,12 @@ def show_floors(long: pd.DataFrame, prof: pd.DataFrame) -> None:
     found = concentration_lines(cells, choices[chosen], reference)
     if found:
         lines = "\n".join(f"- {markdown_text(line)}" for line in found)  # building names: data
-        st.warning("Concentrations repérées :\n" + lines)
+        st.warning(concentration_heading(found) + "\n" + lines)
     else:
-        st.success("Aucune concentration marquée sur un étage pour cet indicateur.")
+        st.success(
+            f"Aucun étage d'au moins {CONCENTRATION_MIN_HOUSEHOLDS} ménages ne dépasse la part de "
+            f"la résidence de {number(CONCENTRATION_GAP * 100)} points ou plus pour cet indicateur."
+        )
     households = households_by_floor(long)
     st.subheader("Ménages par étage")
     st.dataframe(households, hide_index=True, height="content")

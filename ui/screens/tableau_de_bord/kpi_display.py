@@ -140,17 +140,21 @@ def excel_formats(rows: pd.DataFrame, internal: bool) -> pd.DataFrame:
 # holds this number (sorted first, never shown: the styler displays the secrecy label).
 MASKED_SORT_VALUE = float("-inf")
 PLACEHOLDER = "—"  # an empty cell: nothing to compare, not computable, or not a ratio
+# A masked value on screen: what it is, not « < 11 » next to a rate (read « < 11 % »). The exports
+# keep the catalogue's label (`formats.MASK_LABEL`) in text and an empty cell in numbers.
+MASKED_TEXT = "secret statistique"
 
 
 def styled(rows: pd.DataFrame, internal: bool):
-    """`numbers` displayed as `shown`: columns sort on numbers and read in French. Show it with
-    `placeholder=PLACEHOLDER`."""
+    """`numbers` displayed as `shown` (a masked value as `MASKED_TEXT`): columns sort on numbers
+    and read in French. Show it with `placeholder=PLACEHOLDER`."""
     table = numbers(rows, internal)
     table.loc[rows["masque"].to_numpy(), VALUE] = MASKED_SORT_VALUE
     styler = table.style
     for (unit, masked), group in rows.groupby(["unite", "masque"], sort=False):
         styler = styler.format(
-            lambda v, u=unit, m=masked: formats.value(v, u, bool(m)), subset=(group.index, [VALUE])
+            lambda v, u=unit, m=masked: MASKED_TEXT if m else formats.value(v, u),
+            subset=(group.index, [VALUE]),
         )
     for unit, group in rows.groupby("unite", sort=False):
         styler = styler.format(
@@ -176,7 +180,9 @@ def column_config(table: KpiTable) -> dict:
         TERRITORY: st.column_config.TextColumn(TERRITORY, pinned=True, width=230),
         CODE: st.column_config.TextColumn(CODE, width=75),
         INDICATOR: st.column_config.TextColumn(INDICATOR, width=175),
-        VALUE: st.column_config.Column(VALUE, help="« < 11 » : secret statistique", width=72),
+        VALUE: st.column_config.Column(
+            VALUE, help=f"« {MASKED_TEXT} » : {formats.MASK_TEXT}", width=120
+        ),
         NUMERATOR: st.column_config.Column("Num.", help=NUMERATOR, width=62),
         DENOMINATOR: st.column_config.Column("Dén.", help=DENOMINATOR, width=62),
         COUNT: st.column_config.Column(
@@ -189,7 +195,7 @@ def column_config(table: KpiTable) -> dict:
             "Évol. 1 an", help="Écart avec la photographie d'un an plus tôt" + year, width=78
         ),
         TARGET: st.column_config.TextColumn(
-            TARGET, help="Objectif légal (T1, T2, T3) ou local", width=95
+            TARGET, help="Objectif légal (T1, T2, T3) ou local", width=130
         ),
         STATUS: st.column_config.TextColumn(STATUS, width=105),
     }
