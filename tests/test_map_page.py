@@ -109,6 +109,20 @@ def test_manager_map_has_every_layer_and_every_place_with_no_basemap(engine):
     assert places["lat"].min() < view["latitude"] < places["lat"].max()
 
 
+def test_the_basemap_says_what_happens_offline_and_the_threshold_reads_without_decimals(engine):
+    """The tiles load in the browser: the page says that a closed network shows no background and
+    the map stays complete (issue 21, item 12); the threshold input shows "50", not "50.00"."""
+    from ui.screens.carte.map_view import BASEMAP_OFFLINE
+
+    at = open_map(MANAGER)
+    assert BASEMAP_OFFLINE not in [c.value for c in at.caption]
+    (threshold,) = [w for w in at.number_input if w.key == "carte_seuil"]
+    assert threshold.proto.format == "%g"
+    at = open_map(MANAGER, carte_fond=True)
+    assert BASEMAP_OFFLINE in [c.value for c in at.caption]
+    assert "mapProvider" in deck_of(at) or deck_of(at)["mapStyle"] != "__MAP_STYLE__"
+
+
 def test_manager_residence_colours_follow_the_fragility_classes(engine):
     deck = deck_of(open_map(MANAGER))
     found = evaluate(engine, "part_menages_fragiles", MANAGER_SCOPE, by=["residence"])

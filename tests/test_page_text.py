@@ -208,11 +208,7 @@ def test_the_login_text_points_to_a_readme_section_that_exists():
     assert "PORT=" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-# The Carte's own filters belong to another change in flight (issue 21, item 6); every other page:
-OPEN_PAGES_BUT_MAP = [(page, role) for page, role in OPEN_PAGES if page != "carte"]
-
-
-@pytest.mark.parametrize(("page_id", "role"), OPEN_PAGES_BUT_MAP)
+@pytest.mark.parametrize(("page_id", "role"), OPEN_PAGES)
 def test_no_english_select_all_in_any_multiselect(role, page_id):
     """Streamlit 1.67 offers « Select all » in English and no way to reword it: the portal hides
     it (issue 21, item 9); choosing nothing already means « all » in every filter."""

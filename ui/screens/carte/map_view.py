@@ -39,6 +39,13 @@ class MapChoice:
     version: str  # the data version the options were read from
 
 
+BASEMAP_OFFLINE = (
+    "Fond de carte : tuiles Carto chargées par votre navigateur depuis Internet. Si aucun fond "
+    "n'apparaît, votre poste n'y a pas accès (réseau fermé, proxy) : la carte reste complète "
+    "sans fond, limites et QPV compris."
+)
+
+
 @data.scoped
 def _options(scope: Scope, snapshot: str, epcis: tuple) -> dict[str, dict[str, str]]:
     return map_queries.filter_options(
@@ -96,14 +103,24 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         format_func=options["epci"].get,
         placeholder="Tout le périmètre",
         key="carte_epci",
+        select_all=False,  # no English "Select all": choosing nothing already means all
     )
     names = _options(scope, day, tuple(epcis))["commune"]
     keep_known("carte_communes", names)
     communes = commune_col.multiselect(
-        "Communes", list(names), format_func=names.get, placeholder="Toutes", key="carte_communes"
+        "Communes",
+        list(names),
+        format_func=names.get,
+        placeholder="Toutes",
+        key="carte_communes",
+        select_all=False,
     )
     financements = fin_col.multiselect(
-        "Financement", list(options["financement"]), placeholder="Tous", key="carte_financement"
+        "Financement",
+        list(options["financement"]),
+        placeholder="Tous",
+        key="carte_financement",
+        select_all=False,
     )
     ind_col, com_col, seuil_col, fond_col = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
     # only what the data has at this snapshot: an indicator without its optional input is left out
@@ -147,11 +164,14 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         min_value=0.0,
         value=None,
         placeholder="aucun",
+        format="%g",  # "50", not "50.00"
         key="carte_seuil",
     )
     basemap = fond_col.toggle(
         "Fond de carte", key="carte_fond", help="Tuiles Carto : nécessitent un accès à Internet."
     )
+    if basemap:  # the tiles load in the browser: the server cannot tell whether they arrived
+        st.caption(BASEMAP_OFFLINE)
     return MapChoice(
         snapshot=day,
         where=frozen({"epci": epcis, "commune": communes, "financement": financements}),
