@@ -21,6 +21,7 @@ from queries.allocation_candidates import (
 from queries.engine import Engine
 from queries.errors import InvalidValueError
 from queries.evaluate import evaluate
+from queries.profile import FLOOR_MIN_HOUSEHOLDS, floor_figures_shown
 from queries.sql.candidates import build_hypothetical, unknown_columns
 from queries.targets import applicable_targets
 from semantic.catalogue import Catalogue, load_catalogue
@@ -47,7 +48,7 @@ IMPACT_COLUMNS = [
     *("objectif_sens", "objectif_ecart_avant", "objectif_ecart_apres", "t3_reservataire"),
     *("t3_cible", "t3_sens"),
     *("enjeu_mixite", *_FLAGS, *(f"{g}_{f}" for g in _GROUPS for f in _FIGURES)),
-    *("note_batiment_etage", "hypotheses"),
+    *("batiment_menages", "etage_menages", "note_batiment_etage", "hypotheses"),
 ]
 _NO_Q1 = " Seuil du 1er quartile inconnu pour l'EPCI : le ménage n'est pas compté au 1er quartile."
 
@@ -71,8 +72,9 @@ def impacts(
     `objectif` (T1 of the dwelling's EPCI outside QPV, T2 in QPV) and `t3` (the `contingent`
     the allocation would be made on — by default the dwelling's — in the EPCI), calendar year to
     date; `residence_sous_40pc`, `batiment_sous_40pc`, `etage_sous_40pc` (empty, see
-    note_batiment_etage, when the building or floor has fewer households than the secrecy
-    threshold) — see LAWFUL_EFFECTS. `*_reduit_ecart`: the allocation closes part of the gap to
+    note_batiment_etage, when the building or floor has fewer households than the Fiche
+    résidence's rule, queries.profile.FLOOR_MIN_HOUSEHOLDS; `batiment_menages`, `etage_menages`
+    give their households) — see LAWFUL_EFFECTS. `*_reduit_ecart`: the allocation closes part of the gap to
     the applicable target (local CIA target, else the legal one), null while the rate is not
     measurable or the candidate's first-quartile status is unknown. `ressources_sous_40pc`: the
     candidate would count among households under 40 % of the PLUS ceiling (null when its
@@ -117,13 +119,18 @@ def impacts(
             df[f"{name}_{when}"] = df[f"{name}_num_{when}"] / df[f"{name}_den_{when}"].where(
                 df[f"{name}_den_{when}"] > 0
             )
-    seuil, hidden = catalogue.secrecy_threshold, []
+    hidden = []  # the Fiche résidence's rule (queries.profile.floor_figures_shown)
     for name, label, where in (("batiment", "bâtiment", building), ("etage", "étage", floor)):
-        if evaluate_in("nb_menages", where)["valeur"] < seuil:
+        households = evaluate_in("nb_menages", where)["valeur"]
+        df[f"{name}_menages"] = pd.array([households] * len(df), dtype="Float64").astype("Int64")
+        if not floor_figures_shown(households):
             hidden.append(label)
             for col in (f"{name}_sous_40pc_{figure}" for figure in _FIGURES):
                 df[col] = pd.Series(pd.NA, index=df.index, dtype=df[col].dtype)
-    note = f"{' et '.join(hidden).capitalize()} : moins de {seuil} ménages, évolution non affichée."
+    note = (
+        f"{' et '.join(hidden).capitalize()} : moins de {FLOOR_MIN_HOUSEHOLDS} ménages, "
+        "évolution non affichée."
+    )
     df["note_batiment_etage"] = note if hidden else ""
     targets = applicable_targets(engine, scope, snap, catalogue)
     for name, legal_target, filtres in (("objectif", goal, {}), ("t3", t3, t3_filter)):

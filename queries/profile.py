@@ -12,6 +12,18 @@ from queries.evaluate import evaluate
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
+# One rule, for internal roles, on every screen that shows a building's or a floor's figures (the
+# Fiche résidence's floors, the allocation aid's effects): from this many households. A share of 1
+# or 2 households says nothing about a floor and points at a person. The printed commission sheet,
+# which leaves the landlord, applies the secrecy threshold instead (commission_sheet.printable).
+FLOOR_MIN_HOUSEHOLDS = 3
+
+
+def floor_figures_shown(households: int | float | None) -> bool:
+    """Whether a building's or a floor's figures are shown on screen (internal roles)."""
+    return households is not None and not pd.isna(households) and households >= FLOOR_MIN_HOUSEHOLDS
+
+
 # The profile, in reading order: (group title, indicator ids)
 PROFILE = (
     (

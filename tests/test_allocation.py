@@ -283,10 +283,22 @@ def test_small_building_and_floor_are_not_shown(engine):
         for g in ("batiment_sous_40pc", "etage_sous_40pc")
         for w in ("avant", "apres")
     )
-    assert (
+    assert (da6["batiment_menages"], da6["etage_menages"]) == (2, 0)
+    assert (  # the Fiche résidence's rule (3 households), no longer the secrecy threshold of 11
         da6["note_batiment_etage"]
-        == "Bâtiment et étage : moins de 11 ménages, évolution non affichée."
+        == "Bâtiment et étage : moins de 3 ménages, évolution non affichée."
     )
+
+
+def test_a_building_of_three_households_is_shown_as_on_the_residence_card(engine):
+    # L04: its building holds M01, M02 (under 40 % of the PLUS ceiling) and one household above:
+    # 2/3, shown from 3 households as the Fiche résidence shows floors; DA6 (under 40 %) -> 3/4.
+    # Its floor has no household: hidden, and said.
+    da6 = _by_id(impacts(engine, OFFICER, "L04", ["DA6"]))["DA6"]
+    assert (da6["batiment_menages"], da6["etage_menages"]) == (3, 0)
+    assert _figures(da6, "batiment_sous_40pc") == (2, 3, 3, 4)
+    assert pd.isna(da6["etage_sous_40pc_avant"]) and pd.isna(da6["etage_sous_40pc_apres"])
+    assert da6["note_batiment_etage"] == "Étage : moins de 3 ménages, évolution non affichée."
 
 
 def test_dwelling_in_qpv_shows_t2(engine):

@@ -350,6 +350,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         exception=None,
         edited_by="Test",
         edited_at=dt.datetime(2026, 1, 5, 9, 30),
+        secrecy_threshold=11,
     )
     page_html = cs.commission_html(sheet)
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
@@ -420,3 +421,28 @@ def test_a_target_already_met_says_so_instead_of_no(tiny):
     tables = [t.value for t in at.table if "Réduit l'écart à la cible" in t.value.columns]
     (effects,) = tables
     assert "cible déjà atteinte" in list(effects["Réduit l'écart à la cible"])
+
+
+def test_the_printed_sheet_withholds_buildings_and_floors_under_the_secrecy_threshold(
+    tiny_allocation_root,
+):
+    """The screen shows a building of 3 households (the Fiche résidence's rule); the commission
+    sheet leaves the landlord: under 11 households its figures are not printed, and it says so.
+    L04's building has 3 households (2 under 40 % of the PLUS ceiling); L31's building 12 and its
+    floor 11: printed."""
+    from ui.screens.aide_attribution import commission_sheet as cs
+
+    engine = open_engine(tiny_allocation_root)
+    try:
+        small = impacts(engine, OFFICER_SCOPE, "L04", ["DA6"])
+        large = impacts(engine, OFFICER_SCOPE, "L31", ["DA1"])
+    finally:
+        engine.close()
+    assert small["batiment_sous_40pc_avant"].iloc[0] == pytest.approx(2 / 3)  # on screen
+    printed, said = cs.printable(small, 11)
+    assert printed["batiment_sous_40pc_avant"].isna().all()
+    assert printed["batiment_sous_40pc_apres"].isna().all()
+    assert said.startswith("Bâtiment : moins de 11 ménages, effets non imprimés")
+    assert small["batiment_sous_40pc_avant"].iloc[0] == pytest.approx(2 / 3)  # not changed
+    printed, said = cs.printable(large, 11)
+    assert said == "" and printed["etage_sous_40pc_avant"].notna().all()

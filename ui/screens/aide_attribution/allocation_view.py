@@ -299,6 +299,7 @@ def show_commission_sheet(
         exception=exception,
         edited_by=f"{user.name} ({user.username})",
         edited_at=dt.datetime.now(),
+        secrecy_threshold=load_catalogue().secrecy_threshold,
     )
     st.caption(presented_text(len(chosen), needed, exception))
     export_buttons(sheet, len(chosen))

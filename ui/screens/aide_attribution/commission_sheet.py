@@ -90,8 +90,10 @@ def commission_sheet(
     exception: str | None,
     edited_by: str,
     edited_at: dt.datetime,
+    secrecy_threshold: int,
 ) -> CommissionSheet:
     """The sheet for the candidates presented (`cands` and `imps` hold only those)."""
+    imps, withheld = printable(imps, secrecy_threshold)
     situation = effect_table(imps.iloc[0], dwelling, snapshot.year) if not imps.empty else None
     if situation is not None:
         situation = situation.drop(columns=["Après", "Réduit l'écart à la cible"])
@@ -115,6 +117,7 @@ def commission_sheet(
             "ni sur-occupation (surface minimale), ni sous-occupation (pièces ≤ personnes + 1)",
         ),
         *(("Hypothèses", h) for h in hypotheses(cands, imps)),
+        *((("Bâtiment et étage", withheld),) if withheld else ()),
         ("Effets retenus pour un candidat", LAWFUL_EFFECTS),
     ]
     return CommissionSheet(
@@ -126,6 +129,29 @@ def commission_sheet(
         settings,
         snapshot,
         f"{edited_at:%d/%m/%Y à %H:%M} · {edited_by}",
+    )
+
+
+def printable(imps: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, str]:
+    """The effects as the sheet prints them: a building's or a floor's figures only from
+    `threshold` households (the secrecy threshold: the sheet leaves the landlord, for commission
+    members), while the screen shows them from queries.profile.FLOOR_MIN_HOUSEHOLDS; and the
+    sentence saying what was withheld ("" when nothing)."""
+    if imps.empty:
+        return imps, ""
+    out, withheld = imps.copy(), []
+    for name, label in (("batiment", "bâtiment"), ("etage", "étage")):
+        households = out[f"{name}_menages"].iloc[0]
+        shown = out[f"{name}_sous_40pc_apres"].notna().any()
+        if shown and (pd.isna(households) or households < threshold):
+            withheld.append(label)
+            for col in [c for c in out.columns if c.startswith(f"{name}_sous_40pc_")]:
+                out[col] = pd.Series(pd.NA, index=out.index, dtype=out[col].dtype)
+    if not withheld:
+        return out, ""
+    return out, (
+        f"{' et '.join(withheld).capitalize()} : moins de {threshold} ménages, effets non "
+        "imprimés (la fiche sort de l'organisme ; ils restent à l'écran de l'aide à l'attribution)."
     )
 
 

@@ -12,14 +12,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from queries.profile import FLOOR_MIN_HOUSEHOLDS
 from semantic.safe_text import markdown_text
 from ui.shared.charts import french
 from ui.shared.formats import number, percent, value
 
 # A floor whose share exceeds the residence's own by this much (20 points) is a concentration…
 CONCENTRATION_GAP = 0.20
-# …if at least this many households live there: a share of 1 or 2 households says nothing.
-CONCENTRATION_MIN_HOUSEHOLDS = 3
+# …if at least this many households live there: a share of 1 or 2 households says nothing (the
+# one rule of floor figures, shared with the allocation aid's effects).
+CONCENTRATION_MIN_HOUSEHOLDS = FLOOR_MIN_HOUSEHOLDS
 DEFAULT_FLOOR_INDICATOR = "part_menages_fragiles"
 
 
