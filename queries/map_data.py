@@ -56,6 +56,15 @@ TYPOLOGIES = {
 OUTLINE_TOLERANCE_DEG = 3e-4
 # Parsed boundaries kept per process (rings()): a few EPCI's communes, not all of France's.
 PARSED_GEOMETRIES = 4096
+# A map of France (35 000 communes, 100 000 residences) would weigh hundreds of megabytes in the
+# browser. Beyond this many communes the areas drawn are the EPCIs (their communes merged), and
+# beyond this many residences no point is drawn: the user chooses an EPCI to see them.
+MAX_COMMUNES_DRAWN = 600
+MAX_RESIDENCES_DRAWN = 3000
+# Communes are simplified one by one: neighbours leave slivers that merging would keep as holes.
+# They are closed by growing each commune by this much before the union, then shrinking it back.
+AREA_GAP_DEG = 3e-4
+AREA_TOLERANCE_DEG = 2e-3  # simplification of the merged EPCI (about 200 m)
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,8 @@ class MapData:
     qpv: pd.DataFrame  # qpv, qpv_libelle, commune, commune_libelle, geometry
     ignored_filters: tuple[str, ...]  # filters the commune indicator cannot take (left out)
     typology: str | None = None  # the typology the commune indicator is restricted to, if any
+    area_level: str = "commune"  # "epci" beyond MAX_COMMUNES_DRAWN: `communes` holds EPCIs
+    residences_hidden: int = 0  # residences not drawn (beyond MAX_RESIDENCES_DRAWN), 0 if all
 
 
 def residence_indicators(catalogue: Catalogue | None = None) -> list[str]:
@@ -175,7 +186,15 @@ def map_data(
 
     in_scope = boundaries(engine, "communes", scope)
     communes = _in_territory(in_scope, territory)
-    epci = epci_outlines(in_scope[in_scope["epci"].isin(communes["epci"])])
+    level = "commune" if len(communes) <= MAX_COMMUNES_DRAWN else "epci"
+    if level == "epci":  # national or regional zoom: the EPCIs are the areas, and their outlines
+        communes = epci_areas(communes)
+        epci = communes[["epci", "epci_libelle", "geometry"]]
+    else:
+        epci = epci_outlines(in_scope[in_scope["epci"].isin(communes["epci"])])
+    hidden = len(places) if len(places) > MAX_RESIDENCES_DRAWN else 0
+    if hidden:
+        places = places.iloc[0:0]
     ignored: tuple[str, ...] = ()
     if commune_indicator:
         supported = catalogue.supported_dimensions(commune_indicator)
@@ -185,14 +204,14 @@ def map_data(
             kept["nb_pieces"] = list(TYPOLOGIES[typology])
         else:
             typology = None
-        by_commune = evaluate(
-            engine, commune_indicator, scope, by=["commune"], where=kept or None, **kwargs
+        by_area = evaluate(
+            engine, commune_indicator, scope, by=[level], where=kept or None, **kwargs
         )
-        communes = _with_values(communes, by_commune, "commune", scope)
+        communes = _with_values(communes, by_area, level, scope)
     else:
         communes = communes.assign(valeur=pd.NA, effectif=pd.NA, masque=False)
 
-    qpv = boundaries(engine, "qpv", scope)
+    qpv = boundaries(engine, "qpv", scope) if level == "commune" else pd.DataFrame()
     names = communes.set_index("commune")["commune_libelle"] if len(communes) else {}
     qpv = qpv[qpv["commune"].isin(communes["commune"])] if len(qpv) else qpv
     qpv = qpv.assign(commune_libelle=qpv["commune"].map(names)) if len(qpv) else qpv
@@ -205,7 +224,28 @@ def map_data(
         qpv.reset_index(drop=True),
         ignored,
         typology if commune_indicator else None,
+        level,
+        hidden,
     )
+
+
+def epci_areas(communes: pd.DataFrame) -> pd.DataFrame:
+    """epci, epci_libelle, commune, commune_libelle (the EPCI's again), geometry (GeoJSON): each
+    EPCI as one area, the union of its communes, simplified."""
+    import shapely  # only for maps wider than MAX_COMMUNES_DRAWN communes
+
+    rows = []
+    for (code, name), group in communes.groupby(["epci", "epci_libelle"], sort=True):
+        texts = [g for g in group["geometry"] if isinstance(g, str)]
+        if not texts:  # no boundary in the reference geography: a value, nothing to draw
+            rows.append((str(code), name, None))
+            continue
+        grown = shapely.buffer(shapely.from_geojson(texts), AREA_GAP_DEG)
+        merged = shapely.union_all(grown).buffer(-AREA_GAP_DEG)
+        area = shapely.simplify(merged, AREA_TOLERANCE_DEG, preserve_topology=True)
+        rows.append((str(code), name, shapely.to_geojson(shapely.set_precision(area, 1e-5))))
+    areas = pd.DataFrame(rows, columns=["epci", "epci_libelle", "geometry"])
+    return areas.assign(commune=areas["epci"], commune_libelle=areas["epci_libelle"])
 
 
 def expected_departures(engine: Engine, scope: Scope, catalogue: Catalogue) -> pd.DataFrame:

@@ -542,3 +542,54 @@ def test_projects_are_drawn_only_on_the_places_the_map_shows():
     assert any(e.label == "projet urbain (ANRU) et ses résidences" for e in built.legends[-1][1])
     found = {i.residence: (i.open_plans, i.comments, i.projects, i.epci) for i in built.attention}
     assert found == {"A": (2, 1, ("NPNRU Mistral",), E1), "B": (0, 3, (), E1)}
+
+
+def test_epci_areas_merge_their_communes_into_one_polygon_each():
+    """A and B (EPCI E) become one 0.2° × 0.1° rectangle, B's bent border gone; C alone is F."""
+    import shapely
+
+    from queries.map_data import epci_areas
+
+    areas = epci_areas(COMMUNES).set_index("epci")
+    assert list(areas.index) == ["E", "F"]
+    assert list(areas["commune_libelle"]) == ["EPCI E", "EPCI F"]  # what the layer labels
+    e = shapely.from_geojson(areas.loc["E", "geometry"])
+    assert e.geom_type == "Polygon" and len(e.interiors) == 0  # no sliver left inside
+    assert e.area == pytest.approx(0.02, rel=0.01)
+    assert e.bounds == pytest.approx((5.0, 45.0, 5.2, 45.1), abs=1e-4)
+    assert shapely.from_geojson(areas.loc["F", "geometry"]).area == pytest.approx(0.01, rel=0.01)
+
+
+def test_a_map_too_wide_for_its_communes_draws_epcis_and_no_residence(tiny_engine, monkeypatch):
+    """Past the limits (lowered here to the tiny data's size) the areas are the EPCIs, coloured
+    by the area indicator evaluated by EPCI, no QPV and no residence point; the caption says
+    what to choose to see them."""
+    from queries import map_data as mq
+    from queries.evaluate import evaluate
+
+    monkeypatch.setattr(mq, "MAX_COMMUNES_DRAWN", 1)
+    monkeypatch.setattr(mq, "MAX_RESIDENCES_DRAWN", 1)
+    scope = Scope.internal()
+    md = map_data(
+        tiny_engine, scope, residence_indicator="taux_vacance", commune_indicator="taux_vacance"
+    )
+    places = mq.residences(tiny_engine, scope)
+    assert (md.area_level, md.residences_hidden, len(md.residences)) == ("epci", len(places), 0)
+    assert md.qpv.empty
+    by_epci = evaluate(tiny_engine, "taux_vacance", scope, by=["epci"]).set_index("epci")
+    shown = md.communes.set_index("epci")
+    assert set(shown.index) == {E1, E2}
+    for code in (E1, E2):
+        assert shown.loc[code, "valeur"] == pytest.approx(by_epci.loc[code, "valeur"])
+    deck = deck_json(md, scope, commune_indicator="taux_vacance")
+    assert [item["id"] for item in deck["layers"]][0] == "epci-zones"
+    built = ml.build_map(
+        md,
+        residence_indicator="taux_vacance",
+        commune_indicator="taux_vacance",
+        threshold=None,
+        scope=scope,
+    )
+    assert "les zones sont les EPCI" in built.caption
+    assert f"{len(places)} résidences : trop pour les dessiner" in built.caption
+    assert built.legends[1][0].startswith("EPCI : ")

@@ -82,13 +82,20 @@ class BuiltMap:
 
 
 def commune_layer(
-    communes: pd.DataFrame, scale: Scale | None, indicator_id: str | None, show_effectif: bool
+    communes: pd.DataFrame,
+    scale: Scale | None,
+    indicator_id: str | None,
+    show_effectif: bool,
+    level: str = "commune",
 ) -> pdk.Layer:
-    """Communes as polygons: a choropleth of `indicator_id`, or a light fill without one."""
+    """Communes as polygons (or EPCIs, when the map is too wide for its communes, `level`
+    "epci"): a choropleth of `indicator_id`, or a light fill without one."""
     ind = load_catalogue().indicator(indicator_id) if indicator_id else None
     features = []
     for _, row in _drawable(communes).iterrows():
         lines = [f"{row['commune_libelle']} ({row['commune']})", f"EPCI : {row['epci_libelle']}"]
+        if level == "epci":
+            lines = [str(row["epci_libelle"]), "EPCI (choisissez-le pour voir ses communes)"]
         colour, alpha = COMMUNE_FILL, 200
         if ind is not None and scale is not None:
             colour, _ = class_colour(scale, row)
@@ -100,7 +107,7 @@ def commune_layer(
     return pdk.Layer(
         "GeoJsonLayer",
         data={"type": "FeatureCollection", "features": features},
-        id="communes",
+        id="communes" if level == "commune" else "epci-zones",
         filled=True,
         stroked=True,
         get_fill_color="properties.couleur",
@@ -337,7 +344,7 @@ def build_map(
             palette=COMMUNE_PALETTE,
             neutral=(MASKED_AREA, COMMUNE_FILL, FEW_AREA),
         )
-    layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif)]
+    layers = [commune_layer(communes, com_scale, commune_indicator, show_effectif, md.area_level)]
     layers += [qpv_layer(md.qpv), epci_layer(md.epci)]
     layers += [residence_layer(records), qpv_outline_layer(md.qpv)]
     found = concertation or Concertation()
@@ -354,7 +361,8 @@ def build_map(
         )
     ]
     if com_scale is not None:
-        title = f"Communes : {catalogue.indicator(commune_indicator).label}"
+        areas = "EPCI" if md.area_level == "epci" else "Communes"
+        title = f"{areas} : {catalogue.indicator(commune_indicator).label}"
         title += f" · {md.typology}" if md.typology else ""
         com_few = few_label(com_counted, minimum)
         legends.append((title, _legend(com_scale, communes, "carre", com_few)))
@@ -367,6 +375,7 @@ def build_map(
         "(en pixels, lisible à tout zoom : zoomez pour séparer les résidences proches)."
     ]
     notes += neutral_notes(placed, ind.counted, minimum, scope.masks_small_cells)
+    notes += wide_map_notes(md)
     if md.ignored_filters:
         notes.append(f"Filtre sans objet pour les communes : {', '.join(md.ignored_filters)}.")
     since = f" depuis le {md.previous_snapshot:%d/%m/%Y}" if md.previous_snapshot else ""
@@ -434,6 +443,22 @@ def context_legend(
             LegendEntry("projet urbain (ANRU) et ses résidences", PROJECT_COLOUR, "anneau")
         )
     return tuple(entries)
+
+
+def wide_map_notes(md: MapData) -> list[str]:
+    """What a map too wide to draw in detail leaves out, and how to see it."""
+    notes = []
+    if md.area_level == "epci":
+        notes.append(
+            "Carte large : les zones sont les EPCI (communes et QPV apparaissent quand vous "
+            "choisissez un ou quelques EPCI)."
+        )
+    if md.residences_hidden:
+        notes.append(
+            f"{number(md.residences_hidden)} résidences : trop pour les dessiner une à une ; "
+            "choisissez un EPCI ou des communes pour les voir."
+        )
+    return notes
 
 
 def map_deck(layers: list[pdk.Layer], view, *, basemap: bool = False) -> pdk.Deck:
