@@ -48,11 +48,14 @@ def serve(
     *,
     seconds: float = STARTUP_SECONDS,
     unset: Iterable[str] = (),
+    address: str | None = "127.0.0.1",
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`python -m ui.shell.server` in demo mode on 127.0.0.1, its audit trail and log in
     `state_dir`, stopped (its process group) after. `seconds`: how long it may take to answer;
     `unset`: environment variables the server must not inherit (the browser tests drop the
-    developer's cookie key and state database). Shared by `make load` and tests/browser."""
+    developer's cookie key and state database); `address`: the interface it listens on (None:
+    Streamlit's default, as the browser tests have always run it). Shared by `make load` and
+    tests/browser."""
     port = free_port()
     env = {
         **os.environ,
@@ -64,7 +67,9 @@ def serve(
         env.pop(name, None)
     # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
     command = [sys.executable, "-m", "ui.shell.server", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    command += ["--server.port", str(port)]
+    if address is not None:
+        command += ["--server.address", address]
     with (state_dir / "server.log").open("w") as log:
         process = subprocess.Popen(
             command,
