@@ -15,8 +15,11 @@ $(UV):
 	python3 -m venv $(TOOLS) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(TOOLS); }
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: the dependencies' .pyc are written once here, so that no Python process (test
+# workers, portal servers, subprocess tests) compiles streamlit, pandas… from source at start, as
+# it does when PYTHONDONTWRITEBYTECODE is set or site-packages is read-only: ~8 s per process.
 install: $(UV)  ## install the locked dependencies into .venv
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 
 # The demo data root is generated deterministically (seed 42) on first use.
 $(DEMO)/objectifs.yaml: | install

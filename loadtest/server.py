@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,8 +24,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_for_health(
+    base_url: str, process: subprocess.Popen, seconds: float = STARTUP_SECONDS
+) -> None:
+    """Return once the server answers its health check; raise if it stops or `seconds` pass."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"le serveur s'est arrêté (code {process.returncode})")
@@ -35,12 +38,24 @@ def wait_for_health(base_url: str, process: subprocess.Popen) -> None:
                     return
         except OSError:
             time.sleep(0.3)
-    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {STARTUP_SECONDS} s")
+    raise TimeoutError(f"{base_url}/_stcore/health ne répond pas après {seconds:g} s")
 
 
 @contextmanager
-def serve(state_dir: Path, data_root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`python -m ui.shell.server` in demo mode on 127.0.0.1, stopped (its process group) after."""
+def serve(
+    state_dir: Path,
+    data_root: Path,
+    *,
+    seconds: float = STARTUP_SECONDS,
+    unset: Iterable[str] = (),
+    address: str | None = "127.0.0.1",
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`python -m ui.shell.server` in demo mode on 127.0.0.1, its audit trail and log in
+    `state_dir`, stopped (its process group) after. `seconds`: how long it may take to answer;
+    `unset`: environment variables the server must not inherit (the browser tests drop the
+    developer's cookie key and state database); `address`: the interface it listens on (None:
+    Streamlit's default, as the browser tests have always run it). Shared by `make load` and
+    tests/browser."""
     port = free_port()
     env = {
         **os.environ,
@@ -48,9 +63,13 @@ def serve(state_dir: Path, data_root: Path) -> Iterator[tuple[str, subprocess.Po
         "PEUPLEMENT_AUDIT_FILE": str(state_dir / "audit.jsonl"),
         "PEUPLEMENT_DATA_DIR": str(data_root),
     }
-    env.pop("PEUPLEMENT_USERS_FILE", None)
+    for name in ("PEUPLEMENT_USERS_FILE", *unset):
+        env.pop(name, None)
+    # `make run`'s server, run by this venv's Python: a fresh machine has uv only in .tools/
     command = [sys.executable, "-m", "ui.shell.server", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    command += ["--server.port", str(port)]
+    if address is not None:
+        command += ["--server.address", address]
     with (state_dir / "server.log").open("w") as log:
         process = subprocess.Popen(
             command,
@@ -62,10 +81,10 @@ def serve(state_dir: Path, data_root: Path) -> Iterator[tuple[str, subprocess.Po
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            wait_for_health(base_url, process)
+            wait_for_health(base_url, process, seconds)
             yield base_url, process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)  # our own process group only
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

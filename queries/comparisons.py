@@ -7,13 +7,13 @@ Snapshots are matched by date: when the earlier snapshot does not exist the comp
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Unpack
 
 import pandas as pd
 
 from queries.engine import Engine
-from queries.evaluate import available, evaluate
+from queries.evaluate import answer, available
+from queries.question import Question, QuestionFields
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.scope import Scope
 
@@ -36,19 +36,16 @@ def compare(
     indicator_id: str,
     scope: Scope,
     *,
-    snapshot: dt.date | str | None = None,
-    by: Iterable[str] = (),
-    where: Mapping[str, Iterable] | None = None,
-    period: str = "rolling12",
     catalogue: Catalogue | None = None,
+    **fields: Unpack[QuestionFields],
 ) -> pd.DataFrame:
     """evaluate() plus valeur_precedente / evolution and valeur_un_an / evolution_un_an
     (differences in the indicator's unit; masked when either side is masked)."""
     catalogue = catalogue or load_catalogue()
-    snap = engine.resolve_snapshot(snapshot)
-    by = list(by)
-    kwargs: dict[str, Any] = dict(by=by, where=where, period=period, catalogue=catalogue)
-    current = evaluate(engine, indicator_id, scope, snapshot=snap, **kwargs)
+    question = Question.of(indicator_id, **fields)
+    snap = engine.resolve_snapshot(question.snapshot)
+    by = list(question.by)
+    current = answer(engine, catalogue, question.at(snap), scope)
     for suffix, other in (
         ("precedente", previous_snapshot(engine, snap)),
         ("un_an", year_earlier_snapshot(engine, snap)),
@@ -61,7 +58,7 @@ def compare(
         if other is None:
             current[value_col] = pd.Series([pd.NA] * len(current), dtype="Float64")
         else:
-            past = evaluate(engine, indicator_id, scope, snapshot=other, **kwargs)
+            past = answer(engine, catalogue, question.at(other), scope)
             past = past[[*by, "valeur", "masque"]].rename(
                 columns={"valeur": value_col, "masque": f"_masque_{suffix}"}
             )

@@ -4,13 +4,14 @@ statement the builder writes, then apply the user's secrecy rule."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from typing import Unpack
 
 import pandas as pd
 
 from queries.engine import Engine
 from queries.errors import InvalidValueError
 from queries.frames import frame
+from queries.question import Question, QuestionFields
 from queries.secrecy import protect
 from queries.sql.builder import PERIODS, Request, build
 from semantic.catalogue import Catalogue, load_catalogue
@@ -26,14 +27,17 @@ def make_request(
     engine: Engine,
     indicator_id: str,
     scope: Scope,
-    *,
-    snapshot: dt.date | str | None = None,
-    by: Iterable[str] = (),
-    where: Mapping[str, Iterable] | None = None,
-    period: str = "rolling12",
+    **fields: Unpack[QuestionFields],
 ) -> Request:
+    """`request_for` in keyword form, for the callers that build one request by hand."""
+    return request_for(catalogue, engine, Question.of(indicator_id, **fields), scope)
+
+
+def request_for(catalogue: Catalogue, engine: Engine, question: Question, scope: Scope) -> Request:
+    """The builder's request for `question`, checked against the catalogue and the data: known
+    indicator, dimensions and period, typed filter values, the inputs present at the snapshot."""
+    indicator_id, by, period = question.indicator, question.by, question.period
     catalogue.indicator(indicator_id)
-    by = tuple(by)
     for dim in by:
         catalogue.check_dimension(indicator_id, dim)
     if len(set(by)) != len(by):
@@ -46,13 +50,13 @@ def make_request(
         )
     catalogue.check_period(indicator_id, period)  # no year to date for a rate over a stock
     typed_where = []
-    for dim_id, values in (where or {}).items():
+    for dim_id, values in (question.where or {}).items():
         dim_def = catalogue.check_dimension(indicator_id, dim_id)
         listed = [values] if isinstance(values, str | bool | int) else list(values)
         if not listed:
             raise InvalidValueError(f"filtre « {dim_id} » sans valeur")
         typed_where.append((dim_id, tuple(_typed(dim_id, dim_def.type, v) for v in listed)))
-    day = engine.resolve_snapshot(snapshot)
+    day = engine.resolve_snapshot(question.snapshot)
     missing = engine.missing_inputs(catalogue.indicator(indicator_id).requires, day)
     if missing:  # "non disponible pour ces données", never a 0 computed on nothing
         raise UnavailableIndicatorError(indicator_id, missing, day.isoformat())
@@ -98,18 +102,18 @@ def evaluate(
     indicator_id: str,
     scope: Scope,
     *,
-    snapshot: dt.date | str | None = None,
-    by: Iterable[str] = (),
-    where: Mapping[str, Iterable] | None = None,
-    period: str = "rolling12",
     catalogue: Catalogue | None = None,
+    **fields: Unpack[QuestionFields],
 ) -> pd.DataFrame:
-    """One row per group: <by dims> [<dim>_libelle], valeur, numerateur, denominateur, effectif, masque."""
+    """One row per group: <by dims> [<dim>_libelle], valeur, numerateur, denominateur, effectif, masque.
+    The keywords are those of `queries.question.QuestionFields` (snapshot, by, where, period)."""
     catalogue = catalogue or load_catalogue()
-    request = make_request(
-        catalogue, engine, indicator_id, scope, snapshot=snapshot, by=by, where=where, period=period
-    )
-    return run(engine, catalogue, request)
+    return answer(engine, catalogue, Question.of(indicator_id, **fields), scope)
+
+
+def answer(engine: Engine, catalogue: Catalogue, question: Question, scope: Scope) -> pd.DataFrame:
+    """`evaluate` for a question already built."""
+    return run(engine, catalogue, request_for(catalogue, engine, question, scope))
 
 
 # The measure columns every indicator query returns, with their nullable dtypes.

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from reports.formats import MASK_LABEL, value
+from semantic.catalogue import load_catalogue
 from semantic.scope import ROLE_LABELS, Scope
 
 STATUS_LABELS = {
@@ -22,12 +23,11 @@ TARGET_TITLES = {
     "T3": "T3 · Publics prioritaires",
 }
 # Breakdown values as readers name them (the codes stay in the data).
+# Réservataires: semantic/definitions/dimensions.yaml, two in the plural of the bilan's totals.
 VALUE_LABELS = {
     "reservataire": {
-        "etat": "État (contingent préfectoral)",
-        "action_logement": "Action Logement",
+        **load_catalogue().dimensions["reservataire"].values,
         "collectivite": "Collectivités",
-        "bailleur": "Bailleur (non réservé)",
         "autre": "Autres réservataires",
     },
     "en_qpv": {"True": "En QPV", "False": "Hors QPV"},

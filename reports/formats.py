@@ -58,7 +58,7 @@ def value(value, unit: str, masked: bool = False) -> str:
 
 # A unit the definitions do not know (a column computed outside the catalogue) reads as a number
 # with one decimal, as before units were data.
-_PLAIN = UnitDef(label="valeur", decimales=1, format_excel="0.0")
+_PLAIN = UnitDef(label="valeur", decimales=1, format_excel="0.0", mot="valeur")
 
 
 def _unit(unit: str) -> UnitDef:
@@ -81,11 +81,11 @@ def change(delta, unit: str) -> str:
 
 
 def shown_gap(delta, unit: str) -> str:
-    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »."""
+    """A difference as shown, rounded first so that −0,04 pt reads « ±0,0 pt », not « −0,0 pt »
+    (to the unit's `change_decimals`, semantic/definitions/unites.yaml)."""
     if delta is None or pd.isna(delta):
         return change(delta, unit)
-    digits = 3 if unit == "ratio" else (0 if unit == "euros_par_an" else 1)
-    return change(round(float(delta), digits) + 0.0, unit)
+    return change(round(float(delta), _unit(unit).change_decimals) + 0.0, unit)
 
 
 def target_text(sens: str, cible: float, unit: str) -> str:

@@ -60,10 +60,22 @@ class UnitDef(Frozen):
     pourcentage: bool = False  # a fraction shown x100 with « % », its changes in points
     format_excel: NonEmpty
     format_excel_evolution: str | None = None  # a change's format, when not format_excel
+    mot: NonEmpty  # what a number in this unit counts, in an export's unit column (« ménages »)
+    mot_evolution: str | None = None  # the same for a change, when not `mot` (rates: « points »)
 
     @property
     def excel_change_format(self) -> str:
         return self.format_excel_evolution or self.format_excel
+
+    @property
+    def change_decimals(self) -> int:
+        """Decimals of a change as shown: the value's; a percentage's change is in points of
+        the fraction, two decimals more (0,1 pt is 0.001)."""
+        return self.decimales + 2 if self.pourcentage else self.decimales
+
+    @property
+    def change_word(self) -> str:
+        return self.mot_evolution or self.mot
 
 
 class ThemeDef(Frozen):

@@ -143,3 +143,106 @@ def test_every_unit_and_theme_has_its_definition():
     assert catalogue.unit("euros_par_an").suffixe == " €"
     with pytest.raises(UnknownNameError, match="logement"):
         catalogue.unit("logement")
+
+
+def test_coded_dimensions_name_exactly_the_codes_of_the_contract():
+    """The labels of a coded dimension (dimensions.yaml `values`) cover the contract's codes, in
+    the contract's order: the screens' pickers list them so."""
+    from dataroot import contract
+
+    dimensions = load_catalogue().dimensions
+    assert tuple(dimensions["reservataire"].values) == contract.RESERVATAIRES
+    assert tuple(dimensions["composition"].values) == contract.COMPOSITIONS
+    assert dimensions["reservataire"].values["etat"] == "État (contingent préfectoral)"
+
+
+# The folders whose code reads the vocabularies of semantic/definitions and must not write them.
+_READERS = ("ui", "reports", "queries", "cli", "pages", "Home.py")
+# Assignments that hold another vocabulary or another wording, kept in code on purpose.
+_OTHER_WORDINGS = {
+    "ui/screens/objectifs/target_cards.py NOUNS",  # a unit's noun, singular and plural
+    "ui/screens/objectifs/target_cards.py VALUE_LABELS",  # réservataires inside a sentence
+    "ui/screens/administration/admin_import.py TABLE_LABELS",  # tables, some named as units
+    "queries/bench/pandas_questions.py PANDAS_COLUMNS",  # tables, some named as units
+}
+
+
+def _vocabularies() -> dict[str, set[str]]:
+    """Each vocabulary of the definitions: its codes (units, themes, coded dimensions)."""
+    catalogue = load_catalogue()
+    vocabularies = {"unites.yaml": set(catalogue.units), "themes.yaml": set(catalogue.themes)}
+    for dim_id, dim in catalogue.dimensions.items():
+        if dim.values:
+            vocabularies[f"dimensions.yaml {dim_id}"] = set(dim.values)
+    return vocabularies
+
+
+def _written_vocabularies(
+    source: str, vocabularies: dict[str, set[str]], path: str = ""
+) -> list[str]:
+    """Dict literals keyed by three codes or more of one vocabulary, and strings equal to a coded
+    dimension's label of more than one word: a vocabulary written again in code."""
+    import ast
+
+    catalogue = load_catalogue()
+    labels = {
+        label
+        for dim in catalogue.dimensions.values()
+        for label in dim.values.values()
+        if " " in label
+    }
+    found = []
+    for statement in ast.parse(source).body:
+        targets = getattr(statement, "targets", None) or [getattr(statement, "target", None)]
+        name = f"{path} {getattr(targets[0], 'id', '')}"
+        for node in ast.walk(statement):
+            found += _written(node, name, vocabularies, labels)
+    return found
+
+
+def _written(node, name: str, vocabularies: dict[str, set[str]], labels: set[str]) -> list[str]:
+    import ast
+
+    found = []
+    if name not in _OTHER_WORDINGS:
+        if isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            found += [
+                f"ligne {node.lineno} : un dictionnaire des codes de {vocabulary}"
+                for vocabulary, codes in vocabularies.items()
+                if len(keys & codes) >= 3
+            ]
+        elif isinstance(node, ast.Constant) and node.value in labels:
+            found.append(f"ligne {node.lineno} : le libellé « {node.value} »")
+    return found
+
+
+def test_vocabularies_are_written_once_in_the_definitions():
+    """Units, themes and code labels are data (semantic/definitions): code reads them, it never
+    writes a table of them again (a re-typed copy drifts from the definitions)."""
+    root = Path(__file__).resolve().parents[1]
+    vocabularies = _vocabularies()
+    files = [root / "Home.py"] + [
+        path for folder in _READERS[:-1] for path in sorted((root / folder).rglob("*.py"))
+    ]
+    found = [
+        f"{path.relative_to(root)}: {problem}"
+        for path in files
+        for problem in _written_vocabularies(
+            path.read_text(encoding="utf-8"), vocabularies, str(path.relative_to(root))
+        )
+    ]
+    assert found == []
+
+
+def test_a_vocabulary_written_again_in_code_is_caught():
+    planted = (
+        'UNIT_WORDS = {"ratio": "%", "logements": "logements", "menages": "ménages"}\n'
+        'LABELS = {"etat": "État", "bailleur": "Bailleur", "autre": "Autre"}\n'
+        'title = "Famille monoparentale"\n'
+    )
+    assert _written_vocabularies(planted, _vocabularies()) == [
+        "ligne 1 : un dictionnaire des codes de unites.yaml",
+        "ligne 2 : un dictionnaire des codes de dimensions.yaml reservataire",
+        "ligne 3 : le libellé « Famille monoparentale »",
+    ]

@@ -141,6 +141,7 @@ def test_the_spill_folder_goes_with_the_last_engine_of_the_process(root):
     assert not second.workdir.exists()
 
 
+@pytest.mark.slow  # the benchmark's build and opens, each in a process of its own
 def test_the_bench_measures_a_build_then_opens_of_the_same_file(root):
     from queries.bench import engine_start
 

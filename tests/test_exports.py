@@ -277,3 +277,23 @@ def test_dashboard_csv_cells_parse_as_numbers_in_french_excel():
     raw = data.decode("utf-8-sig").splitlines()
     assert raw[4].split(";")[:5] == ["Voiron", "38563", "Taux de vacance", "%", "3,6"]
     assert ";-0,4;" in raw[4]
+
+
+@pytest.mark.parametrize(
+    ("delta", "unit", "shown"),
+    [
+        (-0.0004, "ratio", "±0,0\u202fpt"),  # rates: points to 0.1, so 0.001 of the fraction
+        (0.0127, "ratio", "+1,3\u202fpt"),
+        (0.123, "demandes_par_attribution", "+0,12"),  # its two decimals, not one
+        (-0.004, "demandes_par_attribution", "±0,00"),
+        (-3.0, "logements", "−3"),
+        (0.4, "euros_par_an", "±0 €"),
+        (-0.04, "ans", "±0,0 ans"),
+    ],
+)
+def test_a_change_is_rounded_to_the_decimals_of_its_unit(delta, unit, shown):
+    """The bilan and the dashboard round a change alike: the unit's decimals (unites.yaml)."""
+    from reports.formats import shown_gap
+    from ui.screens.tableau_de_bord.kpi_display import change_text
+
+    assert shown_gap(delta, unit) == change_text(delta, unit) == shown

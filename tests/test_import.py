@@ -7,10 +7,12 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import openpyxl
 import pyarrow.parquet as pq
@@ -46,14 +48,23 @@ from tests.import_fixtures import (
 from tests.tiny_data import E1, E2
 
 
-@pytest.fixture
-def root(tmp_path):
-    return tiny_root(tmp_path)
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The tiny root and its RPLS-style export, written once for the module; each test works on
+    its own copy (imports publish into the root, tests break cells of the source)."""
+    folder = tmp_path_factory.mktemp("import_template")
+    root = tiny_root(folder)
+    return root, tiny_source(folder, root)
 
 
 @pytest.fixture
-def source(tmp_path, root):
-    return tiny_source(tmp_path, root)
+def root(tmp_path, template):
+    return Path(shutil.copytree(template[0], tmp_path / template[0].name))
+
+
+@pytest.fixture
+def source(tmp_path, root, template):
+    return Path(shutil.copytree(template[1], tmp_path / template[1].name))
 
 
 def _cli(capsys, *argv):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from semantic.scope import ROLES
-from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
+from tests.apptest_support import ACCOUNTS, logged_in, portal, steady_navigation
 from ui.shell.access import PAGE_IDS, can_open
 
 # What must never reach a reader, with why.
@@ -36,11 +36,6 @@ FORBIDDEN = {
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Two portal processes started and driven side by side (and a PostgreSQL when one is configured):
+# an integration test for `make test`, not one a change usually needs (`make test-fast`).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -4,8 +4,12 @@ was rerun and what had been typed was erased.) The server is truly cold: no warm
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from queries.settings import ENGINE_DIR_NAME
 from tests.apptest_support import exported_trail
 from tests.browser.support import ACCOUNTS, skip_without_chromium
 from tests.browser.test_login_browser import TIMEOUT_MS
@@ -14,6 +18,16 @@ pytestmark = pytest.mark.browser
 
 skip_without_chromium()
 SIMULTANEOUS = 10
+
+
+@pytest.fixture(scope="module")
+def demo_data_root(tmp_path_factory, small_demo_root):
+    """The shared small root without the query engine other tests built on it: cold as after a
+    first start on new data."""
+    copy = tmp_path_factory.mktemp("cold") / "root"
+    return Path(
+        shutil.copytree(small_demo_root, copy, ignore=shutil.ignore_patterns(ENGINE_DIR_NAME))
+    )
 
 
 def test_ten_logins_just_after_a_restart_all_go_through(

@@ -36,12 +36,10 @@ PARTNER_EPCI_NAME = "Communauté d'agglomération du Pays Voironnais"
 
 
 @pytest.fixture(scope="module")
-def demo_data_root(tmp_path_factory):
-    """Overrides the conftest's two-snapshot root: five snapshots, 2025-09-30 … 2026-09-30."""
-    from ingest.demo import generate
-
-    root = tmp_path_factory.mktemp("demo") / "root"
-    return generate(root, logements=3000, snapshots=5).out
+def demo_data_root(small_demo_root_5):
+    """Overrides the conftest's two-snapshot root: five snapshots, 2025-09-30 … 2026-09-30
+    (the shared `small_demo_root_5` of tests/conftest.py)."""
+    return small_demo_root_5
 
 
 def open_page(browser, base_url: str, role: str, link: str):

@@ -19,12 +19,10 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def demo_data_root(tmp_path_factory):
+def demo_data_root(demo_root):
     """The default demo (20 000 dwellings, 13 quarterly snapshots): the projections are
     back-tested on 9 + 4 quarters, and the CIA mixité list has residences of every profile."""
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root").out
+    return demo_root
 
 
 @pytest.fixture(scope="module")

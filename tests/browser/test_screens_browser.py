@@ -29,11 +29,9 @@ skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
-def demo_data_root(tmp_path_factory):
+def demo_data_root(small_demo_root_5):
     """Like conftest's, with five quarterly snapshots: a sparkline of two points says little."""
-    from ingest.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo") / "root", logements=3000, snapshots=5).out
+    return small_demo_root_5
 
 
 def log_in(browser, base_url: str, role: str):

@@ -1,19 +1,12 @@
 """Code labels the screens share: the contract's codes as readers name them (the codes stay in the
-data and the exports)."""
+data and the exports). The labels are data, the `values` of each dimension in
+semantic/definitions/dimensions.yaml: written there once, for the screens, the command and the
+queries alike."""
 
 from __future__ import annotations
 
-RESERVATAIRES = {
-    "etat": "État (contingent préfectoral)",
-    "action_logement": "Action Logement",
-    "collectivite": "Collectivité",
-    "bailleur": "Bailleur (non réservé)",
-    "autre": "Autre réservataire",
-}
-COMPOSITIONS = {
-    "personne_seule": "Personne seule",
-    "couple_sans_enfant": "Couple sans enfant",
-    "couple_avec_enfants": "Couple avec enfant(s)",
-    "monoparentale": "Famille monoparentale",
-    "autre": "Autre",
-}
+from semantic.catalogue import load_catalogue
+
+_DIMENSIONS = load_catalogue().dimensions
+RESERVATAIRES = dict(_DIMENSIONS["reservataire"].values)
+COMPOSITIONS = dict(_DIMENSIONS["composition"].values)

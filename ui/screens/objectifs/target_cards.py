@@ -18,6 +18,7 @@ from queries.alerts import trend_period_label
 from semantic.catalogue import Catalogue
 from ui.shared.formats import MASK_LABEL, MASK_TEXT, number, percent, shown_gap, target_text, value
 from ui.shared.headline import STATUS_COLORS, STATUS_LABELS, status_counts
+from ui.shared.labels import RESERVATAIRES
 
 PERIOD_LABELS = {
     "annee_en_cours": "Année civile en cours",
@@ -36,8 +37,7 @@ NOUNS = {
 }
 # Filter values as readers name them (the codes stay in the data and the exports).
 VALUE_LABELS = {
-    "etat": "État (contingent préfectoral)",
-    "action_logement": "Action Logement",
+    **RESERVATAIRES,  # semantic/definitions/dimensions.yaml; the others as a sentence says them
     "collectivite": "collectivités",
     "bailleur": "bailleur (non réservé)",
     "autre": "autres réservataires",

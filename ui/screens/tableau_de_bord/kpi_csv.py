@@ -10,32 +10,24 @@ from __future__ import annotations
 
 import pandas as pd
 
+from semantic.catalogue import load_catalogue
 from semantic.safe_text import spreadsheet_cell
 from ui.screens.tableau_de_bord import kpi_display as kd
 from ui.shared.exports import Metadata, xlsx_bytes
 from ui.shared.formats import french_key
 from ui.shared.kpi_table import KpiTable
 
-# The unit a number of each catalogue unit is written in (rates in percent: 25,3 for 25,3 %).
-UNIT_WORDS = {
-    "ratio": "%",
-    "euros_par_an": "€ par an",
-    "ans": "ans",
-    "mois": "mois",
-    "personnes": "personnes",
-    "demandes_par_attribution": "demandes par attribution",
-    "logements": "logements",
-    "menages": "ménages",
-    "attributions": "attributions",
-    "departs": "départs",
-    "demandes": "demandes",
-    "propositions": "propositions",
-    "points": "points de cotation",
-}
+# The unit a number of each catalogue unit is written in (rates in percent: 25,3 for 25,3 %), and
+# its decimals as on screen: semantic/definitions/unites.yaml (`mot`, `mot_evolution`, `decimales`).
+_UNITS = load_catalogue().units
+UNIT_WORDS = {unit: spec.mot for unit, spec in _UNITS.items()}
 UNIT, CHANGE_UNIT = "Unité", "Unité des évolutions"
 MASKED = "Secret statistique (valeur masquée)"
-# Decimals as on screen: rates to 0.1 point, ratios of demands to 0.01, euros to the unit.
-_DECIMALS = {"ratio": 1, "euros_par_an": 0, "demandes_par_attribution": 2}
+
+
+def _decimals(unit: str) -> int:
+    """Decimals as on screen (of a rate ×100, and of its change in points)."""
+    return _UNITS[unit].decimales if unit in _UNITS else 1
 
 
 def csv_table(rows: pd.DataFrame, internal: bool) -> pd.DataFrame:
@@ -48,19 +40,19 @@ def csv_table(rows: pd.DataFrame, internal: bool) -> pd.DataFrame:
     value = out[kd.VALUE].astype("Float64").mask(masked)
     scale = units.map(lambda u: 100.0 if u == "ratio" else 1.0)
     out[kd.VALUE] = [
-        pd.NA if pd.isna(v) else round(float(v) * s, _DECIMALS.get(u, 1))
+        pd.NA if pd.isna(v) else round(float(v) * s, _decimals(u))
         for v, s, u in zip(value, scale, units, strict=True)
     ]
     for col in (kd.CHANGE, kd.CHANGE_YEAR):
         out[col] = [
-            pd.NA if pd.isna(v) or m else round(float(v), _DECIMALS.get(u, 1))
+            pd.NA if pd.isna(v) or m else round(float(v), _decimals(u))
             for v, m, u in zip(out[col].astype("Float64"), masked, units, strict=True)
         ]
     out.insert(out.columns.get_loc(kd.VALUE), UNIT, units.map(UNIT_WORDS).fillna(units))
     out.insert(
         out.columns.get_loc(kd.CHANGE),
         CHANGE_UNIT,
-        units.map(lambda u: "points" if u == "ratio" else UNIT_WORDS.get(u, u)),
+        units.map(lambda u: _UNITS[u].change_word if u in _UNITS else u),
     )
     if masked.any():  # an empty value: masked, or not computable? This column says.
         out.insert(out.columns.get_loc(kd.VALUE) + 1, MASKED, masked.map({True: "oui", False: ""}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from semantic.catalogue import Catalogue, load_catalogue
+from semantic.catalogue import Catalogue
 from ui.shared import formats
 from ui.shared.exports import Metadata, excel_format, secrecy_text
 from ui.shared.filters import PERIODS, SCALES, Selection
@@ -25,12 +25,6 @@ STATUS_STYLES = {
     "non_mesurable": "color: #5F6368",
     "secret": "color: #5F6368",
 }
-# Units of a count (whole numbers, no suffix), from semantic/definitions/unites.yaml.
-COUNT_UNITS = tuple(
-    u
-    for u, d in load_catalogue().units.items()
-    if d.decimales == 0 and not d.suffixe and not d.pourcentage
-)
 # Column headers, in order; the last group is shown to internal roles only.
 TERRITORY, CODE, INDICATOR, VALUE = "Territoire", "Code", "Indicateur", "Valeur"
 NUMERATOR, DENOMINATOR, COUNT = "Numérateur", "Dénominateur", "Effectif"
@@ -76,17 +70,10 @@ def _changes(rows: pd.DataFrame, column: str) -> list[str]:
     return [change_text(d, u) for d, u in zip(rows[column], rows["unite"], strict=True)]
 
 
-# Decimals of a change as shown (rates in points: 0.1 pt is 0.001).
-_CHANGE_DECIMALS = {"ratio": 3, "euros_par_an": 0, "demandes_par_attribution": 2}
-
-
 def change_text(delta, unit: str) -> str:
     """`ui.shared.formats.change` of the change rounded as shown, so that a tiny fall reads « ±0,0 pt »
-    rather than « −0,0 pt »."""
-    if delta is None or pd.isna(delta):
-        return formats.change(None, unit)
-    decimals = _CHANGE_DECIMALS.get(unit, 0 if unit in COUNT_UNITS else 1)
-    return formats.change(round(float(delta), decimals) + 0.0, unit)
+    rather than « −0,0 pt » (`ui.shared.formats.shown_gap`: the decimals are the unit's)."""
+    return formats.shown_gap(delta, unit)
 
 
 def numbers(rows: pd.DataFrame, internal: bool) -> pd.DataFrame:
