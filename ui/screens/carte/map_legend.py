@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from semantic.catalogue import load_catalogue
 from ui.shared.formats import MASK_LABEL, value
 
 RGB = tuple[int, int, int]
@@ -27,17 +28,19 @@ MISSING_COLOUR: RGB = (255, 255, 255)  # nothing to measure (no household, no al
 # Too few cases for a class (parametres.yaml, carte.effectif_minimum_classe): a paler grey than
 # the secret's, so a manager tells "hidden" from "1 allocation" at a glance.
 FEW_COLOUR: RGB = (214, 214, 214)
-# What `effectif` counts, by the base a value rests on (queries.map_data.Colouring.counted).
-COUNTED_WORDS = {
-    "attributions": "attributions",
-    "attributions_territoire": "attributions",
-    "menages": "ménages",
-    "logements": "logements",
-    "departs": "départs",
-    "demandes": "demandes",
-    "propositions": "propositions",
-    "examens_logements": "examens",
-}
+
+
+# What `effectif` counts, by the base a value rests on (queries.map_data.Colouring.counted): the
+# word of the unit of the same name (unites.yaml, `mot`), and for the two bases that are not units
+# their own word.
+def counted_words() -> dict[str, str]:
+    words = {code: unit.mot for code, unit in load_catalogue().units.items()}
+    words["attributions_territoire"] = words["attributions"]  # every landlord's allocations
+    words["examens_logements"] = "examens"  # dwellings examined in commission
+    return words
+
+
+COUNTED_WORDS = counted_words()
 
 
 @dataclass(frozen=True)
