@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow  # runs the benchmark's workers in their own proce
 
 # Groups of the latest snapshot (2025-12-31): two EPCIs, three residences, in every question
 # (each residence has dwellings, households, departures counted or allocations in the period).
-GROUPS = {"epci": 2, "residence": 3}
+GROUPS = {"epci": 2, "commune": 3, "residence": 3}  # three residences in three communes
 
 
 @pytest.fixture(scope="module")
