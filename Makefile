@@ -52,8 +52,10 @@ test: install demo lint  ## lint, then the whole test suite (browser tests need 
 test-fast: install demo  ## the unit and AppTest tests a change usually needs: no browser, nothing marked slow
 	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not browser and not slow" -q
 
+# BENCH_ARGS="--national-geographie france --national-snapshots 13": the national root on every
+# commune of France (import the communes once first: docs/benchmark.md).
 bench: install demo  ## benchmark: semantic layer vs hand-written DuckDB SQL and pandas
-	$(RUN) python -m queries.bench --national-logements 5000000
+	$(RUN) python -m queries.bench --national-logements 5000000 $(BENCH_ARGS)
 
 load: install demo  ## N real browser sessions at once against one server: page times, CPU, memory
 	$(RUN) python -m loadtest --sessions $(or $(SESSIONS),1 10 30)

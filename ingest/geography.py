@@ -96,17 +96,21 @@ def full_name(nom: str, type_nom: str) -> str:
     return ARTICLES.get(type_nom, "") + nom
 
 
-def to_geojson(wkb_hex: pd.Series) -> tuple[list[str], list[float], list[float]]:
+def to_geojson(
+    wkb_hex: pd.Series,
+    tolerance: float = SIMPLIFY_TOLERANCE,
+    decimals: int = COORD_DECIMALS,
+) -> tuple[list[str], list[float], list[float]]:
     """Simplified GeoJSON strings and representative points (lat, lon) of hex WKB geometries."""
-    import shapely  # dev dependency, needed by this one-off script only
+    import shapely  # dev dependency, needed by the import scripts only
 
     geoms = shapely.from_wkb(wkb_hex.to_numpy())
-    geoms = shapely.simplify(geoms, SIMPLIFY_TOLERANCE, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 10**-COORD_DECIMALS)
+    geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, 10**-decimals)
     points = shapely.point_on_surface(geoms)
     texts = [json.dumps(shapely.geometry.mapping(g), separators=(",", ":")) for g in geoms]
-    lats = [round(p.y, COORD_DECIMALS) for p in points]
-    lons = [round(p.x, COORD_DECIMALS) for p in points]
+    lats = [round(p.y, decimals) for p in points]
+    lons = [round(p.x, decimals) for p in points]
     return texts, lats, lons
 
 

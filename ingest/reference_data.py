@@ -26,12 +26,15 @@ Replace a derived figure by the official one when a user supplies it.
 
 First-quartile thresholds (``seuils_q1``) are *illustrative*: plausible values for the three demo
 EPCIs (national median of EPCI thresholds about 8 671 €/UC in 2022 and 9 243 € in 2023, observed
-range about 6 900 – 10 500 €), rising every year. They are not the figures of the arrêtés.
+range about 6 900 – 10 500 €), rising every year. They are not the figures of the arrêtés. The
+national demo geography gives every other EPCI illustrative values too (illustrative_seuils_q1).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import zlib
 
 import pandas as pd
 
@@ -118,16 +121,43 @@ def plafonds_table() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def seuils_q1_table(codes_epci: list[str] | None = None) -> pd.DataFrame:
-    """First-quartile thresholds of the given EPCIs (all known ones by default)."""
+# Other EPCIs (the national demo geography): a 2022 value spread over the observed range by the
+# EPCI's code (stable, not random), then the yearly rises of the metropolis' values above.
+ILLUSTRATIVE_SEUIL_2022_RANGE = (6900, 10500)
+
+
+def illustrative_seuils_q1(code_epci: str) -> dict[int, int]:
+    """Thresholds of an EPCI outside the demo's three: illustrative, derived from its code."""
+    low, high = ILLUSTRATIVE_SEUIL_2022_RANGE
+    value = float(low + zlib.crc32(code_epci.encode()) % (high - low + 1))
+    reference = SEUILS_Q1_UC["200040715"]
+    years = sorted(reference)
+    out = {years[0]: round_euro(value)}
+    for previous, year in itertools.pairwise(years):
+        value *= reference[year] / reference[previous]
+        out[year] = round_euro(value)
+    return out
+
+
+def seuils_q1_uc(code_epci: str) -> dict[int, int]:
+    """Thresholds of one EPCI by year: the table's, else the illustrative ones."""
+    known = SEUILS_Q1_UC.get(code_epci)
+    return dict(known) if known is not None else illustrative_seuils_q1(code_epci)
+
+
+def seuils_q1_table(
+    codes_epci: list[str] | None = None, illustrative_unknown: bool = False
+) -> pd.DataFrame:
+    """First-quartile thresholds of the given EPCIs (all known ones by default); an EPCI outside
+    the table is an error unless ``illustrative_unknown`` (then see illustrative_seuils_q1)."""
     codes = sorted(SEUILS_Q1_UC) if codes_epci is None else list(codes_epci)
     unknown = [c for c in codes if c not in SEUILS_Q1_UC]
-    if unknown:
+    if unknown and not illustrative_unknown:
         raise KeyError(f"pas de seuil de premier quartile pour les EPCI {unknown}")
     rows = [
         (year, code, float(seuil))
         for code in codes
-        for year, seuil in sorted(SEUILS_Q1_UC[code].items())
+        for year, seuil in sorted(seuils_q1_uc(code).items())
     ]
     columns = [c.name for c in contract.SEUILS_Q1.columns]
     return pd.DataFrame(rows, columns=columns)

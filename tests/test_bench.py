@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow  # runs the benchmark's workers in their own proce
 
 # Groups of the latest snapshot (2025-12-31): two EPCIs, three residences, in every question
 # (each residence has dwellings, households, departures counted or allocations in the period).
-GROUPS = {"epci": 2, "residence": 3}
+GROUPS = {"epci": 2, "commune": 3, "residence": 3}  # three residences in three communes
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,14 @@ def test_the_bilan_is_timed_in_its_own_process_and_checked_against_five_seconds(
     passed = bilan_targets({**bilan, "partenaire_s": 4.9, "interne_s": 5.1})
     assert [t["pass"] for t in passed] == [True, False]
     assert passed[1]["failing"] == ["5.10 s"]
+
+
+def test_ensure_root_regenerates_when_the_snapshot_count_differs(tmp_path):
+    from queries.bench.roots import ensure_root
+    from queries.engine import list_snapshots
+
+    root = tmp_path / "national"
+    assert ensure_root(root, 300, 1, seed=1) is not None  # generated
+    assert ensure_root(root, 300, 1, seed=1) is None  # already there
+    assert ensure_root(root, 300, 2, seed=1) is not None  # another snapshot count asked
+    assert len(list_snapshots(root)) == 2

@@ -75,29 +75,35 @@ def draw_allocation_flags(rng, ctx: pd.DataFrame, dwelling: np.ndarray, newcomer
 
 def seuils_q1(epci: np.ndarray, years: np.ndarray) -> np.ndarray:
     """First-quartile threshold of the EPCI; years outside the table take the nearest one."""
-    out = np.zeros(len(epci))
-    for code, by_year in reference_data.SEUILS_Q1_UC.items():
-        here = epci == code
-        known = np.array(sorted(by_year))
-        values = np.array([by_year[y] for y in known], dtype=np.float64)
-        out[here] = values[np.clip(years[here], known[0], known[-1]) - known[0]]
-    return out
+    if len(epci) == 0:
+        return np.zeros(0)
+    index, codes = pd.factorize(epci)  # one pass, whatever the number of EPCIs
+    tables = [reference_data.seuils_q1_uc(str(code)) for code in codes]
+    first, last = min(tables[0]), max(tables[0])
+    values = np.array([[t[y] for y in range(first, last + 1)] for t in tables], dtype=np.float64)
+    return values[index, np.clip(years, first, last) - first]
 
 
 def calibrated_offsets(log_q: np.ndarray, share: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Per-row offset so that exactly round(share x n) rows of each group get log q <= 0."""
     offset = np.zeros(len(log_q))
-    for g in np.unique(group):
-        here = np.flatnonzero(group == g)
-        values = np.sort(log_q[here])
-        k = int(round(share[here[0]] * len(here)))
-        if k == 0:
-            cut = values[0] - 0.05
-        elif k == len(values):
-            cut = values[-1] + 0.05
-        else:  # halfway between the k-th and the next: a margin against rounding to the cent
-            cut = (values[k - 1] + values[k]) / 2
-        offset[here] = -cut
+    if len(log_q) == 0:
+        return offset
+    # every group at once (sorted by group, then value): thousands of groups at national scale
+    order = np.lexsort((log_q, group))
+    values, sorted_group = log_q[order], group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    counts = np.diff(np.r_[starts, len(values)])
+    k = np.round(share[order][starts] * counts).astype(np.int64)  # half to even, like round()
+    below = values[starts + np.maximum(k - 1, 0)]
+    above = values[starts + np.minimum(k, counts - 1)]
+    # halfway between the k-th and the next: a margin against rounding to the cent
+    cut = np.where(
+        k == 0,
+        values[starts] - 0.05,
+        np.where(k == counts, values[starts + counts - 1] + 0.05, (below + above) / 2),
+    )
+    offset[order] = np.repeat(-cut, counts)
     return offset
 
 

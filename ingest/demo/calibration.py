@@ -55,6 +55,14 @@ QPV_NAME_PREFIX = "QPV fictif — "
 QPV_CODE_FORMAT = "QN038{number:02d}X"
 QPV_FIRST_NUMBER = 90
 QPV_RADIUS_M = (380.0, 650.0)
+# National geography (peuplement demo --geographie france): fictitious QPV in the communes of at
+# least 20 000 inhabitants, one per 60 000 (at least one, at most 10): about 600 QPV, in the order of
+# the 1 300 real ones of metropolitan France, all in the large urban units.
+NATIONAL_QPV_MIN_POPULATION = 20_000
+NATIONAL_QPV_PER_INHABITANTS = 60_000
+NATIONAL_QPV_MAX_PER_COMMUNE = 10
+# Social-housing rate of a commune, floor and cap (territory.social_housing_rate).
+NATIONAL_SOCIAL_RATE = (0.02, 0.30)
 
 # ---------------------------------------------------------------- stock
 MEAN_RESIDENCE_SIZE = 60  # 20,000 dwellings -> about 330 residences

@@ -43,14 +43,17 @@ class GenerationReport:
         )
 
 
-def build_world(logements: int, snapshots: list[date], seed: int) -> World:
-    """Simulate everything once; snapshots are then cut from the same world."""
+def build_world(
+    logements: int, snapshots: list[date], seed: int, communes_file: Path | None = None
+) -> World:
+    """Simulate everything once; snapshots are then cut from the same world. ``communes_file``:
+    the national geography (ingest/france.py); None, the Isère one."""
     # the fifth stream (propositions) came later: the first four draw what they always drew
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
     first_period_start = to_days(one_year_before(snapshots[0]))
     start = to_days(shift_months(one_year_before(snapshots[0]), -cal.WARM_UP_MONTHS))
     end = to_days(snapshots[-1])
-    territory = build_territory(streams[0])
+    territory = build_territory(streams[0], communes_file)
     stock = build_stock(streams[1], territory, logements, start)
     history = simulate(streams[2], stock, start, end)
     demands = build_demands(
@@ -71,11 +74,13 @@ def generate(
     seed: int = 42,
     end: date = date(2026, 9, 30),
     overwrite: bool = False,
+    communes_file: Path | None = None,
 ) -> GenerationReport:
     """Write a demo data root at ``out``: reference/, snapshots/date=…/ and objectifs.yaml.
 
     The same arguments give byte-identical files. ``out`` must not exist or be empty unless
-    ``overwrite``; the root appears at once when everything is written.
+    ``overwrite``; the root appears at once when everything is written. ``communes_file``: a
+    territory table written by ingest/france.py (the national geography) instead of the Isère one.
     """
     if logements < MIN_LOGEMENTS:
         raise ValueError(f"au moins {MIN_LOGEMENTS} logements (reçu {logements})")
@@ -83,7 +88,7 @@ def generate(
         raise ValueError(f"au moins une photographie (reçu {snapshots})")
     started = time.perf_counter()
     dates = snapshot_dates(end, snapshots)
-    world = build_world(logements, dates, seed)
+    world = build_world(logements, dates, seed, communes_file)
     rows = dict.fromkeys(contract.TABLES, 0)
     files = 0
     with staged_root(Path(out), overwrite) as root:

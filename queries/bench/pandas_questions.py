@@ -12,7 +12,7 @@ from dataroot.layout import table_path
 from queries.bench.questions import rolling_period
 
 PANDAS_COLUMNS = {
-    "territoires": ["code_commune", "code_epci", "nom_epci", "zone_plafonds"],
+    "territoires": ["code_commune", "nom_commune", "code_epci", "nom_epci", "zone_plafonds"],
     "plafonds": None,
     "seuils_q1": None,
     "residences": ["id_residence", "nom_residence", "code_commune", "code_qpv"],
@@ -34,7 +34,11 @@ PANDAS_COLUMNS = {
     ],
     "departs": ["id_logement", "date_depart"],
 }
-PANDAS_GROUPS = {"epci": ("code_epci", "nom_epci"), "residence": ("id_residence", "nom_residence")}
+PANDAS_GROUPS = {
+    "epci": ("code_epci", "nom_epci"),
+    "commune": ("code_commune", "nom_commune"),
+    "residence": ("id_residence", "nom_residence"),
+}
 
 
 def read_frames(root: Path, snapshot: dt.date) -> dict[str, pd.DataFrame]:

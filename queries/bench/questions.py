@@ -19,7 +19,7 @@ INDICATORS = (
     "part_attributions_q1_hors_qpv",
     "taux_rotation",
 )
-DIMENSIONS = ("epci", "residence")
+DIMENSIONS = ("epci", "commune", "residence")
 QUESTIONS = tuple(f"{ind}/{dim}" for ind in INDICATORS for dim in DIMENSIONS)
 
 # One load of the dashboard page: headline figures by EPCI, one KPI-table theme with its
@@ -48,10 +48,12 @@ DASHBOARD_KPI_TABLE = (
 # into the hand-written SQL; every value is a bound parameter).
 ENRICHED_COLUMNS = {
     "epci": {"key": "code_epci", "label": "nom_epci"},
+    "commune": {"key": "code_commune", "label": "nom_commune"},
     "residence": {"key": "id_residence", "label": "nom_residence"},
 }
 RAW_COLUMNS = {
     "epci": {"key": "t.code_epci", "label": "t.nom_epci"},
+    "commune": {"key": "t.code_commune", "label": "t.nom_commune"},
     "residence": {"key": "l.id_residence", "label": "r.nom_residence"},
 }
 _RATIO = "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur"

@@ -14,7 +14,8 @@ from queries.bench.questions import DASHBOARD_HEADLINE, DASHBOARD_KPI_TABLE, MET
 # Targets of the issue (section 8).
 MAX_RATIO_TO_SQL = 1.2  # semantic <= 1.2 x hand-written SQL on the same enriched tables
 MAX_PARTNER_RATIO = 1.3  # a partner's query (perturbed, masked) <= 1.3 x an internal one (issue 12)
-NATIONAL_MAX_S = {"epci": 0.2, "residence": 0.6}  # warm median per indicator, 2 cores
+# warm median per indicator, 2 cores (commune: the issue 18 target, added with the dimension)
+NATIONAL_MAX_S = {"epci": 0.2, "commune": 0.2, "residence": 0.6}
 NATIONAL_DASHBOARD_MAX_S = 2.0
 DEMO_MAX_S = 0.05
 BILAN_MAX_S = 5.0  # one EPCI's annual PDF bilan on the demo data (issue 17)

@@ -17,7 +17,13 @@ from queries.engine import list_snapshots
 from queries.settings import PROJECT_ROOT
 
 NATIONAL_DATA_ROOT = PROJECT_ROOT / "data" / "national"  # git-ignored, generated on first use
+# The national root on every commune of France (--national-geographie france), git-ignored too.
+NATIONAL_FRANCE_DATA_ROOT = PROJECT_ROOT / "data" / "national-france"
 NATIONAL_SEED = 1
+# Kept here rather than imported from ingest/ (the demo generator is imported only when a root
+# must be written): the territory module's choices and the import's default output.
+GEOGRAPHIES = ("isere", "france")
+DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "france" / "communes.parquet"
 
 
 def logements_count(root: Path) -> int:
@@ -27,17 +33,28 @@ def logements_count(root: Path) -> int:
 
 
 def ensure_root(
-    root: Path, logements: int | None, snapshots: int | None, seed: int
+    root: Path,
+    logements: int | None,
+    snapshots: int | None,
+    seed: int,
+    communes_file: Path | None = None,
 ) -> float | None:
     """Generate `root` when it has no snapshot (or, if `logements` is given, not that many
-    dwellings); seconds spent generating, None when it was already there."""
+    dwellings or, if `snapshots` is given too, not that many snapshots); seconds spent
+    generating, None when it was already there. `communes_file`: the national geography."""
     from ingest.demo import generate  # only when data must be written
 
-    if list_snapshots(root) and (logements is None or logements_count(root) == logements):
+    found = list_snapshots(root)
+    if found and (
+        logements is None
+        or (logements_count(root) == logements and (snapshots is None or len(found) == snapshots))
+    ):
         return None
-    kwargs = {"seed": seed}
+    kwargs: dict = {"seed": seed}
     if logements is not None:
         kwargs.update(logements=logements, snapshots=snapshots)
+    if communes_file is not None:
+        kwargs.update(communes_file=communes_file)
     _say(f"génération de {root} ({kwargs})…")
     report = generate(root, overwrite=True, **kwargs)
     _say(report.summary())
