@@ -64,7 +64,7 @@ MAX_RESIDENCES_DRAWN = 3000
 # Communes are simplified one by one: neighbours leave slivers that merging would keep as holes.
 # They are closed by growing each commune by this much before the union, then shrinking it back.
 AREA_GAP_DEG = 3e-4
-AREA_TOLERANCE_DEG = 2e-3  # simplification of the merged EPCI (about 200 m)
+AREA_TOLERANCE_DEG = 1e-2  # simplification of the merged EPCI (about 1 km: France on one screen)
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,9 @@ def map_data(
     in_scope = boundaries(engine, "communes", scope)
     communes = _in_territory(in_scope, territory)
     level = "commune" if len(communes) <= MAX_COMMUNES_DRAWN else "epci"
-    if level == "epci":  # national or regional zoom: the EPCIs are the areas, and their outlines
-        communes = epci_areas(communes)
-        epci = communes[["epci", "epci_libelle", "geometry"]]
+    if level == "epci":  # national or regional zoom: the EPCIs are the areas (their own border
+        communes = epci_areas(communes)  # drawn by the area layer: no outline layer again)
+        epci = communes.iloc[0:0][["epci", "epci_libelle", "geometry"]]
     else:
         epci = epci_outlines(in_scope[in_scope["epci"].isin(communes["epci"])])
     hidden = len(places) if len(places) > MAX_RESIDENCES_DRAWN else 0
@@ -243,7 +243,7 @@ def epci_areas(communes: pd.DataFrame) -> pd.DataFrame:
         grown = shapely.buffer(shapely.from_geojson(texts), AREA_GAP_DEG)
         merged = shapely.union_all(grown).buffer(-AREA_GAP_DEG)
         area = shapely.simplify(merged, AREA_TOLERANCE_DEG, preserve_topology=True)
-        rows.append((str(code), name, shapely.to_geojson(shapely.set_precision(area, 1e-5))))
+        rows.append((str(code), name, shapely.to_geojson(shapely.set_precision(area, 1e-4))))
     areas = pd.DataFrame(rows, columns=["epci", "epci_libelle", "geometry"])
     return areas.assign(commune=areas["epci"], commune_libelle=areas["epci_libelle"])
 

@@ -10,8 +10,10 @@ territory's and the filters' dimensions, and each cell is read from its group's 
 A cell gets exactly what it would get alone: the same rows are counted (a group by a dimension
 counts what a filter on one of its values counts), a partner's cell is perturbed from the same
 rows' keys and masked by the same threshold, without complementary masking between the cells
-(`run(..., siblings=False)`), as when each was asked alone. A cell that a group cannot answer (a
-filter with several values, a group without a row for it) is asked alone.
+(`run(..., siblings=False)`), as when each was asked alone. A cell with a filter on several
+values is asked alone. A cell without a row in its group's answer has no row in the period at all
+(its key is matched with the values as the query typed them): it gets what an empty selection
+gets, the same for every such cell of the group, so that answer is asked once, for the first.
 """
 
 from __future__ import annotations
@@ -70,9 +72,6 @@ class Cell:
             self.extra,
         )
 
-    def _key(self) -> tuple[str, ...]:
-        return (self.code, *(str(v[0]) for _, v in self.filters))
-
 
 def evaluate_cells(
     engine: Engine, catalogue: Catalogue, scope: Scope, snapshot: dt.date, cells: Iterable[Cell]
@@ -98,20 +97,30 @@ def evaluate_cells(
         for i, (dim, _) in enumerate(first.filters):
             where[dim] = sorted({c.filters[i][1][0] for c in members}, key=str)
         where.update({d: list(v) for d, v in first.extra})
-        rows = _run(engine, catalogue, scope, snapshot, first, by=dims, where=where)
+        rows, typed = _run(engine, catalogue, scope, snapshot, first, by=dims, where=where)
         keys = zip(*(rows[d].astype(str) for d in dims), strict=True) if len(rows) else []
         index = {key: i for i, key in enumerate(keys)}
+        empty: list[Cell] = []
         for cell in members:
-            at = index.get(cell._key())
-            if at is None:  # no row in the group (no case at all, or a value typed otherwise)
-                alone.append(cell)
+            key = (cell.code, *(typed[d][v[0]] for d, v in cell.filters))
+            at = index.get(key)
+            if at is None:  # no row of the period matches the cell: an empty selection
+                empty.append(cell)
             else:
                 found[cell] = rows.iloc[at]
+        if empty:  # what an empty selection gives does not depend on which one: asked once
+            answer = _alone(engine, catalogue, scope, snapshot, empty[0])
+            found.update(dict.fromkeys(empty, answer))
     for cell in alone:
-        found[cell] = _run(engine, catalogue, scope, snapshot, cell, by=[], where=cell.where).iloc[
-            0
-        ]
+        found[cell] = _alone(engine, catalogue, scope, snapshot, cell)
     return found
+
+
+def _alone(
+    engine: Engine, catalogue: Catalogue, scope: Scope, snapshot: dt.date, cell: Cell
+) -> pd.Series:
+    rows, _ = _run(engine, catalogue, scope, snapshot, cell, by=[], where=cell.where)
+    return rows.iloc[0]
 
 
 def _run(
@@ -123,7 +132,9 @@ def _run(
     *,
     by: list[str],
     where: dict[str, list[object]],
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, dict[object, str]]]:
+    """The rows, and for each filtered dimension its values as given → as the query typed
+    them, in text (how the rows' columns read): a cell's key is matched as the query saw it."""
     period = cell.period if cell.period in PERIODS else "rolling12"
     request = make_request(
         catalogue, engine, cell.indicator, scope, snapshot=snapshot, by=by, where=where,
@@ -131,4 +142,8 @@ def _run(
     )  # fmt: skip
     if cell.period != period:  # the builder's own periods (the rest of last year)
         request = replace(request, period=cell.period)
-    return run(engine, catalogue, request, siblings=False)
+    typed = {
+        dim: {given: str(value) for given, value in zip(where[dim], values, strict=True)}
+        for dim, values in request.where
+    }
+    return run(engine, catalogue, request, siblings=False), typed

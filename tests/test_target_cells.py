@@ -60,15 +60,24 @@ def test_two_territories_one_query_values_by_hand(tiny_engine, queries):
     assert (found[no_mut[1]]["numerateur"], found[no_mut[1]]["denominateur"]) == (1, 2)
 
 
-def test_a_cell_without_a_row_in_its_group_is_asked_alone(tiny_engine, queries):
+@pytest.mark.parametrize(
+    "scope", [Scope.internal(), Scope("partenaire", epci=(E1, E2))], ids=["interne", "partenaire"]
+)
+def test_cells_without_a_row_get_the_empty_answer_asked_once(tiny_engine, queries, scope):
+    """Two EPCIs without any allocation: the group, then one empty selection asked alone, its
+    answer (no value, a zero count; masked for a partner) equal to each absent cell's own."""
     catalogue = load_catalogue()
-    absent = Cell.of(T1, "rolling12", "epci", "999999999")  # no allocation there
+    absent = [Cell.of(T1, "rolling12", "epci", code) for code in ("999999998", "999999999")]
     e1 = Cell.of(T1, "rolling12", "epci", E1)
-    found = evaluate_cells(tiny_engine, catalogue, Scope.internal(), S3, [e1, absent])
-    assert len(queries) == 2  # the group, then the absent cell alone
-    alone = evaluate(tiny_engine, T1, Scope.internal(), snapshot=S3, where={"epci": [absent.code]})
-    assert found[absent]["denominateur"] == alone.iloc[0]["denominateur"]
-    assert pd.isna(found[absent]["valeur"]) and pd.isna(alone.iloc[0]["valeur"])
+    found = evaluate_cells(tiny_engine, catalogue, scope, S3, [e1, *absent])
+    assert len(queries) == 2  # the group, then one empty selection
+    for cell in absent:
+        alone = evaluate(tiny_engine, T1, scope, snapshot=S3, where={"epci": [cell.code]}).iloc[0]
+        assert bool(found[cell]["masque"]) == bool(alone["masque"])
+        for column in ("valeur", "numerateur", "denominateur"):
+            assert pd.isna(found[cell][column]) == pd.isna(alone[column])
+            if not pd.isna(alone[column]):
+                assert found[cell][column] == alone[column]
 
 
 def _alone(engine, scope, snapshot, row, catalogue, *, period, extra=None) -> pd.Series:
