@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -264,16 +265,30 @@ def end_session(
 def start_session(
     authenticator: stauth.Authenticate, settings: PortalSettings, username: str
 ) -> CurrentUser | None:
-    """After a good password: the login state, the signed cookie, the session registered."""
+    """After a good password: the login state, the session registered, the login audited, then
+    the signed cookie. The cookie is written by a component, and drawing an element is where
+    Streamlit stops a run when the browser has asked for another (a click, the cookie component
+    of the previous run reporting): everything the login must leave behind is done before it.
+    (With the cookie first, a login interrupted there was logged in by the next run from the
+    session state, with no session registered and no audit event: 9 events for 10 logins.)"""
     authenticator.authentication_controller.login(token={"username": username})
     st.session_state[LOGIN_TIME_KEY] = time.time()
-    authenticator.cookie_controller.set_cookie()
     record = load_users(settings.users_file).get(username)
-    expires = authenticator.cookie_controller.cookie_model.exp_date
-    if record is None or expires is None:
+    cookie = authenticator.cookie_controller.cookie_model
+    if record is None or cookie.cookie_expiry_days == 0:
         return None
-    _open(settings, username, record, expires)
-    return current_user(settings)
+    # the cookie's expiry, fixed now: the session id is made of it, the cookie carries it
+    cookie.exp_date = cookie._set_exp_date()
+    _open(settings, username, record, cookie.exp_date)
+    user = current_user(settings)
+    if user is not None:
+        audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
+    cookie.cookie_manager.set(  # what set_cookie() does, without computing another expiry
+        cookie.cookie_name,
+        cookie._token_encode(),
+        expires_at=datetime.now() + timedelta(days=cookie.cookie_expiry_days),
+    )
+    return user
 
 
 def restore_from_cookie(

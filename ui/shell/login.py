@@ -19,7 +19,6 @@ from store.login_throttle import format_wait
 from ui.shell.auth import (
     STATUS_KEY,
     CurrentUser,
-    audit_for,
     build_authenticator,
     current_user,
     end_reason,
@@ -142,10 +141,7 @@ def _check_password(
     if attempt.username is not None:
         # The password was checked by check_login (bcrypt): the library only stores the login
         # state in the session, as it does for its own cookie, and signs the cookie.
-        user = start_session(authenticator, settings, attempt.username)
-        if user is not None:
-            audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
-        return user
+        return start_session(authenticator, settings, attempt.username)  # audited there
     if attempt.busy:
         message.error(
             "Trop de connexions simultanées sur ce compte : réessayez dans quelques secondes."
