@@ -45,6 +45,10 @@ format: install
 # Tests run on every core (pytest-xdist): each test module stays on one worker, so its fixtures are
 # built once, and the browser tests all run on one worker, one portal at a time (tests/conftest.py).
 PYTEST_WORKERS ?= auto
+# The project's own modules are compiled once and kept (git-ignored __pycache__/), even on machines
+# that set PYTHONDONTWRITEBYTECODE: every test worker and every portal a test starts would otherwise
+# compile them again (test collection 13-18 s instead of 7-10 s). An empty value turns it off.
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
 
 test: install demo lint  ## lint, then the whole test suite (browser tests need Debian's chromium)
 	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup
