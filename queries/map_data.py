@@ -173,15 +173,21 @@ def map_data(
     if scope.is_empty:  # deny by default: nothing to draw, not even the boundaries
         empty = pd.DataFrame()
         return MapData(snap, None, empty, empty, empty, empty, ())
-    if residence_indicator == EXPECTED_DEPARTURES:
+    hidden = len(places) if len(places) > MAX_RESIDENCES_DRAWN else 0
+    if hidden:  # too many to draw: no value, target or change is computed for them
+        places = places.iloc[0:0]
+        values = pd.DataFrame()
+        targets = pd.DataFrame(columns=["code", "indicateur", "sens", "cible", "statut"])
+    elif residence_indicator == EXPECTED_DEPARTURES:
         values = expected_departures(engine, scope, catalogue)
     else:
         values = evaluate(
             engine, residence_indicator, scope, by=["residence"], where=where or None, **kwargs
         )
+    if not hidden:
+        targets = residence_targets(engine, scope, snap, catalogue)
     places = _with_values(places, values, "residence", scope)
-
-    places = _with_targets(places, residence_targets(engine, scope, snap, catalogue))
+    places = _with_targets(places, targets)
     places = _with_fragility_change(places, engine, scope, territory, kwargs)
 
     in_scope = boundaries(engine, "communes", scope)
@@ -192,9 +198,6 @@ def map_data(
         epci = communes.iloc[0:0][["epci", "epci_libelle", "geometry"]]
     else:
         epci = epci_outlines(in_scope[in_scope["epci"].isin(communes["epci"])])
-    hidden = len(places) if len(places) > MAX_RESIDENCES_DRAWN else 0
-    if hidden:
-        places = places.iloc[0:0]
     ignored: tuple[str, ...] = ()
     if commune_indicator:
         supported = catalogue.supported_dimensions(commune_indicator)

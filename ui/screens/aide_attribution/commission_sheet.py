@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from queries.allocation import EXAMINATION_ORDER, LAWFUL_EFFECTS
+from queries.allocation import EXAMINATION_ORDER, LAWFUL_EFFECTS, withhold
 from semantic.safe_text import spreadsheet_cell
 from ui.screens.aide_attribution.allocation_dwellings import dwelling_facts, profile_table
 from ui.screens.aide_attribution.allocation_effects import (
@@ -145,8 +145,7 @@ def printable(imps: pd.DataFrame, threshold: int) -> tuple[pd.DataFrame, str]:
         shown = out[f"{name}_sous_40pc_apres"].notna().any()
         if shown and (pd.isna(households) or households < threshold):
             withheld.append(label)
-            for col in [c for c in out.columns if c.startswith(f"{name}_sous_40pc_")]:
-                out[col] = pd.Series(pd.NA, index=out.index, dtype=out[col].dtype)
+            withhold(out, name)
     if not withheld:
         return out, ""
     return out, (
