@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -55,7 +56,7 @@ from dataroot.location import default_data_root
 from queries import frames
 from queries.errors import RowCapError
 from queries.settings import engine_dir
-from queries.sql import rules
+from queries.sql import enrichment, rules
 
 # Guardrails at the database edge.
 THREADS = 2  # the machines we run on have 2 cores; more threads only add contention
@@ -63,7 +64,6 @@ THREADS = 2  # the machines we run on have 2 cores; more threads only add conten
 # folder. The 5 M-dwelling root builds in it and answers within the latency targets.
 MEMORY_LIMIT = "3GB"
 ROW_CAP = 200_000  # no screen or export needs more rows; a bigger result is a mistaken breakdown
-ENRICHMENT_SQL = Path(__file__).parent / "sql" / "enrichment.sql"
 WORKDIR_PREFIX = "peuplement-engine-"  # + owner pid + "-" + random: one folder per engine
 _WORKDIR = re.compile(rf"^{WORKDIR_PREFIX}(\d+)-")
 
@@ -175,24 +175,8 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         raise DataRootError(
             f"aucune photographie (dossier {SNAPSHOTS_DIR}/date=AAAA-MM-JJ) dans {root}"
         )
-    params: dict[str, str | list[str]] = {}
-    for table in REFERENCE_TABLES:
-        params[table.name] = str(table_path(root, table))
-    for table in OPTIONAL_REFERENCE_TABLES:  # left out of the data root: the table stays empty
-        if table_path(root, table).is_file():
-            params[table.name] = str(table_path(root, table))
-    for table in SNAPSHOT_TABLES:
-        params[table.name] = [str(table_path(root, table, d.isoformat())) for d in snapshots]
-    for table in OPTIONAL_SNAPSHOT_TABLES:  # the snapshots that have it; none: the table is empty
-        paths = [table_path(root, table, d.isoformat()) for d in snapshots]
-        if any(p.is_file() for p in paths):
-            params[table.name] = [str(p) for p in paths if p.is_file()]
-    missing = [
-        p
-        for v in params.values()
-        for p in ([v] if isinstance(v, str) else v)
-        if not Path(p).is_file()
-    ]
+    inputs_files = _input_files(root, snapshots)
+    missing = [p for p in inputs_files.paths() if not Path(p).is_file()]
     if missing:
         raise DataRootError(
             f"fichier(s) manquant(s) dans {root} : {', '.join(missing[:5])} — lancez « peuplement validate {root} »"
@@ -207,7 +191,7 @@ def open_engine(data_root: Path | str | None = None) -> Engine:
         ) from None
     try:
         rule_constants = rules.occupancy_parameters()  # parametres.yaml, bound in enrichment.sql
-        database = _shared_database(root, params, rule_constants, version, workdir)
+        database = _shared_database(root, inputs_files, rule_constants, version, workdir)
         if database.parent == workdir:  # built privately: this engine's own database
             con = _connect_read_only(database, workdir)
         else:
@@ -256,64 +240,164 @@ def _open_shared(database: Path, workdir: Path) -> tuple[duckdb.DuckDBPyConnecti
 
 ENGINE_FILE_PREFIX = "enrichi-"
 KEPT_ENGINE_FILES = 2  # the current state's file and the one before (a process may still read it)
+MANIFEST_SUFFIX = ".json"  # beside each built file: what it was built from (see _Manifest)
 
 
-def engine_key(
-    params: Mapping[str, object], constants: Mapping[str, object], version: tuple
-) -> str:
-    """What a built database depends on: the published state of the data root (data_version),
-    each input file (path, size, modification time: a file rewritten in place is seen too), the
-    rule constants bound into the enrichment SQL, that SQL and the DuckDB version that wrote it."""
+@dataclass(frozen=True)
+class _InputFiles:
+    """The Parquet files an engine reads: the reference tables (one file each) and, per snapshot,
+    each snapshot table's file (an optional table only where the snapshot has it)."""
+
+    reference: dict[str, str]
+    snapshots: dict[dt.date, dict[str, list[str]]]
+
+    def paths(self) -> list[str]:
+        per_snapshot = (p for files in self.snapshots.values() for v in files.values() for p in v)
+        return [*self.reference.values(), *per_snapshot]
+
+
+def _input_files(root: Path, snapshots: list[dt.date]) -> _InputFiles:
+    reference = {t.name: str(table_path(root, t)) for t in REFERENCE_TABLES}
+    for table in OPTIONAL_REFERENCE_TABLES:  # left out of the data root: the table stays empty
+        if table_path(root, table).is_file():
+            reference[table.name] = str(table_path(root, table))
+    per_snapshot: dict[dt.date, dict[str, list[str]]] = {}
+    for date in snapshots:
+        files = {t.name: [str(table_path(root, t, date.isoformat()))] for t in SNAPSHOT_TABLES}
+        for table in OPTIONAL_SNAPSHOT_TABLES:  # absent at this snapshot: nothing to append
+            path = table_path(root, table, date.isoformat())
+            if path.is_file():
+                files[table.name] = [str(path)]
+        per_snapshot[date] = files
+    return _InputFiles(reference, per_snapshot)
+
+
+def _stats(paths) -> str:
+    """Each file's path, size and modification time: a file rewritten in place is seen too."""
+    return repr([(p, os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in sorted(paths)])
+
+
+def _digest(*parts: str) -> str:
     digest = hashlib.sha256()
-    files = sorted(
-        str(p)
-        for v in params.values()
-        for p in ([v] if isinstance(v, str) else list(v))  # type: ignore[call-overload]
-    )
-    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
-    bound = repr(sorted(constants.items()))
-    for part in (repr(version), repr(stats), bound, ENRICHMENT_SQL.read_text("utf-8")):
+    for part in parts:
         digest.update(part.encode())
-    digest.update(duckdb.__version__.encode())
     return digest.hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """What a built database was built from: a key of everything but the snapshots (reference
+    files, rule constants, enrichment SQL, DuckDB version) and one key per snapshot (its files),
+    oldest first. A state whose base key is the same and whose snapshots extend a built file's
+    (the usual quarterly publication) is built by copying that file and appending the new
+    snapshots only."""
+
+    base: str
+    snapshots: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, inputs: _InputFiles, constants: Mapping[str, object]) -> _Manifest:
+        base = _digest(
+            _stats(inputs.reference.values()),
+            repr(sorted(constants.items())),
+            enrichment.text(),
+            duckdb.__version__,
+        )
+        keys = tuple(
+            (date.isoformat(), _digest(_stats(p for v in files.values() for p in v)))
+            for date, files in sorted(inputs.snapshots.items())
+        )
+        return cls(base, keys)
+
+    def extends(self, built: _Manifest) -> bool:
+        """True when `built` holds a strict, older prefix of these snapshots on the same base."""
+        n = len(built.snapshots)
+        return (
+            built.base == self.base
+            and 0 < n < len(self.snapshots)
+            and (self.snapshots[:n] == built.snapshots)
+        )
+
+    def dumps(self) -> str:
+        return json.dumps({"base": self.base, "photographies": [list(s) for s in self.snapshots]})
+
+    @classmethod
+    def read(cls, path: Path) -> _Manifest | None:
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            return cls(str(raw["base"]), tuple((str(d), str(k)) for d, k in raw["photographies"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no manifest, or not one we can read: that file is never extended
 
 
 def _shared_database(
     root: Path,
-    params: Mapping[str, object],
+    inputs: _InputFiles,
     constants: Mapping[str, object],
     version: tuple,
     workdir: Path,
 ) -> Path:
     """The database of this published state: found in the engine folder, or built there once
-    (under its lock, written beside and renamed into place); built in `workdir` when the engine
+    (under its lock, written beside and renamed into place; appended to a copy of the previous
+    state's file when this state only adds newer snapshots); built in `workdir` when the engine
     folder cannot be written."""
     folder = engine_dir(root)
-    target = folder / f"{ENGINE_FILE_PREFIX}{engine_key(params, constants, version)}.duckdb"
-    params = {**params, **constants}
+    manifest = _Manifest.of(inputs, constants)
+    target = folder / f"{ENGINE_FILE_PREFIX}{_digest(repr(version), manifest.dumps())}.duckdb"
     if target.is_file():
         _touch(target)
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock = open(folder / ".verrou", "a+b")  # noqa: SIM115 - held for the whole build
-    except OSError:
-        return _build_database(root, params, workdir)  # read-only data root: a private build
+    except OSError:  # read-only data root: a private build
+        return _build_database(root, inputs, constants, workdir)
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process building the same state: wait for it
         if target.is_file():
             _touch(target)
             return target
         building = folder / f".{target.name}.{os.getpid()}.en-cours"
+        sidecar = _manifest_path(target)
         try:
-            built = _build_database(root, params, workdir, building)
+            previous = _extendable(folder, manifest)
+            if previous is not None:
+                shutil.copyfile(previous[0], building)
+            built = _build_database(
+                root,
+                inputs,
+                constants,
+                workdir,
+                building,
+                skip=len(previous[1].snapshots) if previous else 0,
+            )
+            sidecar.write_text(manifest.dumps(), "utf-8")
             os.replace(built, target)
         except BaseException:
             building.unlink(missing_ok=True)
             Path(f"{building}.wal").unlink(missing_ok=True)
+            sidecar.unlink(missing_ok=True)
             raise
         _retire_old_files(folder, keep=target)
     return target
+
+
+def _manifest_path(database: Path) -> Path:
+    return database.with_suffix(MANIFEST_SUFFIX)
+
+
+def _extendable(folder: Path, manifest: _Manifest) -> tuple[Path, _Manifest] | None:
+    """The built file of the engine folder holding the longest prefix of `manifest`'s snapshots
+    on the same base, if any."""
+    best: tuple[Path, _Manifest] | None = None
+    for path in folder.glob(f"{ENGINE_FILE_PREFIX}*.duckdb"):
+        built = _Manifest.read(_manifest_path(path))
+        longer = best is None or (
+            built is not None and len(built.snapshots) > len(best[1].snapshots)
+        )
+        if built is not None and manifest.extends(built) and longer:
+            best = (path, built)
+    return best
 
 
 def _touch(path: Path) -> None:
@@ -335,6 +419,8 @@ def _retire_old_files(folder: Path, keep: Path) -> None:
             old.append(leftover)
     for path in old:
         path.unlink(missing_ok=True)
+        if path.suffix == ".duckdb":
+            _manifest_path(path).unlink(missing_ok=True)
 
 
 def optional_inputs(root: Path, snapshots: list[dt.date]) -> dict[dt.date, frozenset[str]]:
@@ -363,31 +449,54 @@ def _config(workdir: Path) -> dict[str, str | bool | int | float | list[str]]:
     }
 
 
+_OPTIONAL = tuple(t.name for t in OPTIONAL_REFERENCE_TABLES + OPTIONAL_SNAPSHOT_TABLES)
+
+
 def _build_database(
-    root: Path, params: Mapping[str, object], workdir: Path, database: Path | None = None
+    root: Path,
+    inputs: _InputFiles,
+    constants: Mapping[str, object],
+    workdir: Path,
+    database: Path | None = None,
+    skip: int = 0,
 ) -> Path:
-    """Run sql/enrichment.sql into a new database file (`database`, or one in `workdir`); each
-    table is checkpointed (written compressed) as soon as it is built, so that at most one table
-    is held uncompressed."""
+    """Run sql/enrichment.sql into a database file (`database`, or a new one in `workdir`): the
+    reference statements, then the per-snapshot ones for each snapshot in date order, then the
+    final ones. With `skip`, `database` is a copy of a file built on the same base with the first
+    `skip` snapshots: the reference tables are replaced and only the later snapshots appended.
+    Each statement is checkpointed (written compressed) as soon as it has run, so that at most
+    one snapshot of one table is held uncompressed."""
     database = database or workdir / "enrichi.duckdb"
+    steps = enrichment.script()
     con = duckdb.connect(str(database), config=_config(workdir))
     try:
         con.execute("SET enable_progress_bar = false")
-        for statement in _statements(ENRICHMENT_SQL.read_text(encoding="utf-8")):
-            named = set(re.findall(r"\$(\w+)", statement))
-            if any(
-                t.name in named and t.name not in params
-                for t in OPTIONAL_REFERENCE_TABLES + OPTIONAL_SNAPSHOT_TABLES
-            ):
-                continue  # reads an optional table the data root does not have
-            used = {k: v for k, v in params.items() if k in named}
-            con.execute(statement, used)
-            con.execute("CHECKPOINT")
+        params = {**inputs.reference, **constants}
+        for statement in steps.reference:
+            # the copied file has them: rebuilt in place (they are small)
+            _run(con, enrichment.replacing(statement) if skip else statement, params)
+        for date in sorted(inputs.snapshots)[skip:]:
+            snapshot_params = {**params, **inputs.snapshots[date], "photographie": date}
+            for statement in steps.per_snapshot:
+                existing = {row[0] for row in con.execute(enrichment.TABLE_NAMES).fetchall()}
+                _run(con, enrichment.appending(statement, existing), snapshot_params)
+        for statement in steps.end:
+            _run(con, statement, params)
     except duckdb.Error as exc:
         raise DataRootError(f"lecture impossible des données de {root} : {exc}") from None
     finally:
         con.close()
     return database
+
+
+def _run(con: duckdb.DuckDBPyConnection, statement: str, params: Mapping[str, object]) -> None:
+    """One enrichment statement with the parameters it names, then a checkpoint; skipped when it
+    reads an optional input the data root (or this snapshot) does not have."""
+    named = enrichment.parameters(statement)
+    if any(name in named and name not in params for name in _OPTIONAL):
+        return
+    con.execute(statement, {k: v for k, v in params.items() if k in named})
+    con.execute("CHECKPOINT")
 
 
 def sweep_orphan_workdirs(parent: Path | None = None) -> list[Path]:
@@ -424,11 +533,6 @@ def _discard(connection: duckdb.DuckDBPyConnection, workdir: Path, database: Pat
             del _SHARED[database]
             shared.connection.close()
     shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _statements(script: str) -> list[str]:
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 _ENGINES: dict[tuple, Engine] = {}

@@ -109,3 +109,18 @@ def test_ensure_root_regenerates_when_the_snapshot_count_differs(tmp_path):
     assert ensure_root(root, 300, 1, seed=1) is None  # already there
     assert ensure_root(root, 300, 2, seed=1) is not None  # another snapshot count asked
     assert len(list_snapshots(root)) == 2
+
+
+def test_cold_starts_are_checked_against_five_seconds_with_the_build_reported():
+    from queries.bench.report import start_targets
+
+    starts = {
+        "démo": {"build_s": 7.9, "open_s": 0.41, "size_mb": 30.4, "runs": 3},
+        "national": {"build_s": 1100.0, "open_s": 5.2, "size_mb": 7600.0, "runs": 3},
+    }
+    found = start_targets(starts)
+    assert [t["pass"] for t in found] == [True, False]
+    assert found[1]["failing"] == ["5.20 s"]
+    assert "construction 1100.0 s, 7 600 Mo" in found[1]["target"]
+    text = markdown(build_report({}, repeat=1, generated={}, starts=starts))
+    assert "démarrage à froid sur la base construite ≤ 5 s" in text

@@ -149,3 +149,114 @@ def test_the_bench_measures_a_build_then_opens_of_the_same_file(root):
     assert found["runs"] == 2 and found["size_mb"] > 0
     assert found["build_s"] > 0 and found["open_s"] > 0  # run() refuses an open that rebuilt
     assert not (root / ".moteur").exists()  # measured in a folder of its own, then removed
+
+
+# The bases sorted by a unique key (enrichment.sql): a build appended to a copy must give them in
+# the same order as a build from scratch, not only the same rows.
+_SORTED_BASES = (
+    "logements",
+    "menages",
+    "attributions",
+    "departs",
+    "demandes",
+    "propositions",
+    "examens_logements",
+)
+
+
+def _differences(built, reference) -> list[str]:
+    """Each table of `built` against `reference`: rows only in one, and for the sorted bases the
+    row order (DuckDB keeps insertion order: rowid)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS a (READ_ONLY)", {"p": str(built)})
+    con.execute("ATTACH $p AS b (READ_ONLY)", {"p": str(reference)})
+    tables = {
+        db: sorted(
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = $d", {"d": db}
+            ).fetchall()
+        )
+        for db in ("a", "b")
+    }
+    found = [] if tables["a"] == tables["b"] else [f"tables {tables}"]
+    for t in tables["b"]:
+        for x, y in (("a", "b"), ("b", "a")):
+            extra = con.execute(
+                f"SELECT count(*) FROM (FROM {x}.{t} EXCEPT ALL FROM {y}.{t})"  # noqa: S608 - names from duckdb_tables()
+            ).fetchone()[0]
+            if extra:
+                found.append(f"{t}: {extra} rows only in {x}")
+        if t in _SORTED_BASES:
+            ordered = [
+                con.execute(
+                    "SELECT md5(string_agg(CAST(r AS VARCHAR), '|' ORDER BY r.rowid)) "  # noqa: S608 - names from duckdb_tables()
+                    f"FROM (SELECT *, rowid FROM {db}.{t}) r"
+                ).fetchone()[0]
+                for db in ("a", "b")
+            ]
+            if ordered[0] != ordered[1]:
+                found.append(f"{t}: order differs")
+    con.close()
+    return found
+
+
+def _skips(monkeypatch) -> list[int]:
+    skips = []
+    real = engine_module._build_database
+
+    def recording(*args, **kwargs):
+        skips.append(kwargs.get("skip", 0))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "_build_database", recording)
+    return skips
+
+
+def test_a_publication_of_a_later_snapshot_appends_it_to_a_copy_of_the_previous_file(
+    root, tmp_path, monkeypatch
+):
+    latest = sorted((root / "snapshots").glob("date=*"))[-1]
+    aside = tmp_path / latest.name
+    os.replace(latest, aside)
+    previous = open_engine(root)
+    n = len(previous.snapshots)
+    os.replace(aside, latest)  # published
+    skips = _skips(monkeypatch)
+    appended = open_engine(root)
+    assert skips == [n]  # only the new snapshot was built
+    assert appended.database != previous.database and len(appended.snapshots) == n + 1
+    # the same tables, rows and order as a build from scratch of the whole state
+    inputs = engine_module._input_files(root, appended.snapshots)
+    constants = engine_module.rules.occupancy_parameters()
+    scratch = engine_module._build_database(root, inputs, constants, tmp_path)
+    assert _differences(appended.database, scratch) == []
+    # the previous state's file is untouched: it still reads n snapshots
+    assert previous.cursor().execute(
+        "SELECT count(DISTINCT snapshot_date) FROM logements"
+    ).fetchone() == (n,)
+    previous.close()
+    appended.close()
+
+
+def test_a_state_that_changes_an_older_snapshot_is_built_from_scratch(root, monkeypatch):
+    open_engine(root).close()
+    oldest = sorted((root / "snapshots").glob("date=*"))[0] / "logements.parquet"
+    os.utime(oldest, ns=(1, 1))  # rewritten in place
+    _publish(root, "2026-03-31")
+    skips = _skips(monkeypatch)
+    open_engine(root).close()
+    assert skips == [0]
+
+
+def test_a_retired_file_takes_its_manifest_with_it(root):
+    open_engine(root).close()
+    for date in ("2026-03-31", "2026-06-30"):
+        _publish(root, date)
+        open_engine(root).close()
+    folder = engine_dir(root)
+    databases = {p.stem for p in folder.glob(f"{ENGINE_FILE_PREFIX}*.duckdb")}
+    manifests = {p.stem for p in folder.glob(f"{ENGINE_FILE_PREFIX}*.json")}
+    assert len(databases) == 2 and manifests == databases

@@ -104,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             generated["national"] = seconds
         roots["national"] = bench_root("national", args.national_root, args.repeat)
         starts["national"] = _engine_start("national", args.national_root, args.repeat)
-    report = build_report(roots, args.repeat, generated, bilan)
-    report["engine_start"] = starts
+    report = build_report(roots, args.repeat, generated, bilan, starts)
     text = markdown(report)
     print(text)
     if args.out:

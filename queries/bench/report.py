@@ -14,9 +14,13 @@ from queries.bench.questions import DASHBOARD_HEADLINE, DASHBOARD_KPI_TABLE, MET
 # Targets of the issue (section 8).
 MAX_RATIO_TO_SQL = 1.2  # semantic <= 1.2 x hand-written SQL on the same enriched tables
 MAX_PARTNER_RATIO = 1.3  # a partner's query (perturbed, masked) <= 1.3 x an internal one (issue 12)
-# warm median per indicator, 2 cores (commune: the issue 18 target, added with the dimension)
-NATIONAL_MAX_S = {"epci": 0.2, "commune": 0.2, "residence": 0.6}
-NATIONAL_DASHBOARD_MAX_S = 2.0
+# warm median per indicator, 2 cores, on the national root: issue 18's targets (a France-wide
+# root of 5 M dwellings and 13 snapshots), stricter than the first wave's 0.2 / 0.6 s and 2 s
+NATIONAL_MAX_S = {"epci": 0.1, "commune": 0.2, "residence": 0.3}
+NATIONAL_DASHBOARD_MAX_S = 1.0
+NATIONAL_MAX_PAIRED_RATIO = 1.1  # semantic <= 1.1 x hand-written SQL, paired, national root
+NATIONAL_MAX_RSS_AFTER_START_MIB = 1.5e9 / 2**20  # a server process once started <= 1.5 GB
+MAX_COLD_START_S = 5.0  # another process opening an already-built engine file
 DEMO_MAX_S = 0.05
 BILAN_MAX_S = 5.0  # one EPCI's annual PDF bilan on the demo data (issue 17)
 MAX_PEAK_MIB = 4e9 / 2**20  # 4 GB as DuckDB counts its memory_limit ("4GB" = 4e9 bytes)
@@ -110,12 +114,31 @@ def check_targets(roots: dict[str, dict]) -> list[dict]:
             total = info["workers"]["semantic"]["dashboard"]["total"]
             failing = [f"{total:.2f} s"] if total > NATIONAL_DASHBOARD_MAX_S else []
             target(
-                "national: tableau de bord complet ≤ 2 s",
+                f"national: tableau de bord complet ≤ {NATIONAL_DASHBOARD_MAX_S:g} s",
                 total,
                 NATIONAL_DASHBOARD_MAX_S,
                 "s",
                 failing,
             )
+            paired = sql["paired_ratio"]
+            limit = NATIONAL_MAX_PAIRED_RATIO
+            target(
+                f"national: sémantique ≤ {limit} × SQL écrit à la main (apparié, issue 18)",
+                max(paired.values()),
+                limit,
+                "×",
+                [f"{q} ×{r:.3f}" for q, r in paired.items() if r > limit],
+            )
+            started = sem.get("rss_after_start_mib")
+            if started is not None:
+                limit = NATIONAL_MAX_RSS_AFTER_START_MIB
+                target(
+                    "national: mémoire d'un processus du portail une fois démarré ≤ 1,5 GB",
+                    started,
+                    limit,
+                    "MiB",
+                    [f"{started:.0f} MiB"] if started > limit else [],
+                )
         else:
             failing = [f"{q} {s * 1000:.1f} ms" for q, s in t["semantic"].items() if s > DEMO_MAX_S]
             target(
@@ -229,19 +252,45 @@ def markdown(report: dict) -> str:
 
 
 def build_report(
-    roots: dict[str, dict], repeat: int, generated: dict[str, float], bilan: dict | None = None
+    roots: dict[str, dict],
+    repeat: int,
+    generated: dict[str, float],
+    bilan: dict | None = None,
+    starts: dict[str, dict] | None = None,
 ) -> dict:
     targets = check_targets(roots)
     if bilan:
         targets += bilan_targets(bilan)
+    targets += start_targets(starts or {})
     return {
         "machine": machine(),
         "repeat": repeat,
         "generated": generated,
         "roots": roots,
         "bilan": bilan,
+        "engine_start": starts or {},
         "targets": targets,
     }
+
+
+def start_targets(starts: dict[str, dict]) -> list[dict]:
+    """Each root's cold start (another process opening the built engine file) against 5 s; the
+    build's time and size are reported beside it (issue 18, item 2)."""
+    out = []
+    for label, found in starts.items():
+        seconds = found["open_s"]
+        out.append(
+            {
+                "target": f"{label}: démarrage à froid sur la base construite ≤ {MAX_COLD_START_S:g} s "
+                f"(construction {found['build_s']:.1f} s, {_thousands(round(found['size_mb']))} Mo)",
+                "measured": seconds,
+                "limit": MAX_COLD_START_S,
+                "unit": "s",
+                "pass": seconds <= MAX_COLD_START_S,
+                "failing": [] if seconds <= MAX_COLD_START_S else [f"{seconds:.2f} s"],
+            }
+        )
+    return out
 
 
 def bilan_targets(bilan: dict) -> list[dict]:

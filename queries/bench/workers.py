@@ -147,6 +147,7 @@ def run_worker(kind: str, root: Path, repeat: int, min_timed_s: float = MIN_TIME
     else:
         raise ValueError(f"méthode inconnue : {kind} (méthodes : {', '.join(METHODS)})")
     out["load_s"] = time.perf_counter() - started
+    out["rss_after_start_mib"] = rss_mib()  # what a server process holds once started
     values = {"snapshot": snapshot, "debut": start, "fin": end, "annee": snapshot.year}
     calls: dict[str, Callable[[], pd.DataFrame]] = {}
     for q in QUESTIONS:
@@ -189,18 +190,29 @@ def run_worker(kind: str, root: Path, repeat: int, min_timed_s: float = MIN_TIME
     return out
 
 
+def rss_mib() -> float:
+    """This process's resident memory now (VmRSS)."""
+    return _status_mib("VmRSS:")
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory. VmHWM belongs to the process's own address space;
     getrusage's ru_maxrss also keeps the parent's peak across fork and exec, which would charge
     a worker with the memory its parent used to generate the national root."""
+    found = _status_mib("VmHWM:")
+    return found if found >= 0 else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mib(field: str) -> float:
+    """A memory line of /proc/self/status in MiB, or -1 where there is none."""
     try:
         with open("/proc/self/status", encoding="utf-8") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return -1.0
 
 
 def run_bilan_subprocess(root: Path, repeat: int) -> dict:

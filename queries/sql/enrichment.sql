@@ -2,6 +2,16 @@
 -- This is the ONE place where they are computed; bases.yaml documents the resulting columns and
 -- a test checks that both agree. Parameters: $<table> = list of that table's Parquet files
 -- (snapshot tables read hive-style, the folder date=YYYY-MM-DD giving snapshot_date).
+--
+-- Three sections, split by the marker lines below (queries/engine.py):
+--   * reference tables, run once;
+--   * PAR PHOTOGRAPHIE: run once per snapshot, oldest first, with $photographie = the snapshot's
+--     date and each snapshot table's parameter = that snapshot's file only. The first run creates
+--     each table; the next ones append to it (a CREATE TABLE t AS of a table that exists becomes
+--     INSERT INTO t BY NAME), so every base stays sorted by snapshot_date first and no statement
+--     ever holds more than one snapshot (13 quarterly snapshots of 5 M dwellings build in bounded
+--     memory and disk). A joined base is read at $photographie only;
+--   * FIN: run once at the end.
 -- Every row of a base table carries `cle_secret`, a fixed pseudo-random 32-bit key drawn from its
 -- identifier (the same row keeps its key in every snapshot): the record keys of the cell key
 -- method that perturbs what partners see (queries/secrecy.py, docs/secret-statistique.md).
@@ -29,6 +39,23 @@ GROUP BY annee, zone_plafonds, categorie;
 
 CREATE TABLE seuils_q1 AS
 SELECT CAST(annee AS INTEGER) AS annee, code_epci, seuil_q1_uc FROM read_parquet($seuils_q1);
+
+-- Reference table read once, expanded per snapshot below.
+CREATE TABLE attributions_territoire_lues (annee INTEGER, code_commune VARCHAR, nb_attributions BIGINT);
+
+INSERT INTO attributions_territoire_lues
+SELECT CAST(annee AS INTEGER), code_commune, CAST(nb_attributions AS BIGINT)
+FROM read_parquet($attributions_territoire);
+
+-- Optional reference: each département's "délai anormalement long" (months, CCH L441-1-4).
+-- Without the file (reference/delais_anormaux.parquet) the table stays empty: the engine skips
+-- the statement that reads it, and the délai of a demand or an allocation is unknown.
+CREATE TABLE delais_anormaux (code_departement VARCHAR, delai_mois INTEGER);
+
+INSERT INTO delais_anormaux
+SELECT code_departement, CAST(delai_mois AS INTEGER) FROM read_parquet($delais_anormaux);
+
+-- ======== PAR PHOTOGRAPHIE ========
 
 -- Dwellings ----------------------------------------------------------------------------------
 CREATE TABLE logements AS
@@ -72,7 +99,9 @@ WITH m AS (
            l.nom_qpv, l.en_qpv, l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment,
            l.nom_batiment, l.etage, l.nb_pieces, l.surface_habitable,
            l.financement, l.reservataire
-    FROM m JOIN logements l ON l.snapshot_date = m.snapshot_date AND l.id_logement = m.id_logement
+    FROM m JOIN logements l
+      ON l.snapshot_date = $photographie AND l.snapshot_date = m.snapshot_date
+     AND l.id_logement = m.id_logement
 ), c AS (
     SELECT x.*,
            p.plafond_plai + greatest(x.n_plafond - 6, 0) * p.sup_plai AS plafond_plai,
@@ -111,21 +140,12 @@ SELECT snapshot_date, id_menage, id_logement,
 FROM c
 ORDER BY snapshot_date, code_epci, id_residence, id_menage;
 
--- Optional reference: each département's "délai anormalement long" (months, CCH L441-1-4).
--- Without the file (reference/delais_anormaux.parquet) the table stays empty: the engine skips
--- the statement that reads it, and the délai of a demand or an allocation is unknown.
-
 -- Allocations (leases signed) ----------------------------------------------------------------
 -- First quartile: annual resources per UC at most the EPCI's threshold for the year of the
 -- allocation (latest earlier year when missing; unknown when there is none).
 -- `cotation` (the demand's score when allocated) is optional: an empty column without it.
 -- Délai anormalement long: the waiting time at allocation against the threshold of the
 -- dwelling's département (unknown without reference/delais_anormaux.parquet).
-CREATE TABLE delais_anormaux (code_departement VARCHAR, delai_mois INTEGER);
-
-INSERT INTO delais_anormaux
-SELECT code_departement, CAST(delai_mois AS INTEGER) FROM read_parquet($delais_anormaux);
-
 CREATE TABLE attributions_lues AS
 SELECT * FROM read_parquet($attributions, hive_partitioning = true, union_by_name = true);
 
@@ -142,7 +162,9 @@ WITH a AS (
            l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment,
            l.etage, l.nb_pieces, l.financement, l.reservataire AS reservataire_logement,
            l.en_location_depuis_1_an, l.loyer_mensuel, da.delai_mois AS delai_anormal_mois
-    FROM a JOIN logements l ON l.snapshot_date = a.snapshot_date AND l.id_logement = a.id_logement
+    FROM a JOIN logements l
+      ON l.snapshot_date = $photographie AND l.snapshot_date = a.snapshot_date
+     AND l.id_logement = a.id_logement
     LEFT JOIN territoires t ON t.code_commune = l.code_commune
     LEFT JOIN delais_anormaux da ON da.code_departement = t.code_departement
 )
@@ -180,7 +202,9 @@ SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment, l.etage,
        l.nb_pieces, l.financement
 FROM read_parquet($departs, hive_partitioning = true) d
-JOIN logements l ON l.snapshot_date = CAST(d.date AS DATE) AND l.id_logement = d.id_logement
+JOIN logements l
+  ON l.snapshot_date = $photographie AND l.snapshot_date = CAST(d.date AS DATE)
+ AND l.id_logement = d.id_logement
 ORDER BY 1, l.code_epci, d.date_depart, d.id_menage;
 
 -- Active demands (territory of the first wished commune; threshold of the snapshot's year) ---
@@ -238,7 +262,9 @@ SELECT l.snapshot_date, p.id_proposition,
        l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.financement, l.reservataire, l.nb_pieces
 FROM propositions_lues p
-JOIN logements l ON l.snapshot_date = CAST(p.date AS DATE) AND l.id_logement = p.id_logement
+JOIN logements l
+  ON l.snapshot_date = $photographie AND l.snapshot_date = CAST(p.date AS DATE)
+ AND l.id_logement = p.id_logement
 ORDER BY 1, l.code_epci, p.date_commission, p.id_proposition;
 
 DROP TABLE propositions_lues;
@@ -260,6 +286,7 @@ SELECT snapshot_date, id_logement, date_commission,
        any_value(financement) AS financement, any_value(reservataire) AS reservataire,
        any_value(nb_pieces) AS nb_pieces
 FROM propositions
+WHERE snapshot_date = $photographie
 GROUP BY snapshot_date, id_logement, date_commission
 ORDER BY snapshot_date, code_epci, date_commission, id_logement;
 
@@ -267,18 +294,12 @@ ORDER BY snapshot_date, code_epci, date_commission, id_logement;
 -- One row per allocation of the last complete calendar year at each snapshot (the snapshot's year
 -- on a 31 December, else the year before), so that they count like this landlord's own rows.
 -- Without reference/attributions_territoire.parquet the table stays empty.
-CREATE TABLE attributions_territoire_lues (annee INTEGER, code_commune VARCHAR, nb_attributions BIGINT);
-
-INSERT INTO attributions_territoire_lues
-SELECT CAST(annee AS INTEGER), code_commune, CAST(nb_attributions AS BIGINT)
-FROM read_parquet($attributions_territoire);
-
 CREATE TABLE attributions_territoire AS
-WITH s AS (
-    SELECT DISTINCT snapshot_date,
+WITH p AS (SELECT CAST($photographie AS DATE) AS snapshot_date), s AS (
+    SELECT snapshot_date,
            CASE WHEN month(snapshot_date) = 12 AND day(snapshot_date) = 31 THEN year(snapshot_date)
                 ELSE year(snapshot_date) - 1 END AS annee
-    FROM logements
+    FROM p
 )
 SELECT s.snapshot_date, a.annee, a.code_commune, t.nom_commune, t.code_epci, t.nom_epci,
        CAST(md5_number('attributions_territoire|' || a.annee || '|' || a.code_commune || '|' || i.n)
@@ -288,5 +309,7 @@ JOIN attributions_territoire_lues a ON a.annee = s.annee
 JOIN territoires t ON t.code_commune = a.code_commune
 CROSS JOIN LATERAL (SELECT unnest(range(a.nb_attributions)) AS n) i
 ORDER BY s.snapshot_date, t.code_epci, a.code_commune;
+
+-- ======== FIN ========
 
 DROP TABLE attributions_territoire_lues;
