@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from queries.target_cells import Cell
+from queries.target_cells import Cell, CellRow
 from queries.target_rules import missing_cases, status
 from semantic.catalogue import Catalogue
 
@@ -42,7 +42,7 @@ def without_mutations_cell(cell: Cell) -> Cell:
     return replace(cell, extra=((MUTATION_DIMENSION, (False,)),))
 
 
-def add_without_mutations(row: dict, res: pd.Series, target) -> None:
+def add_without_mutations(row: dict, res: CellRow, target) -> None:
     """Fill the COLUMNS of one row of evaluate_targets from `res`, the target's figure over the
     allocations that are not mutations (`without_mutations_cell`): value, status, missing cases."""
     masked = bool(res["masque"])

@@ -16,7 +16,7 @@ from queries.members import members
 from queries.mutations import COLUMNS as MUTATION_COLUMNS
 from queries.mutations import add_without_mutations, splits_mutations, without_mutations_cell
 from queries.sql.builder import REST_OF_LAST_YEAR, period_bounds
-from queries.target_cells import Cell, evaluate_cells
+from queries.target_cells import Cell, CellRow, evaluate_cells
 from queries.target_rules import missing_cases, needed_share, status
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.models import IndicatorDef
@@ -155,13 +155,18 @@ def evaluate_targets(
     catalogue = catalogue or load_catalogue()
     snap = engine.resolve_snapshot(snapshot)
     plan: list[tuple[Target, IndicatorDef, str | None, Cell]] = []
+    periods_of: dict[
+        str, tuple[str | None, ...]
+    ] = {}  # per indicator (a national root: 17 000 targets)
     for target in applicable_targets(engine, scope, snap, catalogue):
         if scales is not None and target.echelle not in scales:
             continue
         ind = catalogue.indicator(target.indicateur)
-        is_flow = any(catalogue.bases[b].periode for b in ind.bases)
-        periods = [p for p in flow_periods if p != "ytd" or catalogue.offers_ytd(ind.id)]
-        for period in periods if is_flow else (None,):
+        if ind.id not in periods_of:
+            is_flow = any(catalogue.bases[b].periode for b in ind.bases)
+            offered = [p for p in flow_periods if p != "ytd" or catalogue.offers_ytd(ind.id)]
+            periods_of[ind.id] = tuple(offered) if is_flow else (None,)
+        for period in periods_of[ind.id]:
             cell = Cell.of(
                 ind.id, period or "rolling12", target.echelle, target.code, target.filtres
             )
@@ -238,7 +243,7 @@ def evaluate_targets(
     )
 
 
-def _add_year_end_projection(row: dict, result: pd.Series, snap: dt.date, target: Target) -> None:
+def _add_year_end_projection(row: dict, result: CellRow, snap: dt.date, target: Target) -> None:
     """The allocations expected by 31/12 (as many as over the same weeks last year, `result`)
     and the share of them the target needs."""
     if bool(result["masque"]):  # fewer expected allocations than the secrecy threshold

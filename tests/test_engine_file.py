@@ -260,3 +260,28 @@ def test_a_retired_file_takes_its_manifest_with_it(root):
     databases = {p.stem for p in folder.glob(f"{ENGINE_FILE_PREFIX}*.duckdb")}
     manifests = {p.stem for p in folder.glob(f"{ENGINE_FILE_PREFIX}*.json")}
     assert len(databases) == 2 and manifests == databases
+
+
+def test_an_epci_spelled_two_ways_gets_one_name_whatever_rows_a_query_reads(root):
+    """The builder reads a label from any row of its group (any_value): the engine gives each EPCI
+    one name, the smallest the territories file spells, on every row of every base."""
+    import pandas as pd
+
+    from queries.evaluate import evaluate
+    from semantic.scope import Scope
+
+    path = root / "reference" / "territoires.parquet"
+    territories = pd.read_parquet(path)
+    code = territories["code_epci"].value_counts().index[0]  # an EPCI of several communes
+    rows = territories.index[territories["code_epci"] == code]
+    name = territories.loc[rows[0], "nom_epci"]
+    territories.loc[rows[1:], "nom_epci"] = "AAA " + name  # smaller, on the other communes
+    territories.to_parquet(path)
+    engine = open_engine(root)
+    names = engine.fetch(
+        "SELECT DISTINCT nom_epci FROM logements WHERE code_epci = $c", {"c": code}
+    )["nom_epci"].tolist()
+    assert names == ["AAA " + name]
+    by_epci = evaluate(engine, "nb_logements", Scope.internal(), by=["epci"])
+    assert by_epci.loc[by_epci["epci"] == code, "epci_libelle"].tolist() == ["AAA " + name]
+    engine.close()

@@ -28,7 +28,7 @@ import pandas as pd
 
 from queries.engine import Engine
 from queries.sql.builder import REST_OF_LAST_YEAR
-from queries.target_cells import Cell, evaluate_cells
+from queries.target_cells import Cell, CellRow, evaluate_cells
 from queries.targets import applicable_targets
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
@@ -77,7 +77,7 @@ def project_year_end(
     )
 
 
-def _counts(row: pd.Series) -> tuple[int, int] | None:
+def _counts(row: CellRow) -> tuple[int, int] | None:
     if bool(row["masque"]) or pd.isna(row["denominateur"]):
         return None
     return int(row["numerateur"]), int(row["denominateur"])

@@ -81,7 +81,8 @@ def build(catalogue: Catalogue, request: Request) -> Statement:
     else:
         body = _single_base(catalogue, ind, request, dims, params)
     sql = header + body
-    used = {k: v for k, v in params.values.items() if re.search(rf"\${k}\b", sql)}
+    named = set(re.findall(r"\$(\w+)", sql))  # one scan: a batch binds thousands of values
+    used = {k: v for k, v in params.values.items() if k in named}
     return Statement(sql, used)
 
 
@@ -164,9 +165,14 @@ KEY_COLUMN = "cle_secret"
 
 
 def _key_sum(flt, params: _Params) -> str:
-    pred = _filter(flt, params)
-    keys = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
-    return f"COALESCE(bit_xor({keys}), 0)"
+    return _xor_where(_filter(flt, params))
+
+
+def _xor_where(pred: str | None) -> str:
+    """The XOR of the keys of the rows where `pred` holds. A FILTER clause, not a CASE inside the
+    aggregate: the same rows, and about half the partner's extra cost (make bench)."""
+    where = "" if pred is None else f" FILTER (WHERE {pred})"
+    return f"COALESCE(bit_xor({KEY_COLUMN}){where}, 0)"
 
 
 def _perturbed(request: Request) -> bool:
@@ -178,8 +184,9 @@ def _dim_columns(dims) -> list[str]:
     cols = []
     for dim_id, d in dims:
         cols.append(f"{d.column} AS {dim_id}")
-        if d.label_column:
-            cols.append(f"MIN({d.label_column}) AS {dim_id}_libelle")
+        if d.label_column:  # a function of the code (enrichment.sql): any row's, not the
+            # smallest, which costs string comparisons on every row (a quarter of a query)
+            cols.append(f"any_value({d.label_column}) AS {dim_id}_libelle")
     return cols
 
 
@@ -211,10 +218,7 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
         measures = [f"CAST({scaled} AS DOUBLE) AS valeur", f"COUNT({expr}) AS effectif"]
         if _perturbed(request):  # the key of the rows the median or mean is computed on
-            measures.append(
-                f"COALESCE(bit_xor(CASE WHEN {expr} IS NOT NULL THEN {KEY_COLUMN} END), 0)"
-                " AS cle_effectif"
-            )
+            measures.append(f"{_xor_where(f'{expr} IS NOT NULL')} AS cle_effectif")
         select = ",\n  ".join(_dim_columns(dims) + measures)
         where = where.replace("\n    AND ", "\n  AND ")
         return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
@@ -303,7 +307,9 @@ def build_members(
             raise UnsupportedDimensionError(base, wanted, catalogue.bases[base].dimensions)
     params = _Params()
     params.values.update(snapshot=snapshot)
-    label = f"MIN({dim.label_column})" if dim.label_column else f"CAST({dim.column} AS VARCHAR)"
+    label = (
+        f"any_value({dim.label_column})" if dim.label_column else f"CAST({dim.column} AS VARCHAR)"
+    )
     per_column = catalogue.dimension(per).column if per else None
     sql = (
         f"-- members of dimension: {dimension} (base {base})"

@@ -17,7 +17,11 @@
 -- method that perturbs what partners see (queries/secrecy.py, docs/secret-statistique.md).
 
 -- Reference tables ---------------------------------------------------------------------------
-CREATE TABLE territoires AS SELECT * FROM read_parquet($territoires);
+-- One name per EPCI (the smallest when the file spells it differently for two communes): every
+-- label is then a function of its code, and the builder reads any row's (any_value).
+CREATE TABLE territoires AS
+SELECT * REPLACE (min(nom_epci) OVER (PARTITION BY code_epci) AS nom_epci)
+FROM read_parquet($territoires);
 
 -- geometry is optional in the contract: an empty column when the file has none
 ALTER TABLE territoires ADD COLUMN IF NOT EXISTS geometry VARCHAR;

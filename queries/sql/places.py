@@ -60,8 +60,8 @@ def _partner_keys(scope: Scope) -> str:
         return ""
     keys = []
     for column, pred in RESIDENCE_COUNTS.items():
-        xored = KEY_COLUMN if pred is None else f"CASE WHEN {pred} THEN {KEY_COLUMN} END"
-        keys.append(f",\n  COALESCE(bit_xor({xored}), 0) AS cle_{column}")
+        where = "" if pred is None else f" FILTER (WHERE {pred})"
+        keys.append(f",\n  COALESCE(bit_xor({KEY_COLUMN}){where}, 0) AS cle_{column}")
     return "".join(keys)
 
 
