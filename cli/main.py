@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from semantic.errors import PeuplementError
@@ -55,6 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     except (CliArgumentError, PeuplementError) as exc:
         print(f"peuplement: erreur: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader closed the pipe (`peuplement … | head`): not an error
+        _quiet_stdout()
+        return 0
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not raise again on the
+    closed pipe (the documented way: docs.python.org, signal, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -201,3 +201,19 @@ def test_csv_quotes_formula_like_texts_and_keeps_numbers(capsys):
     write(frame, "csv")
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["territoire,v", '"\'=HYPERLINK(""http://h"",""x"")",-1e-05', "Voiron,2.5"]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(demo_root):
+    """`peuplement evaluate … | head -1`: the rows past the pipe's buffer meet a closed pipe; the
+    command stops quietly, as Unix tools do, instead of printing a BrokenPipeError traceback."""
+    command = [sys.executable, "-m", "cli.main", "evaluate", "taux_vacance", "--by", "residence"]
+    command += ["--data-dir", str(demo_root), "--format", "csv"]
+    done = subprocess.run(
+        ["bash", "-c", 'set -o pipefail; "$@" | head -1', "_", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.startswith("residence,residence_libelle,")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert done.returncode == 0
