@@ -58,27 +58,28 @@ RAW_COLUMNS = {
 }
 _RATIO = "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur"
 
-# An expert's SQL on the engine's enriched tables (queries/sql/enrichment.sql).
+# An expert's SQL on the engine's enriched tables (queries/sql/enrichment.sql), where a label
+# is a function of its code: read from any row, as the builder does.
 ENRICHED_SQL = {
     "taux_vacance": """
-        SELECT {key} AS code, MIN({label}) AS libelle,
+        SELECT {key} AS code, any_value({label}) AS libelle,
                count(*) FILTER (WHERE mode_occupation = 'vacant') AS numerateur,
                count(*) FILTER (WHERE propose_location) AS denominateur, {ratio}
         FROM logements WHERE snapshot_date = $snapshot
         GROUP BY {key} ORDER BY code""",
     "part_menages_sous_40pc": """
-        SELECT {key} AS code, MIN({label}) AS libelle,
+        SELECT {key} AS code, any_value({label}) AS libelle,
                count(*) FILTER (WHERE rfr_connu AND ratio_plafond_plus < 0.4) AS numerateur,
                count(*) FILTER (WHERE rfr_connu) AS denominateur, {ratio}
         FROM menages WHERE snapshot_date = $snapshot
         GROUP BY {key} ORDER BY code""",
     "revenu_median_uc": """
-        SELECT {key} AS code, MIN({label}) AS libelle,
+        SELECT {key} AS code, any_value({label}) AS libelle,
                median(revenu_par_uc) AS valeur, count(revenu_par_uc) AS effectif
         FROM menages WHERE snapshot_date = $snapshot
         GROUP BY {key} ORDER BY code""",
     "part_attributions_q1_hors_qpv": """
-        SELECT {key} AS code, MIN({label}) AS libelle,
+        SELECT {key} AS code, any_value({label}) AS libelle,
                count(*) FILTER (WHERE NOT en_qpv AND (premier_quartile OR relogement_anru))
                    AS numerateur,
                count(*) FILTER (WHERE NOT en_qpv) AS denominateur, {ratio}
@@ -87,11 +88,11 @@ ENRICHED_SQL = {
         GROUP BY {key} ORDER BY code""",
     "taux_rotation": """
         WITH d AS (
-            SELECT {key} AS code, MIN({label}) AS libelle, count(*) AS n FROM departs
+            SELECT {key} AS code, any_value({label}) AS libelle, count(*) AS n FROM departs
             WHERE snapshot_date = $snapshot AND date_depart > $debut AND date_depart <= $fin
             GROUP BY {key}
         ), l AS (
-            SELECT {key} AS code, MIN({label}) AS libelle,
+            SELECT {key} AS code, any_value({label}) AS libelle,
                    count(*) FILTER (WHERE propose_location) AS n
             FROM logements WHERE snapshot_date = $snapshot GROUP BY {key}
         )
