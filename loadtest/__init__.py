@@ -5,6 +5,8 @@ logs in with one of the four demo roles and opens Accueil, Tableau de bord, Obje
 and Carte, like a user clicking the sidebar. All sessions start at the same moment. The harness
 prints, per page, the median and 95th percentile of the time from the click to the page being
 ready (its title shown and no script run in progress), the errors, the lost actions (a click after
-which the page did not come: clicked again), the server's CPU seconds per page view and its peak
+which the page did not come within 20 s while no run was in progress: nothing was working on it;
+clicked again — a run still in progress is a slow page, waited for), the server's CPU seconds per
+page view and its peak
 resident memory. Loopback only, bounded in sessions and time.
 """

@@ -35,7 +35,7 @@ PAGES = (  # sidebar link, page title
 )
 MAX_SESSIONS = 50
 MAX_PROCESSES = 8
-ACTION_WAIT_MS = 20_000  # a click whose page has not come by then is counted lost, then redone
+ACTION_WAIT_MS = 20_000  # a click whose page has not come by then, with no run in progress, is lost
 PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
 
 
@@ -47,10 +47,29 @@ async def _ready(page, title: str, timeout_ms: int) -> None:
     while quiet < 3:  # three looks 100 ms apart with no run in progress
         if time.monotonic() > deadline:
             raise TimeoutError(f"« {title} » toujours en cours d'exécution")
-        busy = await page.get_by_test_id("stStatusWidget").count()
-        busy += await page.get_by_test_id("stSpinner").count()
-        quiet = 0 if busy else quiet + 1
+        quiet = 0 if await _busy(page) else quiet + 1
         await page.wait_for_timeout(100)
+
+
+async def _busy(page) -> bool:
+    """A script run in progress (Streamlit's status widget or a spinner on screen)."""
+    found = await page.get_by_test_id("stStatusWidget").count()
+    return bool(found + await page.get_by_test_id("stSpinner").count())
+
+
+async def _arrived(page, title: str, began: float) -> bool:
+    """Wait for the page a click asked for: True once it is ready; False when it has not come
+    after ACTION_WAIT_MS and no run is in progress (the click was lost: nothing is working on
+    it). A run still in progress is a slow page, not a lost click: waited for, up to the limit."""
+    while True:
+        try:
+            await _ready(page, title, ACTION_WAIT_MS)
+            return True
+        except Exception:
+            if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
+                raise
+            if not await _busy(page):
+                return False
 
 
 async def _session(
@@ -81,26 +100,18 @@ async def _session(
         lost = 0
         while True:
             await login.click()
-            try:
-                await _ready(page, "Accueil", ACTION_WAIT_MS)
+            if await _arrived(page, "Accueil", began):
                 break
-            except Exception:
-                if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
-                    raise
-                lost += 1
+            lost += 1
         results.append(("Accueil", username, time.perf_counter() - began, lost, None))
         for link, title in PAGES:
             began, lost = time.perf_counter(), 0
             sidebar = page.get_by_test_id("stSidebar").get_by_role("link", name=link)
             while True:
                 await sidebar.click(timeout=PAGE_LIMIT_MS)
-                try:
-                    await _ready(page, title, ACTION_WAIT_MS)
+                if await _arrived(page, title, began):
                     break
-                except Exception:
-                    if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
-                        raise
-                    lost += 1
+                lost += 1
             results.append((title, username, time.perf_counter() - began, lost, None))
     except Exception as exc:  # recorded, the other sessions go on
         results.append(("erreur", username, None, 0, f"{type(exc).__name__}: {exc}"[:200]))

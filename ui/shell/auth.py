@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -50,6 +50,8 @@ STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 LOGIN_TIME_KEY = "_peuplement_login_ts"
 # This session's name in the server-side registry (store.sessions): gone from it means logged out.
 SESSION_ID_KEY = "_peuplement_session_id"
+# The expiry of a login's signed cookie, until the cookie component has been drawn (write_cookie)
+COOKIE_PENDING_KEY = "_peuplement_cookie_a_ecrire"
 
 
 class NotLoggedInError(PeuplementError):
@@ -259,36 +261,47 @@ def end_session(
     authenticator.authentication_controller.logout()
     authenticator.cookie_controller.delete_cookie()
     st.session_state.pop(LOGIN_TIME_KEY, None)
+    st.session_state.pop(COOKIE_PENDING_KEY, None)
     audit_for(settings, "logout", username, record, {"motif": reason} if reason else None)
 
 
 def start_session(
     authenticator: stauth.Authenticate, settings: PortalSettings, username: str
 ) -> CurrentUser | None:
-    """After a good password: the login state, the session registered, the login audited, then
-    the signed cookie. The cookie is written by a component, and drawing an element is where
-    Streamlit stops a run when the browser has asked for another (a click, the cookie component
-    of the previous run reporting): everything the login must leave behind is done before it.
-    (With the cookie first, a login interrupted there was logged in by the next run from the
-    session state, with no session registered and no audit event: 9 events for 10 logins.)"""
+    """After a good password: the login state, the session registered, the login audited; the
+    signed cookie is left to `write_cookie`. The login form runs this in its button's callback,
+    before the run draws anything: drawing an element (the cookie component first of all) is where
+    Streamlit stops a run when the browser has asked for another, and the run that replaces it no
+    longer carries the form's submission. Under load a submitted form was lost that way (the form
+    came back empty, nothing said; 2 logins out of 10 in `python -m loadtest --sessions 10`)."""
     authenticator.authentication_controller.login(token={"username": username})
     st.session_state[LOGIN_TIME_KEY] = time.time()
     record = load_users(settings.users_file).get(username)
     cookie = authenticator.cookie_controller.cookie_model
     if record is None or cookie.cookie_expiry_days == 0:
         return None
-    # the cookie's expiry, fixed now: the session id is made of it, the cookie carries it
-    cookie.exp_date = cookie._set_exp_date()
-    _open(settings, username, record, cookie.exp_date)
+    # the cookie's expiry, fixed now: the session id is made of it, the cookie will carry it
+    expires = cookie._set_exp_date()
+    _open(settings, username, record, expires)
+    st.session_state[COOKIE_PENDING_KEY] = expires
     user = current_user(settings)
     if user is not None:
         audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
-    cookie.cookie_manager.set(  # what set_cookie() does, without computing another expiry
-        cookie.cookie_name,
-        cookie._token_encode(),
-        expires_at=datetime.now() + timedelta(days=cookie.cookie_expiry_days),
-    )
     return user
+
+
+def write_cookie(authenticator: stauth.Authenticate) -> None:
+    """The signed cookie of the login `start_session` recorded, if it is not written yet. Forgotten
+    only once its component has been drawn: a run stopped there writes it on the next run."""
+    expires = st.session_state.get(COOKIE_PENDING_KEY)
+    if expires is None:
+        return
+    cookie = authenticator.cookie_controller.cookie_model
+    cookie.exp_date = expires
+    cookie.cookie_manager.set(  # what set_cookie() does, with the expiry the session was opened with
+        cookie.cookie_name, cookie._token_encode(), expires_at=datetime.fromtimestamp(expires)
+    )
+    st.session_state.pop(COOKIE_PENDING_KEY, None)
 
 
 def restore_from_cookie(

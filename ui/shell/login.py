@@ -10,7 +10,6 @@ re-authentication cookie.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -25,6 +24,7 @@ from ui.shell.auth import (
     end_session,
     restore_from_cookie,
     start_session,
+    write_cookie,
 )
 from ui.shell.login_attempts import check_login
 from ui.shell.settings import PortalSettings
@@ -32,6 +32,8 @@ from ui.shell.settings import PortalSettings
 FORM_KEY = "connexion"
 USERNAME_WIDGET, PASSWORD_WIDGET = "connexion_identifiant", "connexion_mot_de_passe"
 LOGOUT_WIDGET = "deconnexion"
+# What the form's callback has to say under the form (a wrong password, a locked account), until shown.
+MESSAGE_KEY = "_peuplement_message_connexion"
 # Why the login form is back (logout, expiry): kept until the next login, because the cookie
 # component reruns the app right after a logout and a one-run message would vanish at once.
 NOTICE_KEY = "_peuplement_notice"
@@ -58,19 +60,21 @@ def portal_session(
         reason = end_reason(settings)
         end_session(authenticator, settings, reason)
         st.session_state[NOTICE_KEY] = ("info", END_NOTICES[reason])
-    elif user is not None:
+    elif user is not None:  # logged in: by an earlier run, the cookie, or the form's callback
+        st.session_state.pop(NOTICE_KEY, None)
+        write_cookie(authenticator)
         sidebar(user)
         logout_button(authenticator, settings)
         return user
     # After a logout (in the button's callback, before this run) the library refuses the cookie,
     # so only the form can log in.
-    user = restore_from_cookie(authenticator, settings) or login_form(
-        authenticator, settings, intro
-    )
-    if user is not None:
-        st.session_state.pop(NOTICE_KEY, None)
-        sidebar(user)
-        logout_button(authenticator, settings)
+    user = restore_from_cookie(authenticator, settings)
+    if user is None:
+        login_form(authenticator, settings, intro)
+        return None
+    st.session_state.pop(NOTICE_KEY, None)
+    sidebar(user)
+    logout_button(authenticator, settings)
     return user
 
 
@@ -95,10 +99,11 @@ def _log_out(authenticator: stauth.Authenticate, settings: PortalSettings) -> No
 
 def login_form(
     authenticator: stauth.Authenticate, settings: PortalSettings, intro: str = ""
-) -> CurrentUser | None:
-    """Render the login form; on a good password return the user (the form is then removed)."""
-    placeholder = st.empty()
-    with placeholder.container(width=LOGIN_WIDTH_PX):
+) -> None:
+    """Render the login form. The submission is handled in the button's callback (`_submit`),
+    before the next run draws anything, so that no rerun the browser asks for meanwhile can drop
+    it; that run finds the user logged in, or the message `_submit` left."""
+    with st.container(width=LOGIN_WIDTH_PX):
         notice = st.session_state.get(NOTICE_KEY)
         if notice:
             kind, text = notice
@@ -108,53 +113,57 @@ def login_form(
             st.markdown(intro)
         # clear_on_submit: the password does not stay in the session once the form is processed
         with st.form(FORM_KEY, clear_on_submit=True):
-            username = st.text_input("Identifiant", key=USERNAME_WIDGET, autocomplete="username")
-            password = st.text_input(
+            st.text_input("Identifiant", key=USERNAME_WIDGET, autocomplete="username")
+            st.text_input(
                 "Mot de passe",
                 type="password",
                 key=PASSWORD_WIDGET,
                 autocomplete="current-password",
             )
-            submitted = st.form_submit_button("Se connecter", type="primary")
-        message = st.empty()
-    # The password has been read: drop it from the session rather than keep it until the next run.
-    st.session_state.pop(PASSWORD_WIDGET, None)
-    if not submitted:
-        return None
+            st.form_submit_button(
+                "Se connecter", type="primary", on_click=_submit, args=(authenticator, settings)
+            )
+        message = st.session_state.get(MESSAGE_KEY)
+        if message:  # forgotten once shown: a run stopped before this line shows it next time
+            kind, text = message
+            (st.warning if kind == "warning" else st.error)(text)
+            st.session_state.pop(MESSAGE_KEY, None)
+    # A password is read (and dropped) by the callback. Dropped here too should one be left; never
+    # an empty one: dropping the key unbinds the widget, and the next submission's callback
+    # would not find the password typed.
+    if st.session_state.get(PASSWORD_WIDGET):
+        st.session_state.pop(PASSWORD_WIDGET, None)
+
+
+def _submit(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+    """The form's callback: check the submitted identifiant and password; log in, or leave the
+    message to show under the form."""
+    username = str(st.session_state.get(USERNAME_WIDGET) or "")
+    password = str(st.session_state.pop(PASSWORD_WIDGET, None) or "")
+    st.session_state.pop(MESSAGE_KEY, None)
     if not username.strip() or not password:
-        message.warning("Saisissez votre identifiant et votre mot de passe.")
-        return None
-    user = _check_password(authenticator, settings, username, password, message)
-    if user is not None:
-        placeholder.empty()
-    return user
-
-
-def _check_password(
-    authenticator: stauth.Authenticate,
-    settings: PortalSettings,
-    username: str,
-    password: str,
-    message: Any,
-) -> CurrentUser | None:
+        st.session_state[MESSAGE_KEY] = (
+            "warning",
+            "Saisissez votre identifiant et votre mot de passe.",
+        )
+        return
     attempt = check_login(settings, username, password)
     if attempt.username is not None:
         # The password was checked by check_login (bcrypt): the library only stores the login
         # state in the session, as it does for its own cookie, and signs the cookie.
-        return start_session(authenticator, settings, attempt.username)  # audited there
+        start_session(authenticator, settings, attempt.username)  # audited there
+        return
     if attempt.busy:
-        message.error(
-            "Trop de connexions simultanées sur ce compte : réessayez dans quelques secondes."
-        )
+        text = "Trop de connexions simultanées sur ce compte : réessayez dans quelques secondes."
     elif attempt.locked:
-        message.error(_locked_message(attempt.remaining_seconds))
+        text = _locked_message(attempt.remaining_seconds)
     else:
-        message.error(
+        text = (
             "Identifiant ou mot de passe incorrect. "
             f"Encore {attempt.attempts_left} essai(s) avant un verrouillage de "
             f"{format_wait(settings.lockout_seconds)}."
         )
-    return None
+    st.session_state[MESSAGE_KEY] = ("error", text)
 
 
 def _locked_message(remaining_seconds: int) -> str:
