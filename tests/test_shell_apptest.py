@@ -23,7 +23,7 @@ from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
 from tests.apptest_support import HOME, portal, steady_navigation, stored_text
 from ui.shell import audit
 from ui.shell.access import PAGE_IDS, can_open
-from ui.shell.auth import LOGIN_TIME_KEY, ROLE_LABELS
+from ui.shell.auth import COOKIE_PENDING_KEY, LOGIN_TIME_KEY, ROLE_LABELS
 from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.shell.navigation import page_path
 from ui.shell.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
@@ -121,6 +121,26 @@ def test_bad_password_is_refused_and_audited(audit_file):
     assert failure["event"] == "login_failure"
     assert failure["user"] == PARTNER and failure["role"] == "partenaire"
     assert failure["details"] == {"identifiant_connu": True}
+
+
+def test_the_message_of_a_refused_login_is_shown_once_and_a_retry_logs_in(audit_file):
+    """The form's callback leaves its message for the run to show, once; the next submission of
+    the same form (the password typed again) is checked as the first was."""
+    at = submit_login(app().run(), PARTNER, "mauvais-mot-de-passe")
+    assert len(errors(at)) == 1
+    at.run()  # a rerun the browser asks for (the cookie component): the message is not repeated
+    assert errors(at) == [] and not at.warning
+    assert_login_form(at)
+    at = submit_login(at, PARTNER, PARTNER_PASSWORD)
+    assert [t.value for t in at.title] == ["Accueil"]
+    assert COOKIE_PENDING_KEY not in at.session_state  # the signed cookie has been drawn
+    assert [e["event"] for e in events(audit_file)] == ["login_failure", "login_success"]
+
+
+def test_an_empty_submission_asks_for_both_fields():
+    at = submit_login(app().run(), PARTNER, "")
+    assert [w.value for w in at.warning] == ["Saisissez votre identifiant et votre mot de passe."]
+    assert_login_form(at)
 
 
 def test_unknown_account_gets_the_same_answer_and_its_name_is_not_logged(audit_file):
