@@ -3,7 +3,7 @@
 WITH agg AS (
   SELECT
     code_epci AS epci,
-    MIN(nom_epci) AS epci_libelle,
+    any_value(nom_epci) AS epci_libelle,
     COUNT(*) FILTER (WHERE NOT en_qpv AND ((premier_quartile) OR (relogement_anru))) AS numerateur,
     COUNT(*) FILTER (WHERE NOT en_qpv) AS denominateur
   FROM attributions

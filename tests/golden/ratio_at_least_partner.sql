@@ -3,11 +3,11 @@
 WITH agg AS (
   SELECT
     id_residence AS residence,
-    MIN(nom_residence) AS residence_libelle,
+    any_value(nom_residence) AS residence_libelle,
     etage AS etage,
     COUNT(*) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5) AS numerateur,
     COUNT(*) AS denominateur,
-    COALESCE(bit_xor(CASE WHEN (CASE WHEN ratio_plafond_plus < $p6 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p7, $p8) THEN 1 ELSE 0 END + CASE WHEN composition = $p9 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p10 THEN cle_secret END), 0) AS cle_numerateur,
+    COALESCE(bit_xor(cle_secret) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p6 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p7, $p8) THEN 1 ELSE 0 END + CASE WHEN composition = $p9 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p10), 0) AS cle_numerateur,
     COALESCE(bit_xor(cle_secret), 0) AS cle_denominateur
   FROM menages
   WHERE snapshot_date = $snapshot

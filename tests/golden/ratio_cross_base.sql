@@ -4,7 +4,7 @@ WITH num AS (
   -- numerator: base departs
   SELECT
     code_commune AS commune,
-    MIN(nom_commune) AS commune_libelle,
+    any_value(nom_commune) AS commune_libelle,
     COUNT(*) AS n
   FROM departs
   WHERE snapshot_date = $snapshot
@@ -15,7 +15,7 @@ WITH num AS (
   -- denominator: base logements
   SELECT
     code_commune AS commune,
-    MIN(nom_commune) AS commune_libelle,
+    any_value(nom_commune) AS commune_libelle,
     COUNT(*) FILTER (WHERE propose_location) AS n
   FROM logements
   WHERE snapshot_date = $snapshot

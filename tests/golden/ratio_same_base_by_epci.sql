@@ -3,7 +3,7 @@
 WITH agg AS (
   SELECT
     code_epci AS epci,
-    MIN(nom_epci) AS epci_libelle,
+    any_value(nom_epci) AS epci_libelle,
     COUNT(*) FILTER (WHERE mode_occupation = $p0) AS numerateur,
     COUNT(*) FILTER (WHERE propose_location) AS denominateur
   FROM logements
