@@ -155,6 +155,22 @@ def test_a_method_is_shown_only_when_it_beats_every_naive_baseline():
     assert choose([])[1].startswith("naïf : dernier trimestre (historique trop court")
 
 
+def test_a_back_test_with_no_measurable_error_says_so_instead_of_nan():
+    """A partner whose past cells are all masked has no error to compare: never "MAE nan"."""
+    nan = float("nan")
+    hidden = [Result("f", "modèle", nan, 0), Result("f", "naïf : a", nan, 0)]
+    shown, label = choose(hidden)
+    assert not shown and "nan" not in label
+    assert label == (
+        "naïf : dernier trimestre (méthode non éprouvée : aucune valeur passée mesurable, "
+        "ou toutes couvertes par le secret statistique)"
+    )
+    # a naive baseline without error beside one with: compared with the measured one only
+    partly = [Result("f", "modèle", 1.0, 4), Result("f", "naïf : a", nan, 0)]
+    partly.append(Result("f", "naïf : b", 2.0, 4))
+    assert choose(partly) == (True, "modèle (MAE 1,00 contre 2,00 au naïf)")
+
+
 # --- year-end targets --------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ partner's projections rest on perturbed, masked counts like the rest of the port
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from queries.engine import Engine
@@ -159,7 +161,13 @@ def choose(
     cut the best naive error by at least that fraction (a smaller gain is a tie)."""
     if not results:
         return False, f"{fallback} (historique trop court pour éprouver la méthode)"
-    naive = [r for r in results if r.methode.startswith("naïf")]
+    naive = [r for r in results if r.methode.startswith("naïf") and not math.isnan(r.mae)]
+    if not naive or math.isnan(results[0].mae):  # no error measured: every past value hidden
+        # (a partner's cells under the secrecy threshold) or none to compare with
+        return False, (
+            f"{fallback} (méthode non éprouvée : aucune valeur passée mesurable, "
+            "ou toutes couvertes par le secret statistique)"
+        )
     best = min(naive, key=lambda r: r.mae)
     model, baseline = _decimal(results[0].mae), _decimal(best.mae)
     if results[0].mae < best.mae * (1 - min_gain):
