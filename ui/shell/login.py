@@ -32,7 +32,8 @@ from ui.shell.settings import PortalSettings
 FORM_KEY = "connexion"
 USERNAME_WIDGET, PASSWORD_WIDGET = "connexion_identifiant", "connexion_mot_de_passe"
 LOGOUT_WIDGET = "deconnexion"
-# What the form's callback has to say under the form (a wrong password, a locked account), until shown.
+# What the form's callback has to say under the form (a wrong password, a locked account), until
+# the next submission.
 MESSAGE_KEY = "_peuplement_message_connexion"
 # Why the login form is back (logout, expiry): kept until the next login, because the cookie
 # component reruns the app right after a logout and a one-run message would vanish at once.
@@ -124,10 +125,10 @@ def login_form(
                 "Se connecter", type="primary", on_click=_submit, args=(authenticator, settings)
             )
         message = st.session_state.get(MESSAGE_KEY)
-        if message:  # forgotten once shown: a run stopped before this line shows it next time
+        if message:  # kept until the next submission: a rerun the browser asks for (the cookie
+            # component) may stop the run that showed it, and the next run shows it again
             kind, text = message
             (st.warning if kind == "warning" else st.error)(text)
-            st.session_state.pop(MESSAGE_KEY, None)
     # A password is read (and dropped) by the callback. Dropped here too should one be left; never
     # an empty one: dropping the key unbinds the widget, and the next submission's callback
     # would not find the password typed.
