@@ -392,10 +392,9 @@ def _extendable(folder: Path, manifest: _Manifest) -> tuple[Path, _Manifest] | N
     best: tuple[Path, _Manifest] | None = None
     for path in folder.glob(f"{ENGINE_FILE_PREFIX}*.duckdb"):
         built = _Manifest.read(_manifest_path(path))
-        longer = best is None or (
-            built is not None and len(built.snapshots) > len(best[1].snapshots)
-        )
-        if built is not None and manifest.extends(built) and longer:
+        if built is None or not manifest.extends(built):
+            continue
+        if best is None or len(built.snapshots) > len(best[1].snapshots):
             best = (path, built)
     return best
 

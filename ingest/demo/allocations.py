@@ -95,16 +95,21 @@ def calibrated_offsets(log_q: np.ndarray, share: np.ndarray, group: np.ndarray) 
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     counts = np.diff(np.r_[starts, len(values)])
     k = np.round(share[order][starts] * counts).astype(np.int64)  # half to even, like round()
-    below = values[starts + np.maximum(k - 1, 0)]
-    above = values[starts + np.minimum(k, counts - 1)]
-    # halfway between the k-th and the next: a margin against rounding to the cent
-    cut = np.where(
-        k == 0,
-        values[starts] - 0.05,
-        np.where(k == counts, values[starts + counts - 1] + 0.05, (below + above) / 2),
-    )
-    offset[order] = np.repeat(-cut, counts)
+    offset[order] = np.repeat(-group_cuts(values, starts, counts, k), counts)
     return offset
+
+
+def group_cuts(values: np.ndarray, first: np.ndarray, n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """For groups of sorted `values` (group i: `n[i]` values from `first[i]`), the cut that leaves
+    the `k[i]` smallest at or below it: halfway between the k-th and the next, a margin against
+    rounding to the cent (0.05 beyond the ends when k is 0 or all of the group)."""
+    below = values[first + np.maximum(k - 1, 0)]
+    above = values[first + np.minimum(k, n - 1)]
+    return np.where(
+        k == 0,
+        values[first] - 0.05,
+        np.where(k == n, values[first + n - 1] + 0.05, (below + above) / 2),
+    )
 
 
 def assign_resources(rng: np.random.Generator, tenancies: pd.DataFrame, ctx: pd.DataFrame):

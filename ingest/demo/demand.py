@@ -25,7 +25,7 @@ import pandas as pd
 
 from ingest.demo import calibration as cal
 from ingest.demo import households as hh
-from ingest.demo.allocations import seuils_q1
+from ingest.demo.allocations import group_cuts, seuils_q1
 from ingest.demo.dates import years_of
 from ingest.demo.households import pick
 from ingest.demo.stock import Stock
@@ -98,15 +98,7 @@ def resources_at(demands: pd.DataFrame, day: int) -> np.ndarray:
     has = np.flatnonzero(counts)
     wanted = np.round(cal.Q1_SHARE_DEMANDS * active[has]).astype(np.int64) - fixed_under[has]
     k = np.minimum(np.maximum(wanted, 0), counts[has])
-    first, n = starts[has], counts[has]
-    below = moved[first + np.maximum(k - 1, 0)]
-    above = moved[first + np.minimum(k, n - 1)]
-    # halfway between the k-th and the next: a margin against rounding to the cent
-    cut = np.where(
-        k == 0,
-        moved[first] - 0.05,
-        np.where(k == n, moved[first + n - 1] + 0.05, (below + above) / 2),
-    )
+    cut = group_cuts(moved, starts[has], counts[has], k)
     factor = np.ones(groups)
     factor[has] = np.exp(-cut)
     revenu[rows] *= factor[moved_code]

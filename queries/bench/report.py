@@ -276,37 +276,37 @@ def build_report(
 def start_targets(starts: dict[str, dict]) -> list[dict]:
     """Each root's cold start (another process opening the built engine file) against 5 s; the
     build's time and size are reported beside it (issue 18, item 2)."""
-    out = []
-    for label, found in starts.items():
-        seconds = found["open_s"]
-        out.append(
-            {
-                "target": f"{label}: démarrage à froid sur la base construite ≤ {MAX_COLD_START_S:g} s "
-                f"(construction {found['build_s']:.1f} s, {_thousands(round(found['size_mb']))} Mo)",
-                "measured": seconds,
-                "limit": MAX_COLD_START_S,
-                "unit": "s",
-                "pass": seconds <= MAX_COLD_START_S,
-                "failing": [] if seconds <= MAX_COLD_START_S else [f"{seconds:.2f} s"],
-            }
+    return [
+        _time_target(
+            f"{label}: démarrage à froid sur la base construite ≤ {MAX_COLD_START_S:g} s "
+            f"(construction {found['build_s']:.1f} s, {_thousands(round(found['size_mb']))} Mo)",
+            found["open_s"],
+            MAX_COLD_START_S,
         )
-    return out
+        for label, found in starts.items()
+    ]
 
 
 def bilan_targets(bilan: dict) -> list[dict]:
     """The bilan's time for a partner and for an internal role of the same EPCI, against 5 s."""
-    out = []
-    for reader in ("partenaire", "interne"):
-        seconds = bilan[f"{reader}_s"]
-        out.append(
-            {
-                "target": f"démo: bilan PDF d'un EPCI ({bilan['epci']}, {reader}, "
-                f"{bilan[f'{reader}_pages']} pages) ≤ {BILAN_MAX_S:g} s",
-                "measured": seconds,
-                "limit": BILAN_MAX_S,
-                "unit": "s",
-                "pass": seconds <= BILAN_MAX_S,
-                "failing": [] if seconds <= BILAN_MAX_S else [f"{seconds:.2f} s"],
-            }
+    return [
+        _time_target(
+            f"démo: bilan PDF d'un EPCI ({bilan['epci']}, {reader}, "
+            f"{bilan[f'{reader}_pages']} pages) ≤ {BILAN_MAX_S:g} s",
+            bilan[f"{reader}_s"],
+            BILAN_MAX_S,
         )
-    return out
+        for reader in ("partenaire", "interne")
+    ]
+
+
+def _time_target(name: str, seconds: float, limit: float) -> dict:
+    """One row of the targets table for a time in seconds against its limit."""
+    return {
+        "target": name,
+        "measured": seconds,
+        "limit": limit,
+        "unit": "s",
+        "pass": seconds <= limit,
+        "failing": [] if seconds <= limit else [f"{seconds:.2f} s"],
+    }
