@@ -23,7 +23,8 @@ from tests.apptest_support import ACCOUNTS as DEMO_ACCOUNTS
 from tests.apptest_support import HOME, portal, steady_navigation, stored_text
 from ui.shell import audit
 from ui.shell.access import PAGE_IDS, can_open
-from ui.shell.auth import COOKIE_PENDING_KEY, LOGIN_TIME_KEY, ROLE_LABELS
+from ui.shell.auth import LOGIN_TIME_KEY, ROLE_LABELS
+from ui.shell.cookie import PENDING_KEY as COOKIE_PENDING_KEY
 from ui.shell.login import PASSWORD_WIDGET, USERNAME_WIDGET
 from ui.shell.navigation import page_path
 from ui.shell.settings import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
@@ -129,7 +130,7 @@ def test_the_message_of_a_refused_login_stays_until_the_next_submission_which_lo
     (the password typed again) is checked as the first was."""
     at = submit_login(app().run(), PARTNER, "mauvais-mot-de-passe")
     (message,) = errors(at)
-    at.run()  # a rerun the browser asks for (the cookie component): still shown
+    at.run()  # a rerun the browser asks for: still shown
     assert errors(at) == [message]
     assert_login_form(at)
     at = submit_login(at, PARTNER, PARTNER_PASSWORD)

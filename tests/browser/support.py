@@ -26,10 +26,12 @@ def skip_without_chromium() -> None:
         )
 
 
-# Streamlit reruns a page after login (the session cookie component reports back) and on every
-# widget change; a click or keystroke landing during such a rerun can be dropped. On a busy
-# machine that happened in about one full run in five. These helpers wait for the run to end
-# and retry a dropped action; the last attempt fails the test with Playwright's own message.
+# Streamlit reruns a page on every widget change; a click or keystroke landing during such a rerun
+# can be dropped. (Until December 2026 the session cookie component also reran every page just
+# after it loaded: about one full run in five lost an action on a busy machine. The cookie is now
+# read from the request and written by a script, ui/shell/cookie.py.) These helpers wait for the
+# run to end and retry a dropped action; the last attempt fails the test with Playwright's own
+# message.
 
 
 def wait_for_run(page) -> None:

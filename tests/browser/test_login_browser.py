@@ -62,7 +62,6 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     page.goto(base_url)
     expect(page.get_by_text("Portail peuplement : connexion")).to_be_visible()
     shot(page, "01_connexion")
-    wait_for_run(page)  # see test_a_page_outside_the_role_is_refused_by_url_and_audited
 
     page.get_by_label("Identifiant").fill(PARTNER)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -72,6 +71,8 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
     expect(main.get_by_text(PARTNER_EPCI).first).to_be_visible()
     expect(main.get_by_text("Nombre de logements")).to_be_visible()
+    # no component iframe (the library's cookie component reran every page once it had loaded)
+    expect(page.locator("iframe")).to_have_count(0)
     sidebar = page.get_by_test_id("stSidebar")
     expect(
         sidebar.get_by_text("Partenaire (consultation et concertation)", exact=False)
@@ -86,8 +87,8 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     expect(main.locator("h1", has_text="Accueil").first).to_be_visible()
 
     sidebar.get_by_role("button", name="Se déconnecter").click()
-    # the logout reruns the app (the cookie component reports back): while a run is drawing, the
-    # previous run's form can still be in the page; read the page once the runs are over
+    # while the logout's run is drawing, the previous run's page can still be there; read the
+    # page once the runs are over
     # (.first: under load the login block was seen twice for a moment; not root-caused yet)
     expect(page.get_by_text("Vous êtes déconnecté·e.").first).to_be_visible()
     wait_for_run(page)
@@ -98,10 +99,10 @@ def test_partner_logs_in_sees_their_home_page_and_logs_out(portal, browser):
     expect(page.get_by_text(PARTNER_EPCI)).to_have_count(0)
     shot(page, "03_deconnecte")
 
-    # The browser is asked to drop the cookie, but on a loaded machine the component sometimes
-    # does not run before the page moves on. What protects the account is the server: the
-    # session was closed at logout, so a reload — with or without the old cookie — gets the
-    # login form (tests/browser/test_session_browser.py replays a copied cookie too).
+    # The logout's run drops the cookie (a script, no component); what protects the account
+    # anyway is the server: the session was closed at logout, so a reload with the old cookie
+    # would get the login form too (tests/browser/test_session_browser.py replays a copy).
+    wait_for_cookie(context, present=False)
     page.reload()
     expect(page.get_by_text("Portail peuplement : connexion").first).to_be_visible()
     expect(page.get_by_label("Identifiant")).to_be_visible()
@@ -124,11 +125,10 @@ def test_a_page_outside_the_role_is_refused_by_url_and_audited(portal, browser):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(base_url)
-    # typed once the form's runs are over: this test is about the refused page (typing as soon as
-    # the form shows is test_cold_start_browser's; a keystroke during the rerun that the cookie
-    # component asks for just after the page loads can be dropped, see support.py)
+    # typed as soon as the form shows: no component reruns the page after it loads (the session
+    # cookie is read from the request, ui/shell/cookie.py), so no keystroke is dropped
     page.get_by_label("Identifiant").wait_for()
-    wait_for_run(page)
+    expect(page.locator("iframe")).to_have_count(0)
     page.get_by_label("Identifiant").fill(PARTNER)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()

@@ -1,7 +1,8 @@
 """Who the current user is, and the streamlit-authenticator 0.4.2 pieces the portal relies on.
 
-The library checks the bcrypt hashes, keeps the login state in the session and signs the
-re-authentication cookie. The portal adds what it lacks: the cookie key check at startup, a
+The library keeps the login state in the session (its AuthenticationController); the signed
+re-authentication cookie, in the library's format, is read and written by `ui.shell.cookie`, without
+the library's cookie component. The portal adds what it lacks: the cookie key check at startup, a
 server-side lockout with the wait shown, an expiry for open sessions, the audit trail, and a scope
 built only from the user's record in the users file (never from query parameters or session values
 a browser could influence). Only local features are used: no registration, forgotten password,
@@ -16,12 +17,11 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NoReturn
 
 import streamlit as st
-import streamlit_authenticator as stauth
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit_authenticator.controllers import AuthenticationController
 
 from semantic.errors import PeuplementError
 from semantic.scope import INTERNAL_ROLES, ROLE_LABELS, Scope
@@ -33,7 +33,7 @@ from store.sessions import (
     password_fingerprint,
     session_id,
 )
-from ui.shell import audit
+from ui.shell import audit, cookie
 from ui.shell.settings import (
     DEMO_USERS_FILE,
     SECRETS_COOKIE_KEY,
@@ -50,8 +50,6 @@ STATUS_KEY, USERNAME_KEY = "authentication_status", "username"
 LOGIN_TIME_KEY = "_peuplement_login_ts"
 # This session's name in the server-side registry (store.sessions): gone from it means logged out.
 SESSION_ID_KEY = "_peuplement_session_id"
-# The expiry of a login's signed cookie, until the cookie component has been drawn (write_cookie)
-COOKIE_PENDING_KEY = "_peuplement_cookie_a_ecrire"
 
 
 class NotLoggedInError(PeuplementError):
@@ -237,86 +235,68 @@ def organisation_of(record: UserRecord) -> str:
 # --- the authenticator ----------------------------------------------------------------------------
 
 
-def build_authenticator(settings: PortalSettings) -> stauth.Authenticate:
-    """Built on every run: it renders the cookie component of this browser session."""
+def build_authenticator(settings: PortalSettings) -> AuthenticationController:
+    """streamlit-authenticator's login state keeper, built on every run (it draws nothing; the
+    session cookie is `ui.shell.cookie`'s)."""
     users = load_users(settings.users_file)
-    return stauth.Authenticate(
+    return AuthenticationController(
         authenticator_credentials(users),
-        settings.cookie_name,
-        settings.cookie_key,
-        settings.session_expiry_days,
         auto_hash=False,  # the users file holds bcrypt hashes only (checked when loaded)
+        secret_key=settings.cookie_key,
     )
 
 
 def end_session(
-    authenticator: stauth.Authenticate, settings: PortalSettings, reason: str | None = None
+    authenticator: AuthenticationController, settings: PortalSettings, reason: str | None = None
 ) -> None:
-    """Log out: clear the login state, delete the cookie, record it."""
+    """Log out: clear the login state, drop the cookie (next run), record it."""
     username = st.session_state.get(USERNAME_KEY)
     record = load_users(settings.users_file).get(username) if isinstance(username, str) else None
     sid = st.session_state.pop(SESSION_ID_KEY, None)
     if sid is not None:  # the cookie no longer logs in, from this browser or a copy of it
         session_registry(settings).close(sid)
-    authenticator.authentication_controller.logout()
-    authenticator.cookie_controller.delete_cookie()
+    authenticator.logout()
+    cookie.drop_later()
     st.session_state.pop(LOGIN_TIME_KEY, None)
-    st.session_state.pop(COOKIE_PENDING_KEY, None)
     audit_for(settings, "logout", username, record, {"motif": reason} if reason else None)
 
 
 def start_session(
-    authenticator: stauth.Authenticate, settings: PortalSettings, username: str
+    authenticator: AuthenticationController, settings: PortalSettings, username: str
 ) -> CurrentUser | None:
     """After a good password: the login state, the session registered, the login audited; the
-    signed cookie is left to `write_cookie`. The login form runs this in its button's callback,
-    before the run draws anything: drawing an element (the cookie component first of all) is where
-    Streamlit stops a run when the browser has asked for another, and the run that replaces it no
-    longer carries the form's submission. Under load a submitted form was lost that way (the form
-    came back empty, nothing said; 2 logins out of 10 in `python -m loadtest --sessions 10`)."""
-    authenticator.authentication_controller.login(token={"username": username})
+    signed cookie is written by the next run (`cookie.flush`). The login form runs this in its
+    button's callback, before the run draws anything: a run can be stopped where it draws an
+    element when the browser has asked for another, and the run that replaces it no longer
+    carries the form's submission."""
+    authenticator.login(token={"username": username})
     st.session_state[LOGIN_TIME_KEY] = time.time()
     record = load_users(settings.users_file).get(username)
-    cookie = authenticator.cookie_controller.cookie_model
-    if record is None or cookie.cookie_expiry_days == 0:
+    if record is None or settings.session_expiry_days == 0:
         return None
     # the cookie's expiry, fixed now: the session id is made of it, the cookie will carry it
-    expires = cookie._set_exp_date()
+    expires = time.time() + settings.session_expiry_days * 86400
     _open(settings, username, record, expires)
-    st.session_state[COOKIE_PENDING_KEY] = expires
+    cookie.write_later(username, expires)
     user = current_user(settings)
     if user is not None:
         audit_for(settings, "login_success", user.username, user, {"via": "formulaire"})
     return user
 
 
-def write_cookie(authenticator: stauth.Authenticate) -> None:
-    """The signed cookie of the login `start_session` recorded, if it is not written yet. Forgotten
-    only once its component has been drawn: a run stopped there writes it on the next run."""
-    expires = st.session_state.get(COOKIE_PENDING_KEY)
-    if expires is None:
-        return
-    cookie = authenticator.cookie_controller.cookie_model
-    cookie.exp_date = expires
-    cookie.cookie_manager.set(  # what set_cookie() does, with the expiry the session was opened with
-        cookie.cookie_name, cookie._token_encode(), expires_at=datetime.fromtimestamp(expires)
-    )
-    st.session_state.pop(COOKIE_PENDING_KEY, None)
-
-
 def restore_from_cookie(
-    authenticator: stauth.Authenticate, settings: PortalSettings
+    authenticator: AuthenticationController, settings: PortalSettings
 ) -> CurrentUser | None:
     """A new browser session of a user who logged in earlier, from the signed cookie."""
-    token = authenticator.cookie_controller.get_cookie()
-    record = load_users(settings.users_file).get(token.get("username")) if token else None
-    if record is None:
+    token = cookie.read(settings)
+    record = load_users(settings.users_file).get(token["username"]) if token else None
+    if token is None or record is None:
         return None
     sid = session_id(token["username"], token["exp_date"])
     entry = session_registry(settings).get(sid)
     if entry is None or entry.fingerprint != password_fingerprint(record.password):
         return None  # a signed cookie of a session that was closed: the login form
-    authenticator.authentication_controller.login(token=token)
+    authenticator.login(token=token)
     st.session_state[SESSION_ID_KEY] = sid
     # The session ends when the cookie does, not one expiry after this page load.
     expiry = settings.session_expiry_days * 86400

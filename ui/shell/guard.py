@@ -12,8 +12,8 @@ from ui.shell.auth import CurrentUser, audit_for, current_user, startup_settings
 from ui.shell.navigation import leave_legacy_pages_mode
 from ui.shell.settings import PortalSettings
 
-# The refused URL already recorded for this visit: the reruns that follow (the cookie component
-# reports back once after a page load) are not new refusals. Cleared when a page opens.
+# The refused URL already recorded for this visit: the reruns that follow (a widget, the browser)
+# are not new refusals. Cleared when a page opens.
 REFUSED_KEY = "_peuplement_refus_url"
 
 

@@ -3,8 +3,8 @@
 The portal draws its own form rather than `Authenticate.login()`: the attempt must be counted
 before the password is checked, with the submitted username, which the library's form does not
 expose. `ui.shell.login_attempts.check_login` reserves, checks (bcrypt) and audits the attempt;
-streamlit-authenticator then stores the login state in the session and signs the
-re-authentication cookie.
+streamlit-authenticator then stores the login state in the session; `ui.shell.cookie` writes the
+signed re-authentication cookie.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-import streamlit_authenticator as stauth
+from streamlit_authenticator.controllers import AuthenticationController
 
 from store.login_throttle import format_wait
+from ui.shell import cookie
 from ui.shell.auth import (
     STATUS_KEY,
     CurrentUser,
@@ -24,7 +25,6 @@ from ui.shell.auth import (
     end_session,
     restore_from_cookie,
     start_session,
-    write_cookie,
 )
 from ui.shell.login_attempts import check_login
 from ui.shell.settings import PortalSettings
@@ -35,8 +35,8 @@ LOGOUT_WIDGET = "deconnexion"
 # What the form's callback has to say under the form (a wrong password, a locked account), until
 # the next submission.
 MESSAGE_KEY = "_peuplement_message_connexion"
-# Why the login form is back (logout, expiry): kept until the next login, because the cookie
-# component reruns the app right after a logout and a one-run message would vanish at once.
+# Why the login form is back (logout, expiry): kept until the next login, whatever reruns the
+# browser asks for meanwhile.
 NOTICE_KEY = "_peuplement_notice"
 # Why an open session ended without its user clicking « Se déconnecter ».
 END_NOTICES = {
@@ -63,23 +63,25 @@ def portal_session(
         st.session_state[NOTICE_KEY] = ("info", END_NOTICES[reason])
     elif user is not None:  # logged in: by an earlier run, the cookie, or the form's callback
         st.session_state.pop(NOTICE_KEY, None)
-        write_cookie(authenticator)
+        cookie.flush(settings, st.sidebar)
         sidebar(user)
         logout_button(authenticator, settings)
         return user
-    # After a logout (in the button's callback, before this run) the library refuses the cookie,
-    # so only the form can log in.
+    # After a logout (in the button's callback, before this run) the cookie this browser session
+    # was opened with is refused, so only the form can log in.
     user = restore_from_cookie(authenticator, settings)
     if user is None:
         login_form(authenticator, settings, intro)
+        cookie.flush(settings, st.container())  # a logout's or an expiry's drop
         return None
     st.session_state.pop(NOTICE_KEY, None)
+    cookie.flush(settings, st.sidebar)
     sidebar(user)
     logout_button(authenticator, settings)
     return user
 
 
-def logout_button(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+def logout_button(authenticator: AuthenticationController, settings: PortalSettings) -> None:
     """A sidebar button. The session ends in its callback, before the next run, so that run
     draws nothing of it: the sidebar is left empty (no name, scope or button drawn before the
     click was seen), and the navigation holds the login page only."""
@@ -93,13 +95,13 @@ def logout_button(authenticator: stauth.Authenticate, settings: PortalSettings) 
     )
 
 
-def _log_out(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+def _log_out(authenticator: AuthenticationController, settings: PortalSettings) -> None:
     end_session(authenticator, settings)
     st.session_state[NOTICE_KEY] = ("success", "Vous êtes déconnecté·e.")
 
 
 def login_form(
-    authenticator: stauth.Authenticate, settings: PortalSettings, intro: str = ""
+    authenticator: AuthenticationController, settings: PortalSettings, intro: str = ""
 ) -> None:
     """Render the login form. The submission is handled in the button's callback (`_submit`),
     before the next run draws anything, so that no rerun the browser asks for meanwhile can drop
@@ -125,8 +127,8 @@ def login_form(
                 "Se connecter", type="primary", on_click=_submit, args=(authenticator, settings)
             )
         message = st.session_state.get(MESSAGE_KEY)
-        if message:  # kept until the next submission: a rerun the browser asks for (the cookie
-            # component) may stop the run that showed it, and the next run shows it again
+        if message:  # kept until the next submission: a rerun the browser asks for may stop the
+            # run that showed it, and the next run shows it again
             kind, text = message
             (st.warning if kind == "warning" else st.error)(text)
     # A password is read (and dropped) by the callback. Dropped here too should one be left; never
@@ -136,7 +138,7 @@ def login_form(
         st.session_state.pop(PASSWORD_WIDGET, None)
 
 
-def _submit(authenticator: stauth.Authenticate, settings: PortalSettings) -> None:
+def _submit(authenticator: AuthenticationController, settings: PortalSettings) -> None:
     """The form's callback: check the submitted identifiant and password; log in, or leave the
     message to show under the form."""
     username = str(st.session_state.get(USERNAME_WIDGET) or "")
@@ -151,7 +153,7 @@ def _submit(authenticator: stauth.Authenticate, settings: PortalSettings) -> Non
     attempt = check_login(settings, username, password)
     if attempt.username is not None:
         # The password was checked by check_login (bcrypt): the library only stores the login
-        # state in the session, as it does for its own cookie, and signs the cookie.
+        # state in the session, as it does for a cookie's token.
         start_session(authenticator, settings, attempt.username)  # audited there
         return
     if attempt.busy:
