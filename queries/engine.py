@@ -241,6 +241,8 @@ def _open_shared(database: Path, workdir: Path) -> tuple[duckdb.DuckDBPyConnecti
 ENGINE_FILE_PREFIX = "enrichi-"
 KEPT_ENGINE_FILES = 2  # the current state's file and the one before (a process may still read it)
 MANIFEST_SUFFIX = ".json"  # beside each built file: what it was built from (see _Manifest)
+# The answers kept for a published state (queries.answers), retired with its file.
+ANSWERS_SUFFIX = ".reponses"
 
 
 @dataclass(frozen=True)
@@ -420,6 +422,7 @@ def _retire_old_files(folder: Path, keep: Path) -> None:
         path.unlink(missing_ok=True)
         if path.suffix == ".duckdb":
             _manifest_path(path).unlink(missing_ok=True)
+            shutil.rmtree(path.with_suffix(ANSWERS_SUFFIX), ignore_errors=True)
 
 
 def optional_inputs(root: Path, snapshots: list[dt.date]) -> dict[dt.date, frozenset[str]]:

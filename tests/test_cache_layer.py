@@ -28,7 +28,7 @@ def _other(scope: Scope, question: str) -> str:
 @pytest.fixture
 def root(tmp_path, monkeypatch):
     """A stand-in engine whose data version the test changes, over a folder with objectifs.yaml."""
-    engine = types.SimpleNamespace(data_root=tmp_path, version=("v1",))
+    engine = types.SimpleNamespace(data_root=tmp_path, version=("v1",), database=None)
     monkeypatch.setattr(data, "engine", lambda: engine)
     _answer.clear()
     _other.clear()

@@ -24,6 +24,7 @@ import dataroot
 from dataroot.location import default_data_root
 from queries.alerts import mixite_alerts as _mixite_alerts
 from queries.alerts import target_trends as _target_trends
+from queries.answers import remembered
 from queries.engine import Engine, get_engine
 from queries.engine import data_version as published_version
 from queries.evaluate import evaluate
@@ -99,10 +100,16 @@ def scoped(func: Callable[..., R]) -> Callable[..., R]:
     """
     digest = hashlib.sha256(inspect.getsource(func).encode()).hexdigest()[:12]
 
+    name = f"{func.__module__}.{func.__qualname__}[{digest}]"
+
     def run(scope_key: str, version: str, objectifs: str, *args, _scope: Scope, **kwargs) -> R:
         if scope_key != _scope.cache_key():  # the key and the scope must describe the same user
             raise RuntimeError("cache key and scope disagree")
-        return func(_scope, *args, **kwargs)
+        # not in this process's memory: kept on disk for the published state (every process,
+        # every restart), else computed
+        request = (scope_key, objectifs, *args)
+        named = {k: v for k, v in kwargs.items() if not k.startswith("_")}  # as Streamlit hashes
+        return remembered(engine(), name, request, named, lambda: func(_scope, *args, **kwargs))
 
     # Streamlit names a cache by its function's module, qualified name and source: every `run` has
     # the same source, so each takes the decorated function's name and a digest of its source.
