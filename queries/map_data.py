@@ -38,7 +38,7 @@ FRAGILITY = "part_menages_fragiles"
 EXPECTED_DEPARTURES = "departs_attendus_4_trimestres"
 EXPECTED_DEPARTURES_HORIZON = 4  # quarters
 # Filters that narrow the territory: they also narrow the boundaries drawn.
-TERRITORY_DIMENSIONS = ("epci", "commune")
+TERRITORY_DIMENSIONS = ("departement", "epci", "commune")
 # Target statuses that put a residence on the attention list, worst first.
 OFF_TRACK = ("non_atteint", "a_surveiller")
 _VALUE_COLUMNS = ("valeur", "effectif", "masque")
@@ -132,16 +132,28 @@ def commune_indicators(catalogue: Catalogue | None = None) -> list[str]:
 
 
 def filter_options(
-    engine: Engine, scope: Scope, snapshot: dt.date, epcis: list[str] | None = None
+    engine: Engine,
+    scope: Scope,
+    snapshot: dt.date,
+    epcis: list[str] | None = None,
+    departements: list[str] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Code -> name of the EPCIs, communes (of `epcis` when given) and financements in scope."""
+    """Code -> name of the départements, EPCIs (of `departements` when given), communes (of
+    `departements` and `epcis` when given) and financements in scope."""
+    names = load_catalogue().dimensions["departement"].values
     options = {}
-    for dim in ("epci", "commune", "financement"):
-        narrow = {"epci": list(epcis)} if dim == "commune" and epcis else None
-        found = members(engine, dim, scope, snapshot=snapshot, where=narrow)
-        options[dim] = dict(
-            zip(found["code"].astype(str), found["libelle"].astype(str), strict=True)
-        )
+    for dim in ("departement", "epci", "commune", "financement"):
+        narrow: dict[str, list[str]] = {}
+        if dim in ("epci", "commune") and departements:
+            narrow["departement"] = list(departements)
+        if dim == "commune" and epcis:
+            narrow["epci"] = list(epcis)
+        found = members(engine, dim, scope, snapshot=snapshot, where=narrow or None)
+        codes = found["code"].astype(str)
+        labels = found["libelle"].astype(str)
+        if dim == "departement":  # « 38 — Isère »: codes, named by the catalogue
+            labels = codes.map(lambda c: f"{c} — {names[c]}" if c in names else c)
+        options[dim] = dict(zip(codes, labels, strict=True))
     return options
 
 

@@ -68,7 +68,7 @@ WITH l AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($loge
      b AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($batiments, hive_partitioning = true))
 SELECT l.snapshot_date, l.id_logement,
        CAST(md5_number('logements|' || l.id_logement) % 4294967296 AS UINTEGER) AS cle_secret,
-       t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.zone_plafonds,
+       t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.code_departement, t.zone_plafonds,
        r.code_qpv, q.nom_qpv, r.code_qpv IS NOT NULL AS en_qpv,
        l.id_residence, r.nom_residence, r.enjeu_mixite, r.annee_construction,
        r.lat AS residence_lat, r.lon AS residence_lon,
@@ -99,7 +99,7 @@ WITH m AS (
     FROM read_parquet($menages, hive_partitioning = true) m
 ), x AS (
     SELECT m.*, least(m.n_plafond, 6) AS categorie, year(m.snapshot_date) AS annee_plafonds,
-           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.zone_plafonds, l.code_qpv,
+           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_departement, l.zone_plafonds, l.code_qpv,
            l.nom_qpv, l.en_qpv, l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment,
            l.nom_batiment, l.etage, l.nb_pieces, l.surface_habitable,
            l.financement, l.reservataire
@@ -116,7 +116,7 @@ WITH m AS (
 )
 SELECT snapshot_date, id_menage, id_logement,
        CAST(md5_number('menages|' || id_menage) % 4294967296 AS UINTEGER) AS cle_secret, code_epci, nom_epci, code_commune, nom_commune,
-       code_qpv, nom_qpv, en_qpv, id_residence, nom_residence, enjeu_mixite, id_batiment,
+       code_departement, code_qpv, nom_qpv, en_qpv, id_residence, nom_residence, enjeu_mixite, id_batiment,
        nom_batiment, etage, nb_pieces, financement, reservataire,
        nb_personnes, nb_enfants, nb_moins_14, composition, age_titulaire,
        CASE WHEN age_titulaire < 30 THEN 'moins_30' WHEN age_titulaire < 50 THEN '30_49'
@@ -162,19 +162,18 @@ WITH a AS (
     FROM attributions_lues a
 ), x AS (
     SELECT a.*, year(a.date_attribution) AS annee_attribution,
-           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+           l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_departement, l.code_qpv, l.nom_qpv, l.en_qpv,
            l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment,
            l.etage, l.nb_pieces, l.financement, l.reservataire AS reservataire_logement,
            l.en_location_depuis_1_an, l.loyer_mensuel, da.delai_mois AS delai_anormal_mois
     FROM a JOIN logements l
       ON l.snapshot_date = $photographie AND l.snapshot_date = a.snapshot_date
      AND l.id_logement = a.id_logement
-    LEFT JOIN territoires t ON t.code_commune = l.code_commune
-    LEFT JOIN delais_anormaux da ON da.code_departement = t.code_departement
+    LEFT JOIN delais_anormaux da ON da.code_departement = l.code_departement
 )
 SELECT x.snapshot_date, x.id_attribution, x.id_logement,
        CAST(md5_number('attributions|' || x.id_attribution) % 4294967296 AS UINTEGER) AS cle_secret, x.date_attribution, x.date_depot_demande,
-       x.code_epci, x.nom_epci, x.code_commune, x.nom_commune, x.code_qpv, x.nom_qpv, x.en_qpv,
+       x.code_epci, x.nom_epci, x.code_commune, x.nom_commune, x.code_departement, x.code_qpv, x.nom_qpv, x.en_qpv,
        x.id_residence, x.nom_residence, x.enjeu_mixite, x.id_batiment, x.nom_batiment, x.etage,
        x.nb_pieces, x.financement, x.reservataire, x.reservataire_logement,
        x.nb_personnes, x.nb_moins_14, x.composition, x.revenu_mensuel, x.uc,
@@ -202,7 +201,7 @@ CREATE TABLE departs AS
 SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date_entree,
        CAST(md5_number('departs|' || d.id_menage || '|' || d.date_depart) % 4294967296 AS UINTEGER) AS cle_secret,
        d.date_depart, d.motif,
-       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_departement, l.code_qpv, l.nom_qpv, l.en_qpv,
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment, l.etage,
        l.nb_pieces, l.financement
 FROM read_parquet($departs, hive_partitioning = true) d
@@ -263,7 +262,7 @@ SELECT l.snapshot_date, p.id_proposition,
        p.id_demande, p.id_logement, p.date_commission, p.issue, p.motif_refus,
        p.issue = 'refusee_demandeur' AS refus_demandeur,
        p.issue IN ('acceptee', 'refusee_demandeur') AS reponse_demandeur,
-       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_qpv, l.nom_qpv, l.en_qpv,
+       l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_departement, l.code_qpv, l.nom_qpv, l.en_qpv,
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.financement, l.reservataire, l.nb_pieces
 FROM propositions_lues p
 JOIN logements l
@@ -284,6 +283,7 @@ SELECT snapshot_date, id_logement, date_commission,
        count(DISTINCT id_demande) >= 3 AS au_moins_3_candidats,
        any_value(code_epci) AS code_epci, any_value(nom_epci) AS nom_epci,
        any_value(code_commune) AS code_commune, any_value(nom_commune) AS nom_commune,
+       any_value(code_departement) AS code_departement,
        any_value(code_qpv) AS code_qpv, any_value(nom_qpv) AS nom_qpv,
        any_value(en_qpv) AS en_qpv, any_value(id_residence) AS id_residence,
        any_value(nom_residence) AS nom_residence, any_value(enjeu_mixite) AS enjeu_mixite,
@@ -306,6 +306,7 @@ WITH p AS (SELECT CAST($photographie AS DATE) AS snapshot_date), s AS (
     FROM p
 )
 SELECT s.snapshot_date, a.annee, a.code_commune, t.nom_commune, t.code_epci, t.nom_epci,
+       t.code_departement,
        CAST(md5_number('attributions_territoire|' || a.annee || '|' || a.code_commune || '|' || i.n)
             % 4294967296 AS UINTEGER) AS cle_secret
 FROM s

@@ -72,7 +72,8 @@ def build_geometries(kind: str, scope: Scope) -> Statement:
         sql = (
             "-- commune boundaries in scope\n"
             "SELECT code_commune AS commune, nom_commune AS commune_libelle, code_epci AS epci,\n"
-            "  nom_epci AS epci_libelle, lat, lon, geometry\nFROM territoires\n"
+            "  nom_epci AS epci_libelle, code_departement AS departement, lat, lon, geometry\n"
+            "FROM territoires\n"
             f"WHERE {_scope(scope, params)}\nORDER BY code_commune"
         )
     elif kind == "qpv":

@@ -19,11 +19,12 @@ import streamlit as st
 from queries.members import members
 from semantic.scope import Scope
 from ui.shared import data
-from ui.shared.labels import RESERVATAIRES
+from ui.shared.labels import RESERVATAIRES, departement_label
 
 # Scales of the table rows, coarsest first; "ensemble" is one row for the whole selection.
 SCALES = {
     "ensemble": "Ensemble de la sélection",
+    "departement": "Département",
     "epci": "EPCI",
     "commune": "Commune",
     "qpv": "QPV (et hors QPV)",
@@ -166,11 +167,21 @@ def area_where(area: str) -> dict[str, list]:
 
 
 def territory_filters(scope: Scope, snapshot: dt.date, prefix: str) -> tuple[dict, list]:
-    """The territory cascade, each list narrowed by the choices above it; (where, labels)."""
-    epci_col, commune_col, area_col, residence_col = st.columns(4)
+    """The territory cascade, each list narrowed by the choices above it; (where, labels). The
+    département comes first when the scope spans more than one (a national root)."""
     where: dict[str, list] = {}
     labels: list[tuple[str, str]] = []
-    epcis = options("epci", scope, snapshot)
+    departements = options("departement", scope, snapshot)
+    if len(departements) > 1:
+        dep_col, epci_col, commune_col, area_col, residence_col = st.columns(5)
+        named = {code: departement_label(code) for code in departements}
+        chosen = multi_filter("Département", named, f"{prefix}_departement", "Tous", dep_col)
+        if chosen:
+            where["departement"] = chosen
+            labels.append(("Département", ", ".join(named[c] for c in chosen)))
+    else:
+        epci_col, commune_col, area_col, residence_col = st.columns(4)
+    epcis = options("epci", scope, snapshot, where)
     chosen = multi_filter("EPCI", epcis, f"{prefix}_epci", "Tout le périmètre", epci_col)
     if chosen:
         where["epci"] = chosen

@@ -27,6 +27,7 @@ from semantic.scope import Scope
 from ui.shared import data, formats
 from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
 from ui.shared.formats import french_sorted
+from ui.shared.labels import departement_label
 
 # Theme picker labels, in screen order: semantic/definitions/themes.yaml (label_court).
 THEMES = {theme: t.label_court for theme, t in load_catalogue().themes.items()}
@@ -292,6 +293,8 @@ def _territory_labels(
     if scale == "ensemble":
         return [SCALES["ensemble"]] * len(df)
     labels = df[f"{scale}_libelle"] if f"{scale}_libelle" in df else df[scale]
+    if scale == "departement":
+        labels = labels.map(lambda c: c if pd.isna(c) else departement_label(str(c)))
     hors = HORS_QPV_LABEL if scale == "qpv" else "(non renseigné)"
     named = [hors if pd.isna(label) else str(label) for label in labels]
     if scale != "residence" or not communes:

@@ -10,3 +10,9 @@ from semantic.catalogue import load_catalogue
 _DIMENSIONS = load_catalogue().dimensions
 RESERVATAIRES = dict(_DIMENSIONS["reservataire"].values)
 COMPOSITIONS = dict(_DIMENSIONS["composition"].values)
+DEPARTEMENTS = dict(_DIMENSIONS["departement"].values)
+
+
+def departement_label(code: str) -> str:
+    """« 38 — Isère »: a département's code, then its name (the code alone if unnamed)."""
+    return f"{code} — {DEPARTEMENTS[code]}" if code in DEPARTEMENTS else code

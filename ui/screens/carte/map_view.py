@@ -47,9 +47,11 @@ BASEMAP_OFFLINE = (
 
 
 @data.scoped
-def _options(scope: Scope, snapshot: str, epcis: tuple) -> dict[str, dict[str, str]]:
+def _options(
+    scope: Scope, snapshot: str, epcis: tuple, departements: tuple = ()
+) -> dict[str, dict[str, str]]:
     return map_queries.filter_options(
-        data.engine(), scope, dt.date.fromisoformat(snapshot), list(epcis)
+        data.engine(), scope, dt.date.fromisoformat(snapshot), list(epcis), list(departements)
     )
 
 
@@ -79,7 +81,8 @@ def keep_known(widget_key: str, known: dict) -> None:
 
 
 def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
-    """The two rows of filters: territory (snapshot, EPCI, communes, financement), then drawing."""
+    """The two rows of filters: territory (snapshot, département when the scope spans more than
+    one, EPCI, communes, financement), then drawing."""
     # Option labels as dict lookups, not lambdas: widget settings must pickle (enforceSerializable…).
     label = {i: ind.label for i, ind in catalogue.indicators.items()}
     label[map_queries.EXPECTED_DEPARTURES] = map_queries.colouring(
@@ -87,7 +90,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     ).label
     eng = data.engine()
     version = data.data_version(eng)
-    snap_col, epci_col, commune_col, fin_col = st.columns(4)
+    snap_col, dep_col, epci_col, commune_col, fin_col = st.columns(5)
     snapshot = snap_col.selectbox(
         "Photographie",
         sorted(eng.snapshots, reverse=True),
@@ -96,16 +99,30 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     )
     day = snapshot.isoformat()
     options = _options(scope, day, ())
-    keep_known("carte_epci", options["epci"])
+    departements: list[str] = []
+    if len(options["departement"]) > 1:  # a partner of one EPCI has nothing to choose here
+        keep_known("carte_departement", options["departement"])
+        departements = dep_col.multiselect(
+            "Département",
+            list(options["departement"]),
+            format_func=options["departement"].get,
+            placeholder="Tous",
+            key="carte_departement",
+            select_all=False,  # no English "Select all": choosing nothing already means all
+        )
+    epci_names = (
+        _options(scope, day, (), tuple(departements))["epci"] if departements else options["epci"]
+    )
+    keep_known("carte_epci", epci_names)
     epcis = epci_col.multiselect(
         "EPCI",
-        list(options["epci"]),
-        format_func=options["epci"].get,
+        list(epci_names),
+        format_func=epci_names.get,
         placeholder="Tout le périmètre",
         key="carte_epci",
-        select_all=False,  # no English "Select all": choosing nothing already means all
+        select_all=False,
     )
-    names = _options(scope, day, tuple(epcis))["commune"]
+    names = _options(scope, day, tuple(epcis), tuple(departements))["commune"]
     keep_known("carte_communes", names)
     communes = commune_col.multiselect(
         "Communes",
@@ -174,7 +191,14 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         st.caption(BASEMAP_OFFLINE)
     return MapChoice(
         snapshot=day,
-        where=frozen({"epci": epcis, "commune": communes, "financement": financements}),
+        where=frozen(
+            {
+                "departement": departements,
+                "epci": epcis,
+                "commune": communes,
+                "financement": financements,
+            }
+        ),
         indicator=indicator,
         area=area,
         typology=typology,
