@@ -19,6 +19,7 @@ from queries.members import members
 from queries.settings import DEMO_DATA_ROOT
 from semantic.scope import Scope
 from ui.screens.carte.map_layers import build_map
+from ui.shared.labels import departement_label
 
 LIMIT_MB = 5.0
 
@@ -53,8 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     epcis = members(engine, "epci", internal)
     largest = epcis.sort_values("effectif", ascending=False).iloc[0]
     smallest = epcis.sort_values("effectif").iloc[0]
+    departements = members(engine, "departement", internal)
+    biggest = departements.sort_values("effectif", ascending=False).iloc[0]
     cases = [
         ("tout le périmètre (interne)", internal, None),
+        (
+            f"un département : {departement_label(str(biggest['code']))} (interne)",
+            internal,
+            {"departement": [biggest["code"]]},
+        ),
         (f"un EPCI : {largest['libelle']} (interne)", internal, {"epci": [largest["code"]]}),
         (
             f"un partenaire : {smallest['libelle']}",

@@ -58,10 +58,8 @@ def serve_portal(audit_dir: Path, data_root: Path, warm: bool = True):
     """The README's start command in demo mode, on a free port, with a temporary audit trail and
     the state store beside it (`loadtest.server.serve`, the load harness's server)."""
     unset = ("PEUPLEMENT_COOKIE_KEY", "PEUPLEMENT_DATABASE_URL")
-    # Streamlit's default address: with --server.address 127.0.0.1 the partner's logout in
-    # test_login_browser did not take effect when it ran after test_screens_browser (not
-    # root-caused; the harness keeps its loopback address)
-    running = serve(audit_dir, data_root, seconds=STARTUP_SECONDS, unset=unset, address=None)
+    # loopback only, like the load harness (a test portal is never reachable from the network)
+    running = serve(audit_dir, data_root, seconds=STARTUP_SECONDS, unset=unset)
     with running as (base_url, _):
         if warm:
             warm_up(base_url)
