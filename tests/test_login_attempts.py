@@ -126,3 +126,31 @@ def test_a_failure_confirmed_after_a_concurrent_success_still_counts(settings):
     throttle.record_success(PARTNER)  # ...while a good one clears the count
     assert not throttle.record_failure(PARTNER).locked
     assert throttle.status(PARTNER).attempts_left == MAX_FAILED_LOGINS - 1
+
+
+def test_an_attempt_waits_for_the_checks_in_flight_then_gets_in(settings):
+    """Five attempts being checked fill the count: a sixth, with the good password, waits for
+    them (here they end after 0.5 s, a good password among them clearing the count) instead of
+    being refused."""
+    import threading
+
+    throttle = throttle_for(settings)
+    for _ in range(MAX_FAILED_LOGINS):
+        assert throttle.reserve(PARTNER).allowed
+    assert throttle.reserve(PARTNER).busy
+    threading.Timer(0.5, throttle.record_success, args=(PARTNER,)).start()
+    assert check_login(settings, PARTNER, PASSWORD).username == PARTNER
+    assert not events(settings.store, "login_failure")
+
+
+def test_an_attempt_still_waiting_at_the_bound_is_refused_as_busy(settings, monkeypatch):
+    from ui.shell import login_attempts
+
+    monkeypatch.setattr(login_attempts, "BUSY_WAIT_SECONDS", 0.3)
+    throttle = throttle_for(settings)
+    for _ in range(MAX_FAILED_LOGINS):
+        throttle.reserve(PARTNER)  # checks that never end
+    attempt = check_login(settings, PARTNER, PASSWORD)
+    assert attempt.username is None and attempt.busy
+    (failure,) = events(settings.store, "login_failure")
+    assert failure["details"] == {"motif": "tentatives_simultanees"}
