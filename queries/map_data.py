@@ -24,7 +24,6 @@ from queries.comparisons import compare, previous_snapshot
 from queries.engine import Engine
 from queries.evaluate import evaluate
 from queries.forecast.projection import DEPARTURES, projection
-from queries.members import members
 from queries.places import boundaries, residences
 from queries.targets import evaluate_targets
 from semantic.catalogue import Catalogue, load_catalogue
@@ -129,32 +128,6 @@ def commune_indicators(catalogue: Catalogue | None = None) -> list[str]:
     """Indicators that can be computed commune by commune (demand pressure among them)."""
     catalogue = catalogue or load_catalogue()
     return [i for i in catalogue.indicators if "commune" in catalogue.supported_dimensions(i)]
-
-
-def filter_options(
-    engine: Engine,
-    scope: Scope,
-    snapshot: dt.date,
-    epcis: list[str] | None = None,
-    departements: list[str] | None = None,
-) -> dict[str, dict[str, str]]:
-    """Code -> name of the départements, EPCIs (of `departements` when given), communes (of
-    `departements` and `epcis` when given) and financements in scope."""
-    names = load_catalogue().dimensions["departement"].values
-    options = {}
-    for dim in ("departement", "epci", "commune", "financement"):
-        narrow: dict[str, list[str]] = {}
-        if dim in ("epci", "commune") and departements:
-            narrow["departement"] = list(departements)
-        if dim == "commune" and epcis:
-            narrow["epci"] = list(epcis)
-        found = members(engine, dim, scope, snapshot=snapshot, where=narrow or None)
-        codes = found["code"].astype(str)
-        labels = found["libelle"].astype(str)
-        if dim == "departement":  # « 38 — Isère »: codes, named by the catalogue
-            labels = codes.map(lambda c: f"{c} — {names[c]}" if c in names else c)
-        options[dim] = dict(zip(codes, labels, strict=True))
-    return options
 
 
 def offers_typology(catalogue: Catalogue, indicator: str | None) -> bool:

@@ -118,6 +118,12 @@ class Catalogue:
                 ]
             )
 
+    def departement_label(self, code: str) -> str:
+        """« 38 — Isère »: a département's code, then its name from the dimension's `values` (the
+        code alone if unnamed). One place for the screens, the map's filters and the deck."""
+        names = self.dimensions["departement"].values if "departement" in self.dimensions else {}
+        return f"{code} — {names[code]}" if code in names else code
+
     @property
     def secrecy_threshold(self) -> int:
         return self.parameters.secret_statistique.seuil

@@ -10,7 +10,9 @@ import pytest
 
 from queries.engine import open_engine
 from queries.evaluate import evaluate
-from queries.map_data import filter_options, map_data
+from queries.map_data import map_data
+from queries.members import members
+from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.tiny_data import C1, C2, C3, E1, E2, write_tiny_root
 
@@ -51,20 +53,33 @@ def test_every_base_breaks_down_by_departement_as_its_epcis_add_up(engine):
         }, sql
 
 
+def offered(engine, dimension, scope=MANAGER, **where):
+    """Code -> label of `dimension`'s values in `scope`, narrowed by `where`: the filters' lists
+    (ui.shared.filters.options asks exactly this, per dimension)."""
+    found = members(engine, dimension, scope, snapshot=engine.latest, where=where or None)
+    return dict(zip(found["code"], found["libelle"], strict=True))
+
+
 def test_the_departement_filter_narrows_the_epcis_and_communes_offered(engine):
-    snapshot = engine.latest
-    everything = filter_options(engine, MANAGER, snapshot)
-    assert everything["departement"] == {"38": "38 — Isère", "73": "73 — Savoie"}
-    savoie = filter_options(engine, MANAGER, snapshot, departements=["73"])
-    assert list(savoie["epci"]) == [E2]
-    assert list(savoie["commune"]) == [C3]
-    isere_e1 = filter_options(engine, MANAGER, snapshot, epcis=[E1], departements=["38"])
-    assert sorted(isere_e1["commune"]) == sorted([C1, C2])
+    label = load_catalogue().departement_label
+    assert {c: label(c) for c in offered(engine, "departement")} == {
+        "38": "38 — Isère",
+        "73": "73 — Savoie",
+    }
+    assert list(offered(engine, "epci", departement=["73"])) == [E2]
+    assert list(offered(engine, "commune", departement=["73"])) == [C3]
+    isere_e1 = offered(engine, "commune", departement=["38"], epci=[E1])
+    assert sorted(isere_e1) == sorted([C1, C2])
+
+
+def test_a_departement_reads_as_code_and_name_or_as_its_code_alone():
+    assert load_catalogue().departement_label("2A") == "2A — Corse-du-Sud"
+    assert load_catalogue().departement_label("99") == "99"
 
 
 def test_a_partner_of_one_epci_is_offered_its_own_departement_only(engine):
     partner = Scope("partenaire", epci=(E2,))
-    assert filter_options(engine, partner, engine.latest)["departement"] == {"73": "73 — Savoie"}
+    assert list(offered(engine, "departement", partner)) == ["73"]
 
 
 def test_the_map_of_one_departement_draws_its_communes_and_residences_only(engine):

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from semantic.catalogue import load_catalogue
 
-_DIMENSIONS = load_catalogue().dimensions
+_CATALOGUE = load_catalogue()
+_DIMENSIONS = _CATALOGUE.dimensions
 RESERVATAIRES = dict(_DIMENSIONS["reservataire"].values)
 COMPOSITIONS = dict(_DIMENSIONS["composition"].values)
-DEPARTEMENTS = dict(_DIMENSIONS["departement"].values)
 
-
-def departement_label(code: str) -> str:
-    """« 38 — Isère »: a département's code, then its name (the code alone if unnamed)."""
-    return f"{code} — {DEPARTEMENTS[code]}" if code in DEPARTEMENTS else code
+# « 38 — Isère »: written once, beside the catalogue (the map's queries use it too)
+departement_label = _CATALOGUE.departement_label

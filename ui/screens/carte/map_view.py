@@ -6,7 +6,6 @@ The deck itself is built by ui.screens.carte.map_layers, without Streamlit.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
@@ -20,7 +19,8 @@ from ui.screens.carte import map_legend
 from ui.screens.carte.map_layers import BuiltMap
 from ui.screens.carte.map_residences import AttentionItem, Concertation
 from ui.shared import concertation_view as cv
-from ui.shared import data
+from ui.shared import data, filters
+from ui.shared.labels import departement_label
 from ui.shell.auth import CurrentUser
 from ui.shell.navigation import page_path
 
@@ -44,15 +44,6 @@ BASEMAP_OFFLINE = (
     "n'apparaît, votre poste n'y a pas accès (réseau fermé, proxy) : la carte reste complète "
     "sans fond, limites et QPV compris."
 )
-
-
-@data.scoped
-def _options(
-    scope: Scope, snapshot: str, epcis: tuple, departements: tuple = ()
-) -> dict[str, dict[str, str]]:
-    return map_queries.filter_options(
-        data.engine(), scope, dt.date.fromisoformat(snapshot), list(epcis), list(departements)
-    )
 
 
 @data.scoped
@@ -98,21 +89,22 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         key="carte_photographie",
     )
     day = snapshot.isoformat()
-    options = _options(scope, day, ())
+    # one members query per list, each cached per scope and narrowing (ui.shared.filters.options)
+    dep_codes = filters.options("departement", scope, snapshot)
     departements: list[str] = []
-    if len(options["departement"]) > 1:  # a partner of one EPCI has nothing to choose here
-        keep_known("carte_departement", options["departement"])
+    if len(dep_codes) > 1:  # a partner of one EPCI has nothing to choose here
+        dep_names = {code: departement_label(code) for code in dep_codes}
+        keep_known("carte_departement", dep_names)
         departements = dep_col.multiselect(
             "Département",
-            list(options["departement"]),
-            format_func=options["departement"].get,
+            list(dep_names),
+            format_func=dep_names.get,
             placeholder="Tous",
             key="carte_departement",
             select_all=False,  # no English "Select all": choosing nothing already means all
         )
-    epci_names = (
-        _options(scope, day, (), tuple(departements))["epci"] if departements else options["epci"]
-    )
+    narrow: dict[str, list[str]] = {"departement": departements} if departements else {}
+    epci_names = filters.options("epci", scope, snapshot, narrow)
     keep_known("carte_epci", epci_names)
     epcis = epci_col.multiselect(
         "EPCI",
@@ -122,7 +114,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
         key="carte_epci",
         select_all=False,
     )
-    names = _options(scope, day, tuple(epcis), tuple(departements))["commune"]
+    names = filters.options("commune", scope, snapshot, {**narrow, "epci": epcis})
     keep_known("carte_communes", names)
     communes = commune_col.multiselect(
         "Communes",
@@ -134,7 +126,7 @@ def map_filters(scope: Scope, catalogue: Catalogue) -> MapChoice:
     )
     financements = fin_col.multiselect(
         "Financement",
-        list(options["financement"]),
+        list(filters.options("financement", scope, snapshot)),
         placeholder="Tous",
         key="carte_financement",
         select_all=False,
