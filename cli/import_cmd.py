@@ -2,8 +2,9 @@
 
     peuplement import SOURCE_DIR --snapshot AAAA-MM-JJ [--data-dir DIR] [--mapping FICHIER]
                                  [--replace] [--user NOM] [--report FICHIER]
+                                 [--sans-prechauffage]
     peuplement import-reference SOURCE_DIR [--data-dir DIR] [--mapping FICHIER] [--user NOM]
-                                [--report FICHIER]
+                                [--report FICHIER] [--sans-prechauffage]
 
 SOURCE_DIR holds one file per table (logements.csv, menages.xlsx, …; names and formats in
 ingest/mappings/rpls.yaml and ingest/importer/reading.py). The files are checked as a whole before
@@ -16,6 +17,7 @@ snapshot date already published without --replace.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,9 +32,10 @@ from ingest.importer import (
 )
 from ingest.importer.publishing import default_user
 from ingest.importer.sources import REPORT_FILENAME
+from queries.answers import any_asked
 from queries.engine import open_engine
 from queries.errors import PeuplementError
-from queries.settings import DATA_DIR_ENV, default_data_root
+from queries.settings import DATA_DIR_ENV, PROJECT_ROOT, default_data_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,6 +100,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="FICHIER",
         help=f"rapport CSV des problèmes (défaut : SOURCE_DIR/{REPORT_FILENAME})",
     )
+    parser.add_argument(
+        "--sans-prechauffage",
+        dest="warm",
+        action="store_false",
+        help="ne pas reposer au nouvel état les requêtes gardées de l'état précédent (par défaut, "
+        "elles le sont après la publication : python -m warmup)",
+    )
 
 
 def _source(path: Path) -> Path:
@@ -146,18 +156,32 @@ def _finish(report: ImportReport, record: PublishRecord | None, args: argparse.N
     print(f"Publié : {report.data_root / record.path} (par {record.user}, {record.published_at}).")
     if record.replaced:
         print(f"Version précédente gardée dans {report.data_root / record.replaced}")
-    _prepare_engine(report.data_root)
+    if _prepare_engine(report.data_root) and args.warm:
+        _warm(report.data_root)
     return 0
 
 
-def _prepare_engine(root: Path) -> None:
+def _prepare_engine(root: Path) -> bool:
     """Build the engine database of the state just published, once, beside the current one: every
-    server process then opens it read-only at its next request instead of building its own."""
+    server process then opens it read-only at its next request instead of building its own.
+    Whether answers kept in a state beside it are there to warm the new one with."""
     started = time.perf_counter()
     try:
         engine = open_engine(root)
     except PeuplementError as exc:  # published all the same: the portal will say what is wrong
         print(f"peuplement: moteur non préparé ({exc})", file=sys.stderr)
-        return
+        return False
+    kept = any_asked(engine)
     engine.close()
     print(f"Moteur préparé en {time.perf_counter() - started:.1f} s : {engine.database}")
+    return kept
+
+
+def _warm(root: Path) -> None:
+    """Ask the new state the requests kept in the one before (`python -m warmup`, run, not
+    imported: it loads the screens), so that the first pages after this publication read kept
+    answers. Published all the same if it fails: the pages then compute."""
+    command = [sys.executable, "-m", "warmup", "--root", str(Path(root).resolve())]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, check=False)
+    if done.returncode != 0:
+        print(f"peuplement: préchauffage interrompu (code {done.returncode})", file=sys.stderr)

@@ -27,18 +27,22 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
-from queries.engine import ANSWERS_SUFFIX, Engine
+from queries.engine import ANSWERS_SUFFIX, ENGINE_FILE_PREFIX, Engine
 
 # A bound on one published state's answers: beyond it, new answers are computed and not kept
 # (every screen of every scope at its default settings is a few hundred).
 MAX_ANSWERS = 20_000
 ANSWER_SUFFIX = ".arrow"
+# Beside each answer, the request that computed it (JSON): what `asked` reads to warm a new state.
+REQUEST_SUFFIX = ".demande.json"
 # What answers are computed by: the query packages, and the screens whose cached functions
 # assemble them (ui.shared.data names each answer after such a function).
 _CODE_PACKAGES = ("queries", "semantic", "dataroot", "ui")
@@ -73,7 +77,7 @@ def request_name(name: str, args: tuple[object, ...], kwargs: dict[str, object])
     """The file name of a request, or None when an argument has no stable text."""
     try:
         text = json.dumps(
-            [code_version(), name, _plain(args), _plain(kwargs)],
+            [code_version(), name, encode(args), encode(kwargs)],
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -82,22 +86,44 @@ def request_name(name: str, args: tuple[object, ...], kwargs: dict[str, object])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _plain(value: object) -> object:
+def encode(value: object) -> object:
+    """A plain argument as JSON that `decode` turns back into an equal value of the same type
+    (a tuple stays a tuple, a date a date, 1.0 a float); _NotNamable for anything else."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dt.date):  # datetime too
+        return {"float": repr(value)}
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
         return {"date": value.isoformat()}
     if isinstance(value, tuple | list):
-        return [type(value).__name__, *(_plain(v) for v in value)]
-    if isinstance(value, frozenset):
-        return ["frozenset", *sorted(json.dumps(_plain(v), sort_keys=True) for v in value)]
+        return {type(value).__name__: [encode(v) for v in value]}
+    if isinstance(value, frozenset):  # in a stable order: by each member's text
+        members = [encode(v) for v in value]
+        return {"frozenset": sorted(members, key=lambda m: json.dumps(m, sort_keys=True))}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise _NotNamable
-        return {k: _plain(v) for k, v in value.items()}
+        return {"dict": {k: encode(v) for k, v in value.items()}}
     raise _NotNamable
+
+
+def decode(text: object) -> object:
+    """The value `encode` wrote."""
+    if not isinstance(text, dict):
+        return text
+    ((tag, inner),) = text.items()
+    decoders: dict[str, Callable[[Any], object]] = {
+        "float": float,
+        "datetime": dt.datetime.fromisoformat,
+        "date": dt.date.fromisoformat,
+        "tuple": lambda v: tuple(decode(x) for x in v),
+        "list": lambda v: [decode(x) for x in v],
+        "frozenset": lambda v: frozenset(decode(x) for x in v),
+        "dict": lambda v: {k: decode(x) for k, x in v.items()},
+    }
+    return decoders[tag](inner)
 
 
 def remembered(
@@ -108,7 +134,7 @@ def remembered(
     compute: Callable[[], R],
 ) -> R:
     """The answer kept for this request in `engine`'s published state, else `compute()` (kept
-    when it is a DataFrame that reads back identical)."""
+    when it is a DataFrame that reads back identical, with the request beside it: see `asked`)."""
     folder = answers_dir(engine)
     key = request_name(name, args, kwargs) if folder is not None else None
     if folder is None or key is None:
@@ -118,9 +144,57 @@ def remembered(
     if kept is not None:
         return cast(R, kept)  # kept only for a request whose answer was a DataFrame
     answer = compute()
-    if isinstance(answer, pd.DataFrame):
-        _keep(folder, path, answer)
+    if isinstance(answer, pd.DataFrame) and _keep(folder, path, answer):
+        asked = {
+            "fonction": name,
+            "requete": encode(args),
+            "options": encode(kwargs),
+            "photographies": [d.isoformat() for d in engine.snapshots],
+            "gardee": time.time(),
+        }
+        _write_text(folder, path.with_suffix(REQUEST_SUFFIX), json.dumps(asked, ensure_ascii=False))
     return answer
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request a server process answered and kept: what warming a new state asks again."""
+
+    function: str  # the name the caller gave (ui.shared.data: module.function[digest])
+    args: tuple[object, ...]  # as the caller passed them (ui.shared.data: scope key first)
+    kwargs: dict[str, object]
+    snapshots: tuple[dt.date, ...]  # the published state's, oldest first
+    kept_at: float  # when it was kept (seconds since the epoch)
+
+
+def any_asked(engine: Engine) -> bool:
+    """Whether a request is kept beside `engine`'s state (its own or the one before)."""
+    return any(_request_files(engine))
+
+
+def _request_files(engine: Engine) -> Iterator[Path]:
+    if engine.database is None:
+        return
+    for folder in engine.database.parent.glob(f"{ENGINE_FILE_PREFIX}*{ANSWERS_SUFFIX}"):
+        yield from folder.glob(f"*{REQUEST_SUFFIX}")
+
+
+def asked(engine: Engine) -> list[Asked]:
+    """The requests kept in the published states beside `engine`'s (its own, and the one before
+    that is not yet retired), earliest kept first: after a publication, the first views opened
+    are the default ones. An unreadable or damaged record is left out."""
+    found = []
+    for path in _request_files(engine):
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            args, kwargs = decode(raw["requete"]), decode(raw["options"])
+            snapshots = tuple(dt.date.fromisoformat(d) for d in raw["photographies"])
+            kept_at = float(raw["gardee"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if isinstance(args, tuple) and isinstance(kwargs, dict):
+            found.append(Asked(str(raw["fonction"]), args, kwargs, snapshots, kept_at))
+    return sorted(found, key=lambda a: a.kept_at)  # a stable sort: ties keep the folder's order
 
 
 def _read(path: Path) -> pd.DataFrame | None:
@@ -138,23 +212,42 @@ def _read(path: Path) -> pd.DataFrame | None:
 _kept: dict[Path, int] = {}
 
 
-def _keep(folder: Path, path: Path, frame: pd.DataFrame) -> None:
+def _keep(folder: Path, path: Path, frame: pd.DataFrame) -> bool:
+    """Write `frame` at `path` when it reads back identical; whether it was kept."""
     temporary: str | None = None
     try:
         folder.mkdir(exist_ok=True)
         if folder not in _kept:
             _kept[folder] = sum(1 for e in os.scandir(folder) if e.name.endswith(ANSWER_SUFFIX))
         if _kept[folder] >= MAX_ANSWERS:
-            return
+            return False
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".en-cours")
         os.close(handle)
         frame.to_feather(temporary)
         if _identical(frame, pd.read_feather(temporary)):
             os.replace(temporary, path)
             _kept[folder] += 1
+            return True
+        return False
     # a folder that cannot be written, a frame Feather cannot hold (pyarrow's errors derive
     # from these): not kept, computed each time
     except (OSError, ValueError, TypeError, NotImplementedError):
+        return False
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _write_text(folder: Path, path: Path, text: str) -> None:
+    """`text` at `path`, whole or not at all (written beside, then renamed)."""
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".en-cours")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError:
         return
     finally:
         if temporary is not None:

@@ -53,3 +53,21 @@ class Scope:
         perturbed, masked figures and never share a key with an internal role."""
         kind = "partenaire" if self.masks_small_cells else "interne"
         return f"{kind}|{int(self.national)}|{','.join(self.epci)}|{','.join(self.communes)}"
+
+    @classmethod
+    def of_cache_key(cls, key: str) -> Scope:
+        """A scope whose `cache_key()` is `key` (an internal one as a direction's: the internal
+        roles share their answers), to compute again answers kept under that key; ValueError
+        for a key `cache_key` cannot have written."""
+        kind, national, epci, communes = key.split("|")
+        if kind not in ("interne", "partenaire") or national not in ("0", "1"):
+            raise ValueError(f"clé de portée invalide : {key!r}")
+        scope = cls(
+            role="partenaire" if kind == "partenaire" else "manager",
+            epci=tuple(e for e in epci.split(",") if e),
+            communes=tuple(c for c in communes.split(",") if c),
+            national=national == "1",
+        )
+        if scope.cache_key() != key:
+            raise ValueError(f"clé de portée invalide : {key!r}")
+        return scope

@@ -26,7 +26,13 @@ FORBIDDEN = {
     "cli": {"ui", "pages", "streamlit"},
     # the shared state store: used by ui, cli and tests alike, so it imports none of them
     "store": {"ui", "pages", "cli", "queries", "reports", "ingest", "streamlit", "duckdb"},
+    # warming a published state sits above ui/ (it loads every screen), beside pages/
+    "warmup": {"pages", "cli", "duckdb"},
 }
+# warmup is run (`python -m warmup`, by `peuplement import`), never imported by the project
+for _package in FORBIDDEN:
+    if _package != "warmup":
+        FORBIDDEN[_package] = FORBIDDEN[_package] | {"warmup"}
 
 
 def _python_files(package: str):
@@ -89,6 +95,7 @@ PROJECT_PACKAGES = (
     "cli",
     "ui",
     "pages",
+    "warmup",
 )
 # ui sub-layer -> the ui sub-layers it must never import (screens are checked one against another)
 UI_FORBIDDEN = {"ui.shell": ("ui.shared", "ui.screens"), "ui.shared": ("ui.screens",)}

@@ -363,6 +363,66 @@ def test_published_snapshot_records_who_and_what(capsys, root, source):
     engine.close()
 
 
+def _keep_a_request(root):
+    """What a page of a partner of E1 keeps on the latest snapshot (ui.shared.data._indicator's
+    request: scope key, objectifs state, indicator, snapshot, by, where, period)."""
+    from queries import answers
+    from queries.engine import open_engine
+    from queries.evaluate import evaluate
+    from semantic.scope import Scope
+
+    scope = Scope("partenaire", epci=(E1,))
+    engine = open_engine(root)
+    request = (
+        scope.cache_key(),
+        "o",
+        "nb_logements",
+        engine.latest.isoformat(),
+        (),
+        (),
+        "rolling12",
+    )
+    answers.remembered(
+        engine,
+        "ui.shared.data._indicator[avant]",
+        request,
+        {},
+        lambda: evaluate(engine, "nb_logements", scope),
+    )
+    engine.close()
+
+
+def _asked_on(root, day: str) -> list:
+    from queries import answers
+    from queries.engine import open_engine
+
+    engine = open_engine(root)
+    found = [a for a in answers.asked(engine) if day in a.args]
+    engine.close()
+    return found
+
+
+def test_a_publication_warms_the_new_state_with_the_requests_kept_before(capfd, root, source):
+    _keep_a_request(root)
+    code = main(["import", str(source), "--snapshot", NEW_DATE, "--data-dir", str(root)])
+    out = capfd.readouterr().out
+    assert code == 0, out
+    assert "Préchauffage : 1 requête(s) posée(s) à nouveau sur 1 gardée(s)" in out
+    # the warming process kept the same request on the new latest snapshot, in the new state
+    (warmed,) = _asked_on(root, NEW_DATE)
+    assert warmed.function.startswith("ui.shared.data._indicator[")
+    assert warmed.args[2:] == ("nb_logements", NEW_DATE, (), (), "rolling12")
+
+
+def test_a_publication_without_warming_asks_nothing_again(capfd, root, source):
+    _keep_a_request(root)
+    argv = ["import", str(source), "--snapshot", NEW_DATE, "--data-dir", str(root)]
+    code = main([*argv, "--sans-prechauffage"])
+    out = capfd.readouterr().out
+    assert code == 0 and "Moteur préparé en " in out, out
+    assert "Préchauffage" not in out and _asked_on(root, NEW_DATE) == []
+
+
 def test_existing_date_is_refused_without_replace(capsys, root, source):
     before = tree_hashes(root)
     code, out, err = _cli(capsys, "import", source, "--snapshot", "2025-12-31", "--data-dir", root)

@@ -89,6 +89,10 @@ def objectifs_version(eng: Engine) -> str:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# Every `scoped` function of the modules imported so far, by module and name (without the digest
+# of its source): what warming a newly published state calls again (warmup/).
+SCOPED: dict[str, Callable[..., object]] = {}
+
 
 def scoped(func: Callable[..., R]) -> Callable[..., R]:
     """Cache `func(scope, *args, **kwargs)` per user scope, data version and objectifs version.
@@ -127,6 +131,7 @@ def scoped(func: Callable[..., R]) -> Callable[..., R]:
 
     call.clear = cached.clear  # type: ignore[attr-defined]
     call.runner = cached  # type: ignore[attr-defined]  # the cached function, keys included
+    SCOPED[f"{func.__module__}.{func.__qualname__}"] = call
     return call
 
 
