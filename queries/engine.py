@@ -166,7 +166,9 @@ class Engine:
 
 
 def open_engine(data_root: Path | str | None = None) -> Engine:
-    root = Path(data_root) if data_root is not None else default_data_root()
+    # resolved: the built file's name depends on its inputs' paths, and a root named relatively
+    # (peuplement import --data-dir data/x) must open the file the server built, not build one
+    root = Path(data_root).expanduser().resolve() if data_root is not None else default_data_root()
     if not root.is_dir():
         raise DataRootError(f"dossier de données introuvable : {root}")
     version = data_version(root)

@@ -56,6 +56,21 @@ def test_a_second_engine_opens_the_built_file_without_building(root, monkeypatch
     second.close()
 
 
+def test_a_root_named_by_a_relative_path_opens_the_file_built_by_its_absolute_path(
+    root, monkeypatch
+):
+    """`peuplement import --data-dir data/x` prepares the engine under a relative path; the
+    server names the root by its absolute path: one state, one file, one build."""
+    builds = _count_builds(monkeypatch)
+    monkeypatch.chdir(root.parent)
+    relative = open_engine(root.name)
+    absolute = open_engine(root)
+    assert len(builds) == 1 and relative.database == absolute.database
+    assert relative.data_root == absolute.data_root == root
+    relative.close()
+    absolute.close()
+
+
 def test_another_process_opens_the_same_file_while_this_one_reads_it(root):
     mine = open_engine(root)
     script = (
