@@ -214,44 +214,55 @@ _kept: dict[Path, int] = {}
 
 def _keep(folder: Path, path: Path, frame: pd.DataFrame) -> bool:
     """Write `frame` at `path` when it reads back identical; whether it was kept."""
-    temporary: str | None = None
     try:
         folder.mkdir(exist_ok=True)
         if folder not in _kept:
             _kept[folder] = sum(1 for e in os.scandir(folder) if e.name.endswith(ANSWER_SUFFIX))
-        if _kept[folder] >= MAX_ANSWERS:
-            return False
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".en-cours")
-        os.close(handle)
-        frame.to_feather(temporary)
-        if _identical(frame, pd.read_feather(temporary)):
-            os.replace(temporary, path)
-            _kept[folder] += 1
-            return True
+    except OSError:
         return False
+    if _kept[folder] >= MAX_ANSWERS:
+        return False
+
+    def write(temporary: Path) -> bool:
+        frame.to_feather(temporary)
+        return _identical(frame, pd.read_feather(temporary))
+
+    if not _put_in_place(folder, path, write):
+        return False
+    _kept[folder] += 1
+    return True
+
+
+def _write_text(folder: Path, path: Path, text: str) -> None:
+    """`text` at `path`, whole or not at all."""
+
+    def write(temporary: Path) -> bool:
+        temporary.write_text(text, "utf-8")
+        return True
+
+    _put_in_place(folder, path, write)
+
+
+def _put_in_place(folder: Path, path: Path, write: Callable[[Path], bool]) -> bool:
+    """`write` a temporary file beside `path`, then rename it into place if `write` says it is
+    good: a reader never sees a half-written file. Whether it was put in place."""
+    temporary: Path | None = None
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".en-cours")
+        os.close(handle)
+        temporary = Path(name)
+        if not write(temporary):
+            return False
+        os.replace(temporary, path)
+        temporary = None
+        return True
     # a folder that cannot be written, a frame Feather cannot hold (pyarrow's errors derive
     # from these): not kept, computed each time
     except (OSError, ValueError, TypeError, NotImplementedError):
         return False
     finally:
         if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-
-
-def _write_text(folder: Path, path: Path, text: str) -> None:
-    """`text` at `path`, whole or not at all (written beside, then renamed)."""
-    temporary: str | None = None
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".en-cours")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-        temporary = None
-    except OSError:
-        return
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
 
 
 def _identical(frame: pd.DataFrame, back: pd.DataFrame) -> bool:

@@ -113,8 +113,8 @@ def warm(
         prepared = _prepared(request, functions, now, report)
         if prepared is None:
             continue
-        call, scope, args, kwargs = prepared
-        identity = repr((request.function.split("[")[0], encode(args), encode(kwargs)))
+        name, call, scope, args, kwargs = prepared
+        identity = repr((name, scope.cache_key(), encode(args), encode(kwargs)))
         if identity in seen:  # the same view asked in both states: once is enough
             report.skipped["en double"] += 1
             continue
@@ -123,7 +123,7 @@ def warm(
             report.out_of_time += 1
             continue
         try:
-            call(scope, *args[1:], **kwargs)
+            call(scope, *args, **kwargs)
         # a request the new state cannot answer (an indicator, a territory gone): its user will
         # see why on the page; warming goes on with the others
         except Exception:
@@ -139,11 +139,13 @@ def _prepared(
     functions: dict[str, Callable[..., object]],
     now: tuple[dt.date, ...],
     report: Warmed,
-) -> tuple[Callable[..., object], Scope, tuple, dict] | None:
-    """The function, scope and moved arguments of `request`; None (counted) when it cannot be
-    asked again. ui.shared.data's requests are (scope key, objectifs state, *arguments): the
-    objectifs state is the new one's, taken again by the call."""
-    call = functions.get(request.function.split("[")[0])
+) -> tuple[str, Callable[..., object], Scope, tuple, dict] | None:
+    """The function's name (without the digest of its source) and the function, the scope and
+    the moved arguments of `request`; None (counted) when it cannot be asked again.
+    ui.shared.data's requests are (scope key, objectifs state, *arguments): the objectifs state
+    is the new one's, taken again by the call."""
+    name = request.function.split("[")[0]
+    call = functions.get(name)
     if call is None:  # a function renamed or removed since
         report.skipped["fonction inconnue"] += 1
         return None
@@ -156,13 +158,13 @@ def _prepared(
         report.skipped["requête illisible"] += 1
         return None
     try:
-        args = moved((request.args[0], *request.args[2:]), request.snapshots, now)
+        args = moved(request.args[2:], request.snapshots, now)
         kwargs = moved(request.kwargs, request.snapshots, now)
     except _Gone:
         report.skipped["photographie sans équivalent"] += 1
         return None
     assert isinstance(args, tuple) and isinstance(kwargs, dict)
-    return call, scope, args, kwargs
+    return name, call, scope, args, kwargs
 
 
 def warm_configured_root(budget_s: float = DEFAULT_BUDGET_S) -> Warmed:

@@ -12,5 +12,5 @@ _DIMENSIONS = _CATALOGUE.dimensions
 RESERVATAIRES = dict(_DIMENSIONS["reservataire"].values)
 COMPOSITIONS = dict(_DIMENSIONS["composition"].values)
 
-# « 38 — Isère »: written once, beside the catalogue (the map's queries use it too)
+# « 38 — Isère »: written once, beside the catalogue (the screens and the load deck use it)
 departement_label = _CATALOGUE.departement_label
