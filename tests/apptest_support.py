@@ -8,8 +8,10 @@ calls these from them. tests/conftest.py registers this module for pytest's asse
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
@@ -100,28 +102,59 @@ def charts(at: AppTest) -> list:
     return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
 
 
-def kept_media(monkeypatch) -> list[MemoryMediaFileStorage]:
-    """The in-memory media stores of the runs, to read what a download button serves."""
-    stores: list[MemoryMediaFileStorage] = []
+@dataclass
+class Media:
+    """The media of AppTest runs: the in-memory stores (files a button serves) and the managers
+    (the builders of buttons whose file is made on click)."""
+
+    stores: list[MemoryMediaFileStorage] = field(default_factory=list)
+    managers: list[MediaFileManager] = field(default_factory=list)
+
+
+def kept_media(monkeypatch) -> Media:
+    """The media of the runs, to read what a download button serves."""
+    media = Media()
 
     class KeptStorage(MemoryMediaFileStorage):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            stores.append(self)
+            media.stores.append(self)
+
+    class KeptManager(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            media.managers.append(self)
 
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", KeptStorage)
-    return stores
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", KeptManager)
+    return media
 
 
-def served(stores: list[MemoryMediaFileStorage], button) -> bytes:
-    """What a download button serves, from the latest run's store that holds it."""
-    name = button.proto.url.rsplit("/", 1)[-1]
-    for store in reversed(stores):
+def served(media: Media, button) -> bytes:
+    """What a download button serves, from the latest run that holds it. A button whose file is
+    built on click (no URL, a deferred id) is clicked as the browser does: its builder runs now,
+    once per call."""
+    url = button.proto.url
+    if not url and button.proto.deferred_file_id:
+        url = _built(media, button.proto.deferred_file_id)
+    name = url.rsplit("/", 1)[-1]
+    for store in reversed(media.stores):
         try:
             return store.get_file(name).content
         except MediaFileStorageError:  # served by an earlier run
             continue
     raise AssertionError(f"{name} not served")
+
+
+def _built(media: Media, deferred_id: str) -> str:
+    for manager in reversed(media.managers):
+        try:
+            return manager.execute_deferred(deferred_id)
+        except MediaFileStorageError as exc:
+            if "not found" in str(exc):  # registered by another run
+                continue
+            raise
+    raise AssertionError(f"no builder for the download {deferred_id}")
 
 
 def exported_trail(audit_file: Path) -> str:

@@ -126,8 +126,8 @@ def test_dashboard_as_manager_shows_targets_and_exports(portal, browser):
     assert "Territoire;Code;Indicateur;Unité;Valeur" in content.decode("utf-8-sig")
     back = pd.read_csv(io.BytesIO(content), sep=";", decimal=",", encoding="utf-8-sig")
     assert back["Valeur"].dtype == float  # numbers, decimal comma, for French Excel
-    # the server records the export in the rerun the click starts: it may land just after the
-    # browser has the file, so look for it for a few seconds before closing the session
+    # the file is built on the click, on a worker thread of the server, and recorded once built:
+    # the record may land just after the browser has the file, so look for it for a few seconds
     for _ in range(20):
         events = [json.loads(line) for line in exported_trail(audit_file).splitlines()]
         exports = [e for e in events if e["event"] == "export" and e["user"] == "direction.demo"]

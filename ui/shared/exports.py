@@ -22,7 +22,7 @@ from semantic.catalogue import load_catalogue
 from semantic.models import IndicatorDef
 from semantic.safe_text import spreadsheet_cell
 from ui.shared.formats import NBSP
-from ui.shell.auth import audit_event
+from ui.shell.auth import audit_recorder
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -228,23 +228,38 @@ def download_buttons(
     details: Mapping[str, object],
     container=st,
 ) -> None:
-    """One download button per format (« csv », « xlsx »), each recorded as an « export » event."""
+    """One download button per format (« csv », « xlsx »). A file is built only when its button is
+    clicked: Streamlit then calls the builder on a worker thread, and the page does not run again
+    (a national table's XLSX takes seconds to build; drawing the page must not pay for it). Each
+    file built is recorded as an « export » event of the user who drew the button."""
     labels = {"csv": ("CSV (Excel, ;)", CSV_MIME), "xlsx": ("Excel (XLSX)", XLSX_MIME)}
+    record = audit_recorder("export")
     columns = container.columns([1] * len(files) + [2])  # buttons side by side, not full width
     for column, (fmt, build) in zip(columns, files.items(), strict=False):
         label, mime = labels[fmt]
         column.download_button(
             f"Télécharger {label}",
-            data=build(),
+            data=_recorded(build, record, {"page": page_id, "format": fmt, **details}),
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
             icon=":material/download:",
             key=f"{page_id}_export_{fmt}",
-            on_click=_record,
-            args=(page_id, fmt, dict(details)),
+            on_click="ignore",
             width="stretch",
         )
 
 
-def _record(page_id: str, fmt: str, details: dict) -> None:
-    audit_event("export", {"page": page_id, "format": fmt, **details})
+def _recorded(
+    build: Callable[[], bytes],
+    record: Callable[[Mapping[str, object]], None],
+    details: Mapping[str, object],
+) -> Callable[[], bytes]:
+    """`build`, recorded in the audit trail once the file is built (a failed build gives no file,
+    so no « export » event)."""
+
+    def built() -> bytes:
+        content = build()
+        record(details)
+        return content
+
+    return built

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -197,6 +197,16 @@ def audit_event(event: str, details: Mapping[str, Any] | None = None) -> None:
     settings = startup_settings()
     user = current_user(settings)
     audit_for(settings, event, user.username if user else None, user, details)
+
+
+def audit_recorder(event: str) -> Callable[[Mapping[str, Any]], None]:
+    """`audit_event` bound now to the logged-in user, for code that runs later, outside the page's
+    run: a download built on its click runs on Streamlit's worker thread, where the session (and
+    so the user) cannot be read."""
+    settings = startup_settings()
+    user = current_user(settings)
+    username = user.username if user else None
+    return lambda details: audit_for(settings, event, username, user, details)
 
 
 def audit_for(

@@ -8,6 +8,9 @@ The on-screen text stays `kpi_display.shown`; this module only changes how the f
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 import pandas as pd
 
 from semantic.catalogue import load_catalogue
@@ -89,13 +92,14 @@ def _cell(v) -> str:
 
 
 def export_files(table: KpiTable, internal: bool, meta: Metadata) -> dict:
-    """Builders of the CSV and XLSX files of exactly the shown table."""
-    text = kd.shown(table.rows, internal)
+    """Builders of the CSV and XLSX files of exactly the shown table. Nothing is computed until a
+    builder is called (on the click: see `ui.shared.exports.download_buttons`), and the XLSX says
+    when it was built, not when the page was drawn."""
     return {
         "csv": lambda: csv_bytes(csv_table(table.rows, internal)),
         "xlsx": lambda: xlsx_bytes(
-            text,
-            meta,
+            kd.shown(table.rows, internal),
+            replace(meta, generated_at=dt.datetime.now().astimezone()),
             numbers=kd.numbers(table.rows, internal),
             number_formats=kd.excel_formats(table.rows, internal),
             sheet="Tableau de bord",
