@@ -106,7 +106,15 @@ else:
         st.success(
             "Aucune de ces résidences ne voit sa fragilité augmenter ni dépasser le seuil du PSA."
         )
-    for row in alerts.to_dict("records"):
+    drawn = alerts
+    if len(alerts) > mv.ALERTS_FIRST:  # a national list holds thousands: the worst first
+        every = st.toggle(
+            f"Afficher les {len(alerts)} résidences en alerte (sinon les {mv.ALERTS_FIRST} "
+            "premières, les plus préoccupantes)",
+            key="obj_toutes_alertes",
+        )
+        drawn = alerts if every else alerts.head(mv.ALERTS_FIRST)
+    for row in drawn.to_dict("records"):
         mv.show_mixite_alert(row, role=user.role)
         cv.object_panel(
             user,
@@ -114,6 +122,7 @@ else:
             indicator=mv.FRAGILITY,
             unit="ratio",
             key=f"mixite_{row['residence']}",
+            now=mv.shown_value(row),
         )
     with st.expander(f"Toutes les résidences de la liste ({len(mixite)})"):
         st.dataframe(mv.mixite_table(mixite), hide_index=True)

@@ -218,6 +218,38 @@ def test_mixite_alerts_listed_with_links_for_staff(engine):
     assert list(table["Alerte"]) == ["oui" if a else "non" for a in expected["alerte"]]
 
 
+def test_a_long_alert_list_draws_the_worst_first_and_asks_no_value_per_residence(
+    engine, monkeypatch
+):
+    """A national list holds thousands of residences in alert: the page draws the first ones
+    (worst first, as `mixite_alerts` sorts them) and the others on demand. The value each
+    concertation panel compares plans with is the card's own, not one query per residence (on
+    the France root, about 3,500 queries at the first opening)."""
+    from ui.screens.objectifs import mixite_view
+    from ui.shared import concertation_view
+
+    expected = mixite_alerts(engine, SCOPES["manager"])
+    alerts = expected[expected["alerte"]]
+    assert len(alerts) >= 2, "the small demo root should have two residences in alert or more"
+    monkeypatch.setattr(mixite_view, "ALERTS_FIRST", 1)
+    asked = []
+    real = concertation_view.value_now
+    monkeypatch.setattr(
+        concertation_view,
+        "value_now",
+        lambda user, indicator, obj: asked.append(obj.kind) or real(user, indicator, obj),
+    )
+    names = [f"{r.residence_libelle} — {r.commune_libelle}" for r in alerts.itertuples()]
+    at = open_page("manager")
+    assert [link.label for link in at.get("page_link") if link.label in names] == names[:1]
+    toggle = at.toggle(key="obj_toutes_alertes")
+    assert toggle.label.startswith(f"Afficher les {len(alerts)} résidences en alerte")
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert [link.label for link in at.get("page_link") if link.label in names] == names
+    assert "residence" not in asked and asked  # the target cards still ask theirs
+
+
 def test_partner_sees_no_link_to_the_residence_page(engine):
     at = open_page("partenaire")
     assert not [link for link in at.get("page_link") if "—" in (link.label or "")]

@@ -9,6 +9,7 @@ the forms the user could not submit. Every text typed by a user is shown as plai
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import pandas as pd
 import streamlit as st
@@ -73,6 +74,12 @@ def residence_object(
     return cc.ObjectRef("residence", str(residence), label, epci, commune)
 
 
+class Ask(Enum):
+    """`object_panel`'s default for the value now: ask the queries layer."""
+
+    QUERY = "query"
+
+
 def value_now(user: CurrentUser, indicator: str | None, obj: cc.ObjectRef) -> float | None:
     """The indicator on the object's territory now, through the queries layer in the user's scope
     (masked for a partner under the secrecy threshold: None)."""
@@ -99,8 +106,12 @@ def object_panel(
     indicator: str | None = None,
     unit: str = "",
     key: str,
+    now: float | None | Ask = Ask.QUERY,
 ) -> None:
-    """The plans and thread of `obj` in an expander, with the forms the user may submit."""
+    """The plans and thread of `obj` in an expander, with the forms the user may submit. `now` is
+    the indicator's value on the object today when the caller already holds it from the same
+    query in the same scope (a list of residences drawn from one grouped query need not ask again
+    per residence); by default it is asked."""
     who = actor(user)
     try:
         plans = pl.list_plans(state(), who, obj=obj)
@@ -110,7 +121,8 @@ def object_panel(
         return
     title = f"Concertation : {len(plans)} plan(s) d'action, {len(comments)} commentaire(s)"
     with st.expander(title, expanded=bool(plans or comments), icon=":material/forum:"):
-        now = value_now(user, indicator, obj)
+        if now is Ask.QUERY:
+            now = value_now(user, indicator, obj)
         for plan in plans:
             # each plan follows its own indicator (a residence's plans may come from its card,
             # the map or a mixité alert, each with another one)

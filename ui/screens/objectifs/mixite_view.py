@@ -20,6 +20,10 @@ from ui.shared.formats import MASK_TEXT, number, percent, shown_gap, target_text
 from ui.shell.access import can_open
 from ui.shell.navigation import page_path
 
+# Residences in alert drawn as cards before the reader asks for the others (worst first, as
+# `mixite_alerts` sorts them); the table below the cards lists the whole list.
+ALERTS_FIRST = 10
+
 
 def residence_object(row: dict) -> ObjectRef:
     """The residence of a mixité card as an object of concertation: the same plans and thread as
@@ -31,6 +35,14 @@ def residence_object(row: dict) -> ObjectRef:
         None if pd.isna(row["commune"]) else str(row["commune"]),
         enjeu_mixite=True,
     )
+
+
+def shown_value(row: dict) -> float | None:
+    """The residence's fragility share as its card shows it (None when masked or not computed):
+    the value its concertation panel compares plans with, without asking it again."""
+    if row["masque"] or pd.isna(row["valeur"]):
+        return None
+    return float(row["valeur"])
 
 
 def alert_reasons(row: dict) -> list[str]:
