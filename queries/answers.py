@@ -11,8 +11,9 @@ An answer's name is a SHA-256 of its request: what computed it (a name given by 
 digest of the query code, so a deployed change of the code never reads an older answer), and its
 arguments, the user's scope key first. Only plain arguments (text, numbers, dates, and tuples of
 them) make a request that can be named; other requests are simply not kept. Only DataFrames are
-kept, and only those that read back identical (values, types, index, `attrs`): a frame the
-format would alter is not kept. Feather rather than Parquet: these are the portal's own answers,
+kept, and dataclasses registered with `keepable` whose fields are DataFrames and plain values
+(the map's `MapData`), and only those that read back identical (values, types, index, `attrs`):
+an answer the format would alter is not kept. Feather rather than Parquet: these are the portal's own answers,
 not data (only dataroot and the engine read Parquet), and they read back without decoding.
 Files are written beside and renamed into place, so a reader never sees a half-written answer; a
 folder that cannot be written (read-only data root) keeps nothing.
@@ -29,7 +30,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -49,8 +50,32 @@ _CODE_PACKAGES = ("queries", "semantic", "dataroot", "ui")
 R = TypeVar("R")
 
 
+# Beside the frames of a kept dataclass (one `<name>.<field>.arrow` per DataFrame field), its type
+# and other fields (JSON): written last, so its presence means the whole answer is there.
+RECORD_SUFFIX = ".champs.json"
+
+
 class _NotNamable(Exception):
     """A request argument that has no stable text (an object, a function)."""
+
+
+# The dataclasses an answer may be read back as, by qualified name: a record names one of them,
+# never any other type.
+_KEEPABLE: dict[str, type] = {}
+T = TypeVar("T")
+
+
+def keepable(cls: type[T]) -> type[T]:
+    """Register a dataclass as an answer that may be kept: its DataFrame fields as frames, the
+    others (dates, text, numbers, tuples: what `encode` holds) in its record."""
+    if not is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass")
+    _KEEPABLE[_type_name(cls)] = cls
+    return cls
+
+
+def _type_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def answers_dir(engine: Engine) -> Path | None:
@@ -141,10 +166,12 @@ def remembered(
         return compute()
     path = folder / f"{key}{ANSWER_SUFFIX}"
     kept = _read(path)
+    if kept is None:
+        kept = _read_fields(path)
     if kept is not None:
-        return cast(R, kept)  # kept only for a request whose answer was a DataFrame
+        return cast(R, kept)  # kept only for a request whose answer was of the same kind
     answer = compute()
-    if isinstance(answer, pd.DataFrame) and _keep(folder, path, answer):
+    if _keep_answer(folder, path, answer):
         asked = {
             "fonction": name,
             "requete": encode(args),
@@ -197,6 +224,64 @@ def asked(engine: Engine) -> list[Asked]:
     return sorted(found, key=lambda a: a.kept_at)  # a stable sort: ties keep the folder's order
 
 
+def _keep_answer(folder: Path, path: Path, answer: object) -> bool:
+    if isinstance(answer, pd.DataFrame):
+        return _keep(folder, path, answer)
+    registered = _KEEPABLE.get(_type_name(type(answer))) is type(answer)
+    return registered and _keep_fields(folder, path, answer)
+
+
+def _field_path(path: Path, name: str) -> Path:
+    return path.with_name(f"{path.stem}.{name}{ANSWER_SUFFIX}")
+
+
+def _keep_fields(folder: Path, path: Path, answer: Any) -> bool:
+    """A registered dataclass: each DataFrame field as a frame, then the record (type and the
+    other fields), renamed into place last. Not kept when any part cannot be."""
+    frames, values = {}, {}
+    for f in fields(answer):
+        value = getattr(answer, f.name)
+        if isinstance(value, pd.DataFrame):
+            frames[f.name] = value
+        else:
+            values[f.name] = value
+    try:
+        encoded = encode(values)
+        if decode(encoded) != values:
+            return False
+    except _NotNamable:
+        return False
+    if not all(_keep(folder, _field_path(path, n), frame) for n, frame in frames.items()):
+        return False
+    record = {"type": _type_name(type(answer)), "champs": encoded, "tables": sorted(frames)}
+    return _write_text(folder, path.with_suffix(RECORD_SUFFIX), json.dumps(record))
+
+
+def _read_fields(path: Path) -> object | None:
+    """The registered dataclass kept at `path`, or None (not kept, damaged, a part missing)."""
+    try:
+        record = json.loads(path.with_suffix(RECORD_SUFFIX).read_text("utf-8"))
+        cls = _KEEPABLE[record["type"]]
+        values = decode(record["champs"])
+        tables = list(record["tables"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(values, dict):
+        return None
+    for name in tables:
+        frame = _read(_field_path(path, str(name)))
+        if frame is None:
+            return None
+        values[str(name)] = frame
+    try:
+        built: object = cls(**values)
+    except TypeError:  # the dataclass changed since (the code digest should have told)
+        return None
+    return built
+
+
 def _read(path: Path) -> pd.DataFrame | None:
     try:
         return pd.read_feather(path)
@@ -233,14 +318,14 @@ def _keep(folder: Path, path: Path, frame: pd.DataFrame) -> bool:
     return True
 
 
-def _write_text(folder: Path, path: Path, text: str) -> None:
-    """`text` at `path`, whole or not at all."""
+def _write_text(folder: Path, path: Path, text: str) -> bool:
+    """`text` at `path`, whole or not at all; whether it was put in place."""
 
     def write(temporary: Path) -> bool:
         temporary.write_text(text, "utf-8")
         return True
 
-    _put_in_place(folder, path, write)
+    return _put_in_place(folder, path, write)
 
 
 def _put_in_place(folder: Path, path: Path, write: Callable[[Path], bool]) -> bool:

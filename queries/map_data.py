@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from queries.answers import keepable
 from queries.comparisons import compare, previous_snapshot
 from queries.engine import Engine
 from queries.evaluate import evaluate
@@ -102,6 +103,7 @@ def colouring(indicator: str, catalogue: Catalogue | None = None) -> Colouring:
     return Colouring(found.label, found.unit, found.favorable, counted_base(found, catalogue))
 
 
+@keepable  # kept per published state like the screens' frames (queries.answers)
 @dataclass(frozen=True)
 class MapData:
     snapshot: dt.date
@@ -197,7 +199,11 @@ def map_data(
         )
         communes = _with_values(communes, by_area, level, scope)
     else:
-        communes = communes.assign(valeur=pd.NA, effectif=pd.NA, masque=False)
+        communes = communes.assign(
+            valeur=pd.Series(pd.NA, index=communes.index, dtype="Float64"),
+            effectif=pd.Series(pd.NA, index=communes.index, dtype="Int64"),
+            masque=False,
+        )
 
     qpv = boundaries(engine, "qpv", scope) if level == "commune" else pd.DataFrame()
     names = communes.set_index("commune")["commune_libelle"] if len(communes) else {}
@@ -323,16 +329,15 @@ def _with_targets(places: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """objectif_statut / objectif_indicateur / objectif_sens / objectif_cible: the worst off-track
     target set on the residence (statut "secret" never counts: its value is masked)."""
     out = places.copy()
-    cols = ("objectif_statut", "objectif_indicateur", "objectif_sens", "objectif_cible")
-    for col in cols:
-        out[col] = pd.Series([None] * len(out), dtype="object", index=out.index)
     off = targets[targets["statut"].isin(OFF_TRACK)]
     off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(
         ["_rank", "code"], kind="stable"
     )
-    for row in off.drop_duplicates("code").itertuples():
-        hit = out["residence"] == row.code
-        out.loc[hit, list(cols)] = [row.statut, row.indicateur, row.sens, row.cible]
+    worst = off.drop_duplicates("code").set_index("code")
+    codes = out["residence"].astype(str)
+    for col, source in (("statut", "str"), ("indicateur", "str"), ("sens", "str")):
+        out[f"objectif_{col}"] = codes.map(worst[col].astype(str)).astype(source)
+    out["objectif_cible"] = codes.map(worst["cible"].astype("Float64")).astype("Float64")
     return out
 
 

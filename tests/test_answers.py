@@ -216,3 +216,89 @@ def test_the_screens_answers_outlive_their_process_and_stay_per_scope(engines, m
     pd.testing.assert_frame_equal(data.indicator("nb_logements", partner, by=["epci"]), masked)
     assert calls == ["manager", "partenaire"]
     data._indicator.clear()
+
+
+# --- a registered dataclass (the map's MapData): its frames and its other fields ----------------
+
+
+def test_the_map_is_kept_whole_and_read_back_equal_by_another_engine(engines):
+    """`MapData` (the Carte's answer, 10 s on the France root) is kept like a frame: its frames
+    one by one, then its other fields; another process reads it back equal, without computing."""
+    from queries.map_data import MapData, map_data
+
+    first, runs = engines(), []
+
+    def compute(engine):
+        def run():
+            runs.append(1)
+            return map_data(
+                engine,
+                MANAGER,
+                residence_indicator="taux_vacance",
+                commune_indicator="taux_vacance",
+            )
+
+        return run
+
+    computed = answers.remembered(first, "carte", ("s",), {}, compute(first))
+    read = answers.remembered(engines(), "carte", ("s",), {}, compute(first))
+    assert runs == [1] and isinstance(read, MapData)
+    for name in ("residences", "communes", "epci", "qpv"):
+        pd.testing.assert_frame_equal(
+            getattr(read, name), getattr(computed, name), check_exact=True
+        )
+    rest = ("snapshot", "previous_snapshot", "ignored_filters", "typology", "area_level")
+    assert [getattr(read, n) for n in rest] == [getattr(computed, n) for n in rest]
+    folder = answers.answers_dir(first)
+    assert len(list(folder.glob("*.champs.json"))) == 1
+    assert len(list(folder.glob("*.arrow"))) == 4  # one per frame field
+    assert len(list(folder.glob("*.demande.json"))) == 1  # warming asks it again
+
+
+def test_a_kept_dataclass_missing_a_part_or_not_registered_is_computed(engines):
+    from dataclasses import dataclass
+
+    from queries.map_data import map_data
+
+    engine, runs = engines(), []
+
+    def run():
+        runs.append(1)
+        return map_data(engine, MANAGER, residence_indicator="taux_vacance")
+
+    answers.remembered(engine, "carte", ("s",), {}, run)
+    folder = answers.answers_dir(engine)
+    next(folder.glob("*.qpv.arrow")).unlink()  # one of its frames gone
+    answers.remembered(engine, "carte", ("s",), {}, run)
+    assert runs == [1, 1]  # computed again, and kept whole again
+    answers.remembered(engine, "carte", ("s",), {}, run)
+    assert runs == [1, 1]
+
+    @dataclass(frozen=True)
+    class Unregistered:
+        frame: pd.DataFrame
+
+    loose = Unregistered(pd.DataFrame({"a": [1]}))
+    assert answers.remembered(engine, "x", ("s",), {}, lambda: loose) is loose
+    assert len(list(folder.glob("*.champs.json"))) == 1  # the map's record only
+
+
+def test_a_record_naming_a_type_that_is_not_registered_is_not_built(engines):
+    """Reading back builds only registered dataclasses: a record edited to name another type is
+    ignored and the answer computed."""
+    import json
+
+    from queries.map_data import map_data
+
+    engine, runs = engines(), []
+
+    def run():
+        runs.append(1)
+        return map_data(engine, MANAGER, residence_indicator="taux_vacance")
+
+    answers.remembered(engine, "carte", ("s",), {}, run)
+    (record,) = answers.answers_dir(engine).glob("*.champs.json")
+    content = json.loads(record.read_text("utf-8"))
+    record.write_text(json.dumps({**content, "type": "subprocess.Popen"}), "utf-8")
+    answers.remembered(engine, "carte", ("s",), {}, run)
+    assert runs == [1, 1]

@@ -268,7 +268,10 @@ def test_a_project_error_is_shown_as_a_message(monkeypatch):
     def refuse(*args, **kwargs):
         raise InvalidValueError("filtre « financement » : valeur inconnue « PLX »")
 
-    st.cache_data.clear()  # the map of an earlier test must not answer instead
+    st.cache_data.clear()  # the map of an earlier test must not answer instead,
+    monkeypatch.setattr(  # neither from memory nor as kept for the published state
+        "ui.shared.data.remembered", lambda engine, name, args, kwargs, compute: compute()
+    )
     monkeypatch.setattr("queries.map_data.map_data", refuse)
     at = AppTest.from_file(HOME, default_timeout=90)
     at.secrets["unrelated"] = "x"
