@@ -81,7 +81,7 @@ else:
             key="obj_toutes_fiches",
         )
         all_cards = all_cards if every else all_cards[: tm.CARDS_FIRST]
-    points = av.points_by_target(trends)
+    points = av.points_by_target(trends, [card.objectif_id for card in all_cards])
     for card in all_cards:
         av.show_target(user.scope, card, points.get(card.objectif_id, trends.iloc[0:0]), snapshot)
         cv.object_panel(

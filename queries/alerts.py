@@ -156,9 +156,10 @@ def mixite_alerts(
         [t.cible if t else (default.seuil_fragilite if default else pd.NA) for t in chosen],
         dtype="Float64",
     )
-    out["seuil_objectif"] = pd.Series([t.id if t else "" for t in chosen], dtype=object)
+    # text columns as text (not `object`), so the answer is kept for the published state
+    out["seuil_objectif"] = pd.Series([t.id if t else "" for t in chosen], dtype="str")
     out["seuil_source"] = pd.Series(
-        [t.source if t else (default.source if default else "") for t in chosen], dtype=object
+        [t.source if t else (default.source if default else "") for t in chosen], dtype="str"
     )
 
     value = out["valeur"].astype("Float64")

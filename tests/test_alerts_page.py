@@ -502,3 +502,19 @@ def test_only_the_first_cards_are_drawn_until_the_reader_asks(engine):
     assert [h.split(" :")[0] for h in headers] == [f"#### {titles[k]}" for k in first]
     at.toggle(key="obj_toutes_fiches").set_value(True).run()
     assert len([m for m in at.markdown if m.value.startswith("#### ")]) == len(titles)
+
+
+def test_the_mixite_alerts_and_target_trends_can_be_kept_for_the_published_state(engine):
+    """The page's answers read back identical from the answers' format (Feather), so they are
+    kept per published state and not computed again by each process (a text column typed
+    `object` was not: the national Objectifs page recomputed its alerts at every first load)."""
+    import io
+
+    for found in (
+        mixite_alerts(engine, SCOPES["manager"]),
+        target_trends(engine, SCOPES["manager"]),
+    ):
+        buffer = io.BytesIO()
+        found.to_feather(buffer)
+        buffer.seek(0)
+        pd.testing.assert_frame_equal(pd.read_feather(buffer), found, check_exact=True)

@@ -11,6 +11,7 @@ split stays an implementation detail.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -108,11 +109,13 @@ def _projected(scope: Scope, objectif_id: str) -> dict | None:
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
-def points_by_target(trends: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The sparkline points of each target, split once (a filter per card cost 5 ms each)."""
-    if trends.empty:
+def points_by_target(trends: pd.DataFrame, ids: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The sparkline points of the targets `ids` (the cards drawn), split once: a filter per card
+    cost 5 ms each, and splitting every target of a national scope 0.6 s."""
+    if trends.empty or not ids:
         return {}
-    return {str(k): g for k, g in trends.groupby("objectif_id", sort=False)}
+    drawn = trends[trends["objectif_id"].isin(list(ids))]
+    return {str(k): g for k, g in drawn.groupby("objectif_id", sort=False)}
 
 
 def show_target(scope: Scope, card: TargetCard, points_: pd.DataFrame, snapshot: dt.date) -> None:

@@ -35,32 +35,52 @@ CAPTION = (
 def missing_count(rows: pd.DataFrame) -> float:
     """What the target lacks: the most allocations missing over its periods (NaN when it lacks
     none or cannot say: a ceiling, a masked value)."""
-    found = rows.loc[rows["sens"] == ">=", "manquants"].astype("Float64")
-    found = found[found > 0]
-    return float(found.max()) if len(found) else float("nan")
+    return _missing(rows.to_dict("records"))
+
+
+def _missing(records: list[dict]) -> float:
+    found = [
+        float(r["manquants"])
+        for r in records
+        if r["sens"] == ">=" and not pd.isna(r["manquants"]) and r["manquants"] > 0
+    ]
+    return max(found) if found else float("nan")
+
+
+def _severity(status: str) -> int:
+    return SEVERITY.index(status) if status in SEVERITY else 9
 
 
 def matrix(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """One row per target: Objectif, Territoire, Statut, one value column per period, Cible,
     Attributions manquantes; most missing first, then worst status. Columns `statut` and
-    `objectif_id` (not shown) keep the codes, for the colours and the cards' order."""
+    `objectif_id` (not shown) keep the codes, for the colours and the cards' order.
+
+    The rows are read once as plain records and grouped in order: a national scope has thousands
+    of targets, and a pandas group per target cost about 13 s there."""
     if df.empty:
         return pd.DataFrame()
     legal = {t.indicateur: t.id for t in catalogue.parameters.objectifs_legaux}
     periods = [p for p in PERIOD_LABELS if p in set(df["periode"])]
+    groups: dict[object, list[dict]] = {}
+    for record in df.to_dict("records"):
+        groups.setdefault(record["objectif_id"], []).append(record)
+    units: dict[str, str] = {}
     rows = []
-    for _, group in df.groupby("objectif_id", sort=False):
-        first = group.iloc[0]
-        unit = catalogue.indicator(first["indicateur"]).unit
-        worst = min(group["statut"], key=lambda s: SEVERITY.index(s) if s in SEVERITY else 9)
+    for group in groups.values():
+        first = group[0]
+        if first["indicateur"] not in units:
+            units[first["indicateur"]] = catalogue.indicator(first["indicateur"]).unit
+        unit = units[first["indicateur"]]
+        worst = min((r["statut"] for r in group), key=_severity)
         row = {
-            "Objectif": target_name(first.to_dict(), legal),
+            "Objectif": target_name(first, legal),
             "Territoire": first["territoire"],
             "Statut": STATUS_LABELS.get(worst, worst),
-            MISSING: missing_count(group),  # next to the status: what the reader acts on
+            MISSING: _missing(group),  # next to the status: what the reader acts on
             "Cible": target_text(first["sens"], first["cible"], unit),
         }
-        by_period = {r["periode"]: r for r in group.to_dict("records")}
+        by_period = {r["periode"]: r for r in group}
         for period in periods:
             found = by_period.get(period)
             row[PERIOD_LABELS[period]] = (
@@ -71,7 +91,7 @@ def matrix(df: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         row["statut"], row["objectif_id"] = worst, first["objectif_id"]
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["_rang"] = out["statut"].map(lambda s: SEVERITY.index(s) if s in SEVERITY else 9)
+    out["_rang"] = out["statut"].map(_severity)
     out = out.sort_values(
         [MISSING, "_rang", "Objectif", "Territoire"],
         ascending=[False, True, True, True],
