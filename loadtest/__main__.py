@@ -17,7 +17,7 @@ from pathlib import Path
 from statistics import median
 
 from loadtest.proxy import behind_proxy
-from loadtest.server import ServerProbe, serve
+from loadtest.server import MachineProbe, ServerProbe, serve
 from queries.settings import DEMO_DATA_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,6 +35,7 @@ PAGES = (  # sidebar link, page title
 )
 MAX_SESSIONS = 50
 MAX_PROCESSES = 8
+MAX_SPREAD_S = 600.0
 ACTION_WAIT_MS = 20_000  # a click whose page has not come by then, with no run in progress, is lost
 PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
 
@@ -80,6 +81,7 @@ async def _session(
     start: asyncio.Event,
     ready: asyncio.Queue,
     returning: bool,
+    arrival: float = 0.0,
 ) -> None:
     username, password = ACCOUNTS[index % len(ACCOUNTS)]
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
@@ -91,6 +93,7 @@ async def _session(
             await page.goto("about:blank")
         await ready.put(index)
         await start.wait()
+        await asyncio.sleep(arrival)  # 0 for all: every session at the same moment
         began = time.perf_counter()
         await page.goto(base_url, timeout=PAGE_LIMIT_MS)
         login = page.get_by_role("button", name="Se connecter")
@@ -119,13 +122,27 @@ async def _session(
         await context.close()
 
 
+def arrivals(sessions: int, spread_s: float) -> list[float]:
+    """When each session starts, in seconds after the first: evenly over `spread_s` (0: all at
+    the same moment). « Twenty partners open the portal in the same minute » is 20 over 60 s."""
+    if sessions <= 1 or spread_s <= 0:
+        return [0.0] * sessions
+    return [spread_s * i / (sessions - 1) for i in range(sessions)]
+
+
 async def _run(
-    base_url: str, sessions: int, *, returning: bool = True, on_start=lambda: None
+    base_url: str,
+    sessions: int,
+    *,
+    returning: bool = True,
+    on_start=lambda: None,
+    spread_s: float = 0.0,
 ) -> list:
-    """`sessions` browser sessions started at the same moment; `on_start()` is called just before
-    (the server probe is reset there). Returning visitors (the default) have the portal's static
-    files in their browser's cache, as Streamlit serves them `immutable` for a year; first-time
-    visitors (`returning=False`) download them during the measured login."""
+    """`sessions` browser sessions started at the same moment, or evenly over `spread_s` seconds;
+    `on_start()` is called just before the first (the probes are reset there). Returning visitors
+    (the default) have the portal's static files in their browser's cache, as Streamlit serves
+    them `immutable` for a year; first-time visitors (`returning=False`) download them during the
+    measured login."""
     from playwright.async_api import async_playwright
 
     results: list = []
@@ -133,8 +150,10 @@ async def _run(
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         start, ready = asyncio.Event(), asyncio.Queue()
         tasks = [
-            asyncio.create_task(_session(browser, base_url, i, results, start, ready, returning))
-            for i in range(sessions)
+            asyncio.create_task(
+                _session(browser, base_url, i, results, start, ready, returning, arrival)
+            )
+            for i, arrival in enumerate(arrivals(sessions, spread_s))
         ]
         for _ in range(sessions):  # every context ready: all sessions start at the same moment
             await ready.get()
@@ -151,7 +170,14 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def summary(results: list, sessions: int, cpu_s: float, peak_rss_mb: float) -> dict:
+def summary(
+    results: list,
+    sessions: int,
+    cpu_s: float,
+    peak_rss_mb: float,
+    machine_cpu_s: float | None = None,
+    spread_s: float = 0.0,
+) -> dict:
     pages = {}
     for title in ["Accueil", *(t for _, t in PAGES)]:
         times = [r[2] for r in results if r[0] == title]
@@ -172,13 +198,19 @@ def summary(results: list, sessions: int, cpu_s: float, peak_rss_mb: float) -> d
         "server_cpu_s": cpu_s,
         "server_cpu_s_per_view": cpu_s / views if views else None,
         "server_peak_rss_mb": peak_rss_mb,
+        # the whole machine's CPU over the run, less the server's: the browsers and the harness
+        # (on a real day they run on the users' own machines)
+        "other_cpu_s": None if machine_cpu_s is None else machine_cpu_s - cpu_s,
+        "spread_s": spread_s,
         "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, charge {os.getloadavg()[0]:.1f}",
     }
 
 
 def markdown(found: dict) -> str:
+    spread = found.get("spread_s") or 0
+    arrival = f"arrivées étalées sur {spread:g} s" if spread else "toutes au même instant"
     lines = [
-        f"Sessions simultanées : {found['sessions']}, {found.get('visitors', 'habitués')}, "
+        f"Sessions : {found['sessions']} ({arrival}), {found.get('visitors', 'habitués')}, "
         f"{found.get('processes', 1)} processus serveur ({found['machine']})",
         "",
         "| page | vues | médiane (s) | p95 (s) | max (s) |",
@@ -196,11 +228,17 @@ def markdown(found: dict) -> str:
         + (f", {per_view:.2f} s par vue" if per_view is not None else "")
         + f" ; mémoire résidente maximale {found['server_peak_rss_mb']:.0f} Mo",
     ]
+    other = found.get("other_cpu_s")
+    if other is not None and found["page_views"]:
+        lines.append(
+            f"Navigateurs et banc (même machine) : {other:.1f} s de CPU, "
+            f"{other / found['page_views']:.2f} s par vue"
+        )
     lines += [f"- {e}" for e in found["errors"][:10]]
     return "\n".join(lines)
 
 
-def _reset(probes: list[ServerProbe]) -> None:
+def _reset(probes: list) -> None:
     for probe in probes:
         probe.reset()
 
@@ -233,7 +271,17 @@ def main(argv: list[str] | None = None) -> int:
         help="navigateurs neufs : les fichiers statiques du portail sont téléchargés pendant la "
         "connexion mesurée (par défaut : navigateurs qui ont déjà ouvert le portail)",
     )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="arrivées étalées : les sessions commencent à intervalles réguliers sur S secondes "
+        "(défaut : 0, toutes au même instant)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.spread <= MAX_SPREAD_S:
+        parser.error(f"--spread : entre 0 et {MAX_SPREAD_S:g} secondes")
     if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         parser.error(f"--sessions : entre 1 et {MAX_SESSIONS}")
     if not 1 <= args.processes <= MAX_PROCESSES:
@@ -247,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             _servers(Path(state), args.root, args.processes) as (base_url, processes),
         ):
             probes = [ServerProbe(process.pid) for process in processes]
+            machine = MachineProbe()
             for _ in processes:  # warm: the engine and caches of one scope, in each process
                 asyncio.run(_run(base_url, 1))
 
@@ -255,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                     base_url,
                     sessions,
                     returning=not args.first_visit,
-                    on_start=functools.partial(_reset, probes),
+                    on_start=functools.partial(_reset, [*probes, machine]),
+                    spread_s=args.spread,
                 )
             )
             found = summary(
@@ -263,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
                 sessions,
                 sum(probe.cpu_seconds() for probe in probes),
                 max(probe.peak_rss_mb() for probe in probes),
+                machine_cpu_s=machine.cpu_seconds(),
+                spread_s=args.spread,
             )
             found["visitors"] = "premiers visiteurs" if args.first_visit else "habitués"
             found["processes"] = args.processes

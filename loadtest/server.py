@@ -113,3 +113,23 @@ class ServerProbe:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+class MachineProbe:
+    """CPU seconds the whole machine spent busy (every process, every core: /proc/stat's user,
+    nice, system, irq, softirq and steal times) since the last reset."""
+
+    def __init__(self) -> None:
+        self.start = self._cpu()
+
+    @staticmethod
+    def _cpu() -> float:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+    def reset(self) -> None:
+        self.start = self._cpu()
+
+    def cpu_seconds(self) -> float:
+        return self._cpu() - self.start

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.__main__ import _percentile, markdown, summary
+from loadtest.__main__ import _percentile, arrivals, main, markdown, summary
 
 
 def test_percentiles_and_counts_of_a_small_run():
@@ -32,3 +32,30 @@ def test_percentile_is_the_nearest_rank():
     assert _percentile(values, 0.95) == 19.0  # round(0.95 × 19) = 18 → the 19th value
     assert _percentile(values, 0.5) == 11.0  # round(9.5) = 10 (banker's) → the 11th value
     assert _percentile([4.0], 0.95) == 4.0
+
+
+def test_arrivals_are_spread_evenly_from_the_first_session():
+    assert arrivals(5, 60.0) == [0.0, 15.0, 30.0, 45.0, 60.0]
+    assert arrivals(3, 0.0) == [0.0, 0.0, 0.0]  # the default: all at the same moment
+    assert arrivals(1, 60.0) == [0.0]
+
+
+def test_the_rest_of_the_machine_and_the_spread_are_reported():
+    results = [
+        ("Accueil", "direction.demo", 1.0, 0, None),
+        ("Carte", "direction.demo", 2.0, 0, None),
+    ]
+    found = summary(results, 1, cpu_s=0.5, peak_rss_mb=300.0, machine_cpu_s=2.5, spread_s=60.0)
+    assert found["other_cpu_s"] == pytest.approx(2.0)  # 2.5 s busy in all, 0.5 s the server's
+    text = markdown(found)
+    assert text.startswith("Sessions : 1 (arrivées étalées sur 60 s), habitués")
+    assert "Navigateurs et banc (même machine) : 2.0 s de CPU, 1.00 s par vue" in text
+    assert "toutes au même instant" in markdown(summary(results, 1, 0.5, 300.0))
+
+
+@pytest.mark.parametrize("spread", ["-1", "601"])
+def test_a_spread_out_of_bounds_is_refused_before_anything_starts(spread, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--sessions", "2", "--spread", spread])
+    assert stopped.value.code == 2
+    assert "--spread : entre 0 et 600 secondes" in capsys.readouterr().err
