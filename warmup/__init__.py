@@ -20,17 +20,39 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import pkgutil
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import ui
 from queries.answers import Asked, asked, encode
 from queries.engine import Engine
 from semantic.scope import Scope
-from ui.shared import data
+
+# What Streamlit logs when its caches are defined and called outside a server, as here: expected,
+# so dropped (any other message still shows). Installed before the screens are imported, since
+# defining a cached function already logs. A filter, not a level: Streamlit sets its loggers'
+# level again from its configuration whenever that is read.
+BARE_MODE_LOGGERS = (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.caching.cache_resource_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+)
+BARE_MODE_MESSAGES = ("No runtime found", "missing ScriptRunContext")
+
+
+def _expected_here(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not any(known in message for known in BARE_MODE_MESSAGES)
+
+
+for _name in BARE_MODE_LOGGERS:
+    logging.getLogger(_name).addFilter(_expected_here)
+
+import ui  # noqa: E402  (after the filter: importing the screens defines their caches)
+from ui.shared import data  # noqa: E402
 
 DEFAULT_BUDGET_S = 300.0
 

@@ -35,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--budget doit être positif : {args.budget:g}")
     if args.root:
         os.environ[DATA_DIR_ENV] = args.root
-    # outside a Streamlit server, its caches say so at every call: not a problem here
-    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
     from warmup import DEFAULT_BUDGET_S, warm_configured_root
 
     try:
