@@ -112,7 +112,8 @@ def test_officer_picks_a_dwelling_and_reads_its_candidates(portal, browser, dwel
     with page.expect_download() as download:
         main.get_by_role("button", name="Télécharger la fiche (Excel)").click()
     assert download.value.suggested_filename.startswith(f"fiche_commission_{id_logement}_")
-    # the click's rerun records the export: wait for it (a loaded machine may take seconds)
+    # the file is built on the click and the export recorded once built: wait for the record
+    # (a loaded machine may take seconds)
     logged = f'"logement": "{id_logement}"'
     for _ in range(TIMEOUT_MS // 250):
         events = stored_text(audit_file)

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -228,36 +229,58 @@ def download_buttons(
     details: Mapping[str, object],
     container=st,
 ) -> None:
-    """One download button per format (« csv », « xlsx »). A file is built only when its button is
-    clicked: Streamlit then calls the builder on a worker thread, and the page does not run again
-    (a national table's XLSX takes seconds to build; drawing the page must not pay for it). Each
-    file built is recorded as an « export » event of the user who drew the button."""
+    """One download button per format (« csv », « xlsx »), side by side: see `download_button`."""
     labels = {"csv": ("CSV (Excel, ;)", CSV_MIME), "xlsx": ("Excel (XLSX)", XLSX_MIME)}
-    record = audit_recorder("export")
     columns = container.columns([1] * len(files) + [2])  # buttons side by side, not full width
     for column, (fmt, build) in zip(columns, files.items(), strict=False):
         label, mime = labels[fmt]
-        column.download_button(
+        download_button(
+            column,
             f"Télécharger {label}",
-            data=_recorded(build, record, {"page": page_id, "format": fmt, **details}),
+            build,
             file_name=f"{file_stem}.{fmt}",
             mime=mime,
-            icon=":material/download:",
             key=f"{page_id}_export_{fmt}",
-            on_click="ignore",
-            width="stretch",
+            details={"page": page_id, "format": fmt, **details},
         )
 
 
+def download_button(
+    container,
+    label: str,
+    build: Callable[[], bytes | str],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    details: Mapping[str, object],
+    width: Literal["stretch", "content"] = "stretch",
+) -> None:
+    """A download button whose file is built only when it is clicked: Streamlit then calls
+    `build` on a worker thread, and the page does not run again (a national table's XLSX takes
+    seconds to build; drawing the page must not pay for it). Each file built is recorded as an
+    « export » event (`details`) of the user who drew the button."""
+    container.download_button(
+        label,
+        data=_recorded(build, audit_recorder("export"), details),
+        file_name=file_name,
+        mime=mime,
+        icon=":material/download:",
+        key=key,
+        on_click="ignore",
+        width=width,
+    )
+
+
 def _recorded(
-    build: Callable[[], bytes],
+    build: Callable[[], bytes | str],
     record: Callable[[Mapping[str, object]], None],
     details: Mapping[str, object],
-) -> Callable[[], bytes]:
+) -> Callable[[], bytes | str]:
     """`build`, recorded in the audit trail once the file is built (a failed build gives no file,
     so no « export » event)."""
 
-    def built() -> bytes:
+    def built() -> bytes | str:
         content = build()
         record(details)
         return content

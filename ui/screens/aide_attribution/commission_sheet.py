@@ -29,10 +29,9 @@ from ui.screens.aide_attribution.allocation_effects import (
     is_rate,
     mixite_warnings,
 )
-from ui.shared.exports import XLSX_MIME
+from ui.shared.exports import XLSX_MIME, download_button
 from ui.shared.formats import number, percent
 from ui.shared.labels import RESERVATAIRES
-from ui.shell.auth import audit_event
 
 PAGE_ID = "aide_attribution"  # the page the audit trail names for these exports
 NO_DECISION = (
@@ -307,28 +306,28 @@ thead { display: table-header-group; } tr { page-break-inside: avoid; }
 # --- the downloads --------------------------------------------------------------------------------
 
 
-def audit_export(id_logement: str, nb_candidats: int, fmt: str) -> None:
-    """Download callback: the export in the audit trail (no personal data, not even demand ids)."""
-    details = {"page": PAGE_ID, "logement": id_logement, "nb_candidats": nb_candidats}
-    audit_event("export", {**details, "format": fmt})
-
-
 def export_buttons(sheet: CommissionSheet, nb_candidats: int) -> None:
-    """The two downloads of the commission sheet, each recorded in the audit trail."""
+    """The two downloads of the commission sheet, each built on its click and recorded in the
+    audit trail (no personal data there, not even demand ids)."""
     id_logement = sheet.dwelling["id_logement"]
     name = f"fiche_commission_{id_logement}_{sheet.snapshot:%Y%m%d}"
     downloads = (
-        ("xlsx", commission_xlsx(sheet), XLSX_MIME, "Télécharger la fiche (Excel)"),
-        ("html", commission_html(sheet), "text/html", "Fiche imprimable (HTML)"),
+        ("xlsx", lambda: commission_xlsx(sheet), XLSX_MIME, "Télécharger la fiche (Excel)"),
+        ("html", lambda: commission_html(sheet), "text/html", "Fiche imprimable (HTML)"),
     )
-    for column, (fmt, content, mime, label) in zip(st.columns(2), downloads, strict=True):
-        column.download_button(
+    for column, (fmt, build, mime, label) in zip(st.columns(2), downloads, strict=True):
+        download_button(
+            column,
             label,
-            content,
+            build,
             file_name=f"{name}.{fmt}",
             mime=mime,
             key=f"aa_export_{fmt}",
-            icon=":material/download:",
-            on_click=audit_export,
-            args=(id_logement, nb_candidats, fmt),
+            width="content",
+            details={
+                "page": PAGE_ID,
+                "logement": id_logement,
+                "nb_candidats": nb_candidats,
+                "format": fmt,
+            },
         )
