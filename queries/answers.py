@@ -13,8 +13,9 @@ arguments, the user's scope key first. Only plain arguments (text, numbers, date
 them) make a request that can be named; other requests are simply not kept. Only DataFrames are
 kept, and dataclasses registered with `keepable` whose fields are DataFrames and plain values
 (the map's `MapData`), and only those that read back identical (values, types, index, `attrs`):
-an answer the format would alter is not kept. Feather rather than Parquet: these are the portal's own answers,
-not data (only dataroot and the engine read Parquet), and they read back without decoding.
+an answer the format would alter is not kept. Feather rather than Parquet: these are the
+portal's own answers, not data (only dataroot and the engine read Parquet), and they read back
+without decoding.
 Files are written beside and renamed into place, so a reader never sees a half-written answer; a
 folder that cannot be written (read-only data root) keeps nothing.
 """
@@ -264,9 +265,7 @@ def _read_fields(path: Path) -> object | None:
         cls = _KEEPABLE[record["type"]]
         values = decode(record["champs"])
         tables = list(record["tables"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none kept, or damaged
         return None
     if not isinstance(values, dict):
         return None

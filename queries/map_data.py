@@ -333,10 +333,12 @@ def _with_targets(places: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(
         ["_rank", "code"], kind="stable"
     )
-    worst = off.drop_duplicates("code").set_index("code")
+    worst = off.drop_duplicates("code")
+    worst = worst.set_index(worst["code"].astype(str))
     codes = out["residence"].astype(str)
-    for col, source in (("statut", "str"), ("indicateur", "str"), ("sens", "str")):
-        out[f"objectif_{col}"] = codes.map(worst[col].astype(str)).astype(source)
+    # typed columns (text, Float64), not `object`: the map is kept as Feather (queries.answers)
+    for col in ("statut", "indicateur", "sens"):
+        out[f"objectif_{col}"] = codes.map(worst[col].astype(str)).astype("str")
     out["objectif_cible"] = codes.map(worst["cible"].astype("Float64")).astype("Float64")
     return out
 

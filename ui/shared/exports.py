@@ -277,8 +277,9 @@ def _recorded(
     record: Callable[[Mapping[str, object]], None],
     details: Mapping[str, object],
 ) -> Callable[[], bytes | str]:
-    """`build`, recorded in the audit trail once the file is built (a failed build gives no file,
-    so no « export » event)."""
+    """`build`, recorded in the audit trail once the file is built: a failed build gives no file
+    and no « export » event, and a record that cannot be written gives no file (Streamlit then
+    tells the user the file could not be made): no export leaves unrecorded."""
 
     def built() -> bytes | str:
         content = build()
