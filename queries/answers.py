@@ -7,10 +7,9 @@ second process, the first national dashboard cost 2.2 s again on 5 M dwellings a
 engine file (`enrichi-<clé>.reponses/`), so it belongs to one published state and is retired with
 it.
 
-An answer's name is a SHA-256 of its request: what computed it (a name given by the caller and a
-digest of the query code, so a deployed change of the code never reads an older answer), and its
-arguments, the user's scope key first. Only plain arguments (text, numbers, dates, and tuples of
-them) make a request that can be named; other requests are simply not kept. Only DataFrames are
+An answer's name is a SHA-256 of its request (queries.answer_names): what computed it, a digest
+of the code, and its arguments, the user's scope key first; a request whose arguments are not
+plain values has no name and is simply not kept. Only DataFrames are
 kept, and dataclasses registered with `keepable` whose fields are DataFrames and plain values
 (the map's `MapData`), and only those that read back identical (values, types, index, `attrs`):
 an answer the format would alter is not kept. Feather rather than Parquet: these are the
@@ -24,8 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import hashlib
 import json
 import os
 import tempfile
@@ -37,6 +34,7 @@ from typing import Any, TypeVar, cast
 
 import pandas as pd
 
+from queries.answer_names import NotNamable, decode, encode, request_name
 from queries.engine import ANSWERS_SUFFIX, ENGINE_FILE_PREFIX, Engine
 
 # A bound on one published state's answers: beyond it, new answers are computed and not kept
@@ -45,19 +43,12 @@ MAX_ANSWERS = 20_000
 ANSWER_SUFFIX = ".arrow"
 # Beside each answer, the request that computed it (JSON): what `asked` reads to warm a new state.
 REQUEST_SUFFIX = ".demande.json"
-# What answers are computed by: the query packages, and the screens whose cached functions
-# assemble them (ui.shared.data names each answer after such a function).
-_CODE_PACKAGES = ("queries", "semantic", "dataroot", "ui")
 R = TypeVar("R")
 
 
 # Beside the frames of a kept dataclass (one `<name>.<field>.arrow` per DataFrame field), its type
 # and other fields (JSON): written last, so its presence means the whole answer is there.
 RECORD_SUFFIX = ".champs.json"
-
-
-class _NotNamable(Exception):
-    """A request argument that has no stable text (an object, a function)."""
 
 
 # The dataclasses an answer may be read back as, by qualified name: a record names one of them,
@@ -84,72 +75,6 @@ def answers_dir(engine: Engine) -> Path | None:
     if engine.database is None:
         return None
     return engine.database.with_suffix(ANSWERS_SUFFIX)
-
-
-@functools.cache
-def code_version() -> str:
-    """A digest of the code that computes answers (Python, SQL and YAML of the query packages)."""
-    top = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for package in _CODE_PACKAGES:
-        for path in sorted((top / package).rglob("*")):
-            if path.suffix in {".py", ".sql", ".yaml"} and path.is_file():
-                digest.update(path.relative_to(top).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def request_name(name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> str | None:
-    """The file name of a request, or None when an argument has no stable text."""
-    try:
-        text = json.dumps(
-            [code_version(), name, encode(args), encode(kwargs)],
-            ensure_ascii=False,
-            sort_keys=True,
-        )
-    except _NotNamable:
-        return None
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def encode(value: object) -> object:
-    """A plain argument as JSON that `decode` turns back into an equal value of the same type
-    (a tuple stays a tuple, a date a date, 1.0 a float); _NotNamable for anything else."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return {"float": repr(value)}
-    if isinstance(value, dt.datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"date": value.isoformat()}
-    if isinstance(value, tuple | list):
-        return {type(value).__name__: [encode(v) for v in value]}
-    if isinstance(value, frozenset):  # in a stable order: by each member's text
-        members = [encode(v) for v in value]
-        return {"frozenset": sorted(members, key=lambda m: json.dumps(m, sort_keys=True))}
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise _NotNamable
-        return {"dict": {k: encode(v) for k, v in value.items()}}
-    raise _NotNamable
-
-
-def decode(text: object) -> object:
-    """The value `encode` wrote."""
-    if not isinstance(text, dict):
-        return text
-    ((tag, inner),) = text.items()
-    decoders: dict[str, Callable[[Any], object]] = {
-        "float": float,
-        "datetime": dt.datetime.fromisoformat,
-        "date": dt.date.fromisoformat,
-        "tuple": lambda v: tuple(decode(x) for x in v),
-        "list": lambda v: [decode(x) for x in v],
-        "frozenset": lambda v: frozenset(decode(x) for x in v),
-        "dict": lambda v: {k: decode(x) for k, x in v.items()},
-    }
-    return decoders[tag](inner)
 
 
 def remembered(
@@ -250,7 +175,7 @@ def _keep_fields(folder: Path, path: Path, answer: Any) -> bool:
         encoded = encode(values)
         if decode(encoded) != values:
             return False
-    except _NotNamable:
+    except NotNamable:
         return False
     if not all(_keep(folder, _field_path(path, n), frame) for n, frame in frames.items()):
         return False

@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pytest
 
-from queries import answers
+from queries import answer_names, answers
 from queries.engine import ANSWERS_SUFFIX, _retire_old_files, open_engine
 from queries.evaluate import evaluate
 from semantic.scope import Scope
@@ -77,22 +77,28 @@ def test_another_name_argument_or_scope_is_another_answer(engines):
 
 def test_request_names_are_stable_and_refuse_what_has_no_stable_text():
     args = ("interne|1||", "2026-09-30", ("epci",), (("commune", ("38001", "38002")),), 0.5)
-    assert answers.request_name("t", args, {"n": 1}) == answers.request_name("t", args, {"n": 1})
-    assert answers.request_name("t", args, {"n": 1}) != answers.request_name("t", args, {"n": 2})
-    # a tuple and a list, a date and its text, 1 and 1.0 are different requests
-    assert answers.request_name("t", (("a",),), {}) != answers.request_name("t", (["a"],), {})
-    assert answers.request_name("t", (pd.Timestamp("2026-09-30").date(),), {}) != (
-        answers.request_name("t", ("2026-09-30",), {})
+    assert answer_names.request_name("t", args, {"n": 1}) == answer_names.request_name(
+        "t", args, {"n": 1}
     )
-    assert answers.request_name("t", (1,), {}) != answers.request_name("t", (1.0,), {})
-    assert answers.request_name("t", (object(),), {}) is None
-    assert answers.request_name("t", (), {"f": len}) is None
+    assert answer_names.request_name("t", args, {"n": 1}) != answer_names.request_name(
+        "t", args, {"n": 2}
+    )
+    # a tuple and a list, a date and its text, 1 and 1.0 are different requests
+    assert answer_names.request_name("t", (("a",),), {}) != answer_names.request_name(
+        "t", (["a"],), {}
+    )
+    assert answer_names.request_name("t", (pd.Timestamp("2026-09-30").date(),), {}) != (
+        answer_names.request_name("t", ("2026-09-30",), {})
+    )
+    assert answer_names.request_name("t", (1,), {}) != answer_names.request_name("t", (1.0,), {})
+    assert answer_names.request_name("t", (object(),), {}) is None
+    assert answer_names.request_name("t", (), {"f": len}) is None
 
 
 def test_a_change_of_the_code_is_a_new_name(monkeypatch):
-    before = answers.request_name("t", ("s",), {})
-    monkeypatch.setattr(answers, "code_version", lambda: "autre-version")
-    assert answers.request_name("t", ("s",), {}) != before
+    before = answer_names.request_name("t", ("s",), {})
+    monkeypatch.setattr(answer_names, "code_version", lambda: "autre-version")
+    assert answer_names.request_name("t", ("s",), {}) != before
 
 
 def test_a_request_without_a_stable_name_or_a_frame_is_computed_each_time(engines):

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import warmup
-from queries import answers
+from queries import answer_names, answers
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from semantic.scope import Scope
@@ -54,12 +54,14 @@ PARTNER = Scope("partenaire", epci=(E1,))
     ids=lambda v: type(v).__name__ if isinstance(v, frozenset) else repr(v),  # a set's order varies
 )
 def test_an_encoded_argument_decodes_to_an_equal_value_of_the_same_type(value):
-    back = answers.decode(answers.encode(value))
+    back = answer_names.decode(answer_names.encode(value))
     assert back == value and type(back) is type(value)
     if isinstance(value, tuple) and value:
         assert type(back[1]) is type(value[1])
     # so a request read back from its record has the very name of the request kept
-    assert answers.request_name("f", (back,), {}) == answers.request_name("f", (value,), {})
+    assert answer_names.request_name("f", (back,), {}) == answer_names.request_name(
+        "f", (value,), {}
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from queries.answers import Asked, asked, encode
+from queries.answer_names import encode
+from queries.answers import Asked, asked
 from queries.engine import Engine
 from semantic.scope import Scope
 
