@@ -297,3 +297,36 @@ def test_a_change_is_rounded_to_the_decimals_of_its_unit(delta, unit, shown):
     from ui.screens.tableau_de_bord.kpi_display import change_text
 
     assert shown_gap(delta, unit) == change_text(delta, unit) == shown
+
+
+def test_an_export_is_recorded_after_its_file_is_built_and_never_served_unrecorded():
+    """The function a download button hands to Streamlit (ui.shared.exports._recorded): the file
+    first, then its audit record; a failed build records nothing, a failed record serves
+    nothing (ADR 0014)."""
+    from ui.shared.exports import _recorded
+
+    steps: list[str] = []
+
+    def build() -> bytes:
+        steps.append("build")
+        return b"a;b\r\n"
+
+    def record(details) -> None:
+        steps.append(f"record {details['format']}")
+
+    assert _recorded(build, record, {"format": "csv"})() == b"a;b\r\n"
+    assert steps == ["build", "record csv"]
+
+    def broken_build() -> bytes:
+        raise OSError("disque plein")
+
+    steps.clear()
+    with pytest.raises(OSError):
+        _recorded(broken_build, record, {"format": "csv"})()
+    assert steps == []
+
+    def broken_record(details) -> None:
+        raise RuntimeError("journal d'audit inaccessible")
+
+    with pytest.raises(RuntimeError):
+        _recorded(build, broken_record, {"format": "xlsx"})()
