@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from queries.answers import keepable
 from queries.comparisons import compare
 from queries.targets import STATUS_ORDER, applicable_targets, status
 from semantic.catalogue import Catalogue, load_catalogue
@@ -42,6 +43,7 @@ COARSER = {
 }
 
 
+@keepable  # kept per published state like its parts (queries.answers)
 @dataclass(frozen=True)
 class KpiTable:
     rows: pd.DataFrame  # numbers, one row per (indicator, territory); see `build`
@@ -159,14 +161,40 @@ def kpi_table(
     """Fetch every comparison and the targets, then `build` the table (PeuplementError on data
     problems). The built table is cached per scope, like its parts: a page rerun for an unrelated
     widget, or another user of the same scope, does not build it again."""
-    return _kpi_table(scope, selection, tuple(indicator_ids), _catalogue=catalogue)
+    where = tuple((dim, tuple(values)) for dim, values in selection.where.items())
+    return _kpi_table(
+        scope,
+        selection.snapshot.isoformat(),
+        where,
+        selection.scale,
+        selection.period,
+        tuple(indicator_ids),
+        _catalogue=catalogue,
+    )
 
 
 @data.scoped
 def _kpi_table(
-    scope: Scope, selection: Selection, indicator_ids: tuple[str, ...], *, _catalogue: Catalogue
+    scope: Scope,
+    snapshot: str,
+    where: tuple[tuple[str, tuple], ...],
+    scale: str,
+    period: str,
+    indicator_ids: tuple[str, ...],
+    *,
+    _catalogue: Catalogue | None = None,
 ) -> KpiTable:
-    catalogue = _catalogue  # the loaded catalogue: one per process, not part of the key
+    # Plain arguments, not the Selection: a request that can be named is kept for the published
+    # state and warmed after a publication (queries.answer_names). The selection's words for the
+    # exports (`labels`) do not change the table.
+    selection = Selection(
+        snapshot=dt.date.fromisoformat(snapshot),
+        where={dim: list(values) for dim, values in where},
+        scale=scale,
+        period=period,
+    )
+    # the loaded catalogue: one per process, not part of the key (warming passes none)
+    catalogue = _catalogue or load_catalogue()
     results, skipped = {}, {}
     eng = data.engine()
     for ind in indicator_ids:
