@@ -91,22 +91,32 @@ def serve(
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-class ServerProbe:
-    """CPU seconds (user + system) and peak resident memory of the server process."""
+class _CpuProbe:
+    """CPU seconds since the last reset; `_cpu` says of what."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self) -> None:
         self.start = self._cpu()
 
     def _cpu(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        raise NotImplementedError
 
     def reset(self) -> None:
         self.start = self._cpu()
 
     def cpu_seconds(self) -> float:
         return self._cpu() - self.start
+
+
+class ServerProbe(_CpuProbe):
+    """CPU seconds (user + system) and peak resident memory of the server process."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        super().__init__()
+
+    def _cpu(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -115,21 +125,11 @@ class ServerProbe:
         return float("nan")
 
 
-class MachineProbe:
+class MachineProbe(_CpuProbe):
     """CPU seconds the whole machine spent busy (every process, every core: /proc/stat's user,
-    nice, system, irq, softirq and steal times) since the last reset."""
+    nice, system, irq, softirq and steal times)."""
 
-    def __init__(self) -> None:
-        self.start = self._cpu()
-
-    @staticmethod
-    def _cpu() -> float:
+    def _cpu(self) -> float:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
         user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
         return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-    def reset(self) -> None:
-        self.start = self._cpu()
-
-    def cpu_seconds(self) -> float:
-        return self._cpu() - self.start

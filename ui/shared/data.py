@@ -146,7 +146,7 @@ def indicator(
 ) -> pd.DataFrame:
     """`queries.evaluate.evaluate` for `scope`, cached per scope."""
     snap = engine().resolve_snapshot(snapshot).isoformat()
-    return _indicator(scope, indicator_id, snap, tuple(by), _frozen_where(where), period)
+    return _indicator(scope, indicator_id, snap, tuple(by), frozen_where(where), period)
 
 
 @scoped
@@ -212,7 +212,8 @@ def year_end(scope: Scope) -> pd.DataFrame:
     return _year_end(engine(), load_catalogue(), scope)
 
 
-def _frozen_where(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def frozen_where(where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Filters as a cache key (and a request that can be named): by dimension, values as text."""
     if not where:
         return ()
     frozen = []

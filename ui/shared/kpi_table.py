@@ -109,10 +109,8 @@ def unsupported(catalogue: Catalogue, indicator_id: str, selection: Selection) -
 
 def comparison(indicator_id: str, scope: Scope, selection: Selection) -> pd.DataFrame:
     """`queries.comparisons.compare` for `scope`, cached per scope and data version."""
-    where = tuple(
-        sorted((d, tuple(str(v) for v in values)) for d, values in selection.where.items())
-    )
     snapshot = selection.snapshot.isoformat()
+    where = data.frozen_where(selection.where)
     return _compare(scope, indicator_id, snapshot, selection.by, where, selection.period)
 
 
@@ -161,11 +159,10 @@ def kpi_table(
     """Fetch every comparison and the targets, then `build` the table (PeuplementError on data
     problems). The built table is cached per scope, like its parts: a page rerun for an unrelated
     widget, or another user of the same scope, does not build it again."""
-    where = tuple((dim, tuple(values)) for dim, values in selection.where.items())
     return _kpi_table(
         scope,
         selection.snapshot.isoformat(),
-        where,
+        data.frozen_where(selection.where),
         selection.scale,
         selection.period,
         tuple(indicator_ids),

@@ -32,13 +32,9 @@ CAPTION = (
 )
 
 
-def missing_count(rows: pd.DataFrame) -> float:
-    """What the target lacks: the most allocations missing over its periods (NaN when it lacks
-    none or cannot say: a ceiling, a masked value)."""
-    return _missing(rows.to_dict("records"))
-
-
 def _missing(records: list[dict]) -> float:
+    """What a target lacks: the most allocations missing over its periods (NaN when it lacks
+    none or cannot say: a ceiling, a masked value)."""
     found = [
         float(r["manquants"])
         for r in records
