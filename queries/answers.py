@@ -35,7 +35,8 @@ from typing import Any, TypeVar, cast
 import pandas as pd
 
 from queries.answer_names import NotNamable, decode, encode, request_name
-from queries.engine import ANSWERS_SUFFIX, ENGINE_FILE_PREFIX, Engine
+from queries.engine import Engine
+from queries.engine_file import ANSWERS_SUFFIX, ENGINE_FILE_PREFIX
 
 # A bound on one published state's answers: beyond it, new answers are computed and not kept
 # (every screen of every scope at its default settings is a few hundred).

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from queries import answer_names, answers
-from queries.engine import ANSWERS_SUFFIX, _retire_old_files, open_engine
+from queries.engine import open_engine
+from queries.engine_file import ANSWERS_SUFFIX, _retire_old_files
 from queries.evaluate import evaluate
 from semantic.scope import Scope
 from tests.tiny_data import write_tiny_root

@@ -11,10 +11,12 @@ import sys
 
 import pytest
 
-from queries import engine as engine_module
-from queries.engine import ENGINE_FILE_PREFIX, open_engine
+from queries import engine_file
+from queries.engine import open_engine
+from queries.engine_file import ENGINE_FILE_PREFIX
 from queries.errors import DataRootError
 from queries.settings import ENGINE_DIR_ENV, engine_dir
+from queries.sql import rules
 
 
 @pytest.fixture
@@ -32,13 +34,13 @@ def _files(root):
 
 def _count_builds(monkeypatch) -> list:
     builds = []
-    real = engine_module._build_database
+    real = engine_file._build_database
 
     def counting(*args, **kwargs):
         builds.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "_build_database", counting)
+    monkeypatch.setattr(engine_file, "_build_database", counting)
     return builds
 
 
@@ -220,13 +222,13 @@ def _differences(built, reference) -> list[str]:
 
 def _skips(monkeypatch) -> list[int]:
     skips = []
-    real = engine_module._build_database
+    real = engine_file._build_database
 
     def recording(*args, **kwargs):
         skips.append(kwargs.get("skip", 0))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "_build_database", recording)
+    monkeypatch.setattr(engine_file, "_build_database", recording)
     return skips
 
 
@@ -244,9 +246,9 @@ def test_a_publication_of_a_later_snapshot_appends_it_to_a_copy_of_the_previous_
     assert skips == [n]  # only the new snapshot was built
     assert appended.database != previous.database and len(appended.snapshots) == n + 1
     # the same tables, rows and order as a build from scratch of the whole state
-    inputs = engine_module._input_files(root, appended.snapshots)
-    constants = engine_module.rules.occupancy_parameters()
-    scratch = engine_module._build_database(root, inputs, constants, tmp_path)
+    inputs = engine_file.input_files(root, appended.snapshots)
+    constants = rules.occupancy_parameters()
+    scratch = engine_file._build_database(root, inputs, constants, tmp_path)
     assert _differences(appended.database, scratch) == []
     # the previous state's file is untouched: it still reads n snapshots
     assert previous.cursor().execute(

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dataroot.leftovers import owner_alive
+
 PREFIX = ".staging-"
 # A staging folder of another machine (shared data root), or one kept by a live process that never
 # published it (a page left open), is removed after this long.
@@ -66,17 +68,7 @@ def _stale(path: Path) -> bool:
         return True
     if match.group("host") != _host():
         return False
-    return not _alive(int(match.group("pid")))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True
+    return not owner_alive(int(match.group("pid")))
 
 
 @contextmanager
