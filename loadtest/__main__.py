@@ -1,4 +1,5 @@
-"""``python -m loadtest --sessions N [--root DIR] [--url URL]`` (see the package docstring)."""
+"""``python -m loadtest --sessions N [N ...] [--root DIR] [--processes P] [--spread S] [--first-visit]
+[--out FILE]`` (see the package docstring): the portal is always started here, on loopback."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from statistics import median
 
 from loadtest.proxy import behind_proxy
-from loadtest.server import MachineProbe, ServerProbe, serve
+from loadtest.server import CpuProbe, MachineProbe, ServerProbe, serve
 from queries.settings import DEMO_DATA_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -238,7 +239,7 @@ def markdown(found: dict) -> str:
     return "\n".join(lines)
 
 
-def _reset(probes: list) -> None:
+def _reset(probes: list[CpuProbe]) -> None:
     for probe in probes:
         probe.reset()
 

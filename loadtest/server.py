@@ -91,7 +91,7 @@ def serve(
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-class _CpuProbe:
+class CpuProbe:
     """CPU seconds since the last reset; `_cpu` says of what."""
 
     def __init__(self) -> None:
@@ -107,7 +107,7 @@ class _CpuProbe:
         return self._cpu() - self.start
 
 
-class ServerProbe(_CpuProbe):
+class ServerProbe(CpuProbe):
     """CPU seconds (user + system) and peak resident memory of the server process."""
 
     def __init__(self, pid: int) -> None:
@@ -125,7 +125,7 @@ class ServerProbe(_CpuProbe):
         return float("nan")
 
 
-class MachineProbe(_CpuProbe):
+class MachineProbe(CpuProbe):
     """CPU seconds the whole machine spent busy (every process, every core: /proc/stat's user,
     nice, system, irq, softirq and steal times)."""
 
