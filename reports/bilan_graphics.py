@@ -16,7 +16,7 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
-from queries.map_data import rings
+from queries.map_geometry import rings
 from reports.formats import number, percent
 
 FONT, BOLD = "Vera", "VeraBd"

@@ -17,12 +17,14 @@ import math
 import pandas as pd
 import pytest
 
-from queries.map_data import MapData, epci_outlines, flag_threshold, map_data
+from queries.map_data import MapData, flag_threshold, map_data
+from queries.map_geometry import epci_outlines
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.tiny_data import E1, E2
 from ui.screens.carte import map_layers as ml
 from ui.screens.carte import map_legend as mlg
+from ui.screens.carte import map_projects as mpj
 from ui.shared.formats import NBSP
 
 MANAGER = Scope.internal("manager")
@@ -284,7 +286,7 @@ def test_commune_choropleth_all_equal_and_masked_commune():
         COMMUNES.loc[~COMMUNES["masque"], "valeur"],
         "demandes_par_attribution",
         palette=mlg.COMMUNE_PALETTE,
-        neutral=(ml.MASKED_AREA, ml.COMMUNE_FILL),
+        neutral=(ml.MASKED_AREA, mlg.COMMUNE_FILL),
     )
     built = ml.commune_layer(COMMUNES, scale, "pression_demande", show_effectif=False)
     features = {f["properties"]["commune"]: f["properties"] for f in built.data["features"]}
@@ -317,7 +319,7 @@ def test_view_fits_every_point():
 
 
 def test_legend_html_escapes_labels():
-    entry = mlg.LegendEntry("<b>QPV</b>", ml.QPV_FILL, "carre", border=ml.QPV_LINE)
+    entry = mlg.LegendEntry("<b>QPV</b>", mlg.QPV_FILL, "carre", border=mlg.QPV_LINE)
     text = mlg.legend_html("Repères & co", [entry])
     assert "&lt;b&gt;QPV&lt;/b&gt;" in text and "Repères &amp; co" in text
 
@@ -500,7 +502,7 @@ def project(**kw):
 
 
 def test_a_project_tooltip_gives_works_dates_and_rehousing_progress_by_hand():
-    text = ml.project_text(project(), ["Résidence A"], 12.0, masks=False).split("\n")
+    text = mpj.project_text(project(), ["Résidence A"], 12.0, masks=False).split("\n")
     assert text == [
         "Projet urbain : NPNRU Mistral",
         "Démolitions prévues : 60 · relogements prévus : 48",
@@ -509,9 +511,9 @@ def test_a_project_tooltip_gives_works_dates_and_rehousing_progress_by_hand():
         "Concerne : Résidence A",
     ]
     # a partner's masked count is never shown, an internal role is told it is not available
-    masked = ml.project_text(project(), [], None, masks=True).split("\n")[3]
+    masked = mpj.project_text(project(), [], None, masks=True).split("\n")[3]
     assert masked.endswith("secret statistique (moins de 11 ménages ou attributions)")
-    missing = ml.project_text(project(start=None, end=None), [], None, masks=False).split("\n")
+    missing = mpj.project_text(project(start=None, end=None), [], None, masks=False).split("\n")
     assert missing[2] == "Calendrier : non renseigné"
     assert missing[3].endswith("non disponible (indicateur ANRU absent des données)")
 
@@ -548,7 +550,7 @@ def test_epci_areas_merge_their_communes_into_one_polygon_each():
     """A and B (EPCI E) become one 0.2° × 0.1° rectangle, B's bent border gone; C alone is F."""
     import shapely
 
-    from queries.map_data import epci_areas
+    from queries.map_geometry import epci_areas
 
     areas = epci_areas(COMMUNES).set_index("epci")
     assert list(areas.index) == ["E", "F"]

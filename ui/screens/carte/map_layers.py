@@ -1,5 +1,7 @@
 """The map's deck, as plain functions (no Streamlit), tested on their own: the territory layers,
-the view, and `build_map`, which assembles them with the residences of ui.screens.carte.map_residences.
+the view, and `build_map`, which assembles them with the residences of
+ui.screens.carte.map_residences, the urban projects of ui.screens.carte.map_projects, and the
+legends and notes of ui.screens.carte.map_notes.
 
 The map reads without any basemap: communes are polygons with a light fill (or a choropleth of a
 territory-level indicator), EPCIs are thick outlines, QPV are purple polygons, residences are points
@@ -12,31 +14,43 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from queries.map_data import MapData, colouring, flag_threshold, rings
+from queries.map_data import MapData, colouring, flag_threshold
+from queries.map_geometry import rings
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
+from ui.screens.carte.map_features import drawable, feature
 from ui.screens.carte.map_legend import (
+    COMMUNE_FILL,
     COMMUNE_PALETTE,
-    COUNTED_WORDS,
+    EPCI_LINE,
+    QPV_FILL,
+    QPV_LINE,
     RESIDENCE_PALETTE,
     RGB,
     LegendEntry,
     Scale,
     classify,
     few_label,
-    legend,
 )
+from ui.screens.carte.map_notes import (
+    context_legend,
+    neutral_notes,
+    scale_legend,
+    wide_map_notes,
+)
+from ui.screens.carte.map_projects import is_fictitious, project_layers
 
 # The residence side is importable from here too, as it was before it had its own module.
+from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RADIUS_PX
+from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
 from ui.screens.carte.map_residences import (
-    ATTENTION_LINE,
     PIXELS,
     AttentionItem,
     Concertation,
@@ -48,23 +62,13 @@ from ui.screens.carte.map_residences import (
     residence_records,
     value_line,
 )
-from ui.screens.carte.map_residences import MAX_EXTRA_RADIUS_PX as MAX_EXTRA_RADIUS_PX
-from ui.screens.carte.map_residences import MIN_RADIUS_PX as MIN_RADIUS_PX
 from ui.screens.carte.map_residences import POINT_ALPHA as POINT_ALPHA
 from ui.screens.carte.map_residences import reasons as reasons
-from ui.shared.formats import MASK_LABEL, MASK_TEXT, number, value
 
 MASKED_AREA: RGB = (205, 205, 205)  # areas: a lighter grey, so points on top stay readable
 FEW_AREA: RGB = (226, 226, 226)  # too few cases for a class (paler than the secret's grey)
-# Communes without a choropleth: a light fill, so the territory stands out with no basemap.
-COMMUNE_FILL: RGB = (236, 236, 226)
 COMMUNE_LINE: RGB = (130, 130, 130)
-EPCI_LINE: RGB = (35, 35, 35)
-QPV_FILL: RGB = (152, 78, 163)
-QPV_LINE: RGB = (110, 40, 125)
 AREA_ALPHA, QPV_ALPHA = 180, 150
-PROJECT_COLOUR: RGB = (230, 97, 1)  # orange: no class colour, no QPV purple
-PROJECT_RING_PX, PROJECT_MARKER_PX = 10, 6
 TILE_PX = 512  # deck.gl's world is 512 px wide at zoom 0
 TOOLTIP = {
     "text": "{infobulle}",
@@ -93,7 +97,7 @@ def commune_layer(
     "epci"): a choropleth of `indicator_id`, or a light fill without one."""
     ind = load_catalogue().indicator(indicator_id) if indicator_id else None
     features = []
-    for _, row in _drawable(communes).iterrows():
+    for _, row in drawable(communes).iterrows():
         lines = [f"{row['commune_libelle']} ({row['commune']})", f"EPCI : {row['epci_libelle']}"]
         if level == "epci":
             lines = [str(row["epci_libelle"]), "EPCI (choisissez-le pour voir ses communes)"]
@@ -104,7 +108,7 @@ def commune_layer(
             lines.append(value_line(ind.label, ind.unit, row, show_effectif))
         properties = {"commune": str(row["commune"]), "epci": str(row["epci"])}
         properties |= {"couleur": [*colour, alpha], "infobulle": "\n".join(lines)}
-        features.append(_feature(row["geometry"], properties))
+        features.append(feature(row["geometry"], properties))
     return pdk.Layer(
         "GeoJsonLayer",
         data={"type": "FeatureCollection", "features": features},
@@ -120,10 +124,10 @@ def commune_layer(
 
 
 def epci_layer(epci: pd.DataFrame) -> pdk.Layer:
-    """EPCI outlines (queries.map_data.epci_outlines), drawn over the communes."""
+    """EPCI outlines (queries.map_geometry.epci_outlines), drawn over the communes."""
     features = [
-        _feature(row["geometry"], {"epci": str(row["epci"]), "nom": row["epci_libelle"]})
-        for _, row in _drawable(epci).iterrows()
+        feature(row["geometry"], {"epci": str(row["epci"]), "nom": row["epci_libelle"]})
+        for _, row in drawable(epci).iterrows()
     ]
     return pdk.Layer(
         "GeoJsonLayer",
@@ -143,12 +147,12 @@ def epci_layer(epci: pd.DataFrame) -> pdk.Layer:
 def qpv_layer(qpv: pd.DataFrame) -> pdk.Layer:
     """QPV polygons, filled, with their tooltip (under the residences)."""
     features = []
-    for _, row in _drawable(qpv).iterrows():
+    for _, row in drawable(qpv).iterrows():
         lines = [f"{row['qpv_libelle']} ({row['qpv']})", f"Commune : {row['commune_libelle']}"]
         if is_fictitious(row["qpv_libelle"]):
             lines.append("Périmètre fictif (données de démonstration)")
         properties = {"qpv": str(row["qpv"]), "commune": str(row["commune"])}
-        features.append(_feature(row["geometry"], properties | {"infobulle": "\n".join(lines)}))
+        features.append(feature(row["geometry"], properties | {"infobulle": "\n".join(lines)}))
     return pdk.Layer(
         "GeoJsonLayer",
         data={"type": "FeatureCollection", "features": features},
@@ -166,7 +170,7 @@ def qpv_layer(qpv: pd.DataFrame) -> pdk.Layer:
 def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
     """QPV borders again, over the residences: a residence's point often covers a whole QPV."""
     features = [
-        _feature(row["geometry"], {"qpv": str(row["qpv"])}) for _, row in _drawable(qpv).iterrows()
+        feature(row["geometry"], {"qpv": str(row["qpv"])}) for _, row in drawable(qpv).iterrows()
     ]
     return pdk.Layer(
         "GeoJsonLayer",
@@ -179,112 +183,6 @@ def qpv_outline_layer(qpv: pd.DataFrame) -> pdk.Layer:
         get_line_width=2.5,
         pickable=False,
     )
-
-
-def project_text(project, drawn: list[str], rehoused: float | None, masks: bool) -> str:
-    """An urban project's tooltip: name, works planned, dates, ANRU rehousing (masked for a
-    partner under the secrecy threshold), what of it the map shows."""
-    dates = " → ".join(f"{d:%m/%Y}" for d in (project.start, project.end) if d)
-    if rehoused is not None:
-        progress = f"{number(rehoused)}"
-        if project.rehousing:
-            progress += f" pour {number(project.rehousing)} prévus ({value(rehoused / project.rehousing, 'ratio')})"
-    elif masks:
-        progress = MASK_TEXT
-    else:
-        progress = "non disponible (indicateur ANRU absent des données)"
-    lines = [
-        f"Projet urbain : {project.name}",
-        f"Démolitions prévues : {number(project.demolitions)} · relogements prévus : "
-        f"{number(project.rehousing)}",
-        f"Calendrier : {dates}" if dates else "Calendrier : non renseigné",
-        f"Relogements ANRU sur 12 mois (territoire du projet) : {progress}",
-    ]
-    if drawn:
-        shown = ", ".join(drawn[:4]) + (f" et {len(drawn) - 4} autre(s)" if len(drawn) > 4 else "")
-        lines.append(f"Concerne : {shown}")
-    return "\n".join(lines)
-
-
-def project_layers(
-    projects: Sequence, md: MapData, rehoused: Mapping[int, float | None], masks: bool
-) -> list[pdk.Layer]:
-    """The urban projects the map can place (on residences or QPV it draws, so only what the user's
-    scope already shows): their QPV outlined in orange, an orange ring around each residence
-    concerned, and one marker at the middle of the project, all with the project's tooltip."""
-    if not projects or md.residences.empty:
-        return []
-    named = {r for p in projects for r in p.residences}
-    placed = md.residences.dropna(subset=["lat", "lon"])
-    placed = placed[placed["residence"].astype(str).isin(named)]
-    by_residence = {str(r["residence"]): r for _, r in placed.iterrows()}
-    qpv = _drawable(md.qpv)
-    outlines, rings_, markers = [], [], []
-    for project in projects:
-        residences = [by_residence[r] for r in project.residences if r in by_residence]
-        areas = qpv[qpv["qpv"].astype(str).isin(project.qpv)] if len(qpv) else qpv
-        names = [str(r["residence_libelle"]) for r in residences]
-        names += [str(n) for n in areas.get("qpv_libelle", [])]
-        text = project_text(project, names, rehoused.get(project.id), masks)
-        points = [[round(float(r["lon"]), 6), round(float(r["lat"]), 6)] for r in residences]
-        for _, area in areas.iterrows():
-            outlines.append(_feature(area["geometry"], {"projet": project.id, "infobulle": text}))
-            points += [p[:2] for ring in rings(area["geometry"]) for p in ring]
-        if not points:
-            continue  # nothing of it on this map (filters, or outside the user's scope)
-        rings_ += [
-            {"position": p, "projet": project.id, "infobulle": text}
-            for p in points[: len(residences)]
-        ]
-        middle = [
-            round(sum(p[0] for p in points) / len(points), 6),
-            round(sum(p[1] for p in points) / len(points), 6),
-        ]
-        markers.append({"position": middle, "projet": project.id, "infobulle": text})
-    if not markers:
-        return []
-    common = {"pickable": True, "stroked": True}
-    return [
-        pdk.Layer(
-            "GeoJsonLayer",
-            data={"type": "FeatureCollection", "features": outlines},
-            id="projets-urbains-qpv",
-            filled=False,
-            get_line_color=[*PROJECT_COLOUR, 255],
-            line_width_units=PIXELS,
-            get_line_width=4,
-            **common,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            data=rings_,
-            id="projets-urbains-residences",
-            get_position="position",
-            get_radius=PROJECT_RING_PX,
-            radius_units=PIXELS,
-            filled=False,
-            get_line_color=[*PROJECT_COLOUR, 255],
-            line_width_min_pixels=2.5,
-            **common,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            data=markers,
-            id="projets-urbains",
-            get_position="position",
-            get_radius=PROJECT_MARKER_PX,
-            radius_units=PIXELS,
-            get_fill_color=[*PROJECT_COLOUR, 255],
-            get_line_color=[255, 255, 255, 255],
-            line_width_min_pixels=2,
-            **common,
-        ),
-    ]
-
-
-def is_fictitious(name) -> bool:
-    """Demo QPV are synthetic and named so ("QPV fictif — …")."""
-    return isinstance(name, str) and "fictif" in name.lower()
 
 
 def view_state(points: Iterable[Sequence[float]], width: int = 800, height: int = 600):
@@ -358,7 +256,7 @@ def build_map(
     legends = [
         (
             f"Résidences : {ind.label}",
-            _legend(res_scale, placed, "disque", res_few),
+            scale_legend(res_scale, placed, "disque", res_few),
         )
     ]
     if com_scale is not None:
@@ -366,7 +264,7 @@ def build_map(
         title = f"{areas} : {catalogue.indicator(commune_indicator).label}"
         title += f" · {md.typology}" if md.typology else ""
         com_few = few_label(com_counted, minimum)
-        legends.append((title, _legend(com_scale, communes, "carre", com_few)))
+        legends.append((title, scale_legend(com_scale, communes, "carre", com_few)))
     attention = any(r["attention"] for r in records)
     legends.append(
         ("Repères", context_legend(md.qpv, attention, com_scale is not None, bool(projects)))
@@ -390,78 +288,6 @@ def build_map(
     )
 
 
-def _neutral_counts(frame: pd.DataFrame) -> tuple[int, int, int]:
-    """(masked, not measurable, too few cases) places of a frame with valeur, masque, trop_peu."""
-    if frame.empty:
-        return 0, 0, 0
-    few = int(frame["trop_peu"].sum()) if "trop_peu" in frame else 0
-    return int(frame["masque"].sum()), int((~frame["masque"] & frame["valeur"].isna()).sum()), few
-
-
-def _legend(scale: Scale, frame: pd.DataFrame, shape: str, few_text: str):
-    masked, missing, few = _neutral_counts(frame)
-    return legend(scale, masked, missing, shape, few, few_text)
-
-
-def neutral_notes(
-    placed: pd.DataFrame, counted: str | None, minimum: int, masks: bool
-) -> list[str]:
-    """Why some residences (or all of them) are grey, in words under the map."""
-    masked, missing, few = _neutral_counts(placed)
-    word = COUNTED_WORDS.get(counted or "", "ménages ou attributions")
-    notes = []
-    if masks:
-        notes.append(
-            f"Secret statistique : valeurs sur moins de 11 {word} masquées ({MASK_LABEL}), "
-            "résidence en gris foncé."
-        )
-    if few:
-        notes.append(
-            f"{number(few)} résidence(s) en gris clair : moins de {minimum} {word}, trop peu pour "
-            "une classe de couleur (une part sur 1 ou 2 cas vaut 0 % ou 100 % par hasard)."
-        )
-    if len(placed) and masked + missing + few == len(placed):
-        notes.append(
-            "Aucune résidence n'est colorée : toutes sont sous le secret statistique, sans valeur "
-            "ou avec trop peu de cas. Choisissez un indicateur de stock ou un territoire plus large."
-        )
-    return notes
-
-
-def context_legend(
-    qpv: pd.DataFrame, attention: bool, choropleth: bool, projects: bool = False
-) -> tuple[LegendEntry, ...]:
-    fictitious = len(qpv) and any(is_fictitious(n) for n in qpv["qpv_libelle"])
-    entries = [LegendEntry("limite d'EPCI", EPCI_LINE, "trait")]
-    if not choropleth:
-        entries.append(LegendEntry("commune du périmètre", COMMUNE_FILL, "carre"))
-    qpv_label = "QPV — périmètres fictifs (démonstration)" if fictitious else "QPV"
-    entries.append(LegendEntry(qpv_label, QPV_FILL, "carre", border=QPV_LINE))
-    if attention:
-        entries.append(LegendEntry("résidence à surveiller", ATTENTION_LINE, "anneau"))
-    if projects:
-        entries.append(
-            LegendEntry("projet urbain (ANRU) et ses résidences", PROJECT_COLOUR, "anneau")
-        )
-    return tuple(entries)
-
-
-def wide_map_notes(md: MapData) -> list[str]:
-    """What a map too wide to draw in detail leaves out, and how to see it."""
-    notes = []
-    if md.area_level == "epci":
-        notes.append(
-            "Carte large : les zones sont les EPCI (communes et QPV apparaissent quand vous "
-            "choisissez un ou quelques EPCI)."
-        )
-    if md.residences_hidden:
-        notes.append(
-            f"{number(md.residences_hidden)} résidences : trop pour les dessiner une à une ; "
-            "choisissez un EPCI ou des communes pour les voir."
-        )
-    return notes
-
-
 class CompactDeck(pdk.Deck):
     """A deck whose JSON has no indentation: pydeck indents by two spaces, and Streamlit sends
     that text as is; on a map of France's 1 248 EPCI the spaces were three quarters of it."""
@@ -477,13 +303,3 @@ def map_deck(layers: list[pdk.Layer], view, *, basemap: bool = False) -> pdk.Dec
         {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
     )
     return CompactDeck(layers=layers, initial_view_state=view, tooltip=TOOLTIP, **provider)
-
-
-def _drawable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows that have a geometry (a data root may lack some boundaries)."""
-    return frame[frame["geometry"].notna()] if "geometry" in frame else frame.iloc[0:0]
-
-
-def _feature(geometry, properties: dict) -> dict:
-    geometry = json.loads(geometry) if isinstance(geometry, str) else geometry
-    return {"type": "Feature", "geometry": geometry, "properties": properties}

@@ -3,6 +3,8 @@
 `classify` cuts the visible values of one indicator into discrete classes (quantiles, or fixed
 thresholds) with one palette colour each; `legend` lists them, with the neutral colours of masked
 (secret) and unmeasurable places; `legend_html` draws a legend as a small HTML block for the page.
+The colours of the territory's marks (communes, EPCI, QPV) are here too, for the layers and the
+legend that names them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ MISSING_COLOUR: RGB = (255, 255, 255)  # nothing to measure (no household, no al
 # Too few cases for a class (parametres.yaml, carte.effectif_minimum_classe): a paler grey than
 # the secret's, so a manager tells "hidden" from "1 allocation" at a glance.
 FEW_COLOUR: RGB = (214, 214, 214)
+# The territory's marks, drawn by ui.screens.carte.map_layers and named in the « Repères » legend
+# (ui.screens.carte.map_notes).
+# Communes without a choropleth: a light fill, so the territory stands out with no basemap.
+COMMUNE_FILL: RGB = (236, 236, 226)
+EPCI_LINE: RGB = (35, 35, 35)
+QPV_FILL: RGB = (152, 78, 163)
+QPV_LINE: RGB = (110, 40, 125)
 
 
 # What `effectif` counts, by the base a value rests on (queries.map_data.Colouring.counted): the
