@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from queries.engine import open_engine
 from queries.evaluate import evaluate
 from queries.members import members
-from queries.targets import Target, evaluate_targets
+from queries.targets import Target, applicable_targets, evaluate_targets
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
 from tests.apptest_support import (
@@ -37,7 +37,7 @@ from tests.apptest_support import (
 )
 from ui.screens.tableau_de_bord import kpi_csv, kpi_display, kpi_grid
 from ui.shared import charts as kpi_charts
-from ui.shared import kpi_table
+from ui.shared import kpi_table, kpi_targets
 from ui.shared.exports import METADATA_SHEET
 from ui.shared.filters import Selection
 from ui.shell import audit
@@ -47,6 +47,7 @@ PAGE = str(page_path("tableau_de_bord"))
 PARTNER_EPCI = "243800984"
 PARTNER_SCOPE = Scope(role="partenaire", epci=(PARTNER_EPCI,))
 INTERNAL_SCOPE = Scope.internal("manager")
+RESERVATAIRES = ("action_logement", "autre", "bailleur", "collectivite", "etat")
 T1 = "part_attributions_q1_hors_qpv"
 
 
@@ -267,6 +268,31 @@ def test_target_statuses_are_those_of_the_engine_and_colour_the_cells(audit_file
     (grid,) = at.dataframe
     config = json.loads(grid.proto.columns)
     assert "T1 ≥ 25,0\u202f%" in config[label(T1)]["help"].split("Objectif : ")[1]
+
+
+def test_the_targets_of_a_scope_read_back_identical_so_they_are_kept(engine):
+    """The dashboard's targets (`kpi_targets.targets_in_scope`) go through the published state's
+    answers: they must read back identical from Feather, or every process computes them again
+    (their filters were tuples, which Feather does not hold). The filters are one canonical text,
+    equal for the same filters in any order, "" for none."""
+    targets = applicable_targets(engine, INTERNAL_SCOPE, latest(engine), load_catalogue())
+    frame = kpi_targets.targets_frame(targets)
+    buffer = io.BytesIO()
+    frame.to_feather(buffer)
+    buffer.seek(0)
+    pd.testing.assert_frame_equal(pd.read_feather(buffer), frame, check_exact=True)
+    assert len(frame) == len(targets) > 0
+    # T3 is set per réservataire; the demo's local convention is Action Logement's
+    per_reservataire = {f'[["reservataire", ["{r}"]]]' for r in RESERVATAIRES}
+    assert set(frame.loc[frame["filtres"] != "", "filtres"]) == per_reservataire
+    local = frame[frame["nature"] == "local"]
+    assert sorted(local["filtres"]) == ["", "", "", '[["reservataire", ["action_logement"]]]']
+    assert kpi_targets.filters_key({"b": ["y", "x"], "a": ["z"]}) == kpi_targets.filters_key(
+        {"a": ["z"], "b": ["x", "y"]}
+    )
+    assert kpi_targets.filters_key({}) == ""
+    empty = kpi_targets.targets_frame([])
+    assert list(empty.columns) == list(frame.columns) and empty.empty
 
 
 def test_t3_status_applies_to_a_reservataire_row_with_its_local_replacement(audit_file, engine):
@@ -517,7 +543,7 @@ def test_build_words_values_changes_and_statuses_by_hand():
     compared = _compare_frame(
         ["A", "B", "C"], [0.30, 0.24, None], [40, 30, 5], [False, False, True]
     )
-    targets = kpi_table.targets_frame(
+    targets = kpi_targets.targets_frame(
         [
             _target("T1-A", "A"),
             _target("T1-B", "B"),
@@ -575,7 +601,7 @@ def _two_indicators():
     names = {"A": "Fontaine", "B": "Échirolles", "C": "Domène"}
     for frame in (t1, count):
         frame["epci_libelle"] = frame["epci"].map(names)
-    targets = kpi_table.targets_frame(
+    targets = kpi_targets.targets_frame(
         [_target("T1-A", "A"), _target("T1-B", "B"), _target("T1-C", "C")]
     )
     selection = Selection(dt.date(2026, 9, 30), {}, "epci")

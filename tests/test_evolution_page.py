@@ -28,6 +28,7 @@ from tests.apptest_support import (
 )
 from ui.screens.evolution import trends
 from ui.shared.charts import TERRITORY_PALETTE
+from ui.shared.kpi_targets import filters_key
 from ui.shell.navigation import page_path
 
 PAGE = str(page_path("evolution"))
@@ -236,7 +237,7 @@ def test_target_rules_hold_legal_thresholds_and_local_targets_of_the_territories
             "code": ["E1", "E2", "E1"],
             "sens": [">=", ">=", ">="],
             "cible": [0.3, 0.4, 0.35],
-            "filtres": [(), (), (("reservataire", ("etat",)),)],
+            "filtres": ["", "", filters_key({"reservataire": ["etat"]})],
             "annee": [2026, 2026, 2026],
         }
     )

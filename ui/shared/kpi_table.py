@@ -2,11 +2,8 @@
 the change since the previous snapshot and since a year earlier and the status of the target that
 applies to the row, if any.
 
-Values come from `queries.comparisons.compare`, targets from `queries.targets.applicable_targets`
-(legal T1/T2/T3 on every EPCI of the scope, replaced by local ones), both cached here per scope and
-data version. A target applies to a row only when the row is exactly the target's indicator,
-territory and filters, so its value is the row's value for the period shown, and its status is the
-engine's `queries.targets.status` of that value. `build` is a plain function, testable without a
+Values come from `queries.comparisons.compare`, cached here per scope and data version; the
+targets that apply to each row from `ui.shared.kpi_targets`. `build` is a plain function, testable without a
 running Streamlit; how the table reads (French text, sorting, exports) is `ui.screens.tableau_de_bord.kpi_display`.
 """
 
@@ -21,26 +18,17 @@ import streamlit as st
 
 from queries.answers import keepable
 from queries.comparisons import compare
-from queries.targets import STATUS_ORDER, applicable_targets, status
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.errors import UNAVAILABLE
 from semantic.scope import Scope
-from ui.shared import data, formats
+from ui.shared import data
 from ui.shared.filters import HORS_QPV_LABEL, SCALES, Selection
 from ui.shared.formats import french_sorted
+from ui.shared.kpi_targets import target_for_row, targets_in_scope
 from ui.shared.labels import departement_label
 
 # Theme picker labels, in screen order: semantic/definitions/themes.yaml (label_court).
 THEMES = {theme: t.label_court for theme, t in load_catalogue().themes.items()}
-# Filters on these dimensions select whole rows of the scale (a commune lies in one EPCI, a
-# residence in one commune and in or out of a QPV): they do not stop a target applying to a row.
-COARSER = {
-    "ensemble": (),
-    "epci": (),
-    "commune": ("epci",),
-    "qpv": ("epci", "commune"),
-    "residence": ("epci", "commune", "qpv", "en_qpv"),
-}
 
 
 @keepable  # kept per published state like its parts (queries.answers)
@@ -125,32 +113,6 @@ def _compare(scope: Scope, indicator_id: str, snapshot: str, by, where: tuple, p
         where={d: list(v) for d, v in where} or None,
         period=period,
     )
-
-
-def targets_in_scope(scope: Scope, snapshot: dt.date) -> pd.DataFrame:
-    """The targets of `scope` for the year of `snapshot` (see `targets_frame`); cached per scope,
-    data version and version of the local targets file (an admin may edit it at any time)."""
-    return _targets(scope, snapshot.isoformat())
-
-
-@data.scoped
-def _targets(scope: Scope, snapshot: str) -> pd.DataFrame:
-    day = dt.date.fromisoformat(snapshot)
-    return targets_frame(applicable_targets(data.engine(), scope, day, load_catalogue()))
-
-
-def targets_frame(targets) -> pd.DataFrame:
-    """`queries.targets.Target`s as rows: id, indicateur, echelle, code, sens, cible, tolerance,
-    nature, filtres (sorted (dimension, values) pairs)."""
-    columns = ["id", "indicateur", "echelle", "code", "sens", "cible", "tolerance", "nature"]
-    rows = [[getattr(t, c) for c in columns] + [_pairs(t.filtres)] for t in targets]
-    frame = pd.DataFrame(rows, columns=[*columns, "filtres"])
-    frame["code"] = frame["code"].astype(str)
-    return frame
-
-
-def _pairs(filters: Mapping) -> tuple:
-    return tuple(sorted((d, tuple(sorted(str(v) for v in vals))) for d, vals in filters.items()))
 
 
 def kpi_table(
@@ -267,7 +229,7 @@ def build(
         )
         codes = set(mine["code"]) if mine is not None else set()
         badges = [
-            _target(mine, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
+            target_for_row(mine, ind_id, selection, row.code, ind.unit, row.valeur, row.masque)
             if row.code in codes
             else ("", "", float("nan"))
             for row in rows.itertuples()
@@ -328,40 +290,3 @@ def _territory_labels(
         f"{name} ({communes[str(code)]})" if str(code) in communes else name
         for name, code in zip(named, df[scale], strict=True)
     ]
-
-
-def _target(targets, indicator_id, selection, code, unit, value, masked) -> tuple[str, str, float]:
-    """(target in words, status code, target number) of the target applying to a row;
-    ("", "", NaN) when none.
-
-    A target applies when it is set on this indicator, at this scale, on this territory, and the
-    row's other filters are exactly the target's own (T3 is per réservataire).
-    """
-    if targets is None or targets.empty or selection.scale == "ensemble" or not code:
-        return "", "", float("nan")
-    row_filters = _pairs(
-        {
-            dim: values
-            for dim, values in selection.where.items()
-            if dim != selection.scale and dim not in COARSER[selection.scale]
-        }
-    )
-    found = targets[
-        (targets["indicateur"] == indicator_id)
-        & (targets["echelle"] == selection.scale)
-        & (targets["code"] == code)
-        & (targets["filtres"].map(lambda f: f == row_filters))
-    ]
-    if found.empty:
-        return "", "", float("nan")
-    value = None if masked or pd.isna(value) else float(value)
-    statuses = [
-        "secret" if masked else status(value, t.cible, t.sens, t.tolerance)
-        for t in found.itertuples()
-    ]
-    worst = min(range(len(statuses)), key=lambda i: STATUS_ORDER[statuses[i]])
-    target = found.iloc[worst]
-    sense = {">=": "≥", "<=": "≤"}.get(target["sens"], target["sens"])
-    name = target["id"].split("-")[0] if target["nature"] == "légal" else "Local"
-    text = f"{name} {sense} {formats.value(target['cible'], unit)}"
-    return text, statuses[worst], float(target["cible"])

@@ -24,7 +24,7 @@ from semantic.safe_text import markdown_text
 from semantic.scope import Scope
 from ui.shared import data, filters, formats
 from ui.shared.charts import TERRITORY_PALETTE
-from ui.shared.kpi_table import targets_in_scope
+from ui.shared.kpi_targets import targets_in_scope
 
 SCALES = {"epci": "EPCI", "commune": "Commune", "residence": "Résidence"}
 MAX_TERRITORIES = 10  # beyond that, lines on one chart no longer read
@@ -111,7 +111,7 @@ def _series(scope: Scope, indicator_id: str, scale: str, codes: tuple, period: s
 
 
 def local_targets(scope: Scope, snapshots: Sequence[dt.date]) -> pd.DataFrame:
-    """Local targets of every year the snapshots cover (`ui.shared.kpi_table.targets_in_scope` of the last
+    """Local targets of every year the snapshots cover (`ui.shared.kpi_targets.targets_in_scope` of the last
     snapshot of each year), with their `annee`."""
     last_of_year: dict[int, dt.date] = {}
     for day in sorted(snapshots):
@@ -227,7 +227,7 @@ def target_rules(
             (local["indicateur"] == indicator_id)
             & (local["echelle"] == scale)
             & local["code"].isin(names)
-            & (local["filtres"].map(len) == 0)
+            & (local["filtres"] == "")
         ]
         for t in mine.itertuples():
             first = max(pd.Timestamp(dt.date(t.annee, 1, 1)), start)
