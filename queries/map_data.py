@@ -16,28 +16,25 @@ from typing import Any
 
 import pandas as pd
 
+from queries.alerts import FRAGILITY as FRAGILITY  # the map's default colouring
 from queries.answers import keepable
-from queries.comparisons import compare, previous_snapshot
+from queries.comparisons import previous_snapshot
 from queries.engine import Engine
 from queries.evaluate import evaluate
 from queries.forecast.projection import DEPARTURES, projection
+from queries.map_attention import residence_targets, with_fragility_change, with_targets
 from queries.map_geometry import epci_areas, epci_outlines
 from queries.places import boundaries, residences
-from queries.targets import evaluate_targets
 from semantic.catalogue import Catalogue, load_catalogue
 from semantic.models import IndicatorDef
 from semantic.scope import Scope
 
-# The share of fragile households: the indicator the 3DS law watches on `enjeu_mixite` residences.
-FRAGILITY = "part_menages_fragiles"
 # A colouring that is not a catalogue indicator: the departures projected over the next four
 # quarters (queries.forecast, the user's scope: a partner's come from protected counts).
 EXPECTED_DEPARTURES = "departs_attendus_4_trimestres"
 EXPECTED_DEPARTURES_HORIZON = 4  # quarters
 # Filters that narrow the territory: they also narrow the boundaries drawn.
 TERRITORY_DIMENSIONS = ("departement", "epci", "commune")
-# Target statuses that put a residence on the attention list, worst first.
-OFF_TRACK = ("non_atteint", "a_surveiller")
 _VALUE_COLUMNS = ("valeur", "effectif", "masque")
 # The typologies the communes can be coloured by, for an indicator split by nb_pieces (demand
 # pressure by typology): label -> numbers of rooms (« T5 et plus » gathers the large dwellings).
@@ -162,8 +159,8 @@ def map_data(
     if not hidden:
         targets = residence_targets(engine, scope, snap, catalogue)
     places = _with_values(places, values, "residence", scope)
-    places = _with_targets(places, targets)
-    places = _with_fragility_change(places, engine, scope, territory, kwargs)
+    places = with_targets(places, targets)
+    places = with_fragility_change(places, engine, scope, territory, kwargs)
 
     in_scope = boundaries(engine, "communes", scope)
     communes = _in_territory(in_scope, territory)
@@ -239,43 +236,6 @@ def expected_departures(engine: Engine, scope: Scope, catalogue: Catalogue) -> p
     return out
 
 
-def flag_threshold(
-    df: pd.DataFrame, threshold: float | None, *, higher_is_better: bool = False
-) -> pd.DataFrame:
-    """Add `au_dessus_seuil` (value strictly beyond `threshold` on the bad side: above it, or
-    below it when a higher value is better, as for T1; never for a masked value, nor for one on
-    too few cases when the frame carries `trop_peu`) and `attention`
-    (any of the three reasons)."""
-    out = df.copy()
-    if threshold is None or out.empty:
-        out["au_dessus_seuil"] = False
-    else:
-        visible = ~out["masque"].astype(bool) & out["valeur"].notna()
-        if "trop_peu" in out:  # too few allocations for a class: too few for an alert too
-            visible &= ~out["trop_peu"].astype(bool)
-        values = out["valeur"].astype("Float64")
-        if higher_is_better:
-            above = values.fillna(float("inf")) < float(threshold)
-        else:
-            above = values.fillna(float("-inf")) > float(threshold)
-        out["au_dessus_seuil"] = (visible & above).astype(bool)
-    out["attention"] = (
-        out["objectif_statut"].notna() | out["fragilite_en_hausse"] | out["au_dessus_seuil"]
-    ).astype(bool)
-    return out
-
-
-def residence_targets(
-    engine: Engine, scope: Scope, snapshot: dt.date, catalogue: Catalogue
-) -> pd.DataFrame:
-    """The targets set on a residence (PSA), with their status on the snapshot (flows over the
-    rolling 12 months), as `queries.targets.evaluate_targets` rates them ("secret" when masked)."""
-    rated = evaluate_targets(
-        engine, scope, snapshot, catalogue, scales=("residence",), flow_periods=("rolling12",)
-    )
-    return rated[["code", "indicateur", "sens", "cible", "statut"]].reset_index(drop=True)
-
-
 def _with_values(frame: pd.DataFrame, values: pd.DataFrame, key: str, scope: Scope) -> pd.DataFrame:
     """frame + valeur, effectif, masque. A place with no row has no measure: for a partner it is
     masked like any cell under the threshold (its count, zero, is one)."""
@@ -291,48 +251,6 @@ def _with_values(frame: pd.DataFrame, values: pd.DataFrame, key: str, scope: Sco
     out["masque"] = out["masque"].astype("boolean").fillna(scope.masks_small_cells).astype(bool)
     out.loc[out["masque"], ["valeur", "effectif"]] = pd.NA
     out.loc[missing & ~out["masque"], "effectif"] = 0
-    return out
-
-
-def _with_targets(places: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """objectif_statut / objectif_indicateur / objectif_sens / objectif_cible: the worst off-track
-    target set on the residence (statut "secret" never counts: its value is masked)."""
-    out = places.copy()
-    off = targets[targets["statut"].isin(OFF_TRACK)]
-    off = off.assign(_rank=off["statut"].map(OFF_TRACK.index)).sort_values(
-        ["_rank", "code"], kind="stable"
-    )
-    worst = off.drop_duplicates("code")
-    worst = worst.set_index(worst["code"].astype(str))
-    codes = out["residence"].astype(str)
-    # typed columns (text, Float64), not `object`: the map is kept as Feather (queries.answers)
-    for col in ("statut", "indicateur", "sens"):
-        out[f"objectif_{col}"] = codes.map(worst[col].astype(str)).astype("str")
-    out["objectif_cible"] = codes.map(worst["cible"].astype("Float64")).astype("Float64")
-    return out
-
-
-def _with_fragility_change(
-    places: pd.DataFrame, engine: Engine, scope: Scope, territory: Mapping, kwargs: dict
-) -> pd.DataFrame:
-    """evolution_fragilite and fragilite_en_hausse for `enjeu_mixite` residences (masked when
-    either snapshot is masked, so never derived from a hidden value)."""
-    out = places.copy()
-    out["evolution_fragilite"] = pd.Series([pd.NA] * len(out), dtype="Float64", index=out.index)
-    out["fragilite_en_hausse"] = False
-    if out.empty or not out["enjeu_mixite"].fillna(False).astype(bool).any():
-        return out
-    change = compare(
-        engine,
-        FRAGILITY,
-        scope,
-        by=["residence"],
-        where={**territory, "enjeu_mixite": [True]},
-        **kwargs,
-    )
-    evolution = change.set_index("residence")["evolution"]
-    out["evolution_fragilite"] = out["residence"].map(evolution).astype("Float64")
-    out["fragilite_en_hausse"] = (out["evolution_fragilite"].fillna(0) > 0).astype(bool)
     return out
 
 

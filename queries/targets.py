@@ -26,6 +26,8 @@ from semantic.scope import Scope
 __all__ = ["evaluate_targets", "missing_cases", "needed_share", "status"]
 
 PERIOD_LABELS = {"ytd": "annee_en_cours", "rolling12": "glissant_12_mois", None: "photographie"}
+# Statuses that put a target, and what it is set on, on an attention list: worst first.
+OFF_TRACK = ("non_atteint", "a_surveiller")
 STATUS_ORDER = {"non_atteint": 0, "a_surveiller": 1, "non_mesurable": 2, "secret": 3, "atteint": 4}
 
 

@@ -17,7 +17,8 @@ import math
 import pandas as pd
 import pytest
 
-from queries.map_data import MapData, flag_threshold, map_data
+from queries.map_attention import flag_threshold
+from queries.map_data import MapData, map_data
 from queries.map_geometry import epci_outlines
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope

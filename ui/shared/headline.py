@@ -24,7 +24,6 @@ STOCK_AND_FLOW = ("nb_logements", "nb_menages", "taux_vacance", "taux_rotation")
 PERIOD, TARGET_PERIOD = "rolling12", "glissant_12_mois"
 # Snapshots are loaded at least every quarter: older than a quarter plus a margin, data is stale.
 FRESH_DAYS = 100
-OFF_TRACK = ("non_atteint", "a_surveiller")
 # Worst first: the status shown for a legal target is the worst measured over its territories
 # (a territory without allocations, or under secrecy, does not hide one that misses the target).
 STATUS_ORDER = ("non_atteint", "a_surveiller", "atteint", "non_mesurable", "secret")

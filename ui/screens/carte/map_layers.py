@@ -21,7 +21,8 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from queries.map_data import MapData, colouring, flag_threshold
+from queries.map_attention import flag_threshold
+from queries.map_data import MapData, colouring
 from queries.map_geometry import rings
 from semantic.catalogue import load_catalogue
 from semantic.scope import Scope
