@@ -251,7 +251,7 @@ class PerturbationDef(Frozen):
     """Cell key method: the noise added to every count a partner sees (see docs/secret-statistique.md).
     `bruit` maps each noise value to its probability; `cles` is the size of the key space."""
 
-    cles: Annotated[int, Field(ge=1024, le=2**32)]
+    cles: Annotated[int, Field(ge=1024, le=2**16)]  # record keys are 16-bit (enrichment.sql)
     bruit: dict[int, Annotated[float, Field(gt=0, le=1)]]
 
     @model_validator(mode="after")
@@ -261,7 +261,7 @@ class PerturbationDef(Frozen):
             raise ValueError(f"les probabilités du bruit doivent faire 1 (somme : {total})")
         if self.cles & (self.cles - 1):
             raise ValueError(
-                f"cles doit être une puissance de 2 (les bits bas d'une clé de 32 bits) : {self.cles}"
+                f"cles doit être une puissance de 2 (les bits bas d'une clé de 16 bits) : {self.cles}"
             )
         if 0 not in self.bruit or any(abs(k) > 5 for k in self.bruit):
             raise ValueError("le bruit doit comprendre 0 et rester entre -5 et +5")

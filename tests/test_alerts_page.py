@@ -198,7 +198,26 @@ def test_partner_cards_name_the_mask_instead_of_a_number(engine):
     masked_lines = [m for m in markdown if "secret statistique (moins de 11" in m]
     assert len(masked_lines) >= len(secret)
     chart_data = " ".join(str(c.proto) for c in charts(at))  # spec and datasets (tooltips)
-    assert "secret statistique (moins de 11" in chart_data and "< 11" not in chart_data
+    assert chart_data and "< 11" not in chart_data
+
+
+def test_a_masked_snapshot_is_a_gap_whose_tooltip_names_the_secret():
+    """A sparkline point under the secret is not drawn (no value: a gap in the line) and its
+    tooltip says « secret statistique (moins de 11 …) », never « < 11 » read as a percentage."""
+    from ui.shared.charts import sparkline
+
+    points = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-12-31", "2026-03-31", "2026-06-30"]),
+            "valeur": [0.30, 0.05, 0.28],
+            "masque": [False, True, False],
+        }
+    )
+    spec = sparkline(points, cible=0.25, unit="ratio", rule="≥ 25 %").to_dict()
+    (rows,) = [d for d in spec["datasets"].values() if "Valeur" in d[0]]
+    assert [r["valeur"] for r in rows] == [0.30, None, 0.28]
+    assert rows[1]["Valeur"].startswith("secret statistique (moins de 11")
+    assert "< 11" not in str(spec)
 
 
 def test_mixite_alerts_listed_with_links_for_staff(engine):

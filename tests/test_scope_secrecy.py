@@ -125,3 +125,55 @@ def test_no_masked_value_recoverable_in_two_way_breakdown():
 def test_internal_roles_see_small_cells_with_effectif(tiny_engine):
     df = evaluate(tiny_engine, "taux_vacance", MANAGER_E2, by=["epci"])
     assert (df["masque"].tolist(), df["effectif"].tolist()) == ([False], [2])
+
+
+def test_one_sum_gives_a_cells_count_and_its_key_by_hand():
+    """Each row holds 2^48 + its 16-bit key: the sum of three rows keyed 65535, 2 and 1 is a
+    count of 3 and a key of (65535 + 2 + 1) mod 65536 = 2 (queries/sql/builder.py)."""
+    import duckdb
+
+    from queries.sql.builder import KEY_SHIFT, packed_count, packed_key
+
+    rows = ", ".join(f"({(1 << KEY_SHIFT) + k})" for k in (65535, 2, 1))
+    found = (
+        duckdb.connect()
+        .execute(
+            f"SELECT {packed_count('p')}, {packed_key('p')} "  # noqa: S608 - the builder's own SQL
+            f"FROM (SELECT SUM(cle_secret) AS p FROM (VALUES {rows}) AS t(cle_secret))"
+        )
+        .fetchone()
+    )
+    assert found == (3, 2)
+
+
+@pytest.fixture
+def demo_engine(small_demo_root):
+    from queries.engine import open_engine
+
+    engine = open_engine(small_demo_root)
+    yield engine
+    engine.close()
+
+
+def test_every_base_row_carries_one_count_and_a_16_bit_key(demo_engine):
+    """The enrichment's record keys fit the builder's packing: on every base of the demo, the
+    sum's high part is the row count and its low part the sum of the keys alone, modulo 2^16."""
+    cursor = demo_engine.cursor()
+    for table in (
+        "logements",
+        "menages",
+        "attributions",
+        "departs",
+        "demandes",
+        "propositions",
+        "examens_logements",
+    ):
+        rows, keyed, low, high, count, key, keys_alone = cursor.execute(
+            "SELECT COUNT(*), COUNT(cle_secret), MIN(cle_secret >> 48), MAX(cle_secret >> 48),"  # noqa: S608 - tables above
+            " CAST(SUM(cle_secret) >> 48 AS BIGINT), CAST(SUM(cle_secret) % 65536 AS BIGINT),"
+            " CAST(SUM(cle_secret % 281474976710656) % 65536 AS BIGINT)"
+            f" FROM {table}"
+        ).fetchone()
+        assert rows > 0 and keyed == rows, table
+        assert low == high == 1, table
+        assert (count, key) == (rows, keys_alone), table

@@ -158,21 +158,35 @@ def _count(flt, params: _Params) -> str:
 
 
 # Record keys of the cell key method (queries/sql/enrichment.sql). For a partner, every count comes
-# with the key of its cell: the XOR of its rows' 32-bit keys — a function of the set of rows alone,
-# whatever the query, and cheaper than a sum (no 128-bit accumulator). queries/secrecy.py turns it
-# into the cell's noise. An empty cell's key is 0.
+# with the key of its cell: the sum of its rows' 16-bit keys modulo 2^16, a function of the set of
+# rows alone, whatever the query; queries/secrecy.py turns it into the cell's noise. An empty
+# cell's key is 0. Each row's `cle_secret` holds 2^KEY_SHIFT + its key, so that one SUM gives both
+# the count (the sum >> KEY_SHIFT) and the key (the sum modulo 2^KEY_BITS): a partner's count costs
+# one aggregate, not a count and a key (`make bench`, « partenaire / interne »). Exact while a
+# cell has fewer than 2^32 rows.
 KEY_COLUMN = "cle_secret"
+KEY_BITS = 16
+KEY_SHIFT = 48
 
 
-def _key_sum(flt, params: _Params) -> str:
-    return _xor_where(_filter(flt, params))
+def _packed(flt, params: _Params) -> str:
+    """The sum of `cle_secret` over the rows the filter keeps (0 for none): count and key."""
+    return packed_where(_filter(flt, params))
 
 
-def _xor_where(pred: str | None) -> str:
-    """The XOR of the keys of the rows where `pred` holds. A FILTER clause, not a CASE inside the
-    aggregate: the same rows, and about half the partner's extra cost (make bench)."""
+def packed_where(pred: str | None) -> str:
+    """The sum of `cle_secret` over the rows where `pred` holds (0 for none). Read it with
+    `packed_count` and `packed_key`: written twice with the same text, it is computed once."""
     where = "" if pred is None else f" FILTER (WHERE {pred})"
-    return f"COALESCE(bit_xor({KEY_COLUMN}){where}, 0)"
+    return f"COALESCE(SUM({KEY_COLUMN}){where}, 0)"
+
+
+def packed_count(packed: str) -> str:
+    return f"CAST({packed} >> {KEY_SHIFT} AS BIGINT)"
+
+
+def packed_key(packed: str) -> str:
+    return f"CAST({packed} % {2**KEY_BITS} AS BIGINT)"
 
 
 def _perturbed(request: Request) -> bool:
@@ -216,14 +230,21 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         expr = ind.column if pred is None else f"CASE WHEN {pred} THEN {ind.column} END"
         func = "AVG" if ind.aggregation == "mean" else "MEDIAN"
         scaled = f"{func}({expr})" + (f" / {params.bind(ind.divide_by)}" if ind.divide_by else "")
-        measures = [f"CAST({scaled} AS DOUBLE) AS valeur", f"COUNT({expr}) AS effectif"]
-        if _perturbed(request):  # the key of the rows the median or mean is computed on
-            measures.append(f"{_xor_where(f'{expr} IS NOT NULL')} AS cle_effectif")
+        measures = [f"CAST({scaled} AS DOUBLE) AS valeur"]
+        if _perturbed(request):  # the count and key of the rows it is computed on, one sum
+            packed = packed_where(f"{expr} IS NOT NULL")
+            measures += [
+                f"{packed_count(packed)} AS effectif",
+                f"{packed_key(packed)} AS cle_effectif",
+            ]
+        else:
+            measures.append(f"COUNT({expr}) AS effectif")
         select = ",\n  ".join(_dim_columns(dims) + measures)
         where = where.replace("\n    AND ", "\n  AND ")
         return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
-    perturbed = _perturbed(request)
-    if ind.is_ratio:
+    if _perturbed(request):  # one sum per count: the count and its cell's key (KEY_SHIFT)
+        measures, value = _packed_measures(ind, params)
+    elif ind.is_ratio:
         numerator, denominator = ind.parts
         measures = [
             f"{_count(numerator.filter, params)} AS numerateur",
@@ -233,24 +254,28 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
             "CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur",
             "numerateur, denominateur, denominateur AS effectif",
         ]
-        if perturbed:
-            measures += [
-                f"{_key_sum(numerator.filter, params)} AS cle_numerateur",
-                f"{_key_sum(denominator.filter, params)} AS cle_denominateur",
-            ]
-            value.append("cle_numerateur, cle_denominateur")
     else:  # count
         measures = [f"{_count(ind.filter, params)} AS effectif"]
         value = ["CAST(effectif AS DOUBLE) AS valeur", "effectif"]
-        if perturbed:
-            measures.append(f"{_key_sum(ind.filter, params)} AS cle_effectif")
-            value.append("cle_effectif")
     select = ",\n    ".join(_dim_columns(dims) + measures)
     return (
         f"WITH agg AS (\n  SELECT\n    {select}\n  FROM {base}\n"
         f"  WHERE {where}{_group_by(dims)}\n)\n"
         f"SELECT {', '.join(_dim_aliases(dims) + value)}\nFROM agg{_order_by(dims)}"
     )
+
+
+def _packed_measures(ind: IndicatorDef, params: _Params) -> tuple[list[str], list[str]]:
+    """A partner's ratio or count: the aggregates (one sum per count) and the counts and cells'
+    keys read from them. No value: queries/secrecy.py computes it from the perturbed counts."""
+    parts = ("numerateur", "denominateur") if ind.is_ratio else ("effectif",)
+    filters = (ind.parts[0].filter, ind.parts[1].filter) if ind.is_ratio else (ind.filter,)
+    measures = [f"{_packed(f, params)} AS paquet_{p}" for p, f in zip(parts, filters, strict=True)]
+    value = [
+        f"{packed_count(f'paquet_{p}')} AS {p}, {packed_key(f'paquet_{p}')} AS cle_{p}"
+        for p in parts
+    ]
+    return measures, value
 
 
 def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> str:
@@ -260,9 +285,11 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
         ("num", "numerator", ind.parts[0]),
         ("den", "denominator", ind.parts[1]),
     ):
-        measures = [_count(measure.filter, params) + " AS n"]
-        if perturbed:
-            measures.append(_key_sum(measure.filter, params) + " AS k")
+        if perturbed:  # count and key from one sum (see KEY_SHIFT)
+            packed = _packed(measure.filter, params)
+            measures = [f"{packed_count(packed)} AS n", f"{packed_key(packed)} AS k"]
+        else:
+            measures = [_count(measure.filter, params) + " AS n"]
         select = ",\n    ".join(_dim_columns(dims) + measures)
         ctes.append(
             f"{name} AS (\n  -- {role}: base {measure.base}\n  SELECT\n    {select}\n"

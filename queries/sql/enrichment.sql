@@ -12,9 +12,12 @@
 --     ever holds more than one snapshot (13 quarterly snapshots of 5 M dwellings build in bounded
 --     memory and disk). A joined base is read at $photographie only;
 --   * FIN: run once at the end.
--- Every row of a base table carries `cle_secret`, a fixed pseudo-random 32-bit key drawn from its
--- identifier (the same row keeps its key in every snapshot): the record keys of the cell key
--- method that perturbs what partners see (queries/secrecy.py, docs/secret-statistique.md).
+-- Every row of a base table carries `cle_secret` = 2^48 + its record key, a fixed pseudo-random
+-- 16-bit key drawn from its identifier (the same row keeps its key in every snapshot): the record
+-- keys of the cell key method that perturbs what partners see (queries/secrecy.py,
+-- docs/secret-statistique.md). One SUM of the column gives a cell's count (the sum >> 48) and its
+-- key (the sum modulo 2^16) at once (queries/sql/builder.py); a row without an identifier gets
+-- key 0, and is still counted.
 
 -- Reference tables ---------------------------------------------------------------------------
 -- One name per EPCI (the smallest when the file spells it differently for two communes): every
@@ -67,7 +70,7 @@ WITH l AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($loge
      r AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($residences, hive_partitioning = true)),
      b AS (SELECT *, CAST(date AS DATE) AS snapshot_date FROM read_parquet($batiments, hive_partitioning = true))
 SELECT l.snapshot_date, l.id_logement,
-       CAST(md5_number('logements|' || l.id_logement) % 4294967296 AS UINTEGER) AS cle_secret,
+       CAST(281474976710656 + COALESCE(md5_number('logements|' || l.id_logement) % 65536, 0) AS BIGINT) AS cle_secret,
        t.code_epci, t.nom_epci, r.code_commune, t.nom_commune, t.code_departement, t.zone_plafonds,
        r.code_qpv, q.nom_qpv, r.code_qpv IS NOT NULL AS en_qpv,
        l.id_residence, r.nom_residence, r.enjeu_mixite, r.annee_construction,
@@ -115,7 +118,7 @@ WITH m AS (
       ON p.zone_plafonds = x.zone_plafonds AND p.categorie = x.categorie AND x.annee_plafonds >= p.annee
 )
 SELECT snapshot_date, id_menage, id_logement,
-       CAST(md5_number('menages|' || id_menage) % 4294967296 AS UINTEGER) AS cle_secret, code_epci, nom_epci, code_commune, nom_commune,
+       CAST(281474976710656 + COALESCE(md5_number('menages|' || id_menage) % 65536, 0) AS BIGINT) AS cle_secret, code_epci, nom_epci, code_commune, nom_commune,
        code_departement, code_qpv, nom_qpv, en_qpv, id_residence, nom_residence, enjeu_mixite, id_batiment,
        nom_batiment, etage, nb_pieces, financement, reservataire,
        nb_personnes, nb_enfants, nb_moins_14, composition, age_titulaire,
@@ -172,7 +175,7 @@ WITH a AS (
     LEFT JOIN delais_anormaux da ON da.code_departement = l.code_departement
 )
 SELECT x.snapshot_date, x.id_attribution, x.id_logement,
-       CAST(md5_number('attributions|' || x.id_attribution) % 4294967296 AS UINTEGER) AS cle_secret, x.date_attribution, x.date_depot_demande,
+       CAST(281474976710656 + COALESCE(md5_number('attributions|' || x.id_attribution) % 65536, 0) AS BIGINT) AS cle_secret, x.date_attribution, x.date_depot_demande,
        x.code_epci, x.nom_epci, x.code_commune, x.nom_commune, x.code_departement, x.code_qpv, x.nom_qpv, x.en_qpv,
        x.id_residence, x.nom_residence, x.enjeu_mixite, x.id_batiment, x.nom_batiment, x.etage,
        x.nb_pieces, x.financement, x.reservataire, x.reservataire_logement,
@@ -199,7 +202,7 @@ DROP TABLE attributions_lues;
 -- Departures -------------------------------------------------------------------------------
 CREATE TABLE departs AS
 SELECT CAST(d.date AS DATE) AS snapshot_date, d.id_menage, d.id_logement, d.date_entree,
-       CAST(md5_number('departs|' || d.id_menage || '|' || d.date_depart) % 4294967296 AS UINTEGER) AS cle_secret,
+       CAST(281474976710656 + COALESCE(md5_number('departs|' || d.id_menage || '|' || d.date_depart) % 65536, 0) AS BIGINT) AS cle_secret,
        d.date_depart, d.motif,
        l.code_epci, l.nom_epci, l.code_commune, l.nom_commune, l.code_departement, l.code_qpv, l.nom_qpv, l.en_qpv,
        l.id_residence, l.nom_residence, l.enjeu_mixite, l.id_batiment, l.nom_batiment, l.etage,
@@ -226,7 +229,7 @@ WITH d AS (
     LEFT JOIN territoires t ON t.code_commune = d.code_commune_souhaitee
 )
 SELECT d.snapshot_date, d.id_demande,
-       CAST(md5_number('demandes|' || d.id_demande) % 4294967296 AS UINTEGER) AS cle_secret, d.date_depot, d.code_epci, d.nom_epci,
+       CAST(281474976710656 + COALESCE(md5_number('demandes|' || d.id_demande) % 65536, 0) AS BIGINT) AS cle_secret, d.date_depot, d.code_epci, d.nom_epci,
        d.code_commune_souhaitee AS code_commune, d.nom_commune,
        CAST(d.nb_pieces_souhaite AS INTEGER) AS nb_pieces, d.nb_personnes, d.nb_moins_14,
        d.composition, d.revenu_mensuel, d.dalo, d.prioritaire, d.mutation, d.uc,
@@ -258,7 +261,7 @@ SELECT * FROM read_parquet($propositions, hive_partitioning = true, union_by_nam
 
 CREATE TABLE propositions AS
 SELECT l.snapshot_date, p.id_proposition,
-       CAST(md5_number('propositions|' || p.id_proposition) % 4294967296 AS UINTEGER) AS cle_secret,
+       CAST(281474976710656 + COALESCE(md5_number('propositions|' || p.id_proposition) % 65536, 0) AS BIGINT) AS cle_secret,
        p.id_demande, p.id_logement, p.date_commission, p.issue, p.motif_refus,
        p.issue = 'refusee_demandeur' AS refus_demandeur,
        p.issue IN ('acceptee', 'refusee_demandeur') AS reponse_demandeur,
@@ -277,7 +280,7 @@ DROP TABLE propositions_lues;
 -- few applicants or a DALO / urban-renewal rehousing.
 CREATE TABLE examens_logements AS
 SELECT snapshot_date, id_logement, date_commission,
-       CAST(md5_number('examens|' || id_logement || '|' || date_commission) % 4294967296 AS UINTEGER)
+       CAST(281474976710656 + COALESCE(md5_number('examens|' || id_logement || '|' || date_commission) % 65536, 0) AS BIGINT)
            AS cle_secret,
        count(DISTINCT id_demande) AS nb_candidats,
        count(DISTINCT id_demande) >= 3 AS au_moins_3_candidats,
@@ -307,8 +310,8 @@ WITH p AS (SELECT CAST($photographie AS DATE) AS snapshot_date), s AS (
 )
 SELECT s.snapshot_date, a.annee, a.code_commune, t.nom_commune, t.code_epci, t.nom_epci,
        t.code_departement,
-       CAST(md5_number('attributions_territoire|' || a.annee || '|' || a.code_commune || '|' || i.n)
-            % 4294967296 AS UINTEGER) AS cle_secret
+       CAST(281474976710656 + COALESCE(md5_number('attributions_territoire|' || a.annee || '|' || a.code_commune || '|' || i.n)
+            % 65536, 0) AS BIGINT) AS cle_secret
 FROM s
 JOIN attributions_territoire_lues a ON a.annee = s.annee
 JOIN territoires t ON t.code_commune = a.code_commune

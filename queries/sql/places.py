@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queries.sql.builder import KEY_COLUMN, Statement, _Params, _scope
+from queries.sql.builder import Statement, _Params, _scope, packed_count, packed_key, packed_where
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
@@ -35,19 +35,17 @@ def build_residences(
         "  MIN(code_qpv) AS qpv, MIN(nom_qpv) AS qpv_libelle, BOOL_OR(enjeu_mixite) AS enjeu_mixite,\n"
         "  MIN(annee_construction) AS annee_construction,\n"
         "  MIN(residence_lat) AS lat, MIN(residence_lon) AS lon,\n"
-        "  COUNT(*) AS nb_logements,\n"
-        "  CAST(SUM(CASE WHEN mode_occupation = 'loue' THEN 1 ELSE 0 END) AS BIGINT) AS nb_loues,\n"
-        "  CAST(SUM(CASE WHEN mode_occupation = 'vacant' THEN 1 ELSE 0 END) AS BIGINT) AS nb_vacants,\n"
-        "  COUNT(DISTINCT id_batiment) AS nb_batiments" + _partner_keys(scope) + "\n"
+        + _counts(scope)
+        + "  COUNT(DISTINCT id_batiment) AS nb_batiments\n"
         f"FROM logements\nWHERE snapshot_date = $snapshot\n    AND {_scope(scope, params)}{filters}\n"
         "GROUP BY id_residence\nORDER BY 2, 1"
     )
     return Statement(sql, params.values)
 
 
-# The dwelling counts of a residence as a partner sees them elsewhere: the cell keys of the same
-# rows (all dwellings; the let ones; the vacant ones), so that the map shows the figures the
-# dashboard shows (queries/secrecy.py).
+# A residence's dwellings: all of them, the let ones, the vacant ones. A partner's come with the
+# cell keys of the same rows, so that the map shows the figures the dashboard shows
+# (queries/secrecy.py): count and key read from one sum (queries/sql/builder.py, KEY_SHIFT).
 RESIDENCE_COUNTS = {
     "nb_logements": None,
     "nb_loues": "mode_occupation = 'loue'",
@@ -55,14 +53,20 @@ RESIDENCE_COUNTS = {
 }
 
 
-def _partner_keys(scope: Scope) -> str:
-    if not scope.masks_small_cells:
-        return ""
-    keys = []
+def _counts(scope: Scope) -> str:
+    lines = []
     for column, pred in RESIDENCE_COUNTS.items():
-        where = "" if pred is None else f" FILTER (WHERE {pred})"
-        keys.append(f",\n  COALESCE(bit_xor({KEY_COLUMN}){where}, 0) AS cle_{column}")
-    return "".join(keys)
+        if scope.masks_small_cells:
+            packed = packed_where(pred)
+            lines.append(
+                f"{packed_count(packed)} AS {column}, {packed_key(packed)} AS cle_{column}"
+            )
+        else:
+            lines.append(
+                ("COUNT(*)" if pred is None else f"COUNT(*) FILTER (WHERE {pred})")
+                + f" AS {column}"
+            )
+    return "".join(f"  {line},\n" for line in lines)
 
 
 def build_geometries(kind: str, scope: Scope) -> Statement:

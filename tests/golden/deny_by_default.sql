@@ -2,13 +2,12 @@
 -- Nombre de logements (count, unit: logements)
 WITH agg AS (
   SELECT
-    COUNT(*) AS effectif,
-    COALESCE(bit_xor(cle_secret), 0) AS cle_effectif
+    COALESCE(SUM(cle_secret), 0) AS paquet_effectif
   FROM logements
   WHERE snapshot_date = $snapshot
     AND FALSE  -- scope: none (deny by default)
 )
-SELECT CAST(effectif AS DOUBLE) AS valeur, effectif, cle_effectif
+SELECT CAST(paquet_effectif >> 48 AS BIGINT) AS effectif, CAST(paquet_effectif % 65536 AS BIGINT) AS cle_effectif
 FROM agg
 ;
 -- params:

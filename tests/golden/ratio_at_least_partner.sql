@@ -5,16 +5,14 @@ WITH agg AS (
     id_residence AS residence,
     any_value(nom_residence) AS residence_libelle,
     etage AS etage,
-    COUNT(*) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5) AS numerateur,
-    COUNT(*) AS denominateur,
-    COALESCE(bit_xor(cle_secret) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p6 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p7, $p8) THEN 1 ELSE 0 END + CASE WHEN composition = $p9 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p10), 0) AS cle_numerateur,
-    COALESCE(bit_xor(cle_secret), 0) AS cle_denominateur
+    COALESCE(SUM(cle_secret) FILTER (WHERE (CASE WHEN ratio_plafond_plus < $p1 THEN 1 ELSE 0 END + CASE WHEN situation_titulaire IN ($p2, $p3) THEN 1 ELSE 0 END + CASE WHEN composition = $p4 THEN 1 ELSE 0 END + CASE WHEN beneficiaire_apl THEN 1 ELSE 0 END) >= $p5), 0) AS paquet_numerateur,
+    COALESCE(SUM(cle_secret), 0) AS paquet_denominateur
   FROM menages
   WHERE snapshot_date = $snapshot
     AND (code_epci IN ($p0))  -- scope
   GROUP BY id_residence, etage
 )
-SELECT residence, residence_libelle, etage, CAST(numerateur AS DOUBLE) / NULLIF(denominateur, 0) AS valeur, numerateur, denominateur, denominateur AS effectif, cle_numerateur, cle_denominateur
+SELECT residence, residence_libelle, etage, CAST(paquet_numerateur >> 48 AS BIGINT) AS numerateur, CAST(paquet_numerateur % 65536 AS BIGINT) AS cle_numerateur, CAST(paquet_denominateur >> 48 AS BIGINT) AS denominateur, CAST(paquet_denominateur % 65536 AS BIGINT) AS cle_denominateur
 FROM agg
 ORDER BY residence NULLS LAST, etage NULLS LAST
 ;
@@ -26,10 +24,5 @@ ORDER BY residence NULLS LAST, etage NULLS LAST
 --  "p2": "chomage",
 --  "p3": "inactif",
 --  "p4": "monoparentale",
---  "p5": "2",
---  "p6": "0.4",
---  "p7": "chomage",
---  "p8": "inactif",
---  "p9": "monoparentale",
---  "p10": "2"
+--  "p5": "2"
 -- }
