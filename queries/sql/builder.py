@@ -220,9 +220,10 @@ def _order_by(dims) -> str:
 
 
 def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
-    """Ratios and counts aggregate in a CTE and derive `valeur` from it; a median or mean is one
-    plain SELECT. Measures an aggregation has not (numerator and denominator of a count, median
-    or mean) are not selected: the result frame gives them as empty columns."""
+    """Ratios and counts aggregate in a CTE and derive `valeur` from it (a partner's: the counts
+    and their keys only, `_packed_measures`); a median or mean is one plain SELECT. Measures an
+    aggregation has not (numerator and denominator of a count, median or mean) are not selected:
+    the result frame gives them as empty columns."""
     base = ind.parts[0].base if ind.is_ratio else ind.own_base
     where = _where(catalogue, base, request, params)
     if ind.aggregation in ("median", "mean"):
