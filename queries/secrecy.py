@@ -3,7 +3,7 @@
 1. **Perturbation (cell key method).** Every count a partner sees — a count indicator's value, a
    ratio's numerator and denominator, the effectif of a median or mean — gets a small noise. The
    noise is read from the cell's key (the sum of its rows' fixed 16-bit keys modulo 2^16; see
-   queries/sql/builder.py), so the same rows always get the same noise, whichever query, page,
+   queries/sql/cell_keys.py), so the same rows always get the same noise, whichever query, page,
    filter, period or export asks for them; subtracting published figures yields a sum of noises,
    never the hidden value for sure. A ratio is computed from the perturbed counts. An empty cell
    stays 0; no count goes below 0; no numerator above its denominator.

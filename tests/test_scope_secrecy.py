@@ -132,7 +132,7 @@ def test_one_sum_gives_a_cells_count_and_its_key_by_hand():
     count of 3 and a key of (65535 + 2 + 1) mod 65536 = 2 (queries/sql/builder.py)."""
     import duckdb
 
-    from queries.sql.builder import KEY_SHIFT, packed_count, packed_key
+    from queries.sql.cell_keys import KEY_SHIFT, packed_count, packed_key
 
     rows = ", ".join(f"({(1 << KEY_SHIFT) + k})" for k in (65535, 2, 1))
     found = (

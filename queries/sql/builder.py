@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from queries.sql.cell_keys import packed_count, packed_key, packed_where
 from semantic.catalogue import Catalogue
 from semantic.models import AtLeast, Condition, IndicatorDef
 from semantic.scope import Scope
@@ -157,36 +158,9 @@ def _count(flt, params: _Params) -> str:
     return "COUNT(*)" if pred is None else f"COUNT(*) FILTER (WHERE {pred})"
 
 
-# Record keys of the cell key method (queries/sql/enrichment.sql). For a partner, every count comes
-# with the key of its cell: the sum of its rows' 16-bit keys modulo 2^16, a function of the set of
-# rows alone, whatever the query; queries/secrecy.py turns it into the cell's noise. An empty
-# cell's key is 0. Each row's `cle_secret` holds 2^KEY_SHIFT + its key, so that one SUM gives both
-# the count (the sum >> KEY_SHIFT) and the key (the sum modulo 2^KEY_BITS): a partner's count costs
-# one aggregate, not a count and a key (`make bench`, « partenaire / interne »). Exact while a
-# cell has fewer than 2^32 rows.
-KEY_COLUMN = "cle_secret"
-KEY_BITS = 16
-KEY_SHIFT = 48
-
-
 def _packed(flt, params: _Params) -> str:
     """The sum of `cle_secret` over the rows the filter keeps (0 for none): count and key."""
     return packed_where(_filter(flt, params))
-
-
-def packed_where(pred: str | None) -> str:
-    """The sum of `cle_secret` over the rows where `pred` holds (0 for none). Read it with
-    `packed_count` and `packed_key`: written twice with the same text, it is computed once."""
-    where = "" if pred is None else f" FILTER (WHERE {pred})"
-    return f"COALESCE(SUM({KEY_COLUMN}){where}, 0)"
-
-
-def packed_count(packed: str) -> str:
-    return f"CAST({packed} >> {KEY_SHIFT} AS BIGINT)"
-
-
-def packed_key(packed: str) -> str:
-    return f"CAST({packed} % {2**KEY_BITS} AS BIGINT)"
 
 
 def _perturbed(request: Request) -> bool:
@@ -243,7 +217,7 @@ def _single_base(catalogue, ind: IndicatorDef, request, dims, params) -> str:
         select = ",\n  ".join(_dim_columns(dims) + measures)
         where = where.replace("\n    AND ", "\n  AND ")
         return f"SELECT\n  {select}\nFROM {base}\nWHERE {where}{_group_by(dims, indent='')}{_order_by(dims)}"
-    if _perturbed(request):  # one sum per count: the count and its cell's key (KEY_SHIFT)
+    if _perturbed(request):  # one sum per count: the count and its cell's key (cell_keys.py)
         measures, value = _packed_measures(ind, params)
     elif ind.is_ratio:
         numerator, denominator = ind.parts
@@ -286,7 +260,7 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
         ("num", "numerator", ind.parts[0]),
         ("den", "denominator", ind.parts[1]),
     ):
-        if perturbed:  # count and key from one sum (see KEY_SHIFT)
+        if perturbed:  # count and key from one sum (queries/sql/cell_keys.py)
             packed = _packed(measure.filter, params)
             measures = [f"{packed_count(packed)} AS n", f"{packed_key(packed)} AS k"]
         else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queries.sql.builder import Statement, _Params, _scope, packed_count, packed_key, packed_where
+from queries.sql.builder import Statement, _Params, _scope
+from queries.sql.cell_keys import packed_count, packed_key, packed_where
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 
