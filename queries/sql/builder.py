@@ -273,14 +273,18 @@ def _cross_base_ratio(catalogue, ind: IndicatorDef, request, dims, params) -> st
     cols = []
     for alias in _dim_aliases(dims):
         cols.append(f"COALESCE(den.{alias}, num.{alias}) AS {alias}")
-    cols += [
-        "CAST(COALESCE(num.n, 0) AS DOUBLE) / NULLIF(COALESCE(den.n, 0), 0) AS valeur",
-        "COALESCE(num.n, 0) AS numerateur",
-        "COALESCE(den.n, 0) AS denominateur",
-        "COALESCE(den.n, 0) AS effectif",
-    ]
-    if perturbed:
-        cols += ["COALESCE(num.k, 0) AS cle_numerateur", "COALESCE(den.k, 0) AS cle_denominateur"]
+    counts = ["COALESCE(num.n, 0) AS numerateur", "COALESCE(den.n, 0) AS denominateur"]
+    if perturbed:  # no value: queries/secrecy.py computes it from the perturbed counts
+        cols += counts + [
+            "COALESCE(num.k, 0) AS cle_numerateur",
+            "COALESCE(den.k, 0) AS cle_denominateur",
+        ]
+    else:
+        cols += [
+            "CAST(COALESCE(num.n, 0) AS DOUBLE) / NULLIF(COALESCE(den.n, 0), 0) AS valeur",
+            *counts,
+            "COALESCE(den.n, 0) AS effectif",
+        ]
     if dims:
         on = " AND ".join(f"den.{i} IS NOT DISTINCT FROM num.{i}" for i, _ in dims)
         join = f"FULL OUTER JOIN num ON {on}"

@@ -27,10 +27,8 @@ WITH num AS (
 SELECT
   COALESCE(den.commune, num.commune) AS commune,
   COALESCE(den.commune_libelle, num.commune_libelle) AS commune_libelle,
-  CAST(COALESCE(num.n, 0) AS DOUBLE) / NULLIF(COALESCE(den.n, 0), 0) AS valeur,
   COALESCE(num.n, 0) AS numerateur,
   COALESCE(den.n, 0) AS denominateur,
-  COALESCE(den.n, 0) AS effectif,
   COALESCE(num.k, 0) AS cle_numerateur,
   COALESCE(den.k, 0) AS cle_denominateur
 FROM den FULL OUTER JOIN num ON den.commune IS NOT DISTINCT FROM num.commune
