@@ -34,10 +34,21 @@ def frame(
         if name in arrays:
             columns[name] = _column(arrays[name], dtype)
         else:
-            columns[name] = pd.array(np.full(rows, None), dtype=dtype)
+            columns[name] = _all_null(rows, dtype)
     for name, value in (constants or {}).items():
         columns[name] = value if isinstance(value, np.ndarray) else np.full(rows, value)
     return pd.DataFrame(columns, copy=False)
+
+
+def _all_null(rows: int, dtype: str):
+    """A nullable column of `rows` nulls, built from its parts: `pd.array` of an object array of
+    None walks every row in Python (about 10 ms for the 150 000 residences of a national root,
+    a tenth of the whole query)."""
+    if dtype == "Int64":
+        return pd.arrays.IntegerArray(np.zeros(rows, dtype="int64"), np.ones(rows, dtype=bool))
+    if dtype == "Float64":
+        return pd.arrays.FloatingArray(np.zeros(rows, dtype="float64"), np.ones(rows, dtype=bool))
+    return pd.array(np.full(rows, None), dtype=dtype)
 
 
 def _column(values: np.ndarray, dtype: str | None):
