@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.__main__ import _percentile, arrivals, main, markdown, summary
+from loadtest.__main__ import FORM, _percentile, arrivals, main, markdown, summary
 
 
 def test_percentiles_and_counts_of_a_small_run():
@@ -51,6 +51,20 @@ def test_the_rest_of_the_machine_and_the_spread_are_reported():
     assert text.startswith("Sessions : 1 (arrivées étalées sur 60 s), habitués")
     assert "Navigateurs et banc (même machine) : 2.0 s de CPU, 1.00 s par vue" in text
     assert "toutes au même instant" in markdown(summary(results, 1, 0.5, 300.0))
+
+
+def test_the_login_form_is_a_part_of_accueil_not_a_view():
+    results = [
+        (FORM, "direction.demo", 0.5, 0, None),
+        ("Accueil", "direction.demo", 1.5, 0, None),
+        (FORM, "partenaire.voironnais", 2.5, 0, None),
+        ("Accueil", "partenaire.voironnais", 4.0, 0, None),
+    ]
+    found = summary(results, 2, cpu_s=1.0, peak_rss_mb=300.0)
+    assert found["page_views"] == 2 and FORM not in found["pages"]
+    assert found["login_form"] == {"n": 2, "p50_s": 1.5, "p95_s": 2.5, "max_s": 2.5}
+    assert "médiane 1.50 s, p95 2.50 s, max 2.50 s" in markdown(found)
+    assert summary(results[1::2], 2, 1.0, 300.0)["login_form"] is None
 
 
 @pytest.mark.parametrize("spread", ["-1", "601"])
