@@ -1,6 +1,7 @@
 """Load harness: many real browser sessions against one portal server (``make load``).
 
-Each session is a headless Chromium context (Debian's /usr/bin/chromium driven by Playwright) that
+Each session is a headless Chromium context driven by Playwright (Debian's chromium-headless-shell,
+the browser Playwright runs headless, or with `--browser chromium` the full /usr/bin/chromium) that
 logs in with one of the four demo roles and opens Accueil, Tableau de bord, Objectifs et alertes
 and Carte, like a user clicking the sidebar. All sessions start at the same moment, or evenly over
 `--spread S` seconds (twenty partners opening the portal in the same minute). The harness

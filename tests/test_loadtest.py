@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.__main__ import FORM, _percentile, arrivals, main, markdown, summary
+from loadtest.__main__ import (
+    BROWSERS,
+    FORM,
+    _percentile,
+    arrivals,
+    default_browser,
+    main,
+    markdown,
+    summary,
+)
 
 
 def test_percentiles_and_counts_of_a_small_run():
@@ -73,3 +82,21 @@ def test_a_spread_out_of_bounds_is_refused_before_anything_starts(spread, capsys
         main(["--sessions", "2", "--spread", spread])
     assert stopped.value.code == 2
     assert "--spread : entre 0 et 600 secondes" in capsys.readouterr().err
+
+
+def test_the_headless_shell_is_preferred_when_installed_and_the_report_names_the_browser():
+    installed = {BROWSERS["chromium"]}
+    assert default_browser(lambda path: path in installed) == "chromium"
+    installed.add(BROWSERS["headless-shell"])
+    assert default_browser(lambda path: path in installed) == "headless-shell"
+    found = summary([("Accueil", "direction.demo", 1.0, 0, None)], 1, 0.5, 300.0)
+    found["browser"] = "chromium"
+    assert markdown(found).splitlines()[0].endswith(", navigateur chromium")
+
+
+def test_a_browser_not_installed_is_named_with_its_package(monkeypatch, capsys):
+    monkeypatch.setitem(BROWSERS, "chromium", "/nonexistent/chromium")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--sessions", "1", "--browser", "chromium"])
+    assert stopped.value.code == 2
+    assert "/nonexistent/chromium introuvable : apt-get install chromium" in capsys.readouterr().err
