@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.__main__ import (
-    BROWSERS,
-    FORM,
-    _percentile,
-    arrivals,
-    default_browser,
-    main,
-    markdown,
-    summary,
-)
+from loadtest.__main__ import main
+from loadtest.report import _percentile, markdown, summary
+from loadtest.sessions import BROWSERS, FORM, arrivals, default_browser
 
 
 def test_percentiles_and_counts_of_a_small_run():

@@ -1,0 +1,98 @@
+"""What the load harness reports: per page the median, 95th percentile and maximum time, the
+errors, the lost clicks, the server's CPU per view and peak memory, and the rest of the machine's
+CPU (the browsers and the harness)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from statistics import median
+
+from loadtest.sessions import FORM, PAGES
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def _times(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50_s": median(values),
+        "p95_s": _percentile(values, 0.95),
+        "max_s": max(values),
+    }
+
+
+def summary(
+    results: list,
+    sessions: int,
+    cpu_s: float,
+    peak_rss_mb: float,
+    machine_cpu_s: float | None = None,
+    spread_s: float = 0.0,
+) -> dict:
+    pages = {}
+    for title in ["Accueil", *(t for _, t in PAGES)]:
+        times = [r[2] for r in results if r[0] == title]
+        if times:
+            pages[title] = _times(times)
+    form = [r[2] for r in results if r[0] == FORM]
+    views = sum(p["n"] for p in pages.values())
+    return {
+        "sessions": sessions,
+        "pages": pages,
+        "login_form": _times(form) if form else None,
+        "errors": [r[4] for r in results if r[4]],
+        "lost_actions": sum(r[3] for r in results),
+        "page_views": views,
+        "server_cpu_s": cpu_s,
+        "server_cpu_s_per_view": cpu_s / views if views else None,
+        "server_peak_rss_mb": peak_rss_mb,
+        # the whole machine's CPU over the run, less the server's: the browsers and the harness
+        # (on a real day they run on the users' own machines)
+        "other_cpu_s": None if machine_cpu_s is None else machine_cpu_s - cpu_s,
+        "spread_s": spread_s,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, charge {os.getloadavg()[0]:.1f}",
+    }
+
+
+def markdown(found: dict) -> str:
+    spread = found.get("spread_s") or 0
+    arrival = f"arrivées étalées sur {spread:g} s" if spread else "toutes au même instant"
+    browser = f", navigateur {found['browser']}" if found.get("browser") else ""
+    lines = [
+        f"Sessions : {found['sessions']} ({arrival}), {found.get('visitors', 'habitués')}, "
+        f"{found.get('processes', 1)} processus serveur ({found['machine']}){browser}",
+        "",
+        "| page | vues | médiane (s) | p95 (s) | max (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for title, p in found["pages"].items():
+        lines.append(
+            f"| {title} | {p['n']} | {p['p50_s']:.2f} | {p['p95_s']:.2f} | {p['max_s']:.2f} |"
+        )
+    form = found.get("login_form")
+    if form:
+        lines += [
+            "",
+            f"dont « {FORM} » (adresse saisie → formulaire affiché) : médiane "
+            f"{form['p50_s']:.2f} s, p95 {form['p95_s']:.2f} s, max {form['max_s']:.2f} s",
+        ]
+    per_view = found["server_cpu_s_per_view"]
+    lines += [
+        "",
+        f"Erreurs : {len(found['errors'])} ; actions perdues (clic refait) : {found['lost_actions']}",
+        f"Serveur : {found['server_cpu_s']:.1f} s de CPU"
+        + (f", {per_view:.2f} s par vue" if per_view is not None else "")
+        + f" ; mémoire résidente maximale {found['server_peak_rss_mb']:.0f} Mo",
+    ]
+    other = found.get("other_cpu_s")
+    if other is not None and found["page_views"]:
+        lines.append(
+            f"Navigateurs et banc (même machine) : {other:.1f} s de CPU, "
+            f"{other / found['page_views']:.2f} s par vue"
+        )
+    lines += [f"- {e}" for e in found["errors"][:10]]
+    return "\n".join(lines)

@@ -1,0 +1,168 @@
+"""The browser sessions of the load harness: each one a Playwright context that logs in with one
+of the demo roles and opens the pages through the sidebar, timing each page from the click to its
+being ready (its title shown, no script run in progress)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+
+# The browsers Debian packages: Chromium's headless shell (the one Playwright itself runs headless:
+# the same Blink and V8 without the browser's interface: 8 to 19 % less CPU per view measured
+# here) and the full browser. The harness uses the first installed, and its report names it.
+BROWSERS = {
+    "headless-shell": "/usr/bin/chromium-headless-shell",
+    "chromium": "/usr/bin/chromium",
+}
+PACKAGES = {"headless-shell": "chromium-headless-shell", "chromium": "chromium"}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+ACCOUNTS = (  # the demo accounts of the README, one per role, used in turn
+    ("direction.demo", "Demo-Direction-2026!"),
+    ("partenaire.voironnais", "Demo-Voironnais-2026!"),
+    ("clientele.demo", "Demo-Clientele-2026!"),
+    ("admin.demo", "Demo-Admin-2026!"),
+)
+PAGES = (  # sidebar link, page title
+    ("Tableau de bord", "Tableau de bord"),
+    ("Objectifs et alertes", "Objectifs et alertes"),
+    ("Carte", "Carte"),
+)
+# A part of Accueil's time, reported beside the pages and not counted as a view: from the address
+# typed to the login form on screen (the portal's page and scripts loaded, the first run drawn).
+FORM = "Formulaire de connexion"
+ACTION_WAIT_MS = 20_000  # a click whose page has not come by then, with no run in progress, is lost
+PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
+
+
+async def _ready(page, title: str, timeout_ms: int) -> None:
+    main = page.get_by_test_id("stMain")
+    await main.locator("h1", has_text=title).first.wait_for(timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    quiet = 0
+    while quiet < 3:  # three looks 100 ms apart with no run in progress
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"« {title} » toujours en cours d'exécution")
+        quiet = 0 if await _busy(page) else quiet + 1
+        await page.wait_for_timeout(100)
+
+
+async def _busy(page) -> bool:
+    """A script run in progress (Streamlit's status widget or a spinner on screen)."""
+    found = await page.get_by_test_id("stStatusWidget").count()
+    return bool(found + await page.get_by_test_id("stSpinner").count())
+
+
+async def _arrived(page, title: str, began: float) -> bool:
+    """Wait for the page a click asked for: True once it is ready; False when it has not come
+    after ACTION_WAIT_MS and no run is in progress (the click was lost: nothing is working on
+    it). A run still in progress is a slow page, not a lost click: waited for, up to the limit."""
+    while True:
+        try:
+            await _ready(page, title, ACTION_WAIT_MS)
+            return True
+        except Exception:
+            if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
+                raise
+            if not await _busy(page):
+                return False
+
+
+async def _session(
+    browser,
+    base_url: str,
+    index: int,
+    results: list,
+    start: asyncio.Event,
+    ready: asyncio.Queue,
+    returning: bool,
+    arrival: float = 0.0,
+) -> None:
+    username, password = ACCOUNTS[index % len(ACCOUNTS)]
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    try:
+        if returning:  # a browser that has seen the portal: its static files in the HTTP cache
+            await page.goto(base_url, timeout=PAGE_LIMIT_MS)
+            await page.get_by_role("button", name="Se connecter").wait_for(timeout=PAGE_LIMIT_MS)
+            await page.goto("about:blank")
+        await ready.put(index)
+        await start.wait()
+        await asyncio.sleep(arrival)  # 0 for all: every session at the same moment
+        began = time.perf_counter()
+        await page.goto(base_url, timeout=PAGE_LIMIT_MS)
+        login = page.get_by_role("button", name="Se connecter")
+        await login.wait_for(timeout=PAGE_LIMIT_MS)
+        results.append((FORM, username, time.perf_counter() - began, 0, None))
+        await page.get_by_label("Identifiant").fill(username)
+        await page.get_by_label("Mot de passe").fill(password)
+        lost = 0
+        while True:
+            await login.click()
+            if await _arrived(page, "Accueil", began):
+                break
+            lost += 1
+        results.append(("Accueil", username, time.perf_counter() - began, lost, None))
+        for link, title in PAGES:
+            began, lost = time.perf_counter(), 0
+            sidebar = page.get_by_test_id("stSidebar").get_by_role("link", name=link)
+            while True:
+                await sidebar.click(timeout=PAGE_LIMIT_MS)
+                if await _arrived(page, title, began):
+                    break
+                lost += 1
+            results.append((title, username, time.perf_counter() - began, lost, None))
+    except Exception as exc:  # recorded, the other sessions go on
+        results.append(("erreur", username, None, 0, f"{type(exc).__name__}: {exc}"[:200]))
+    finally:
+        await context.close()
+
+
+def arrivals(sessions: int, spread_s: float) -> list[float]:
+    """When each session starts, in seconds after the first: evenly over `spread_s` (0: all at
+    the same moment). « Twenty partners open the portal in the same minute » is 20 over 60 s."""
+    if sessions <= 1 or spread_s <= 0:
+        return [0.0] * sessions
+    return [spread_s * i / (sessions - 1) for i in range(sessions)]
+
+
+def default_browser(exists: Callable[[str], bool] = os.path.exists) -> str:
+    """The first installed of BROWSERS (the headless shell when both are)."""
+    return next((name for name, path in BROWSERS.items() if exists(path)), "headless-shell")
+
+
+async def run(
+    base_url: str,
+    sessions: int,
+    *,
+    browser_path: str = BROWSERS["chromium"],
+    returning: bool = True,
+    on_start=lambda: None,
+    spread_s: float = 0.0,
+) -> list:
+    """`sessions` browser sessions started at the same moment, or evenly over `spread_s` seconds;
+    `on_start()` is called just before the first (the probes are reset there). Returning visitors
+    (the default) have the portal's static files in their browser's cache, as Streamlit serves
+    them `immutable` for a year; first-time visitors (`returning=False`) download them during the
+    measured login."""
+    from playwright.async_api import async_playwright
+
+    results: list = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+        start, ready = asyncio.Event(), asyncio.Queue()
+        tasks = [
+            asyncio.create_task(
+                _session(browser, base_url, i, results, start, ready, returning, arrival)
+            )
+            for i, arrival in enumerate(arrivals(sessions, spread_s))
+        ]
+        for _ in range(sessions):  # every context ready: all sessions start at the same moment
+            await ready.get()
+        await asyncio.sleep(1)  # the previous visits' sessions end on the server
+        on_start()
+        start.set()
+        await asyncio.gather(*tasks)
+        await browser.close()
+    return results
