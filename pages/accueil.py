@@ -4,8 +4,8 @@ latest snapshot in that scope and the number of targets off track."""
 import streamlit as st
 
 from semantic.safe_text import markdown_text
-from ui.shared import concertation_view as cv
 from ui.shared.bilan_download import offer_bilan
+from ui.shared.concertation_news import show_news
 from ui.shared.headline import delta_color, format_delta, overview, status_badge
 from ui.shared.identity import shown_scope
 from ui.shared.page_errors import stop_on_error
@@ -71,7 +71,7 @@ right.caption(
 )
 right.page_link(page_path("objectifs"), label="Voir les alertes", icon=":material/notifications:")
 
-cv.show_news(user)
+show_news(user)
 
 if user.scope.masks_small_cells:  # partners file and forward it; staff find it on Objectifs
     st.subheader("Bilan annuel")

@@ -10,6 +10,7 @@ from ui.screens.residence import projection_view as pv
 from ui.screens.residence import residence_view as rv
 from ui.shared import concertation_view as cv
 from ui.shared.page_errors import stop_on_error
+from ui.shared.urban_projects_view import show_projects
 from ui.shell.guard import require_page
 from ui.shell.navigation import page_path
 
@@ -31,7 +32,7 @@ with stop_on_error(), st.spinner("Calcul du profil de la résidence…"):
     sheet = rv.load_sheet(user.scope, rows, chosen)
 
 rv.show_card(sheet.card, sheet.facts)
-cv.show_projects(user, sheet.card.residence)
+show_projects(user, sheet.card.residence)
 cv.object_panel(
     user,
     cv.residence_ref(sheet.card, sheet.facts.get("commune")),

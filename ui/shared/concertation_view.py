@@ -1,5 +1,6 @@
 """Concertation on screen: the plans and thread of one object (in place on the Objectifs cards and
-the Fiche résidence), and the « Quoi de neuf » of the home page.
+the Fiche résidence). The home page's « Quoi de neuf » is ui.shared.concertation_news; urban
+projects are ui.shared.urban_projects_view.
 
 Rights are checked by `store.concertation` (scope, role, organisation); this module only hides
 the forms the user could not submit. Every text typed by a user is shown as plain text
@@ -22,13 +23,10 @@ from store import Store
 from store import concertation as cc
 from store import plans as pl
 from store import threads as th
-from store.news import News, last_visit, record_visit, whats_new
 from ui.shared import data
 from ui.shared.formats import value as format_value
 from ui.shell.auth import CurrentUser, startup_settings
 
-# The previous visit, read once per browser session (later reruns must not move it to « now »).
-LAST_VISIT_KEY = "_peuplement_visite_precedente"
 STATUS_ICONS = {
     "proposee": ":material/lightbulb:",
     "engagee": ":material/play_circle:",
@@ -153,13 +151,6 @@ def residence_counts(user: CurrentUser) -> tuple[dict[str, int], dict[str, int]]
     )
 
 
-def urban_projects(user: CurrentUser) -> list:
-    """The urban projects of the user's territory (store.urban_projects: scope checked there)."""
-    from store.urban_projects import list_projects
-
-    return list_projects(state(), actor(user))
-
-
 def _show_plan(user: CurrentUser, plan: pl.Plan, now: float | None, unit: str, key: str) -> None:
     today = dt.date.today()
     due = f" · échéance {plan.due:%d/%m/%Y}" if plan.due else ""
@@ -205,7 +196,7 @@ def _edit_form(user: CurrentUser, plan: pl.Plan, key: str) -> None:
         due = st.date_input("Échéance", value=plan.due, format="DD/MM/YYYY", disabled=not own)
         if st.form_submit_button("Enregistrer"):
             changes = {"status": status} | ({"due": due} if own else {})
-            _apply(lambda: pl.update_plan(state(), who, plan.id, **changes))
+            apply_change(lambda: pl.update_plan(state(), who, plan.id, **changes))
 
 
 def _show_thread(user: CurrentUser, comments: list[th.CommentView], key: str) -> None:
@@ -215,7 +206,7 @@ def _show_thread(user: CurrentUser, comments: list[th.CommentView], key: str) ->
         with st.chat_message("bailleur" if landlord else "partenaire", avatar=avatar):
             st.caption(
                 f"{markdown_text(comment.author)} · {markdown_text(comment.organisation)} · "
-                f"{_when(comment.created_at)}" + (" · masqué" if comment.hidden else "")
+                f"{when_text(comment.created_at)}" + (" · masqué" if comment.hidden else "")
             )
             if comment.hidden and user.role != "admin":
                 st.caption(cc.HIDDEN_TEXT)
@@ -228,7 +219,7 @@ def _show_thread(user: CurrentUser, comments: list[th.CommentView], key: str) ->
                     "Masquer", key=f"{key}_hide_{comment.id}", icon=":material/visibility_off:"
                 )
             ):
-                _apply(lambda c=comment: th.hide_comment(state(), actor(user), c.id))
+                apply_change(lambda c=comment: th.hide_comment(state(), actor(user), c.id))
 
 
 def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> None:
@@ -238,7 +229,7 @@ def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> No
         if st.form_submit_button(
             "Publier le commentaire", icon=":material/send:", key=f"{key}_publier"
         ):
-            _apply(lambda: th.add_comment(state(), actor(user), obj, body))
+            apply_change(lambda: th.add_comment(state(), actor(user), obj, body))
     label = "Nouveau plan d'action" if actor(user).internal else "Proposer un plan d'action"
     with (
         st.popover(label, icon=":material/add_task:"),
@@ -248,7 +239,7 @@ def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> No
         description = st.text_area("Description", max_chars=cc.MAX_TEXT, height=80)
         due = st.date_input("Échéance", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Enregistrer le plan", key=f"{key}_enregistrer"):
-            _apply(
+            apply_change(
                 lambda: pl.create_plan(
                     state(),
                     actor(user),
@@ -262,7 +253,7 @@ def _forms(user: CurrentUser, obj: cc.ObjectRef, indicator, now, key: str) -> No
             )
 
 
-def _apply(change) -> None:
+def apply_change(change) -> None:
     """Run a change; the project's own refusals are shown, anything else is a bug and surfaces."""
     try:
         change()
@@ -272,76 +263,5 @@ def _apply(change) -> None:
     st.rerun()
 
 
-def _when(iso: str) -> str:
+def when_text(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
-
-
-# --- « Quoi de neuf » ----------------------------------------------------------------------------
-
-
-def news(user: CurrentUser) -> News:
-    """What changed since the previous visit; this visit is recorded once per browser session."""
-    if LAST_VISIT_KEY not in st.session_state:
-        st.session_state[LAST_VISIT_KEY] = last_visit(state(), user.username)
-        record_visit(state(), user.username)
-    return whats_new(state(), actor(user), st.session_state[LAST_VISIT_KEY], dt.date.today())
-
-
-def show_news(user: CurrentUser) -> None:
-    found = news(user)
-    since = f"depuis votre visite du {_when(found.since)}" if found.since else "à ce jour"
-    st.subheader("Quoi de neuf")
-    if found.empty:
-        st.caption(f"Rien de nouveau dans la concertation {since}.")
-        return
-    columns = st.columns(4)
-    columns[0].metric("Nouveaux commentaires", len(found.comments), border=True)
-    columns[1].metric("Plans nouveaux ou modifiés", len(found.new_plans), border=True)
-    columns[2].metric("Plans à échéance (14 j)", len(found.due_soon), border=True)
-    columns[3].metric("Plans en retard", len(found.late), border=True)
-    st.caption(f"Concertation {since}, sur votre périmètre.")
-    for plan in found.late[:5]:
-        st.markdown(
-            f":material/warning: En retard depuis le {plan.due:%d/%m/%Y} : "
-            f"**{markdown_text(plan.title)}** ({markdown_text(plan.obj.label)})"
-        )
-    for comment in found.comments[-5:]:
-        st.markdown(
-            f":material/chat: {markdown_text(comment.organisation)} sur "
-            f"« {markdown_text(comment.obj.label)} » ({_when(comment.created_at)})"
-        )
-
-
-def rehoused(user: CurrentUser, project) -> float | None:
-    """ANRU rehousing allocations of the last 12 months on the project's communes (its EPCI when
-    it names none), through the queries layer in the user's scope; None when masked. The data
-    do not link an allocation to a project: this counts every ANRU rehousing of that territory."""
-    level, codes = (
-        ("commune", list(project.communes)) if project.communes else ("epci", [project.epci])
-    )
-    try:
-        found = data.indicator("nb_attributions_anru", user.scope, where={level: codes})
-    except PeuplementError:
-        return None
-    if found.empty or bool(found.iloc[0]["masque"]) or pd.isna(found.iloc[0]["valeur"]):
-        return None
-    return float(found.iloc[0]["valeur"])
-
-
-def show_projects(user: CurrentUser, residence: str) -> None:
-    """The urban projects that concern a residence, with their plans and thread."""
-    from store.urban_projects import projects_of_residence
-
-    for project in projects_of_residence(state(), actor(user), residence):
-        dates = " → ".join(f"{d:%m/%Y}" for d in (project.start, project.end) if d)
-        st.info(
-            f"Projet urbain **{markdown_text(project.name)}** {dates} : "
-            f"{project.demolitions} démolition(s), {project.rehousing} relogement(s) prévus ; "
-            f"relogements ANRU sur 12 mois dans son territoire : {_count(rehoused(user, project))}.",
-            icon=":material/construction:",
-        )
-        object_panel(user, project.object_ref(), key=f"projet_{project.id}")
-
-
-def _count(number: float | None) -> str:
-    return "non communiqué (secret statistique)" if number is None else f"{number:.0f}"

@@ -21,6 +21,8 @@ from ui.screens.carte.map_residences import AttentionItem, Concertation
 from ui.shared import concertation_view as cv
 from ui.shared import data, filters
 from ui.shared.labels import departement_label
+from ui.shared.urban_projects_view import rehoused as rehoused_in
+from ui.shared.urban_projects_view import urban_projects
 from ui.shell.auth import CurrentUser
 from ui.shell.navigation import page_path
 
@@ -225,8 +227,8 @@ def concertation(user: CurrentUser) -> Concertation:
     """The store's side of the map, in the user's scope: open plans and comments per residence,
     the urban projects of the territory and their ANRU rehousing (masked for a partner)."""
     plans, comments = cv.residence_counts(user)
-    projects = tuple(cv.urban_projects(user))
-    rehoused = {p.id: cv.rehoused(user, p) for p in projects}
+    projects = tuple(urban_projects(user))
+    rehoused = {p.id: rehoused_in(user, p) for p in projects}
     return Concertation(plans, comments, projects, rehoused)
 
 

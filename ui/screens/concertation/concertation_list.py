@@ -13,8 +13,9 @@ from store import concertation as cc
 from store import plans as pl
 from store import threads as th
 from store import urban_projects as up
-from ui.shared.concertation_view import _apply, _when, actor, rehoused, state
+from ui.shared.concertation_view import actor, apply_change, state, when_text
 from ui.shared.data import epci_names
+from ui.shared.urban_projects_view import rehoused
 from ui.shell.auth import CurrentUser
 
 INTRO = (
@@ -105,7 +106,7 @@ def show_latest_comments(user: CurrentUser, chosen: dict, limit: int = 10) -> No
     for comment in reversed(comments):
         st.markdown(
             f"**{markdown_text(comment.organisation)}** sur « {markdown_text(comment.obj.label)} » "
-            f"· {_when(comment.created_at)}"
+            f"· {when_text(comment.created_at)}"
         )
         st.text(cc.HIDDEN_TEXT if comment.hidden and user.role != "admin" else comment.body)
 
@@ -151,7 +152,7 @@ def project_form(user: CurrentUser) -> None:
         start = left.date_input("Début", value=None, format="DD/MM/YYYY")
         end = right.date_input("Fin", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Enregistrer le projet"):
-            _apply(
+            apply_change(
                 lambda: up.save_project(
                     state(),
                     actor(user),
