@@ -1,22 +1,23 @@
 """The annual bilan as a PDF: `bilan_pdf(engine, scope, territory, year=…)` gathers the figures
 for the reader's scope (reports/bilan_data.py) and lays out its sections, in this order: cover,
-targets, allocations of the year, occupancy, residences à enjeu de mixité, map, quarterly series,
-method annex."""
+targets, allocations of the year, then the territory's occupancy, residences à enjeu de mixité,
+map and quarterly series (reports/bilan_territory.py), the concertation's action plans, and the
+method annex (reports/bilan_annex.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-from reportlab.platypus import PageBreak, Table
+from reportlab.platypus import PageBreak
 
 from queries.engine import Engine
 from reports import bilan_labels as lb
 from reports.bilan_annex import annex
-from reports.bilan_data import ALLOCATION_INDICATORS, SERIES_INDICATORS, Bilan, build_bilan
-from reports.bilan_graphics import series_chart, territory_map
+from reports.bilan_data import ALLOCATION_INDICATORS, Bilan, build_bilan
 from reports.bilan_pdf import Spacer, keep, para, render, table
-from reports.formats import MASK_LABEL, number, percent, shown_gap, target_text, value
+from reports.bilan_territory import map_section, mixite_section, profile_section, series_section
+from reports.formats import MASK_LABEL, number, shown_gap, target_text, value
 from semantic.catalogue import Catalogue
 from semantic.scope import Scope
 from store.concertation import KINDS, STATUSES
@@ -216,92 +217,6 @@ def allocations_section(b: Bilan) -> list:
     return out
 
 
-def profile_section(b: Bilan) -> list:
-    overall = b.profile["valeur_ensemble"].notna().any()
-    header = ["Indicateur", b.territory_name if b.territory else "Ensemble du patrimoine"]
-    if overall:
-        header.append("Ensemble du patrimoine")
-    rows = []
-    for r in b.profile.to_dict("records"):
-        ind = b.catalogue.indicator(r["indicateur"])
-        row = [ind.label, lb.cell(r["valeur"], ind.unit, r["masque"])]
-        if overall:
-            row.append(value(r["valeur_ensemble"], ind.unit))
-        rows.append(row)
-    if overall:
-        scope_note = "comparé à l'ensemble du patrimoine du bailleur"
-    elif b.territory is None:
-        scope_note = "sur l'ensemble du patrimoine"
-    else:
-        scope_note = "sur le seul périmètre du lecteur"
-    return [
-        keep(
-            para("3. Occupation du parc", "h1"),
-            para(
-                f"Profil des logements et des ménages en place au {b.snapshot:%d/%m/%Y}, "
-                f"{scope_note}.",
-                "small",
-            ),
-            table([header, *rows], [230, 120, 120] if overall else [300, 170]),
-        )
-    ]
-
-
-def mixite_section(b: Bilan) -> list:
-    out = [para("4. Résidences à enjeu de mixité", "h1")]
-    if b.mixite.empty:
-        return [
-            *out,
-            para(
-                "Aucune résidence du territoire ne figure sur la liste des résidences à enjeu de mixité."
-            ),
-        ]
-    out.append(
-        para(
-            "Part des ménages en fragilité (au moins deux critères sur quatre) dans les résidences "
-            "de la liste de la CIA, et son évolution depuis la photographie précédente.",
-            "small",
-        )
-    )
-    rows = []
-    for r in b.mixite.to_dict("records"):
-        masked = bool(r["masque"])
-        evo = "—" if masked or pd.isna(r["evolution"]) else shown_gap(r["evolution"], "ratio")
-        flag = "Alerte" if r["alerte"] else ""
-        rows.append(
-            [
-                r["residence_libelle"],
-                r["commune_libelle"],
-                lb.cell(r["valeur"], "ratio", masked),
-                evo,
-                "—" if pd.isna(r["seuil"]) else percent(r["seuil"], 0),
-                flag,
-            ]
-        )
-    header = ["Résidence", "Commune", "Fragilité", "Évolution", "Seuil PSA", ""]
-    return [*out, table([header, *rows], [140, 110, 55, 55, 55, 45], numeric_from=2)]
-
-
-def map_section(b: Bilan) -> list:
-    return [
-        para(f"5. Carte : {b.territory_name}", "h1"),
-        para(
-            "Communes du territoire, quartiers prioritaires (QPV) et résidences du bailleur "
-            "colorées selon la part de ménages en fragilité à la date de la photographie.",
-            "small",
-        ),
-        Spacer(1, 6),
-        territory_map(
-            b.communes,
-            b.qpv,
-            b.places,
-            mask_label=f"secret ({MASK_LABEL} ménages)"
-            if b.scope.masks_small_cells
-            else "non calculable",
-        ),
-    ]
-
-
 def plan_rows(b: Bilan) -> list[list[str]]:
     """One row per plan: object, title, organisation, status, due date (late ones say so), the
     linked indicator's value when the plan was created."""
@@ -352,22 +267,3 @@ def plans_section(b: Bilan) -> list:
     header = ["Objet", "Plan", "Organisation", "Statut", "Échéance", "Indicateur à la création"]
     widths = [95, 120, 65, 50, 55, 75]  # the text width of the other tables (460 pt)
     return [*out, table([header, *plan_rows(b)], widths, numeric_from=len(header))]
-
-
-def series_section(b: Bilan) -> list:
-    legal = {t.indicateur: t.cible for t in b.catalogue.parameters.objectifs_legaux}
-    charts = []
-    for ind_id in SERIES_INDICATORS:
-        ind = b.catalogue.indicator(ind_id)
-        charts.append(series_chart(b.series[ind_id], ind.label, ind.unit, legal.get(ind_id)))
-    grid = [charts[i : i + 2] for i in range(0, len(charts), 2)]
-    return [
-        para("6. Évolution trimestrielle", "h1"),
-        para(
-            "Valeur à chaque photographie trimestrielle, attributions des 12 mois précédents "
-            "(comme sur la page Évolution). Un point couvert par le secret statistique n'est pas tracé.",
-            "small",
-        ),
-        Spacer(1, 6),
-        Table(grid, colWidths=[255, 255]),
-    ]
