@@ -19,7 +19,7 @@ from store.concertation import LANDLORD, Actor, ObjectRef
 from store.plans import create_plan, list_plans
 from store.threads import add_comment
 from store.urban_projects import save_project
-from tests.apptest_support import ACCOUNTS, logged_in, portal, small_demo, steady_navigation
+from tests.apptest_support import ACCOUNTS, logged_in, portal, steady_navigation
 from ui.shell import audit
 
 VOIRONNAIS = "243800984"
@@ -36,11 +36,6 @@ WIDGETS = {
 @pytest.fixture(autouse=True)
 def steady_state_navigation(monkeypatch):
     steady_navigation(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def small_demo_root(tmp_path_factory):
-    return small_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
