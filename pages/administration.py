@@ -3,7 +3,7 @@ place (retire one), and the accounts."""
 
 import streamlit as st
 
-from ui.screens.administration import accounts, admin_import
+from ui.screens.administration import accounts, admin_import, snapshots_view
 from ui.shell.auth import startup_settings
 from ui.shell.guard import require_page
 
@@ -19,7 +19,7 @@ with snapshots:
     )
     admin_import.import_form("snapshot")
     admin_import.report_view("snapshot", user)
-    admin_import.snapshots_section(user)
+    snapshots_view.snapshots_section(user)
 with references:
     st.subheader("Importer des référentiels")
     st.caption(

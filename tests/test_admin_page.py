@@ -100,7 +100,7 @@ def test_admin_uploads_checks_and_publishes_a_snapshot(root, tmp_path):
     newest = table.iloc[0]
     assert newest["Photographie"] == "31/03/2026" and newest["Par"] == "admin.demo"
     # headers are the tables' names as readers write them (« Ménages », not « Menages »)
-    from ui.screens.administration.admin_import import TABLE_LABELS
+    from ui.screens.administration.snapshots_view import TABLE_LABELS
 
     assert TABLE_LABELS["menages"] == "Ménages" and TABLE_LABELS["batiments"] == "Bâtiments"
     assert {t: newest[TABLE_LABELS[t]] for t in TABLES} == dict(TINY_ROWS)

@@ -162,7 +162,7 @@ _READERS = ("ui", "reports", "queries", "cli", "pages", "Home.py")
 _OTHER_WORDINGS = {
     "ui/screens/objectifs/target_cards.py NOUNS",  # a unit's noun, singular and plural
     "ui/screens/objectifs/target_cards.py VALUE_LABELS",  # réservataires inside a sentence
-    "ui/screens/administration/admin_import.py TABLE_LABELS",  # tables, some named as units
+    "ui/screens/administration/snapshots_view.py TABLE_LABELS",  # tables, some named as units
     "queries/bench/pandas_questions.py PANDAS_COLUMNS",  # tables, some named as units
 }
 

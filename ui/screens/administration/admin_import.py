@@ -1,5 +1,5 @@
 """Loading data from the Administration page: a snapshot or the reference tables, checked, then
-published; the snapshots in place, and retiring one.
+published (the snapshots in place, and retiring one: snapshots_view.py).
 
 The import itself is `ingest.importer`: `prepare_*` checks the files and stages them without
 changing anything visible; the page shows the report, and only a clean report can be published
@@ -263,81 +263,6 @@ def _publish_controls(kind: str, report: importer.ImportReport, user: CurrentUse
     st.rerun()
 
 
-# --- snapshots in place -------------------------------------------------------------------------------
-
-
-# The tables of a snapshot as readers name them (file names stay in the data folder).
-TABLE_LABELS = {
-    "residences": "Résidences",
-    "batiments": "Bâtiments",
-    "logements": "Logements",
-    "menages": "Ménages",
-    "departs": "Départs",
-    "attributions": "Attributions",
-    "demandes": "Demandes",
-}
-
-
 def day_text(iso: str) -> str:
     """« 30/09/2026 » for a snapshot's ISO date (the ISO form stays the key)."""
     return f"{dt.date.fromisoformat(str(iso)):%d/%m/%Y}"
-
-
-def snapshots_table(root: Path) -> pd.DataFrame:
-    """One row per published snapshot, latest first: row counts, when and by whom imported."""
-    rows = []
-    for info in reversed(importer.published_snapshots(root)):
-        row = {"Photographie": day_text(info.date)}
-        row |= {
-            TABLE_LABELS.get(table, table.capitalize()): count for table, count in info.rows.items()
-        }
-        row["Importée le"] = _when(info.published_at)
-        row["Par"] = info.user or "— (déposée hors du portail)"
-        row["Remplace"] = "oui" if info.replaced else ""
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _when(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    return dt.datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
-
-
-def snapshots_section(user: CurrentUser) -> None:
-    root = data_root()
-    st.subheader("Photographies publiées")
-    st.caption(f"Dossier des données : `{root}`")
-    table = snapshots_table(root)
-    if table.empty:
-        st.info("Aucune photographie publiée.")
-        return
-    st.dataframe(table, hide_index=True)
-    with st.expander("Retirer une photographie"):
-        st.caption(
-            "La photographie retirée n'est plus visible dans le portail ; ses fichiers sont gardés "
-            "dans le dossier archive/ des données (rien n'est supprimé)."
-        )
-        dates = [info.date for info in reversed(importer.published_snapshots(root))]
-        date = st.selectbox("Photographie", dates, format_func=day_text, key="adm_retrait_date")
-        sure = st.checkbox(
-            f"Je confirme le retrait de la photographie du {day_text(date)}", key="adm_retrait_ok"
-        )
-        if not st.button("Retirer", key="adm_retrait", disabled=not sure):
-            return
-        try:
-            archived = importer.retire_snapshot(root, date, user=user.username)
-        except PeuplementError as exc:
-            st.error(str(exc))
-            return
-        details = {
-            "action": "retrait_photographie",
-            "photographie": date,
-            "archive": archived.relative_to(root).as_posix(),
-        }
-        audit_for(startup_settings(), "admin_action", user.username, user, details)
-        st.session_state.pop("adm_retrait_ok", None)
-        st.session_state[FLASH_KEY] = (
-            f"Photographie du {day_text(date)} retirée (gardée dans {details['archive']})."
-        )
-        st.rerun()
