@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from semantic.models import AllocationAidDef, HousingBenefitDef
+from semantic.parameters import AllocationAidDef, HousingBenefitDef
 
 BUDGET_COLUMNS = [
     "charges_estimees",

@@ -12,7 +12,7 @@ from queries.evaluate import make_request
 from queries.secrecy import perturb_count
 from queries.sql.places import RESIDENCE_COUNTS, build_geometries, build_residences
 from semantic.catalogue import Catalogue, load_catalogue
-from semantic.models import SecrecyDef
+from semantic.parameters import SecrecyDef
 from semantic.scope import Scope
 
 

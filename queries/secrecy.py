@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from semantic.models import PerturbationDef, SecrecyDef
+from semantic.parameters import PerturbationDef, SecrecyDef
 
 MASKED_COLUMNS = ("valeur", "numerateur", "denominateur", "effectif")
 # Key columns the SQL builder adds for a partner, next to the count they perturb.

@@ -28,10 +28,10 @@ from semantic.models import (
     DimensionDef,
     Filter,
     IndicatorDef,
-    ParametersDef,
     ThemeDef,
     UnitDef,
 )
+from semantic.parameters import ParametersDef
 from semantic.yaml_lines import line_of, load_with_lines
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
