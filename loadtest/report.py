@@ -36,8 +36,8 @@ def summary(
     pages = {}
     for title in ["Accueil", *(t for _, t in PAGES)]:
         times = [r[2] for r in results if r[0] == title]
-        if times:
-            pages[title] = _times(times)
+        if times:  # and the clicks made again on the way to this page
+            pages[title] = _times(times) | {"lost": sum(r[3] for r in results if r[0] == title)}
     form = [r[2] for r in results if r[0] == FORM]
     views = sum(p["n"] for p in pages.values())
     return {
@@ -66,12 +66,13 @@ def markdown(found: dict) -> str:
         f"Sessions : {found['sessions']} ({arrival}), {found.get('visitors', 'habitués')}, "
         f"{found.get('processes', 1)} processus serveur ({found['machine']}){browser}",
         "",
-        "| page | vues | médiane (s) | p95 (s) | max (s) |",
-        "|---|---|---|---|---|",
+        "| page | vues | médiane (s) | p95 (s) | max (s) | clics refaits |",
+        "|---|---|---|---|---|---|",
     ]
     for title, p in found["pages"].items():
         lines.append(
-            f"| {title} | {p['n']} | {p['p50_s']:.2f} | {p['p95_s']:.2f} | {p['max_s']:.2f} |"
+            f"| {title} | {p['n']} | {p['p50_s']:.2f} | {p['p95_s']:.2f} | {p['max_s']:.2f} "
+            f"| {p.get('lost', 0)} |"
         )
     form = found.get("login_form")
     if form:

@@ -18,13 +18,20 @@ def test_percentiles_and_counts_of_a_small_run():
         ("erreur", "partenaire.voironnais", None, 0, "TimeoutError: Carte"),
     ]
     found = summary(results, sessions=2, cpu_s=6.0, peak_rss_mb=512.0)
-    assert found["pages"]["Accueil"] == {"n": 2, "p50_s": 2.0, "p95_s": 3.0, "max_s": 3.0}
+    assert found["pages"]["Accueil"] == {
+        "n": 2,
+        "p50_s": 2.0,
+        "p95_s": 3.0,
+        "max_s": 3.0,
+        "lost": 1,
+    }
+    assert found["pages"]["Carte"]["lost"] == 0
     assert found["pages"]["Carte"]["n"] == 1 and "Tableau de bord" not in found["pages"]
     assert (found["page_views"], found["lost_actions"]) == (3, 1)
     assert found["server_cpu_s_per_view"] == pytest.approx(2.0)
     assert found["errors"] == ["TimeoutError: Carte"]
     text = markdown(found)
-    assert "| Accueil | 2 | 2.00 | 3.00 | 3.00 |" in text
+    assert "| Accueil | 2 | 2.00 | 3.00 | 3.00 | 1 |" in text
     assert "Erreurs : 1 ; actions perdues (clic refait) : 1" in text
     assert "2.00 s par vue" in text
 
