@@ -266,7 +266,17 @@ def test_a_long_alert_list_draws_the_worst_first_and_asks_no_value_per_residence
     toggle.set_value(True).run()
     assert not at.exception
     assert [link.label for link in at.get("page_link") if link.label in names] == names
-    assert "residence" not in asked and asked  # the target cards still ask theirs
+    assert not asked  # a closed concertation panel asks nothing: its content is drawn once open
+    assert not [t for t in at.text_area if str(t.key).endswith("_texte")]  # nor draws its forms
+    panels = [k for k in at.session_state if str(k).endswith("_volet")]
+    assert any(k.startswith("mixite_") for k in panels) and len(panels) > len(alerts)
+    for panel in panels:  # every panel open, as a reader clicking each one
+        at.session_state[panel] = True
+    at.run()
+    assert not at.exception
+    comment_boxes = [t for t in at.text_area if str(t.key).endswith("_texte")]
+    assert len(comment_boxes) == len(panels)  # each open panel draws its forms
+    assert "residence" not in asked and asked  # the target cards ask theirs, no residence does
 
 
 def test_partner_sees_no_link_to_the_residence_page(engine):
