@@ -5,6 +5,7 @@ being ready (its title shown, no script run in progress)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -54,10 +55,12 @@ async def _busy(page) -> bool:
     return bool(found + await page.get_by_test_id("stSpinner").count())
 
 
-async def _arrived(page, title: str, began: float) -> bool:
+async def _arrived(page, title: str, began: float, taken=None) -> bool:
     """Wait for the page a click asked for: True once it is ready; False when it has not come
     after ACTION_WAIT_MS and no run is in progress (the click was lost: nothing is working on
-    it). A run still in progress is a slow page, not a lost click: waited for, up to the limit."""
+    it). A run still in progress is a slow page, not a lost click: waited for, up to the limit;
+    so is a click that `taken()` shows was taken (the login form gone: the login went through, and
+    clicking again would look for a button that is no longer there)."""
     while True:
         try:
             await _ready(page, title, ACTION_WAIT_MS)
@@ -65,8 +68,16 @@ async def _arrived(page, title: str, began: float) -> bool:
         except Exception:
             if time.perf_counter() - began > PAGE_LIMIT_MS / 1000:
                 raise
-            if not await _busy(page):
-                return False
+            if await _busy(page):
+                continue
+            if taken is not None and await taken():  # the click was taken: its page is slow
+                continue
+            return False
+
+
+async def _gone(locator) -> bool:
+    """The element is no longer on the page (the login form, once the login went through)."""
+    return not await locator.count()
 
 
 async def _session(
@@ -100,7 +111,7 @@ async def _session(
         lost = 0
         while True:
             await login.click()
-            if await _arrived(page, "Accueil", began):
+            if await _arrived(page, "Accueil", began, taken=functools.partial(_gone, login)):
                 break
             lost += 1
         results.append(("Accueil", username, time.perf_counter() - began, lost, None))

@@ -100,3 +100,58 @@ def test_a_browser_not_installed_is_named_with_its_package(monkeypatch, capsys):
         main(["--sessions", "1", "--browser", "chromium"])
     assert stopped.value.code == 2
     assert "/nonexistent/chromium introuvable : apt-get install chromium" in capsys.readouterr().err
+
+
+class _FakeElements:
+    """What `_ready` and `_busy` ask of a page: the title appears once the page is ready; no
+    status widget nor spinner is ever shown."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def locator(self, *args, **kwargs):
+        return self
+
+    @property
+    def first(self):
+        return self
+
+    async def wait_for(self, timeout):
+        if not self.page.ready:
+            raise TimeoutError("title not shown")
+
+    async def count(self):
+        return 0
+
+
+class _FakePage:
+    ready = False
+
+    def get_by_test_id(self, test_id):
+        return _FakeElements(self)
+
+    async def wait_for_timeout(self, ms):
+        return None
+
+
+def test_a_click_is_lost_only_when_nothing_shows_it_was_taken():
+    import asyncio
+    import time
+
+    from loadtest.sessions import _arrived
+
+    began = time.perf_counter()
+    assert asyncio.run(_arrived(_FakePage(), "Accueil", began)) is False  # nothing took it
+
+    async def not_taken():
+        return False
+
+    assert asyncio.run(_arrived(_FakePage(), "Accueil", began, taken=not_taken)) is False
+
+    page = _FakePage()
+
+    async def taken():  # the login form is gone; the page comes a moment later
+        page.ready = True
+        return True
+
+    assert asyncio.run(_arrived(page, "Accueil", began, taken=taken)) is True
