@@ -182,17 +182,21 @@ def list_plans(
 def open_plan_counts(store: Store, actor: Actor, kind: str) -> dict[str, int]:
     """Object key -> number of open plans (« proposée » or « engagée ») on the objects of `kind`
     in the actor's scope (the map's attention list: one query for every residence)."""
-    query = (
-        select(ActionPlan.object_key, func.count())
-        .where(
-            scope_filter(ActionPlan, actor.scope),
-            ActionPlan.object_kind == kind,
-            ActionPlan.status.in_(OPEN_STATUSES),
-        )
-        .group_by(ActionPlan.object_key)
+    return plan_counts(store, actor, kind, open_only=True)
+
+
+def plan_counts(
+    store: Store, actor: Actor, kind: str, *, open_only: bool = False
+) -> dict[str, int]:
+    """Object key -> number of plans (every status, or the open ones) on the objects of `kind`
+    in the actor's scope: what `list_plans(obj=…)` would list, counted for a whole page at once."""
+    query = select(ActionPlan.object_key, func.count()).where(
+        scope_filter(ActionPlan, actor.scope), ActionPlan.object_kind == kind
     )
+    if open_only:
+        query = query.where(ActionPlan.status.in_(OPEN_STATUSES))
     with store.read() as conn:
-        return {str(key): int(n) for key, n in conn.execute(query)}
+        return {str(key): int(n) for key, n in conn.execute(query.group_by(ActionPlan.object_key))}
 
 
 def _plan(row: ActionPlan) -> Plan:

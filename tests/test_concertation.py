@@ -19,7 +19,14 @@ from store.concertation import (
     ObjectRef,
 )
 from store.news import last_visit, record_visit, whats_new
-from store.plans import create_plan, get_plan, list_plans, open_plan_counts, update_plan
+from store.plans import (
+    create_plan,
+    get_plan,
+    list_plans,
+    open_plan_counts,
+    plan_counts,
+    update_plan,
+)
 from store.threads import add_comment, comment_counts, hide_comment, list_comments, thread
 from store.urban_projects import get_project, list_projects, save_project
 
@@ -294,3 +301,14 @@ def test_counts_per_residence_are_read_in_scope_and_count_only_open_plans(store)
         assert comment_counts(store, actor, "residence") == {"R0042": 1}
     assert open_plan_counts(store, OUTSIDER, "residence") == {"R0007": 1}
     assert comment_counts(store, OUTSIDER, "residence") == {"R0007": 2}
+    # every status, as a panel's title counts what list_plans lists, in each actor's scope
+    assert plan_counts(store, MANAGER, "residence") == {"R0042": 3, "R0007": 1}
+    assert plan_counts(store, MANAGER, "objectif") == {T1_VOIRONNAIS.key: 1}
+    for actor in (MANAGER, PARTNER, COMMUNE_ONLY, OUTSIDER):
+        counted = plan_counts(store, actor, "residence")
+        for obj in (RESIDENCE_VOIRON, metro):
+            if obj.key in counted:
+                assert counted[obj.key] == len(list_plans(store, actor, obj=obj))
+                assert comment_counts(store, actor, "residence")[obj.key] == len(
+                    thread(store, actor, obj)
+                )

@@ -105,30 +105,41 @@ def object_panel(
     unit: str = "",
     key: str,
     now: float | None | Ask = Ask.QUERY,
+    counts: tuple[int, int] | None = None,
 ) -> None:
     """The plans and thread of `obj` in an expander, with the forms the user may submit; open at
     first when there are plans or comments, and its content drawn only while open (on Objectifs,
     drawing every card's forms was 30 % of the browser's work and of the server's run). `now` is
     the indicator's value on the object today when the caller already holds it from the same
     query in the same scope (a list of residences drawn from one grouped query need not ask again
-    per residence); by default it is asked."""
+    per residence); by default it is asked. `counts` (plans, comments) are the object's from
+    `panel_counts`, read once for a page of panels: a closed panel then reads nothing more."""
     who = actor(user)
-    try:
-        plans = pl.list_plans(state(), who, obj=obj)
-        comments = th.thread(state(), who, obj)
-    except PeuplementError as exc:
-        st.error(str(exc))
-        return
-    title = f"Concertation : {len(plans)} plan(s) d'action, {len(comments)} commentaire(s)"
+    plans: list[pl.Plan] = []
+    comments: list[th.CommentView] = []
+    if counts is None:
+        try:
+            plans, comments = _plans_and_thread(who, obj)
+        except PeuplementError as exc:
+            st.error(str(exc))
+            return
+        counts = (len(plans), len(comments))
+    title = f"Concertation : {counts[0]} plan(s) d'action, {counts[1]} commentaire(s)"
     panel = st.expander(
         title,
-        expanded=bool(plans or comments),
+        expanded=any(counts),
         icon=":material/forum:",
         key=f"{key}_volet",
         on_change="rerun",
     )
     if not panel.open:  # drawn once opened (a rerun): a page of cards sends no unopened forms
         return
+    if not (plans or comments) and any(counts):
+        try:
+            plans, comments = _plans_and_thread(who, obj)
+        except PeuplementError as exc:
+            panel.error(str(exc))
+            return
     with panel:
         if now is Ask.QUERY:
             now = value_now(user, indicator, obj)
@@ -141,6 +152,19 @@ def object_panel(
             _show_plan(user, plan, plan_now, plan_unit, key)
         _show_thread(user, comments, key)
         _forms(user, obj, indicator, now, key)
+
+
+def _plans_and_thread(
+    who: cc.Actor, obj: cc.ObjectRef
+) -> tuple[list[pl.Plan], list[th.CommentView]]:
+    return pl.list_plans(state(), who, obj=obj), th.thread(state(), who, obj)
+
+
+def panel_counts(user: CurrentUser, kind: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Object key -> plans (every status), and -> comments, on the objects of `kind` in the user's
+    scope: the titles of a page of panels in two queries instead of two per panel."""
+    who = actor(user)
+    return pl.plan_counts(state(), who, kind), th.comment_counts(state(), who, kind)
 
 
 def unit_of(indicator: str | None) -> str:
