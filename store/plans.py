@@ -179,17 +179,12 @@ def list_plans(
         return [_plan(row) for row in conn.execute(query)]
 
 
-def open_plan_counts(store: Store, actor: Actor, kind: str) -> dict[str, int]:
-    """Object key -> number of open plans (« proposée » or « engagée ») on the objects of `kind`
-    in the actor's scope (the map's attention list: one query for every residence)."""
-    return plan_counts(store, actor, kind, open_only=True)
-
-
 def plan_counts(
     store: Store, actor: Actor, kind: str, *, open_only: bool = False
 ) -> dict[str, int]:
-    """Object key -> number of plans (every status, or the open ones) on the objects of `kind`
-    in the actor's scope: what `list_plans(obj=…)` would list, counted for a whole page at once."""
+    """Object key -> number of plans (every status, or the open ones: « proposée », « engagée »)
+    on the objects of `kind` in the actor's scope: what `list_plans(obj=…)` would list, counted
+    for a whole page at once (the Objectifs panels, the map's attention list)."""
     query = select(ActionPlan.object_key, func.count()).where(
         scope_filter(ActionPlan, actor.scope), ActionPlan.object_kind == kind
     )

@@ -23,7 +23,6 @@ from store.plans import (
     create_plan,
     get_plan,
     list_plans,
-    open_plan_counts,
     plan_counts,
     update_plan,
 )
@@ -294,12 +293,12 @@ def test_counts_per_residence_are_read_in_scope_and_count_only_open_plans(store)
     add_comment(store, PARTNER, RESIDENCE_VOIRON, "Vu en CIL")
     add_comment(store, MANAGER, metro, "Hors Voironnais")
     add_comment(store, MANAGER, metro, "Hors Voironnais encore")
-    assert open_plan_counts(store, MANAGER, "residence") == {"R0042": 2, "R0007": 1}
+    assert plan_counts(store, MANAGER, "residence", open_only=True) == {"R0042": 2, "R0007": 1}
     assert comment_counts(store, MANAGER, "residence") == {"R0042": 1, "R0007": 2}
     for actor in (PARTNER, COMMUNE_ONLY):  # nothing of the Métropole's residence
-        assert open_plan_counts(store, actor, "residence") == {"R0042": 2}
+        assert plan_counts(store, actor, "residence", open_only=True) == {"R0042": 2}
         assert comment_counts(store, actor, "residence") == {"R0042": 1}
-    assert open_plan_counts(store, OUTSIDER, "residence") == {"R0007": 1}
+    assert plan_counts(store, OUTSIDER, "residence", open_only=True) == {"R0007": 1}
     assert comment_counts(store, OUTSIDER, "residence") == {"R0007": 2}
     # every status, as a panel's title counts what list_plans lists, in each actor's scope
     assert plan_counts(store, MANAGER, "residence") == {"R0042": 3, "R0007": 1}

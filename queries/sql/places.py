@@ -46,7 +46,7 @@ def build_residences(
 
 # A residence's dwellings: all of them, the let ones, the vacant ones. A partner's come with the
 # cell keys of the same rows, so that the map shows the figures the dashboard shows
-# (queries/secrecy.py): count and key read from one sum (queries/sql/builder.py, KEY_SHIFT).
+# (queries/secrecy.py): count and key read from one sum (queries/sql/cell_keys.py).
 RESIDENCE_COUNTS = {
     "nb_logements": None,
     "nb_loues": "mode_occupation = 'loue'",

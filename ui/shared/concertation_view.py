@@ -115,15 +115,14 @@ def object_panel(
     per residence); by default it is asked. `counts` (plans, comments) are the object's from
     `panel_counts`, read once for a page of panels: a closed panel then reads nothing more."""
     who = actor(user)
-    plans: list[pl.Plan] = []
-    comments: list[th.CommentView] = []
-    if counts is None:
+    listed = None  # (plans, comments), read once needed
+    if counts is None:  # no page-wide counts: the title needs the lists themselves
         try:
-            plans, comments = _plans_and_thread(who, obj)
+            listed = _plans_and_thread(who, obj)
         except PeuplementError as exc:
             st.error(str(exc))
             return
-        counts = (len(plans), len(comments))
+        counts = (len(listed[0]), len(listed[1]))
     title = f"Concertation : {counts[0]} plan(s) d'action, {counts[1]} commentaire(s)"
     panel = st.expander(
         title,
@@ -134,12 +133,13 @@ def object_panel(
     )
     if not panel.open:  # drawn once opened (a rerun): a page of cards sends no unopened forms
         return
-    if not (plans or comments) and any(counts):
+    if listed is None:
         try:
-            plans, comments = _plans_and_thread(who, obj)
+            listed = _plans_and_thread(who, obj)
         except PeuplementError as exc:
             panel.error(str(exc))
             return
+    plans, comments = listed
     with panel:
         if now is Ask.QUERY:
             now = value_now(user, indicator, obj)
@@ -160,11 +160,17 @@ def _plans_and_thread(
     return pl.list_plans(state(), who, obj=obj), th.thread(state(), who, obj)
 
 
-def panel_counts(user: CurrentUser, kind: str) -> tuple[dict[str, int], dict[str, int]]:
-    """Object key -> plans (every status), and -> comments, on the objects of `kind` in the user's
-    scope: the titles of a page of panels in two queries instead of two per panel."""
+def panel_counts(
+    user: CurrentUser, kind: str, *, open_only: bool = False
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Object key -> plans (every status, or the open ones), and -> comments, on the objects of
+    `kind` in the user's scope, one query each: the titles of a page of panels, the badges of the
+    map's attention list."""
     who = actor(user)
-    return pl.plan_counts(state(), who, kind), th.comment_counts(state(), who, kind)
+    return (
+        pl.plan_counts(state(), who, kind, open_only=open_only),
+        th.comment_counts(state(), who, kind),
+    )
 
 
 def unit_of(indicator: str | None) -> str:
@@ -175,15 +181,6 @@ def unit_of(indicator: str | None) -> str:
         return load_catalogue().indicator(indicator).unit
     except PeuplementError:
         return ""
-
-
-def residence_counts(user: CurrentUser) -> tuple[dict[str, int], dict[str, int]]:
-    """Residence id -> open plans, and -> comments, in the user's scope (one query each)."""
-    who = actor(user)
-    return (
-        pl.open_plan_counts(state(), who, "residence"),
-        th.comment_counts(state(), who, "residence"),
-    )
 
 
 def _show_plan(user: CurrentUser, plan: pl.Plan, now: float | None, unit: str, key: str) -> None:
