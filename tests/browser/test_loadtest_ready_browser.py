@@ -1,0 +1,96 @@
+"""The load harness's readiness wait, run in a real browser on a page made by hand: the title
+must be shown and no run in progress for three looks in a row, and a run starting and ending
+between two looks still counts (loadtest/sessions.py, READY_JS)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from loadtest.sessions import BROWSERS, CHROMIUM_ARGS, _busy, _ready
+
+pytestmark = pytest.mark.browser
+
+PAGE = """<html><body>
+<div data-testid="stMain"><h1 id="title">  Objectifs et
+  alertes </h1></div>
+<div id="status" data-testid="stStatusWidget">Running…</div>
+</body></html>"""
+
+
+def _browser() -> str:
+    for path in BROWSERS.values():
+        if Path(path).exists():
+            return path
+    pytest.skip("ni chromium ni chromium-headless-shell : apt-get install chromium")
+
+
+async def _with_page(check) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=_browser(), args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await page.set_content(PAGE)
+        try:
+            await check(page)
+        finally:
+            await browser.close()
+
+
+def test_ready_waits_for_the_run_to_end_then_three_quiet_looks():
+    async def check(page):
+        assert await _busy(page)
+        began = time.perf_counter()
+        waiting = asyncio.create_task(_ready(page, "Objectifs et alertes", 5_000))
+        await asyncio.sleep(0.6)
+        assert not waiting.done()  # the title is shown, but a run is in progress
+        await page.evaluate("document.getElementById('status').remove()")
+        await waiting
+        # three looks 100 ms apart after the run ended at 0.6 s (timers are not exact)
+        assert 0.8 <= time.perf_counter() - began < 2.5
+        assert not await _busy(page)
+
+    asyncio.run(_with_page(check))
+
+
+def test_a_run_between_two_looks_breaks_the_quiet_spell():
+    async def check(page):
+        await page.evaluate("document.getElementById('status').remove()")
+        # runs of a moment (removed by the next task) every 150 ms for 1.5 s: the looks 100 ms apart
+        # all but never see one; the page's observer sees each, and no three looks fit between two
+        await page.evaluate(
+            """() => {
+              const flash = () => {
+                const s = document.createElement('div');
+                s.setAttribute('data-testid', 'stSpinner');
+                document.body.appendChild(s);
+                setTimeout(() => s.remove(), 0);
+              };
+              const every = setInterval(flash, 150);
+              setTimeout(() => clearInterval(every), 1500);
+              flash();
+            }"""
+        )
+        began = time.perf_counter()
+        await _ready(page, "Objectifs et alertes", 5_000)
+        assert time.perf_counter() - began >= 1.4
+
+    asyncio.run(_with_page(check))
+
+
+def test_a_title_not_shown_is_a_timeout():
+    async def check(page):
+        await page.evaluate("document.getElementById('status').remove()")
+        with pytest.raises(TimeoutError, match="Carte"):
+            await _ready(page, "Carte", 600)
+        await page.evaluate("document.getElementById('title').style.display = 'none'")
+        with pytest.raises(TimeoutError):  # hidden is not shown
+            await _ready(page, "Objectifs et alertes", 600)
+        await page.evaluate("document.getElementById('title').style.display = ''")
+        await _ready(page, "objectifs ET alertes", 2_000)  # as Playwright's has_text matches
+
+    asyncio.run(_with_page(check))
