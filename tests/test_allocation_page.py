@@ -331,6 +331,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
     import datetime as dt
 
     from ui.screens.aide_attribution import commission_sheet as cs
+    from ui.screens.aide_attribution.commission_files import commission_html
 
     engine = open_engine(tiny_allocation_root)
     try:
@@ -356,7 +357,7 @@ def test_the_printable_sheet_escapes_what_it_shows(tiny_allocation_root):
         edited_at=dt.datetime(2026, 1, 5, 9, 30),
         secrecy_threshold=11,
     )
-    page_html = cs.commission_html(sheet)
+    page_html = commission_html(sheet)
     assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
     assert "éditée le 05/01/2026 à 09:30 · Test" in page_html
     assert list(sheet.candidates["N° de demande"]) == ["DA5", "DA1", "DA2", "DA6", "DM3"]

@@ -189,7 +189,8 @@ def test_xlsx_never_holds_a_live_formula(metadata):
 
 
 def test_commission_sheet_never_holds_a_live_formula():
-    from ui.screens.aide_attribution.commission_sheet import CommissionSheet, commission_xlsx
+    from ui.screens.aide_attribution.commission_files import commission_xlsx
+    from ui.screens.aide_attribution.commission_sheet import CommissionSheet
 
     formula = '=HYPERLINK("http://evil.example/x","Voreppe")'
     dwelling = {

@@ -2,7 +2,7 @@
 scope, and the sections of the page after the dwelling is chosen — the criteria, the demands that
 do not fit, the effects of each candidacy and the commission sheet. The builders they show are in
 `ui.screens.aide_attribution.allocation_dwellings` (step 1), `ui.screens.aide_attribution.allocation_effects` (steps 2 and 3) and
-`ui.screens.aide_attribution.commission_sheet` (step 4); the page reads everything through this module.
+`ui.screens.aide_attribution.commission_sheet` and `commission_files` (step 4); the page reads everything through this module.
 
 No score, no ranking: rows keep the query's demand-number order and people sort.
 """
@@ -34,11 +34,11 @@ from ui.screens.aide_attribution.allocation_dwellings import dwelling_filters as
 # Step 1 is drawn by ui.screens.aide_attribution.allocation_dwellings; named here too so the page has one entry point.
 from ui.screens.aide_attribution.allocation_dwellings import forget_stale
 from ui.screens.aide_attribution.allocation_dwellings import show_dwelling as show_dwelling
+from ui.screens.aide_attribution.commission_files import export_buttons
 from ui.screens.aide_attribution.commission_sheet import (
     EXCEPTIONS,
     NO_DECISION,
     commission_sheet,
-    export_buttons,
     presented_text,
 )
 from ui.shared import data
