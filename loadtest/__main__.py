@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 sum(probe.cpu_seconds() for probe in probes),
                 max(probe.peak_rss_mb() for probe in probes),
                 machine_cpu_s=machine.cpu_seconds(),
+                wall_s=machine.wall_seconds(),
                 spread_s=args.spread,
             )
             found["visitors"] = "premiers visiteurs" if args.first_visit else "habitués"

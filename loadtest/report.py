@@ -1,6 +1,6 @@
 """What the load harness reports: per page the median, 95th percentile and maximum time, the
-errors, the lost clicks, the server's CPU per view and peak memory, and the rest of the machine's
-CPU (the browsers and the harness)."""
+errors, the lost clicks, the server's CPU per view and peak memory, the rest of the machine's CPU
+(the browsers and the harness) and how busy the machine's cores were over the run."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def summary(
     peak_rss_mb: float,
     machine_cpu_s: float | None = None,
     spread_s: float = 0.0,
+    wall_s: float | None = None,
+    cores: int | None = None,
 ) -> dict:
     pages = {}
     for title in ["Accueil", *(t for _, t in PAGES)]:
@@ -53,9 +55,19 @@ def summary(
         # the whole machine's CPU over the run, less the server's: the browsers and the harness
         # (on a real day they run on the users' own machines)
         "other_cpu_s": None if machine_cpu_s is None else machine_cpu_s - cpu_s,
+        # the share of the machine's cores busy over the run (server, browsers, harness): near
+        # 100 %, a page also waits for a free core, whoever needs it
+        "machine_busy": _busy_share(machine_cpu_s, wall_s, cores or os.cpu_count() or 1),
+        "wall_s": wall_s,
         "spread_s": spread_s,
         "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, charge {os.getloadavg()[0]:.1f}",
     }
+
+
+def _busy_share(machine_cpu_s: float | None, wall_s: float | None, cores: int) -> float | None:
+    if machine_cpu_s is None or not wall_s:
+        return None
+    return machine_cpu_s / (wall_s * cores)
 
 
 def markdown(found: dict) -> str:
@@ -94,6 +106,12 @@ def markdown(found: dict) -> str:
         lines.append(
             f"Navigateurs et banc (même machine) : {other:.1f} s de CPU, "
             f"{other / found['page_views']:.2f} s par vue"
+        )
+    busy = found.get("machine_busy")
+    if busy is not None:
+        lines.append(
+            f"Machine occupée à {busy * 100:.0f} % pendant les {found['wall_s']:.0f} s du passage "
+            "(serveur, navigateurs et banc ; vers 100 %, les pages attendent aussi un cœur libre)"
         )
     lines += [f"- {e}" for e in found["errors"][:10]]
     return "\n".join(lines)

@@ -127,7 +127,14 @@ class ServerProbe(CpuProbe):
 
 class MachineProbe(CpuProbe):
     """CPU seconds the whole machine spent busy (every process, every core: /proc/stat's user,
-    nice, system, irq, softirq and steal times)."""
+    nice, system, irq, softirq and steal times), and the wall-clock seconds they were spent in."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.began = time.monotonic()
+
+    def wall_seconds(self) -> float:
+        return time.monotonic() - self.began
 
     def _cpu(self) -> float:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]

@@ -60,6 +60,15 @@ def test_the_rest_of_the_machine_and_the_spread_are_reported():
     assert text.startswith("Sessions : 1 (arrivées étalées sur 60 s), habitués")
     assert "Navigateurs et banc (même machine) : 2.0 s de CPU, 1.00 s par vue" in text
     assert "toutes au même instant" in markdown(summary(results, 1, 0.5, 300.0))
+    assert "Machine occupée" not in text  # no wall time given: no share
+
+
+def test_how_busy_the_machine_was_is_reported():
+    results = [("Accueil", "direction.demo", 1.0, 0, None)]
+    # 2 cores for 50 s offer 100 CPU-s; 95 were spent (server 15, browsers and harness 80)
+    found = summary(results, 1, 15.0, 300.0, machine_cpu_s=95.0, wall_s=50.0, cores=2)
+    assert found["machine_busy"] == pytest.approx(0.95)
+    assert "Machine occupée à 95 % pendant les 50 s du passage" in markdown(found)
 
 
 def test_the_login_form_is_a_part_of_accueil_not_a_view():
