@@ -8,7 +8,7 @@ import pytest
 
 from queries.bench import METHODS, QUESTIONS, bench_root, build_report, disagreements, markdown
 from queries.bench import run_worker as _run_worker
-from queries.bench.report import check_targets
+from queries.bench.targets import check_targets
 from tests.tiny_data import E1, E2, PLAFONDS_COLUMNS, _plafond_rows, _table, write_tiny_root
 
 pytestmark = pytest.mark.slow  # runs the benchmark's workers in their own processes
@@ -106,7 +106,7 @@ def test_the_national_dashboard_is_judged_on_the_load_users_meet(tiny_root):
 
 
 def test_the_bilan_is_timed_in_its_own_process_and_checked_against_five_seconds(tiny_root):
-    from queries.bench.report import bilan_targets
+    from queries.bench.targets import bilan_targets
     from queries.bench.workers import run_bilan_subprocess
 
     bilan = run_bilan_subprocess(tiny_root, repeat=1)
@@ -130,7 +130,7 @@ def test_ensure_root_regenerates_when_the_snapshot_count_differs(tmp_path):
 
 
 def test_cold_starts_are_checked_against_five_seconds_with_the_build_reported():
-    from queries.bench.report import start_targets
+    from queries.bench.targets import start_targets
 
     starts = {
         "démo": {"build_s": 7.9, "open_s": 0.41, "size_mb": 30.4, "runs": 3},

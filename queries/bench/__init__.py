@@ -47,15 +47,8 @@ from queries.bench.questions import (
     rolling_period,
 )
 from queries.bench.report import (
-    DEMO_MAX_S,
-    MAX_PARTNER_RATIO,
-    MAX_PEAK_MIB,
-    MAX_RATIO_TO_SQL,
-    NATIONAL_DASHBOARD_MAX_S,
-    NATIONAL_MAX_S,
     TOLERANCE,
     build_report,
-    check_targets,
     disagreements,
     machine,
     markdown,
@@ -66,6 +59,15 @@ from queries.bench.roots import (
     bench_root,
     ensure_root,
     logements_count,
+)
+from queries.bench.targets import (
+    DEMO_MAX_S,
+    MAX_PARTNER_RATIO,
+    MAX_PEAK_MIB,
+    MAX_RATIO_TO_SQL,
+    NATIONAL_DASHBOARD_MAX_S,
+    NATIONAL_MAX_S,
+    check_targets,
 )
 from queries.bench.workers import (
     MAX_RUNS,
