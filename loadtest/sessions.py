@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 # The browsers Debian packages: Chromium's headless shell (the one Playwright itself runs headless:
 # the same Blink and V8 without the browser's interface: 8 to 19 % less CPU per view measured
@@ -33,7 +34,9 @@ PAGES = (  # sidebar link, page title
 # A part of Accueil's time, reported beside the pages and not counted as a view: from the address
 # typed to the login form on screen (the portal's page and scripts loaded, the first run drawn).
 FORM = "Formulaire de connexion"
-ACTION_WAIT_MS = 20_000  # a click whose page has not come by then, with no run in progress, is lost
+# a click whose page has not come by then, with no run in progress and no run asked of the server
+# since the click (`_RunRequests`), is lost
+ACTION_WAIT_MS = 20_000
 PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
 
 
@@ -90,8 +93,9 @@ async def _arrived(page, title: str, began: float, taken=None) -> bool:
     """Wait for the page a click asked for: True once it is ready; False when it has not come
     after ACTION_WAIT_MS and no run is in progress (the click was lost: nothing is working on
     it). A run still in progress is a slow page, not a lost click: waited for, up to the limit;
-    so is a click that `taken()` shows was taken (the login form gone: the login went through, and
-    clicking again would look for a button that is no longer there)."""
+    so is a click that `taken()` shows was taken (a run asked of the server since, see
+    `_RunRequests`; or the login form gone: the login went through, and clicking again would look
+    for a button that is no longer there)."""
     while True:
         try:
             await _ready(page, title, ACTION_WAIT_MS)
@@ -111,6 +115,43 @@ async def _gone(locator) -> bool:
     return not await locator.count()
 
 
+class _RunRequests:
+    """When the page last asked its server for a run: Streamlit's `rerun_script` message, which
+    the browser sends on the page's websocket at a click on a link or a form's button. A click
+    followed by one was taken: the page that has not come yet is late, not lost. The page alone
+    cannot tell: with the server stopped (SIGSTOP), it shows neither a run in progress nor
+    anything else, yet the request is on the socket (tests/browser/test_loadtest_browser.py)."""
+
+    def __init__(self, page) -> None:
+        self.last = -math.inf
+        page.on("websocket", lambda socket: socket.on("framesent", self._sent))
+
+    def _sent(self, payload) -> None:
+        if isinstance(payload, bytes) and _asks_for_run(payload):
+            self.last = time.perf_counter()
+
+    def taken(self, clicked: float, *others: Callable[[], Awaitable[bool]]):
+        """`taken` for `_arrived`: a run asked for since `clicked`, or any of `others`."""
+
+        async def check() -> bool:
+            if self.last >= clicked:
+                return True
+            return any([await other() for other in others])
+
+        return check
+
+
+def _asks_for_run(payload: bytes) -> bool:
+    """The frame is a `BackMsg` asking for a script run (not a heartbeat, nor a file request)."""
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    try:
+        return BackMsg.FromString(payload).WhichOneof("type") == "rerun_script"
+    except DecodeError:
+        return False
+
+
 async def _session(
     browser,
     base_url: str,
@@ -124,6 +165,7 @@ async def _session(
     username, password = ACCOUNTS[index % len(ACCOUNTS)]
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
+    requests = _RunRequests(page)
     try:
         if returning:  # a browser that has seen the portal: its static files in the HTTP cache
             await page.goto(base_url, timeout=PAGE_LIMIT_MS)
@@ -141,8 +183,10 @@ async def _session(
         await page.get_by_label("Mot de passe").fill(password)
         lost = 0
         while True:
+            clicked = time.perf_counter()
             await login.click()
-            if await _arrived(page, "Accueil", began, taken=functools.partial(_gone, login)):
+            taken = requests.taken(clicked, functools.partial(_gone, login))
+            if await _arrived(page, "Accueil", began, taken=taken):
                 break
             lost += 1
         results.append(("Accueil", username, time.perf_counter() - began, lost, None))
@@ -150,8 +194,9 @@ async def _session(
             began, lost = time.perf_counter(), 0
             sidebar = page.get_by_test_id("stSidebar").get_by_role("link", name=link)
             while True:
+                clicked = time.perf_counter()
                 await sidebar.click(timeout=PAGE_LIMIT_MS)
-                if await _arrived(page, title, began):
+                if await _arrived(page, title, began, taken=requests.taken(clicked)):
                     break
                 lost += 1
             results.append((title, username, time.perf_counter() - began, lost, None))

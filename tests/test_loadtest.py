@@ -3,6 +3,8 @@ drives real browsers: `make load`)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from loadtest.__main__ import main
@@ -144,3 +146,45 @@ def test_a_click_is_lost_only_when_nothing_shows_it_was_taken():
         return True
 
     assert asyncio.run(_arrived(page, "Accueil", began, taken=taken)) is True
+
+
+def test_only_a_request_for_a_run_counts_as_a_click_taken():
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    from loadtest.sessions import _asks_for_run, _RunRequests
+
+    rerun = BackMsg(rerun_script=ClientState(page_script_hash="abc")).SerializeToString()
+    heartbeat = BackMsg(app_heartbeat=True).SerializeToString()
+    assert _asks_for_run(rerun)
+    assert not _asks_for_run(heartbeat)
+    assert not _asks_for_run(b"\xff\xff not a message")
+
+    class Socket:
+        def on(self, event, handler):
+            assert event == "framesent"
+            self.send = handler
+
+    class Page:
+        def on(self, event, handler):
+            assert event == "websocket"
+            self.open = handler
+
+    page, socket = Page(), Socket()
+    requests = _RunRequests(page)
+    page.open(socket)  # the page opens its websocket
+
+    async def form_gone():
+        return False
+
+    clicked = time.perf_counter()
+    taken = requests.taken(clicked, form_gone)
+    assert asyncio.run(taken()) is False  # nothing sent yet
+    socket.send(heartbeat)
+    socket.send("a text frame")
+    assert asyncio.run(taken()) is False  # sent, but not a request for a run
+    socket.send(rerun)
+    assert asyncio.run(taken()) is True
+    assert asyncio.run(requests.taken(time.perf_counter())()) is False  # a later click: not yet

@@ -1,16 +1,23 @@
-"""The load harness's readiness wait, run in a real browser on a page made by hand: the title
-must be shown and no run in progress for three looks in a row, and a run starting and ending
-between two looks still counts (loadtest/sessions.py, READY_JS)."""
+"""The load harness's judgements, in a real browser (loadtest/sessions.py).
+
+- Readiness (READY_JS), on a page made by hand: the title must be shown and no run in progress for
+  three looks in a row, and a run starting and ending between two looks still counts.
+- A click taken (`_RunRequests`), on the portal itself: with the server stopped, the page shows
+  nothing after a click, but the browser has sent its request for a run.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 
-from loadtest.sessions import BROWSERS, CHROMIUM_ARGS, _busy, _ready
+from loadtest.server import serve
+from loadtest.sessions import ACCOUNTS, BROWSERS, CHROMIUM_ARGS, _busy, _ready, _RunRequests
 
 pytestmark = pytest.mark.browser
 
@@ -94,3 +101,42 @@ def test_a_title_not_shown_is_a_timeout():
         await _ready(page, "objectifs ET alertes", 2_000)  # as Playwright's has_text matches
 
     asyncio.run(_with_page(check))
+
+
+def test_a_click_the_stopped_server_has_not_answered_is_taken_not_lost(tmp_path, demo_data_root):
+    async def check(base_url, server):
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=_browser(), args=CHROMIUM_ARGS
+            )
+            page = await browser.new_page()
+            requests = _RunRequests(page)
+            await page.goto(base_url)
+            username, password = ACCOUNTS[0]
+            await page.get_by_label("Identifiant").fill(username, timeout=60_000)
+            await page.get_by_label("Mot de passe").fill(password)
+            clicked = time.perf_counter()
+            await page.get_by_role("button", name="Se connecter").click()
+            await _ready(page, "Accueil", 60_000)
+            assert await requests.taken(clicked)()  # the login's request
+
+            os.kill(server.pid, signal.SIGSTOP)
+            try:
+                clicked = time.perf_counter()
+                link = page.get_by_test_id("stSidebar").get_by_role("link", name="Carte")
+                await link.click()
+                await page.wait_for_timeout(1_500)
+                # nothing on the page says the click was taken: no run shown, still Accueil
+                assert not await _busy(page)
+                with pytest.raises(TimeoutError):
+                    await _ready(page, "Carte", 500)
+                assert await requests.taken(clicked)()  # but the request for a run was sent
+            finally:
+                os.kill(server.pid, signal.SIGCONT)
+            await _ready(page, "Carte", 60_000)  # and it is answered once the server runs
+            await browser.close()
+
+    with serve(tmp_path, demo_data_root) as (base_url, server):
+        asyncio.run(check(base_url, server))
