@@ -142,14 +142,16 @@ class _RunRequests:
 
 
 def _asks_for_run(payload: bytes) -> bool:
-    """The frame is a `BackMsg` asking for a script run (not a heartbeat, nor a file request)."""
+    """The frame is a `BackMsg` asking for a script run on a user's action (not a heartbeat, a
+    file request, nor a fragment's timed rerun)."""
     from google.protobuf.message import DecodeError
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     try:
-        return BackMsg.FromString(payload).WhichOneof("type") == "rerun_script"
+        message = BackMsg.FromString(payload)
     except DecodeError:
         return False
+    return message.WhichOneof("type") == "rerun_script" and not message.rerun_script.is_auto_rerun
 
 
 async def _session(

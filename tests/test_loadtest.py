@@ -160,6 +160,8 @@ def test_only_a_request_for_a_run_counts_as_a_click_taken():
     heartbeat = BackMsg(app_heartbeat=True).SerializeToString()
     assert _asks_for_run(rerun)
     assert not _asks_for_run(heartbeat)
+    timed = ClientState(page_script_hash="abc", is_auto_rerun=True)  # a fragment's run_every
+    assert not _asks_for_run(BackMsg(rerun_script=timed).SerializeToString())
     assert not _asks_for_run(b"\xff\xff not a message")
 
     class Socket:
