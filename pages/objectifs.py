@@ -82,17 +82,16 @@ else:
         )
         all_cards = all_cards if every else all_cards[: tm.CARDS_FIRST]
     points = av.points_by_target(trends, [card.objectif_id for card in all_cards])
-    plans, comments = cv.panel_counts(user, "objectif")  # every card's panel title, two queries
+    counts = cv.PanelCounts(user, "objectif")  # every card's panel title, two queries
     for card in all_cards:
         av.show_target(user.scope, card, points.get(card.objectif_id, trends.iloc[0:0]), snapshot)
-        ref = cv.target_ref(card)
         cv.object_panel(
             user,
-            ref,
+            cv.target_ref(card),
             indicator=card.indicator,
             unit=card.unit,
             key=card.objectif_id,
-            counts=(plans.get(ref.key, 0), comments.get(ref.key, 0)),
+            counts=counts,
         )
     with st.expander("Tableau de tous les objectifs affichés"):
         st.dataframe(av.overview_table(shown, catalogue), hide_index=True)
@@ -117,18 +116,17 @@ else:
             key="obj_toutes_alertes",
         )
         drawn = alerts if every else alerts.head(mv.ALERTS_FIRST)
-    plans, comments = cv.panel_counts(user, "residence")
+    counts = cv.PanelCounts(user, "residence")
     for row in drawn.to_dict("records"):
         mv.show_mixite_alert(row, role=user.role)
-        ref = mv.residence_object(row)
         cv.object_panel(
             user,
-            ref,
+            mv.residence_object(row),
             indicator=mv.FRAGILITY,
             unit="ratio",
             key=f"mixite_{row['residence']}",
             now=mv.shown_value(row),
-            counts=(plans.get(ref.key, 0), comments.get(ref.key, 0)),
+            counts=counts,
         )
     with st.expander(f"Toutes les résidences de la liste ({len(mixite)})"):
         st.dataframe(mv.mixite_table(mixite), hide_index=True)

@@ -10,6 +10,7 @@ the forms the user could not submit. Every text typed by a user is shown as plai
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from enum import Enum
 
 import pandas as pd
@@ -105,40 +106,37 @@ def object_panel(
     unit: str = "",
     key: str,
     now: float | None | Ask = Ask.QUERY,
-    counts: tuple[int, int] | None = None,
+    counts: PanelCounts | None = None,
 ) -> None:
     """The plans and thread of `obj` in an expander, with the forms the user may submit; open at
     first when there are plans or comments, and its content drawn only while open (on Objectifs,
     drawing every card's forms was 30 % of the browser's work and of the server's run). `now` is
     the indicator's value on the object today when the caller already holds it from the same
     query in the same scope (a list of residences drawn from one grouped query need not ask again
-    per residence); by default it is asked. `counts` (plans, comments) are the object's from
-    `panel_counts`, read once for a page of panels: a closed panel then reads nothing more."""
+    per residence); by default it is asked. `counts` are a page's `PanelCounts`: a closed panel
+    then reads nothing more."""
     who = actor(user)
     listed = None  # (plans, comments), read once needed
     if counts is None:  # no page-wide counts: the title needs the lists themselves
-        try:
-            listed = _plans_and_thread(who, obj)
-        except PeuplementError as exc:
-            st.error(str(exc))
+        listed = _read_lists(who, obj, st)
+        if listed is None:
             return
-        counts = (len(listed[0]), len(listed[1]))
-    title = f"Concertation : {counts[0]} plan(s) d'action, {counts[1]} commentaire(s)"
+        shown = (len(listed[0]), len(listed[1]))
+    else:
+        shown = counts.of(obj)
+    title = f"Concertation : {shown[0]} plan(s) d'action, {shown[1]} commentaire(s)"
     panel = st.expander(
         title,
-        expanded=any(counts),
+        expanded=any(shown),
         icon=":material/forum:",
         key=f"{key}_volet",
         on_change="rerun",
     )
     if not panel.open:  # drawn once opened (a rerun): a page of cards sends no unopened forms
         return
+    listed = listed or _read_lists(who, obj, panel)
     if listed is None:
-        try:
-            listed = _plans_and_thread(who, obj)
-        except PeuplementError as exc:
-            panel.error(str(exc))
-            return
+        return
     plans, comments = listed
     with panel:
         if now is Ask.QUERY:
@@ -154,23 +152,39 @@ def object_panel(
         _forms(user, obj, indicator, now, key)
 
 
-def _plans_and_thread(
-    who: cc.Actor, obj: cc.ObjectRef
-) -> tuple[list[pl.Plan], list[th.CommentView]]:
-    return pl.list_plans(state(), who, obj=obj), th.thread(state(), who, obj)
+def _read_lists(
+    who: cc.Actor, obj: cc.ObjectRef, where
+) -> tuple[list[pl.Plan], list[th.CommentView]] | None:
+    """The object's plans and comments; None, the store's refusal shown in `where`, on error."""
+    try:
+        return pl.list_plans(state(), who, obj=obj), th.thread(state(), who, obj)
+    except PeuplementError as exc:
+        where.error(str(exc))
+        return None
 
 
-def panel_counts(
-    user: CurrentUser, kind: str, *, open_only: bool = False
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Object key -> plans (every status, or the open ones), and -> comments, on the objects of
-    `kind` in the user's scope, one query each: the titles of a page of panels, the badges of the
-    map's attention list."""
-    who = actor(user)
-    return (
-        pl.plan_counts(state(), who, kind, open_only=open_only),
-        th.comment_counts(state(), who, kind),
-    )
+class PanelCounts:
+    """Object key -> plans (every status, or the open ones) and -> comments, on the objects of
+    `kind` in the user's scope: the titles of a page of panels, the badges of the map's attention
+    list. Read in one grouped query each at the first look; a page that draws no panel reads
+    nothing."""
+
+    def __init__(self, user: CurrentUser, kind: str, *, open_only: bool = False) -> None:
+        self._who = actor(user)
+        self._kind = kind
+        self._open_only = open_only
+
+    @functools.cached_property
+    def plans(self) -> dict[str, int]:
+        return pl.plan_counts(state(), self._who, self._kind, open_only=self._open_only)
+
+    @functools.cached_property
+    def comments(self) -> dict[str, int]:
+        return th.comment_counts(state(), self._who, self._kind)
+
+    def of(self, obj: cc.ObjectRef) -> tuple[int, int]:
+        """(plans, comments) of `obj`."""
+        return self.plans.get(obj.key, 0), self.comments.get(obj.key, 0)
 
 
 def unit_of(indicator: str | None) -> str:

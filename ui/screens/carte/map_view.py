@@ -226,10 +226,10 @@ def show_map(built: BuiltMap, no_residence: bool, indicator_label: str) -> None:
 def concertation(user: CurrentUser) -> Concertation:
     """The store's side of the map, in the user's scope: open plans and comments per residence,
     the urban projects of the territory and their ANRU rehousing (masked for a partner)."""
-    plans, comments = cv.panel_counts(user, "residence", open_only=True)
+    counts = cv.PanelCounts(user, "residence", open_only=True)
     projects = tuple(urban_projects(user))
     rehoused = {p.id: rehoused_in(user, p) for p in projects}
-    return Concertation(plans, comments, projects, rehoused)
+    return Concertation(counts.plans, counts.comments, projects, rehoused)
 
 
 def attention_badges(item: AttentionItem) -> str:
