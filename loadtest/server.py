@@ -92,19 +92,24 @@ def serve(
 
 
 class CpuProbe:
-    """CPU seconds since the last reset; `_cpu` says of what."""
+    """CPU seconds since the last reset, and the wall-clock seconds they were spent in; `_cpu`
+    says of what."""
 
     def __init__(self) -> None:
-        self.start = self._cpu()
+        self.reset()
 
     def _cpu(self) -> float:
         raise NotImplementedError
 
     def reset(self) -> None:
         self.start = self._cpu()
+        self.began = time.monotonic()
 
     def cpu_seconds(self) -> float:
         return self._cpu() - self.start
+
+    def wall_seconds(self) -> float:
+        return time.monotonic() - self.began
 
 
 class ServerProbe(CpuProbe):
@@ -127,14 +132,7 @@ class ServerProbe(CpuProbe):
 
 class MachineProbe(CpuProbe):
     """CPU seconds the whole machine spent busy (every process, every core: /proc/stat's user,
-    nice, system, irq, softirq and steal times), and the wall-clock seconds they were spent in."""
-
-    def reset(self) -> None:
-        super().reset()
-        self.began = time.monotonic()
-
-    def wall_seconds(self) -> float:
-        return time.monotonic() - self.began
+    nice, system, irq, softirq and steal times)."""
 
     def _cpu(self) -> float:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]

@@ -5,7 +5,6 @@ being ready (its title shown, no script run in progress)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
 import os
 import time
@@ -94,8 +93,8 @@ async def _arrived(page, title: str, began: float, taken=None) -> bool:
     after ACTION_WAIT_MS and no run is in progress (the click was lost: nothing is working on
     it). A run still in progress is a slow page, not a lost click: waited for, up to the limit;
     so is a click that `taken()` shows was taken (a run asked of the server since, see
-    `_RunRequests`; or the login form gone: the login went through, and clicking again would look
-    for a button that is no longer there)."""
+    `_RunRequests`: clicking again would only queue another run, or look for a login button
+    that is no longer there)."""
     while True:
         try:
             await _ready(page, title, ACTION_WAIT_MS)
@@ -108,11 +107,6 @@ async def _arrived(page, title: str, began: float, taken=None) -> bool:
             if taken is not None and await taken():  # the click was taken: its page is slow
                 continue
             return False
-
-
-async def _gone(locator) -> bool:
-    """The element is no longer on the page (the login form, once the login went through)."""
-    return not await locator.count()
 
 
 class _RunRequests:
@@ -130,13 +124,12 @@ class _RunRequests:
         if isinstance(payload, bytes) and _asks_for_run(payload):
             self.last = time.perf_counter()
 
-    def taken(self, clicked: float, *others: Callable[[], Awaitable[bool]]):
-        """`taken` for `_arrived`: a run asked for since `clicked`, or any of `others`."""
+    def taken(self, clicked: float) -> Callable[[], Awaitable[bool]]:
+        """`taken` for `_arrived`: a run asked for since `clicked` (a login that went through
+        asked for one too: its form's button sent it)."""
 
         async def check() -> bool:
-            if self.last >= clicked:
-                return True
-            return any([await other() for other in others])
+            return self.last >= clicked
 
         return check
 
@@ -187,8 +180,7 @@ async def _session(
         while True:
             clicked = time.perf_counter()
             await login.click()
-            taken = requests.taken(clicked, functools.partial(_gone, login))
-            if await _arrived(page, "Accueil", began, taken=taken):
+            if await _arrived(page, "Accueil", began, taken=requests.taken(clicked)):
                 break
             lost += 1
         results.append(("Accueil", username, time.perf_counter() - began, lost, None))

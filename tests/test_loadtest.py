@@ -178,11 +178,8 @@ def test_only_a_request_for_a_run_counts_as_a_click_taken():
     requests = _RunRequests(page)
     page.open(socket)  # the page opens its websocket
 
-    async def form_gone():
-        return False
-
     clicked = time.perf_counter()
-    taken = requests.taken(clicked, form_gone)
+    taken = requests.taken(clicked)
     assert asyncio.run(taken()) is False  # nothing sent yet
     socket.send(heartbeat)
     socket.send("a text frame")
