@@ -49,8 +49,31 @@ PAGE_LIMIT_MS = 120_000  # a page not ready after this is an error
 LOOKS = 3
 EVERY_MS = 100
 BUSY_SELECTOR = '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
+# A page with a map is ready once the map is drawn, not when its script run ends: the deck.gl
+# canvas comes after the run, is sized, then draws (1.5 s later for one user on this machine,
+# whose WebGL is software: no GPU). `DRAWS_JS`, run in every page before the portal's scripts,
+# marks a WebGL canvas at its first draw call; such a page waits for every canvas of its
+# selector to be marked.
+DRAWN = {"Carte": '[data-testid="stDeckGlJsonChart"] canvas'}
+DRAWS_JS = """
+(() => {
+  const mark = (proto) => {
+    for (const name of ["drawArrays", "drawElements", "drawArraysInstanced",
+                        "drawElementsInstanced", "drawRangeElements"]) {
+      const draw = proto && proto[name];
+      if (typeof draw !== "function") continue;
+      proto[name] = function (...args) {
+        if (this.canvas) this.canvas.__drawn = true;
+        return draw.apply(this, args);
+      };
+    }
+  };
+  mark(self.WebGLRenderingContext && WebGLRenderingContext.prototype);
+  mark(self.WebGL2RenderingContext && WebGL2RenderingContext.prototype);
+})();
+"""
 READY_JS = """
-([title, busySelector, looks, everyMs, timeoutMs]) => new Promise((resolve) => {
+([title, busySelector, looks, everyMs, timeoutMs, drawnSelector]) => new Promise((resolve) => {
   const norm = (text) => (text || "").replace(/\\s+/g, " ").trim().toLowerCase();
   const wanted = norm(title);
   const busy = () => document.querySelector(busySelector) !== null;
@@ -60,6 +83,11 @@ READY_JS = """
     return [...main.querySelectorAll("h1")].some(
       (h1) => h1.getClientRects().length > 0 && norm(h1.textContent).includes(wanted));
   };
+  const drawn = () => {
+    if (!drawnSelector) return true;
+    const canvases = [...document.querySelectorAll(drawnSelector)];
+    return canvases.length > 0 && canvases.every((canvas) => canvas.__drawn === true);
+  };
   let quiet = 0;
   // a run that starts and ends between two looks still breaks the quiet spell
   const observer = new MutationObserver(() => { if (busy()) quiet = 0; });
@@ -68,7 +96,7 @@ READY_JS = """
   };
   observer.observe(document.documentElement, {childList: true, subtree: true});
   const look = setInterval(() => {
-    quiet = shown() && !busy() ? quiet + 1 : 0;
+    quiet = shown() && !busy() && drawn() ? quiet + 1 : 0;
     if (quiet >= looks) stop(true);
   }, everyMs);
   const limit = setTimeout(() => stop(false), timeoutMs);
@@ -77,8 +105,9 @@ READY_JS = """
 
 
 async def _ready(page, title: str, timeout_ms: int) -> None:
-    """Wait for the page `title`, ready (see READY_JS); TimeoutError after `timeout_ms`."""
-    arg = [title, BUSY_SELECTOR, LOOKS, EVERY_MS, timeout_ms]
+    """Wait for the page `title`, ready (see READY_JS; its map drawn, for a page of DRAWN);
+    TimeoutError after `timeout_ms`."""
+    arg = [title, BUSY_SELECTOR, LOOKS, EVERY_MS, timeout_ms, DRAWN.get(title)]
     if not await page.evaluate(READY_JS, arg):
         raise TimeoutError(f"« {title} » pas prête après {timeout_ms / 1000:g} s")
 
@@ -159,6 +188,7 @@ async def _session(
 ) -> None:
     username, password = ACCOUNTS[index % len(ACCOUNTS)]
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    await context.add_init_script(DRAWS_JS)
     page = await context.new_page()
     requests = _RunRequests(page)
     try:

@@ -2,6 +2,8 @@
 
 - Readiness (READY_JS), on a page made by hand: the title must be shown and no run in progress for
   three looks in a row, and a run starting and ending between two looks still counts.
+- A page with a map (DRAWN) is ready once its map has drawn (DRAWS_JS marks a WebGL canvas at
+  its first draw call), on a page made by hand and on the portal's Carte.
 - A click taken (`_RunRequests`), on the portal itself: with the server stopped, the page shows
   nothing after a click, but the browser has sent its request for a run.
 """
@@ -17,7 +19,16 @@ from pathlib import Path
 import pytest
 
 from loadtest.server import serve
-from loadtest.sessions import ACCOUNTS, BROWSERS, CHROMIUM_ARGS, _busy, _ready, _RunRequests
+from loadtest.sessions import (
+    ACCOUNTS,
+    BROWSERS,
+    CHROMIUM_ARGS,
+    DRAWN,
+    DRAWS_JS,
+    _busy,
+    _ready,
+    _RunRequests,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -103,6 +114,29 @@ def test_a_title_not_shown_is_a_timeout():
     asyncio.run(_with_page(check))
 
 
+MAP_PAGE = """<html><body>
+<div data-testid="stMain"><h1>Carte</h1></div>
+<div data-testid="stDeckGlJsonChart"><canvas id="map" width="64" height="64"></canvas></div>
+</body></html>"""
+
+
+def test_a_map_page_is_ready_once_its_map_has_drawn():
+    async def check(page):
+        await page.set_content(MAP_PAGE)
+        await page.add_script_tag(content=DRAWS_JS)
+        gl = "document.getElementById('map').getContext('webgl')"
+        await page.evaluate(f"() => {{ const gl = {gl}; gl.clear(gl.COLOR_BUFFER_BIT); }}")
+        with pytest.raises(TimeoutError, match="Carte"):  # title, no run, a canvas cleared only
+            await _ready(page, "Carte", 600)
+        await page.evaluate(f"() => {{ const gl = {gl}; gl.drawArrays(gl.POINTS, 0, 1); }}")
+        await _ready(page, "Carte", 2_000)
+        await page.evaluate("document.getElementById('map').remove()")
+        with pytest.raises(TimeoutError):  # no map yet: not ready either
+            await _ready(page, "Carte", 600)
+
+    asyncio.run(_with_page(check))
+
+
 def test_a_click_the_stopped_server_has_not_answered_is_taken_not_lost(tmp_path, demo_data_root):
     async def check(base_url, server):
         from playwright.async_api import async_playwright
@@ -112,6 +146,7 @@ def test_a_click_the_stopped_server_has_not_answered_is_taken_not_lost(tmp_path,
                 executable_path=_browser(), args=CHROMIUM_ARGS
             )
             page = await browser.new_page()
+            await page.add_init_script(DRAWS_JS)
             requests = _RunRequests(page)
             await page.goto(base_url)
             username, password = ACCOUNTS[0]
@@ -136,6 +171,8 @@ def test_a_click_the_stopped_server_has_not_answered_is_taken_not_lost(tmp_path,
             finally:
                 os.kill(server.pid, signal.SIGCONT)
             await _ready(page, "Carte", 60_000)  # and it is answered once the server runs
+            # the deck.gl map drew through the marked WebGL calls (else the wait timed out)
+            assert await page.evaluate(f"document.querySelector('{DRAWN['Carte']}').__drawn")
             await browser.close()
 
     with serve(tmp_path, demo_data_root) as (base_url, server):
