@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         "connexion mesurée (par défaut : navigateurs qui ont déjà ouvert le portail)",
     )
     parser.add_argument(
+        "--draw-maps",
+        action="store_true",
+        help="les sessions restent sur la Carte jusqu'au premier dessin de la carte, mesuré à "
+        "part (« Carte dessinée ») ; ici ce dessin se fait en WebGL logiciel, sur les cœurs du "
+        "serveur (par défaut : la session s'arrête quand la Carte est prête)",
+    )
+    parser.add_argument(
         "--spread",
         type=float,
         default=0.0,
@@ -99,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                     sessions,
                     browser_path=browser_path,
                     returning=not args.first_visit,
+                    draw_maps=args.draw_maps,
                     on_start=functools.partial(_reset, [*probes, machine]),
                     spread_s=args.spread,
                 )
@@ -113,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 spread_s=args.spread,
             )
             found["visitors"] = "premiers visiteurs" if args.first_visit else "habitués"
+            found["maps_drawn"] = args.draw_maps
             found["processes"] = args.processes
             found["browser"] = args.browser
         print(markdown(found) + "\n", flush=True)

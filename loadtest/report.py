@@ -8,7 +8,7 @@ import os
 import platform
 from statistics import median
 
-from loadtest.sessions import FORM, PAGES
+from loadtest.sessions import FORM, MAP_DRAWN, PAGES
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -41,11 +41,13 @@ def summary(
         if times:  # and the clicks made again on the way to this page
             pages[title] = _times(times) | {"lost": sum(r[3] for r in results if r[0] == title)}
     form = [r[2] for r in results if r[0] == FORM]
+    drawn = [r[2] for r in results if r[0] == MAP_DRAWN]
     views = sum(p["n"] for p in pages.values())
     return {
         "sessions": sessions,
         "pages": pages,
         "login_form": _times(form) if form else None,
+        "map_drawn": _times(drawn) if drawn else None,
         "errors": [r[4] for r in results if r[4]],
         "lost_actions": sum(r[3] for r in results),
         "page_views": views,
@@ -76,7 +78,8 @@ def markdown(found: dict) -> str:
     browser = f", navigateur {found['browser']}" if found.get("browser") else ""
     lines = [
         f"Sessions : {found['sessions']} ({arrival}), {found.get('visitors', 'habitués')}, "
-        f"{found.get('processes', 1)} processus serveur ({found['machine']}){browser}",
+        f"{found.get('processes', 1)} processus serveur ({found['machine']}){browser}"
+        + (", cartes dessinées" if found.get("maps_drawn") else ""),
         "",
         "| page | vues | médiane (s) | p95 (s) | max (s) | clics refaits |",
         "|---|---|---|---|---|---|",
@@ -92,6 +95,14 @@ def markdown(found: dict) -> str:
             "",
             f"dont « {FORM} » (adresse saisie → formulaire affiché) : médiane "
             f"{form['p50_s']:.2f} s, p95 {form['p95_s']:.2f} s, max {form['max_s']:.2f} s",
+        ]
+    drawn = found.get("map_drawn")
+    if drawn:
+        lines += [
+            "",
+            f"« {MAP_DRAWN} » (clic → premier dessin de la carte, travail graphique des "
+            f"navigateurs) : médiane {drawn['p50_s']:.2f} s, p95 {drawn['p95_s']:.2f} s, "
+            f"max {drawn['max_s']:.2f} s",
         ]
     per_view = found["server_cpu_s_per_view"]
     lines += [

@@ -9,7 +9,7 @@ import pytest
 
 from loadtest.__main__ import main
 from loadtest.report import _percentile, markdown, summary
-from loadtest.sessions import BROWSERS, FORM, arrivals, default_browser
+from loadtest.sessions import BROWSERS, FORM, MAP_DRAWN, arrivals, default_browser
 
 
 def test_percentiles_and_counts_of_a_small_run():
@@ -85,6 +85,25 @@ def test_the_login_form_is_a_part_of_accueil_not_a_view():
     assert found["login_form"] == {"n": 2, "p50_s": 1.5, "p95_s": 2.5, "max_s": 2.5}
     assert "médiane 1.50 s, p95 2.50 s, max 2.50 s" in markdown(found)
     assert summary(results[1::2], 2, 1.0, 300.0)["login_form"] is None
+
+
+def test_the_map_drawn_is_reported_beside_the_carte_not_as_a_view():
+    results = [
+        ("Carte", "direction.demo", 0.4, 0, None),
+        (MAP_DRAWN, "direction.demo", 2.4, 0, None),
+        ("Carte", "partenaire.voironnais", 0.6, 0, None),
+        (MAP_DRAWN, "partenaire.voironnais", 3.0, 0, None),
+        ("Carte", "clientele.demo", 1.0, 0, None),
+        (MAP_DRAWN, "clientele.demo", 5.0, 0, None),
+    ]
+    found = summary(results, 3, cpu_s=1.5, peak_rss_mb=300.0)
+    assert found["page_views"] == 3 and MAP_DRAWN not in found["pages"]
+    assert found["pages"]["Carte"]["p50_s"] == 0.6
+    assert found["map_drawn"] == {"n": 3, "p50_s": 3.0, "p95_s": 5.0, "max_s": 5.0}
+    assert "« Carte dessinée » (clic → premier dessin de la carte" in markdown(found)
+    assert "médiane 3.00 s, p95 5.00 s, max 5.00 s" in markdown(found)
+    assert summary(results[::2], 3, 1.5, 300.0)["map_drawn"] is None
+    assert markdown(found | {"maps_drawn": True}).splitlines()[0].endswith(", cartes dessinées")
 
 
 @pytest.mark.parametrize("spread", ["-1", "601"])
