@@ -62,7 +62,7 @@ bench: install demo  ## benchmark: semantic layer vs hand-written DuckDB SQL and
 	$(RUN) python -m queries.bench --national-logements 5000000 $(BENCH_ARGS)
 
 load: install demo  ## N real browser sessions (at once, or SPREAD=S seconds apart in all) against one server: page times, CPU, memory
-	$(RUN) python -m loadtest --sessions $(or $(SESSIONS),1 10 30) $(if $(SPREAD),--spread $(SPREAD)) $(if $(BROWSER),--browser $(BROWSER))
+	$(RUN) python -m loadtest --sessions $(or $(SESSIONS),1 10 30) $(if $(SPREAD),--spread $(SPREAD)) $(if $(BROWSER),--browser $(BROWSER)) $(if $(DRAW_MAPS),--draw-maps)
 
 backtest: install demo  ## projections: MAE against naive baselines on the demo (docs/anticipation.md)
 	$(RUN) python -m queries.forecast.backtest
