@@ -16,7 +16,7 @@
 -- 16-bit key drawn from its identifier (the same row keeps its key in every snapshot): the record
 -- keys of the cell key method that perturbs what partners see (queries/secrecy.py,
 -- docs/secret-statistique.md). One SUM of the column gives a cell's count (the sum >> 48) and its
--- key (the sum modulo 2^16) at once (queries/sql/builder.py); a row without an identifier gets
+-- key (the sum modulo 2^16) at once (queries/sql/cell_keys.py); a row without an identifier gets
 -- key 0, and is still counted.
 
 -- Reference tables ---------------------------------------------------------------------------
