@@ -3,7 +3,7 @@ as the demo manager, then as the demo partner, open the map, wait for the deck's
 screenshots to artifacts/screenshots/ (carte_manager.png, carte_partenaire.png) to look at; then an
 urban project on the map with a residence's plans and thread opened in place from the attention
 list (carte_projet_manager.png, carte_projet_partenaire.png), and a mixité card of Objectifs with
-its plan (objectifs_mixite_manager.png).
+its plan (objectifs_mixite_manager.png). A browser without WebGL is told why the map is missing.
 
 No request may leave for a tile server: the map must read from its own layers alone.
 """
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.support import (
     ACCOUNTS,
+    CHROMIUM,
     SCREENSHOTS,
     log_in,
     open_page,
@@ -68,6 +70,9 @@ def test_map_page_draws_its_layers_with_no_basemap(portal, browser, role, name):
     expect(main.get_by_text("Résidences : Ménages en fragilité")).to_be_visible()
     expect(main.get_by_text("QPV — périmètres fictifs (démonstration)")).to_be_visible()
     expect(main.get_by_text("Résidences à surveiller")).to_be_visible()
+    notice = main.locator(".peuplement-sans-webgl")  # on the page, hidden: this browser draws
+    expect(notice).to_have_count(1)
+    expect(notice).to_be_hidden()
     if role == "partenaire":
         expect(main.get_by_text("Grenoble-Alpes-Métropole")).to_have_count(0)
         # the attention list names its residences in bold text (wrapped), not in link labels
@@ -75,6 +80,33 @@ def test_map_page_draws_its_layers_with_no_basemap(portal, browser, role, name):
     shot(page, name)
     context.close()
     assert not [url for url in requested if any(host in url for host in TILE_HOSTS)]
+
+
+def test_a_browser_without_webgl_is_told_why_the_map_is_missing(portal, browser):
+    from playwright.sync_api import expect
+
+    base_url, _ = portal
+    # WebGL turned off, as on a virtual desktop with no graphics card: deck.gl cannot draw
+    no_webgl = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-3d-apis"]
+    )
+    try:
+        page = no_webgl.new_page(viewport={"width": 1500, "height": 1500}, locale="fr-FR")
+        page.set_default_timeout(TIMEOUT_MS)
+        log_in(page, base_url, *ACCOUNTS["partenaire"])
+        open_page(page, "Carte", "Carte")
+        main = page.get_by_test_id("stMain")
+        notice = main.get_by_role("alert").filter(
+            has_text="La carte ne peut pas s'afficher dans ce navigateur"
+        )
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("WebGL 2")
+        # the rest of the page is still there
+        expect(main.get_by_text("Résidences à surveiller")).to_be_visible()
+        expect(main.get_by_text("Résidences : Ménages en fragilité")).to_be_visible()
+        shot(page, "carte_sans_webgl_partenaire")
+    finally:
+        no_webgl.close()
 
 
 def test_filtering_on_a_commune_zooms_on_it_and_shows_its_qpv(portal, browser):

@@ -1,6 +1,7 @@
 """What is written around the map, as plain functions (no Streamlit), tested on their own: a colour
 scale's legend with its neutral places counted, the « Repères » legend of the territory's marks, and
-the notes under the map (why places are grey, what a map too wide to draw in detail leaves out).
+the notes under the map (why places are grey, what a map too wide to draw in detail leaves out),
+and the notice a browser without WebGL shows in its place.
 """
 
 from __future__ import annotations
@@ -97,3 +98,33 @@ def wide_map_notes(md: MapData) -> list[str]:
             "choisissez un EPCI ou des communes pour les voir."
         )
     return notes
+
+
+# deck.gl draws with WebGL 2. A browser without it (a virtual desktop with no graphics card, the
+# hardware acceleration turned off: recent Chrome no longer falls back to software) left the map's
+# place blank, without a word. This notice is hidden; a script in the page shows it only where
+# WebGL 2 cannot be had. Fixed text: nothing from the data or the user reaches it.
+NO_WEBGL_HTML = """
+<div class="peuplement-sans-webgl" role="alert" hidden
+  style="background:#fff6db;color:#5c4200;border-radius:0.5rem;padding:0.75rem 1rem;
+  margin-bottom:0.75rem;">
+<strong>La carte ne peut pas s'afficher dans ce navigateur.</strong>
+Elle demande WebGL 2 (l'accélération graphique), absent ou désactivé ici : poste virtuel sans
+carte graphique, ou accélération matérielle coupée dans les réglages du navigateur. La légende,
+la liste des résidences à côté et les autres pages restent utilisables. Pour voir la carte, activez
+l'accélération graphique (Chrome, Edge : Paramètres › Système) ou ouvrez le portail depuis un
+autre poste.
+</div>
+<script>
+(() => {
+  let drawable = false;
+  try { drawable = Boolean(document.createElement("canvas").getContext("webgl2")); }
+  catch (error) { drawable = false; }
+  if (!drawable) {
+    document.querySelectorAll(".peuplement-sans-webgl").forEach((notice) => {
+      notice.hidden = false;
+    });
+  }
+})();
+</script>
+"""

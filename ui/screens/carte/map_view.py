@@ -15,7 +15,7 @@ from queries import map_data as map_queries
 from semantic.catalogue import Catalogue
 from semantic.safe_text import markdown_text
 from semantic.scope import Scope
-from ui.screens.carte import map_legend
+from ui.screens.carte import map_legend, map_notes
 from ui.screens.carte.map_layers import BuiltMap
 from ui.screens.carte.map_residences import AttentionItem, Concertation
 from ui.shared import concertation_view as cv
@@ -217,7 +217,9 @@ def show_map(built: BuiltMap, no_residence: bool, indicator_label: str) -> None:
     """The deck, its caption and its legends side by side."""
     if no_residence:
         st.info("Aucune résidence dans ce périmètre pour ces filtres.")
-    st.pydeck_chart(built.deck, height=600, alt=f"Carte : {indicator_label} par résidence")
+    with st.container(gap=None):  # the notice, hidden where the map draws, takes no room then
+        st.html(map_notes.NO_WEBGL_HTML, unsafe_allow_javascript=True)
+        st.pydeck_chart(built.deck, height=600, alt=f"Carte : {indicator_label} par résidence")
     st.caption(built.caption)
     for column, (title, entries) in zip(st.columns(3), built.legends, strict=False):
         column.html(map_legend.legend_html(title, entries))
