@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--first-visit",
         action="store_true",
-        help="navigateurs neufs : les fichiers statiques du portail sont téléchargés pendant la "
-        "connexion mesurée (par défaut : navigateurs qui ont déjà ouvert le portail)",
+        help="navigateurs neufs : les fichiers du portail sont téléchargés pendant la visite "
+        "mesurée (par défaut : navigateurs qui ont déjà visité les mêmes pages, sans mesure, "
+        "puis se sont déconnectés)",
     )
     parser.add_argument(
         "--draw-maps",
