@@ -236,18 +236,21 @@ async def _session(
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     if draw_maps:
         await context.add_init_script(DRAWS_JS)
-    page = await context.new_page()
-    requests = _RunRequests(page)
     announced = False
     try:
         if returning:
             # a browser that has used the portal: one earlier visit of the same pages, unmeasured,
-            # leaves every file they load in its HTTP cache (the map's too: its canvas mounted),
-            # and the code it compiled; logged out since (its cookie cleared)
-            await _visit(page, base_url, account, requests, lambda *_: None)
-            await page.locator(MAP_CANVAS).first.wait_for(state="attached", timeout=PAGE_LIMIT_MS)
+            # in a tab closed since, leaves every file they load in its HTTP cache (the map's too:
+            # its canvas mounted) and the code it compiled; logged out since (cookie cleared)
+            earlier = await context.new_page()
+            await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None)
+            await earlier.locator(MAP_CANVAS).first.wait_for(
+                state="attached", timeout=PAGE_LIMIT_MS
+            )
+            await earlier.close()
             await context.clear_cookies()
-            await page.goto("about:blank")
+        page = await context.new_page()
+        requests = _RunRequests(page)
         await ready.put(index)
         announced = True
         await start.wait()
