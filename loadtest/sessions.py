@@ -1,6 +1,7 @@
 """The browser sessions of the load harness: each one a Playwright context that logs in with one
 of the demo roles and opens the pages through the sidebar, timing each page from the click to its
-being ready (its title shown, no script run in progress)."""
+being ready (its title shown, no script run in progress). A returning visitor (the default) has
+made the same visit before, unmeasured, in a tab closed since."""
 
 from __future__ import annotations
 
@@ -220,6 +221,18 @@ async def _visit(
             record(MAP_DRAWN, time.perf_counter() - began, 0)
 
 
+async def earlier_visit(context, base_url: str, account: tuple[str, str]) -> None:
+    """What makes a browser a returning visitor: the same visit made before, unmeasured, in a tab
+    closed since (a new tab does not reuse its renderer process, nor the scripts it compiled),
+    which leaves every file the pages load in the HTTP cache (the map's too: its canvas mounted);
+    then logged out (its cookie cleared), so the next visit logs in again."""
+    earlier = await context.new_page()
+    await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None)
+    await earlier.locator(MAP_CANVAS).first.wait_for(state="attached", timeout=PAGE_LIMIT_MS)
+    await earlier.close()
+    await context.clear_cookies()
+
+
 async def _session(
     browser,
     base_url: str,
@@ -239,16 +252,7 @@ async def _session(
     announced = False
     try:
         if returning:
-            # a browser that has used the portal: one earlier visit of the same pages, unmeasured,
-            # in a tab closed since, leaves every file they load in its HTTP cache (the map's too:
-            # its canvas mounted) and the code it compiled; logged out since (cookie cleared)
-            earlier = await context.new_page()
-            await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None)
-            await earlier.locator(MAP_CANVAS).first.wait_for(
-                state="attached", timeout=PAGE_LIMIT_MS
-            )
-            await earlier.close()
-            await context.clear_cookies()
+            await earlier_visit(context, base_url, account)
         page = await context.new_page()
         requests = _RunRequests(page)
         await ready.put(index)
@@ -296,8 +300,8 @@ async def run(
     `on_start()` is called just before the first (the probes are reset there). Returning visitors
     (the default) have visited the same pages before, unmeasured: their browser holds every file
     those pages load, as Streamlit serves them `immutable` for a year; first-time visitors
-    (`returning=False`) download them during the measured visit. With `draw_maps`, each session stays on the Carte until its map has drawn
-    (MAP_DRAWN)."""
+    (`returning=False`) download them during the measured visit. With `draw_maps`, each session
+    stays on the Carte until its map has drawn (MAP_DRAWN)."""
     from playwright.async_api import async_playwright
 
     results: list = []

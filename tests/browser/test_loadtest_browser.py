@@ -4,6 +4,7 @@
   three looks in a row, and a run starting and ending between two looks still counts.
 - A map is drawn once its WebGL canvas has made a draw call (DRAWS_JS marks it), on a page made
   by hand and on the portal's Carte.
+- A returning visitor (`earlier_visit`) loads every file of its visit from its cache.
 - A click taken (`_RunRequests`), on the portal itself: with the server stopped, the page shows
   nothing after a click, but the browser has sent its request for a run.
 """
@@ -31,6 +32,8 @@ from loadtest.sessions import (
     _busy,
     _ready,
     _RunRequests,
+    _visit,
+    earlier_visit,
     run,
 )
 
@@ -190,3 +193,48 @@ def test_a_session_drawing_maps_stays_until_the_portals_map_has_drawn(tmp_path, 
     seconds = {name: time_s for name, _, time_s, _, _ in drawn}
     assert seconds[MAP_DRAWN] > seconds["Carte"] > 0
     assert [name for name, *_ in plain] == [FORM, "Accueil", *(t for _, t in PAGES)]
+
+
+def test_a_returning_visitor_loads_every_file_of_its_visit_from_its_cache(tmp_path, demo_data_root):
+    async def measured_visit(browser, base_url, returning: bool) -> tuple[list[str], list[str]]:
+        """(files from the network, files from the cache) of a visit's portal files."""
+        context = await browser.new_context()
+        if returning:
+            await earlier_visit(context, base_url, ACCOUNTS[1])
+        page = await context.new_page()
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        urls, cached = {}, set()
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.update({e["requestId"]: e["request"]["url"]}),
+        )
+        cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
+        cdp.on(
+            "Network.responseReceived",
+            lambda e: cached.add(e["requestId"]) if e["response"].get("fromDiskCache") else None,
+        )
+        await _visit(page, base_url, ACCOUNTS[1], _RunRequests(page), lambda *_: None)
+        await context.close()
+        files = {i: u for i, u in urls.items() if "/static/" in u}
+        return (
+            [u for i, u in files.items() if i not in cached],
+            [u for i, u in files.items() if i in cached],
+        )
+
+    async def check(base_url):
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=_browser(), args=CHROMIUM_ARGS
+            )
+            fetched, _ = await measured_visit(browser, base_url, returning=False)
+            assert any("DeckGlJsonChart" in url for url in fetched)  # a new browser downloads
+            fetched, cached = await measured_visit(browser, base_url, returning=True)
+            assert fetched == []
+            assert any("DeckGlJsonChart" in url for url in cached)  # the map's scripts too
+            await browser.close()
+
+    with serve(tmp_path, demo_data_root) as (base_url, _):
+        asyncio.run(check(base_url))
