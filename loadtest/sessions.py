@@ -224,11 +224,13 @@ async def _visit(
 async def earlier_visit(context, base_url: str, account: tuple[str, str]) -> None:
     """What makes a browser a returning visitor: the same visit made before, unmeasured, in a tab
     closed since (a new tab does not reuse its renderer process, nor the scripts it compiled),
-    which leaves every file the pages load in the HTTP cache (the map's too: its canvas mounted);
-    then logged out (its cookie cleared), so the next visit logs in again."""
+    which leaves every file the pages load in the HTTP cache; then logged out (its cookie
+    cleared), so the next visit logs in again. It waits for the map drawn: deck.gl loads its last
+    scripts (the WebGL device) after its canvas is mounted, and the Carte is ready before that."""
     earlier = await context.new_page()
+    await earlier.add_init_script(DRAWS_JS)
     await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None)
-    await earlier.locator(MAP_CANVAS).first.wait_for(state="attached", timeout=PAGE_LIMIT_MS)
+    await _ready(earlier, MAP_PAGE, PAGE_LIMIT_MS, canvas=MAP_CANVAS)
     await earlier.close()
     await context.clear_cookies()
 

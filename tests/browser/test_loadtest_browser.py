@@ -214,7 +214,10 @@ def test_a_returning_visitor_loads_every_file_of_its_visit_from_its_cache(tmp_pa
             "Network.responseReceived",
             lambda e: cached.add(e["requestId"]) if e["response"].get("fromDiskCache") else None,
         )
+        await page.add_init_script(DRAWS_JS)
         await _visit(page, base_url, ACCOUNTS[1], _RunRequests(page), lambda *_: None)
+        # the map's last scripts load after the Carte is ready: the visit ends with the map drawn
+        await _ready(page, "Carte", 60_000, canvas=MAP_CANVAS)
         await context.close()
         files = {i: u for i, u in urls.items() if "/static/" in u}
         return (
