@@ -25,6 +25,20 @@ def _times(values: list[float]) -> dict:
     }
 
 
+def _part(results: list, name: str) -> dict | None:
+    """The times of a step reported beside the pages, not as a view (the login form, the map
+    drawn); None when the run has none."""
+    times = [r[2] for r in results if r[0] == name]
+    return _times(times) if times else None
+
+
+def _part_line(label: str, times: dict) -> str:
+    return (
+        f"{label} : médiane {times['p50_s']:.2f} s, p95 {times['p95_s']:.2f} s, "
+        f"max {times['max_s']:.2f} s"
+    )
+
+
 def summary(
     results: list,
     sessions: int,
@@ -40,14 +54,12 @@ def summary(
         times = [r[2] for r in results if r[0] == title]
         if times:  # and the clicks made again on the way to this page
             pages[title] = _times(times) | {"lost": sum(r[3] for r in results if r[0] == title)}
-    form = [r[2] for r in results if r[0] == FORM]
-    drawn = [r[2] for r in results if r[0] == MAP_DRAWN]
     views = sum(p["n"] for p in pages.values())
     return {
         "sessions": sessions,
         "pages": pages,
-        "login_form": _times(form) if form else None,
-        "map_drawn": _times(drawn) if drawn else None,
+        "login_form": _part(results, FORM),
+        "map_drawn": _part(results, MAP_DRAWN),
         "errors": [r[4] for r in results if r[4]],
         "lost_actions": sum(r[3] for r in results),
         "page_views": views,
@@ -89,21 +101,17 @@ def markdown(found: dict) -> str:
             f"| {title} | {p['n']} | {p['p50_s']:.2f} | {p['p95_s']:.2f} | {p['max_s']:.2f} "
             f"| {p.get('lost', 0)} |"
         )
-    form = found.get("login_form")
-    if form:
-        lines += [
-            "",
-            f"dont « {FORM} » (adresse saisie → formulaire affiché) : médiane "
-            f"{form['p50_s']:.2f} s, p95 {form['p95_s']:.2f} s, max {form['max_s']:.2f} s",
-        ]
-    drawn = found.get("map_drawn")
-    if drawn:
-        lines += [
-            "",
+    parts = (
+        ("login_form", f"dont « {FORM} » (adresse saisie → formulaire affiché)"),
+        (
+            "map_drawn",
             f"« {MAP_DRAWN} » (clic → premier dessin de la carte, travail graphique des "
-            f"navigateurs) : médiane {drawn['p50_s']:.2f} s, p95 {drawn['p95_s']:.2f} s, "
-            f"max {drawn['max_s']:.2f} s",
-        ]
+            "navigateurs)",
+        ),
+    )
+    for key, label in parts:
+        if found.get(key):
+            lines += ["", _part_line(label, found[key])]
     per_view = found["server_cpu_s_per_view"]
     lines += [
         "",

@@ -183,12 +183,23 @@ def _asks_for_run(payload: bytes) -> bool:
     return message.WhichOneof("type") == "rerun_script" and not message.rerun_script.is_auto_rerun
 
 
+async def _click_until(page, target, title: str, began: float, requests) -> int:
+    """Click `target` until the page `title` comes (see `_arrived`); the clicks made again."""
+    lost = 0
+    while True:
+        clicked = time.perf_counter()
+        await target.click(timeout=PAGE_LIMIT_MS)
+        if await _arrived(page, title, began, taken=requests.taken(clicked)):
+            return lost
+        lost += 1
+
+
 async def _visit(
     page, base_url: str, account: tuple[str, str], requests, record, *, draw_maps=False
 ):
     """Log in with `account` and open PAGES from the sidebar, as a user does; `record(name,
     seconds, clicks made again)` at each step: the login form, each page ready, and the map
-    drawn if `draw_maps`."""
+    drawn if `draw_maps` (the page must then run DRAWS_JS)."""
     username, password = account
     began = time.perf_counter()
     await page.goto(base_url, timeout=PAGE_LIMIT_MS)
@@ -197,23 +208,12 @@ async def _visit(
     record(FORM, time.perf_counter() - began, 0)
     await page.get_by_label("Identifiant").fill(username)
     await page.get_by_label("Mot de passe").fill(password)
-    lost = 0
-    while True:
-        clicked = time.perf_counter()
-        await login.click()
-        if await _arrived(page, "Accueil", began, taken=requests.taken(clicked)):
-            break
-        lost += 1
+    lost = await _click_until(page, login, "Accueil", began, requests)
     record("Accueil", time.perf_counter() - began, lost)
     for link, title in PAGES:
-        began, lost = time.perf_counter(), 0
+        began = time.perf_counter()
         sidebar = page.get_by_test_id("stSidebar").get_by_role("link", name=link)
-        while True:
-            clicked = time.perf_counter()
-            await sidebar.click(timeout=PAGE_LIMIT_MS)
-            if await _arrived(page, title, began, taken=requests.taken(clicked)):
-                break
-            lost += 1
+        lost = await _click_until(page, sidebar, title, began, requests)
         record(title, time.perf_counter() - began, lost)
         if draw_maps and title == MAP_PAGE:
             left_ms = PAGE_LIMIT_MS - (time.perf_counter() - began) * 1000
@@ -229,8 +229,7 @@ async def earlier_visit(context, base_url: str, account: tuple[str, str]) -> Non
     scripts (the WebGL device) after its canvas is mounted, and the Carte is ready before that."""
     earlier = await context.new_page()
     await earlier.add_init_script(DRAWS_JS)
-    await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None)
-    await _ready(earlier, MAP_PAGE, PAGE_LIMIT_MS, canvas=MAP_CANVAS)
+    await _visit(earlier, base_url, account, _RunRequests(earlier), lambda *_: None, draw_maps=True)
     await earlier.close()
     await context.clear_cookies()
 
@@ -249,13 +248,13 @@ async def _session(
     account = ACCOUNTS[index % len(ACCOUNTS)]
     username = account[0]
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
-    if draw_maps:
-        await context.add_init_script(DRAWS_JS)
     announced = False
     try:
         if returning:
             await earlier_visit(context, base_url, account)
         page = await context.new_page()
+        if draw_maps:
+            await page.add_init_script(DRAWS_JS)
         requests = _RunRequests(page)
         await ready.put(index)
         announced = True
